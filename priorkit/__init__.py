@@ -1,0 +1,72 @@
+"""priorkit: inject prior knowledge into text + user-tree models, and measure whether the
+trained model follows it.
+
+Shape vocabulary, used in every ``Shapes:`` section of the package:
+
+- ``b``: samples in a batch; ``n``: nodes (of one tree, or of all trees of a batch);
+  ``e``: edges; ``h``: attention heads; ``d``: hidden features; ``f``: input node features.
+- Suffixes: ``*_index`` int64 indices into nodes (a root is its own parent in
+  ``parent_index``), ``*_mask`` bool (True = keep), ``*_bias`` additive logits,
+  ``*_weight`` / ``*_gate`` values in [0, 1].
+"""
+
+from priorkit.data import (
+    DataValidationError,
+    LabelSpace,
+    LoadReport,
+    PriorBatch,
+    Problem,
+    Split,
+    SynthConfig,
+    TreeDataset,
+    TreeSample,
+    collate,
+    from_networkx,
+    generate,
+    leave_one_group_out,
+    load_cached,
+    load_format,
+    make_loader,
+    read_jsonl,
+    sample_from_dict,
+    sample_to_data,
+    stratified_kfold,
+    to_networkx,
+    validate_jsonl,
+    write_jsonl,
+    write_synthetic,
+)
+from priorkit.errors import ConfigError, PriorkitError, RegistryError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "DataValidationError",
+    "LabelSpace",
+    "LoadReport",
+    "PriorBatch",
+    "PriorkitError",
+    "Problem",
+    "RegistryError",
+    "Split",
+    "SynthConfig",
+    "TreeDataset",
+    "TreeSample",
+    "__version__",
+    "collate",
+    "from_networkx",
+    "generate",
+    "leave_one_group_out",
+    "load_cached",
+    "load_format",
+    "make_loader",
+    "read_jsonl",
+    "sample_from_dict",
+    "sample_to_data",
+    "stratified_kfold",
+    "to_networkx",
+    "validate_jsonl",
+    "write_jsonl",
+    "write_synthetic",
+]

@@ -1,0 +1,110 @@
+"""The ``priorkit`` command line. Every error is one readable line per problem and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from priorkit import __version__
+from priorkit.config import load_config
+from priorkit.data.cache import load_cached
+from priorkit.data.jsonl import read_jsonl, validate_jsonl, write_jsonl
+from priorkit.data.loaders import FORMATS, load_format
+from priorkit.data.problems import DataValidationError
+from priorkit.data.stats import dataset_stats
+from priorkit.data.synth import SynthConfig, write_synthetic
+from priorkit.errors import PriorkitError
+
+EXIT_INVALID = 2
+
+
+def _say(lines: Sequence[str], stream=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+    for line in lines:
+        print(line, file=stream)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    problems = [str(p) for path in args.files for p in validate_jsonl(path)]
+    if problems:
+        _say(problems, sys.stderr)
+        print(f"{len(problems)} problem(s) in {len(args.files)} file(s)", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"ok: {len(args.files)} file(s) valid")
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    options = {"labels": args.labels, "texts": args.texts} if args.format == "rvnn" else {}
+    dataset = load_format(args.format, args.source, **{k: v for k, v in options.items() if v})
+    count = write_jsonl(dataset, args.out)
+    _say(dataset.report.lines(), sys.stderr)
+    print(f"wrote {count} samples to {args.out}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    dataset = read_jsonl(args.file) if args.format == "jsonl" else load_cached(args.format, args.file)
+    _say(dataset_stats(dataset).lines())
+    _say(dataset.report.lines(), sys.stderr)
+    return 0
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    overrides = list(args.set or []) + ([f"seed={args.seed}"] if args.seed is not None else [])
+    config = load_config(SynthConfig, args.config, overrides)
+    paths = write_synthetic(args.out, config)
+    for split, path in paths.items():
+        print(f"{split}: {path}")
+    return 0
+
+
+def _data_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    data = commands.add_parser("data", help="validate, convert, describe and synthesise datasets")
+    sub = data.add_subparsers(dest="data_command", required=True)
+    p = sub.add_parser("validate", help="check JSONL files; exit 2 and list every problem if invalid")
+    p.add_argument("files", nargs="+", help="JSONL files")
+    p.set_defaults(run=cmd_validate)
+    p = sub.add_parser("convert", help="convert a public dataset to priorkit JSONL")
+    p.add_argument("--format", required=True, choices=FORMATS.names())
+    p.add_argument("source", help="dataset folder or file")
+    p.add_argument("--out", required=True, help="output JSONL file")
+    p.add_argument("--labels", help="rvnn: label file (default: *label*.txt beside the data)")
+    p.add_argument("--texts", help="rvnn: source_tweets.txt for the sample texts")
+    p.set_defaults(run=cmd_convert)
+    p = sub.add_parser("stats", help="print counts, labels, tree sizes and depths")
+    p.add_argument("file", help="JSONL file (or a dataset folder with --format)")
+    p.add_argument("--format", default="jsonl", choices=["jsonl", *FORMATS.names()])
+    p.set_defaults(run=cmd_stats)
+    p = sub.add_parser("synth", help="write synthetic train/val/test_id/test_ood JSONL files")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--config", help="YAML file of SynthConfig fields")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field, repeatable")
+    p.add_argument("--seed", type=int, help="shortcut for --set seed=N")
+    p.set_defaults(run=cmd_synth)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="priorkit", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"priorkit {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    _data_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 2 invalid input or config)."""
+    args = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except DataValidationError as error:
+        _say([str(p) for p in error.problems], sys.stderr)
+        return EXIT_INVALID
+    except (PriorkitError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+
+
+if __name__ == "__main__":
+    sys.exit(main())

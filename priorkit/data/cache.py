@@ -1,0 +1,204 @@
+"""A processed-data cache: a loaded dataset packed into a few tensors, keyed by its sources.
+
+The key covers the format, its options, priorkit's cache version and the path, size and
+modification time of every source file, so an edited file is reloaded. Files are written
+atomically and read with ``torch.load(weights_only=True)``: no pickle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
+from priorkit.data.loaders.base import load_format
+from priorkit.data.memory import paused_gc
+from priorkit.data.problems import Problem
+from priorkit.data.sample import TreeSample
+
+CACHE_VERSION = 1
+_SEP = "\x1f"  # joins node-level strings; strings that contain it are stored as lists
+
+
+def default_cache_dir() -> Path:
+    """``$PRIORKIT_CACHE`` or ``~/.cache/priorkit``."""
+    return Path(os.environ.get("PRIORKIT_CACHE", Path.home() / ".cache" / "priorkit"))
+
+
+def _fingerprint(source: Path) -> list[tuple[str, int, int]]:
+    """(path, size, mtime) of the source file, or of every file below a source folder."""
+    if not source.is_dir():
+        stat = source.stat()
+        return [(str(source.resolve()), stat.st_size, stat.st_mtime_ns)]
+    found: list[tuple[str, int, int]] = []
+    for folder, _, names in os.walk(source.resolve()):
+        for name in names:
+            stat = os.stat(os.path.join(folder, name))
+            found.append((os.path.join(folder, name), stat.st_size, stat.st_mtime_ns))
+    return sorted(found)
+
+
+def cache_key(fmt: str, source: str | os.PathLike[str], options: dict[str, Any]) -> str:
+    """Hex digest naming the cache file of one (format, source files, options)."""
+    files = [_fingerprint(Path(str(v))) for v in options.values() if isinstance(v, (str, Path))]
+    payload = json.dumps([CACHE_VERSION, fmt, _fingerprint(Path(source)), sorted(options.items(), key=str),
+                          files], default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def load_cached(
+    fmt: str,
+    source: str | os.PathLike[str],
+    cache_dir: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> TreeDataset:
+    """Load ``source`` with the ``fmt`` loader, through the processed cache.
+
+    A first load runs the loader and packs the result; later loads of unchanged files
+    unpack it, which is several times faster. A cache file that cannot be read is
+    rebuilt, never trusted.
+    """
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    path = folder / "datasets" / f"{fmt}-{cache_key(fmt, source, options)}.pt"
+    if path.is_file():
+        try:
+            return unpack(torch.load(path, weights_only=True))
+        except Exception:  # a torn or foreign file: rebuild it below
+            path.unlink(missing_ok=True)
+    dataset = load_format(fmt, source, **options)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    torch.save(pack(dataset), partial)
+    os.replace(partial, path)
+    return dataset
+
+
+def _strings(values: list[str | None] | None, n: int) -> Any:
+    """Node-level strings as one joined string (fast to load) or a list when that is unsafe."""
+    if values is None:
+        return None
+    if any(v is None or _SEP in v for v in values):
+        return [v for v in values]
+    return _SEP.join(values) if n else ""
+
+
+def _split_strings(value: Any, offsets: list[int]) -> list[Any]:
+    if value is None:
+        return [None] * (len(offsets) - 1)
+    items = value.split(_SEP) if isinstance(value, str) else value
+    return [items[a:b] for a, b in pairwise(offsets)]
+
+
+def _column(samples: list[TreeSample], name: str) -> dict[str, Any] | None:
+    present = [getattr(s, name) is not None for s in samples]
+    if not any(present):
+        return None
+    rows = [getattr(s, name) if p else np.full(s.num_nodes, np.nan, np.float32)
+            for s, p in zip(samples, present, strict=True)]
+    return {"values": torch.from_numpy(np.concatenate(rows).astype(np.float32)),
+            "present": torch.tensor(present)}
+
+
+def _features(samples: list[TreeSample]) -> dict[str, Any] | None:
+    if not samples or samples[0].features is None:
+        return None
+    first = samples[0].features
+    if isinstance(first, np.ndarray):
+        return {"dense": torch.from_numpy(np.concatenate([s.features for s in samples]))}  # type: ignore[misc]
+    stacked = sp.vstack([s.features for s in samples], format="csr")
+    return {"indptr": torch.from_numpy(stacked.indptr.astype(np.int64)),
+            "indices": torch.from_numpy(stacked.indices.astype(np.int64)),
+            "data": torch.from_numpy(stacked.data.astype(np.float32)), "width": int(first.shape[1])}
+
+
+def pack(dataset: TreeDataset) -> dict[str, Any]:
+    """A dataset as a dict of tensors, strings and lists (what ``weights_only`` loads allow)."""
+    samples = dataset.samples
+    sizes = [s.num_nodes for s in samples]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+    def join(name: str) -> Any:
+        if all(getattr(s, name) is not None for s in samples):
+            return _strings([x for s in samples for x in getattr(s, name)], int(offsets[-1]))
+        return [getattr(s, name) for s in samples]
+
+    return {
+        "version": CACHE_VERSION,
+        "offsets": torch.from_numpy(offsets),
+        "parent_index": torch.from_numpy(np.concatenate([s.parent_index for s in samples]) if samples
+                                         else np.zeros(0, np.int64)),
+        "depth": torch.from_numpy(np.concatenate([s.depth for s in samples]) if samples
+                                  else np.zeros(0, np.int64)),
+        "user_hash": torch.from_numpy(np.concatenate([s.user_hash for s in samples]) if samples
+                                      else np.zeros(0, np.int64)),
+        "features": _features(samples),
+        "time": _column(samples, "time"),
+        "importance": _column(samples, "importance"),
+        "node_ids": _strings([x for s in samples for x in s.node_ids], int(offsets[-1])),
+        "node_text": join("node_text"),
+        "user": join("user"),
+        "meta": [[s.id, s.text, s.label, s.group, s.counterfactual_of, s.source] for s in samples],
+        "report": {"source": dataset.report.source, "changes": dict(dataset.report.changes),
+                   "dropped": [[d.id, d.line, [list(p.__dict__.values()) for p in d.problems]]
+                               for d in dataset.report.dropped]},
+    }
+
+
+def _per_sample(value: Any, offsets: list[int]) -> list[Any]:
+    if isinstance(value, list):  # one entry per sample (some samples lacked the field)
+        return value
+    return _split_strings(value, offsets)
+
+
+def unpack(packed: dict[str, Any]) -> TreeDataset:
+    """Inverse of :func:`pack`."""
+    if packed.get("version") != CACHE_VERSION:
+        raise ValueError("cache version mismatch")
+    offsets = packed["offsets"].tolist()
+    spans = list(pairwise(offsets))
+    with paused_gc():
+        node_ids = _split_strings(packed["node_ids"], offsets)
+        node_text = _per_sample(packed["node_text"], offsets)
+        user = _per_sample(packed["user"], offsets)
+        samples = []
+        for i, ((a, b), meta) in enumerate(zip(spans, packed["meta"], strict=True)):
+            sample = TreeSample(
+                id=meta[0], text=meta[1], label=meta[2], group=meta[3], counterfactual_of=meta[4],
+                source=meta[5], node_ids=node_ids[i], parent_index=packed["parent_index"][a:b].numpy(),
+                features=_unpack_features(packed["features"], a, b),
+                time=_unpack_column(packed["time"], i, a, b),
+                importance=_unpack_column(packed["importance"], i, a, b),
+                node_text=node_text[i], user=user[i],
+            )
+            # warm the cached properties
+            sample.__dict__["depth"] = packed["depth"][a:b].numpy()
+            sample.__dict__["user_hash"] = packed["user_hash"][a:b].numpy()
+            samples.append(sample)
+    report = packed["report"]
+    dropped = [DroppedSample(d[0], d[1], [Problem(*p) for p in d[2]]) for d in report["dropped"]]
+    return TreeDataset(samples, LoadReport(report["source"], dropped, dict(report["changes"])))
+
+
+def _unpack_column(column: dict[str, Any] | None, i: int, a: int, b: int) -> np.ndarray | None:
+    if column is None or not bool(column["present"][i]):
+        return None
+    return column["values"][a:b].numpy()
+
+
+def _unpack_features(features: dict[str, Any] | None, a: int, b: int) -> Any:
+    if features is None:
+        return None
+    if "dense" in features:
+        return features["dense"][a:b].numpy()
+    indptr = features["indptr"][a : b + 1]
+    lo, hi = int(indptr[0]), int(indptr[-1])
+    return sp.csr_matrix((features["data"][lo:hi].numpy(), features["indices"][lo:hi].numpy(),
+                          (indptr - lo).numpy()), shape=(b - a, features["width"]))

@@ -1,0 +1,95 @@
+"""``TreeDataset``: the samples a loader produced, with the report of what loading did."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import overload
+
+import numpy as np
+
+from priorkit.data.problems import Problem
+from priorkit.data.sample import Label, TreeSample
+
+
+@dataclass(frozen=True)
+class DroppedSample:
+    """A sample left out under the ``skip`` policy, with why."""
+
+    id: str
+    line: int
+    problems: list[Problem]
+
+
+@dataclass
+class LoadReport:
+    """What loading a source did, so that nothing is lost silently.
+
+    Args:
+        source: the file or folder loaded.
+        dropped: samples left out (``skip`` policy, or a loader's stated policy).
+        changes: counts of what a loader's repair policies changed, e.g.
+            ``{"self_loop_edges_removed": 1218}``.
+    """
+
+    source: str
+    dropped: list[DroppedSample] = field(default_factory=list)
+    changes: dict[str, int] = field(default_factory=dict)
+
+    def count(self, key: str, amount: int = 1) -> None:
+        self.changes[key] = self.changes.get(key, 0) + amount
+
+    def lines(self) -> list[str]:
+        """Human-readable lines: one per change and one per dropped sample."""
+        out = [f"{self.source}: {key.replace('_', ' ')}: {n}" for key, n in self.changes.items() if n]
+        for drop in self.dropped:
+            reasons = "; ".join(f"{p.field}: {p.message}" for p in drop.problems[:3])
+            out.append(f"{self.source}:{drop.line}: sample {drop.id}: dropped ({reasons})")
+        return out
+
+
+class TreeDataset(Sequence[TreeSample]):
+    """An ordered collection of samples plus its :class:`LoadReport`.
+
+    Args:
+        samples: the samples.
+        report: what loading did; a fresh empty report when omitted.
+    """
+
+    def __init__(self, samples: list[TreeSample], report: LoadReport | None = None) -> None:
+        self.samples = list(samples)
+        self.report = report if report is not None else LoadReport(source="<memory>")
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    @overload
+    def __getitem__(self, index: int) -> TreeSample: ...
+
+    @overload
+    def __getitem__(self, index: slice | Sequence[int] | np.ndarray) -> TreeDataset: ...
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        if isinstance(index, (int, np.integer)):
+            return self.samples[int(index)]
+        if isinstance(index, slice):
+            return TreeDataset(self.samples[index], self.report)
+        return TreeDataset([self.samples[int(i)] for i in index], self.report)
+
+    def __iter__(self) -> Iterator[TreeSample]:
+        return iter(self.samples)
+
+    def __repr__(self) -> str:
+        return f"TreeDataset({len(self)} samples from {self.report.source})"
+
+    @property
+    def labels(self) -> list[Label]:
+        return [s.label for s in self.samples]
+
+    @property
+    def groups(self) -> list[str | None]:
+        return [s.group for s in self.samples]
+
+    @property
+    def num_features(self) -> int:
+        return self.samples[0].num_features if self.samples else 0

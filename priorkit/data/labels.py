@@ -1,0 +1,51 @@
+"""``LabelSpace``: the fixed mapping between label values and class indices of a run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+from priorkit.data.problems import show_value
+from priorkit.data.sample import Label
+from priorkit.errors import PriorkitError
+
+
+class UnknownLabelError(PriorkitError, ValueError):
+    """A label that the label space (the training data) never saw."""
+
+
+def _order(label: Label) -> tuple[int, str, int]:
+    return (0, "", label) if isinstance(label, int) else (1, label, 0)
+
+
+@dataclass(frozen=True)
+class LabelSpace:
+    """Sorted class names; integers sort numerically before strings.
+
+    Args:
+        names: the label values, in class-index order.
+    """
+
+    names: tuple[Label, ...]
+
+    @classmethod
+    def from_labels(cls, labels: Iterable[Label]) -> LabelSpace:
+        return cls(tuple(sorted(set(labels), key=_order)))
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def index(self, label: Label, where: str = "label") -> int:
+        """Class index of ``label``; raises :class:`UnknownLabelError` naming the valid labels."""
+        try:
+            return self._lookup[label]
+        except KeyError:
+            raise UnknownLabelError(
+                f"{where}: expected one of {', '.join(map(repr, self.names))} (got {show_value(label)}). "
+                "The model was trained on these labels only; map the label or retrain."
+            ) from None
+
+    @cached_property
+    def _lookup(self) -> dict[Label, int]:
+        return {name: i for i, name in enumerate(self.names)}

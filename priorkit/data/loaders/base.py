@@ -1,0 +1,72 @@
+"""The loader registry and helpers shared by the dataset loaders."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from priorkit.data.dataset import TreeDataset
+from priorkit.data.problems import DataValidationError, Problem
+from priorkit.functional.tree import walk_to_root
+from priorkit.registry import Registry
+
+Loader = Callable[..., TreeDataset]
+FORMATS: Registry[Loader] = Registry("format")
+
+
+def load_format(name: str, source: str | os.PathLike[str], **options: object) -> TreeDataset:
+    """Load ``source`` with the loader registered as ``name`` (``twitter``, ``rvnn``, ``pheme``)."""
+    return FORMATS.get(name)(source, **options)
+
+
+def require_file(path: Path, what: str) -> Path:
+    """``path`` if it is a file, else a :class:`DataValidationError` saying what was expected."""
+    if not path.is_file():
+        raise DataValidationError([Problem(str(path), 0, "-", "-", f"missing {what}", None,
+                                           "point the loader at the dataset's folder")])
+    return path
+
+
+def signed_log1p(values: np.ndarray) -> np.ndarray:
+    """``sign(v) * log(1 + |v|)``: a delay feature that keeps negative delays negative."""
+    return (np.sign(values) * np.log1p(np.abs(values))).astype(np.float32)
+
+
+def reachable_from(root: int, parent_index: np.ndarray) -> np.ndarray:
+    """True for nodes whose parents lead to ``root`` (False on cycles and detached parts).
+
+    Args:
+        root: the root index; ``parent_index[root]`` is set to ``root``.
+        parent_index: (n,) int64, -1 for nodes whose parent is unknown.
+
+    Shapes:
+        -> (n,) bool.
+    """
+    fixed = parent_index.copy()
+    unknown = fixed < 0
+    fixed[unknown] = np.flatnonzero(unknown)
+    fixed[root] = root
+    walk = walk_to_root(torch.from_numpy(fixed))
+    return (~walk.on_cycle & (walk.root == root)).numpy()
+
+
+def keep_nodes(keep: np.ndarray, parent_index: np.ndarray) -> np.ndarray:
+    """Re-index a parent array after dropping the nodes where ``keep`` is False.
+
+    Shapes:
+        keep: (n,) bool; parent_index: (n,) -> (k,) with k = keep.sum().
+    """
+    new_position = np.cumsum(keep) - 1
+    return new_position[parent_index[keep]].astype(np.int64)
+
+
+def minutes_between(later: float, earlier: float) -> float:
+    """Difference in minutes, NaN-safe."""
+    if math.isnan(later) or math.isnan(earlier):
+        return math.nan
+    return (later - earlier) / 60.0

@@ -1,0 +1,117 @@
+"""Loader of PHEME threads as one JSON file per event (the BiGCN release's layout).
+
+Each file maps a thread id to ``{"label": int|null, "root_tweetid": ..., "event_name": ...,
+tweet_id: {"text", "userid", "tweet_time", "parent_tweetid"}, ...}``. Every tweet has text.
+Policies, counted in ``dataset.report.changes``:
+
+- ``missing_parents_attached_to_root``: a reply whose parent is not in the thread (a
+  deleted tweet) is attached to the root; its ancestry led to the root anyway.
+- ``unlabelled_threads_dropped``: threads with a null label cannot be trained or scored;
+  each is also listed in ``report.dropped``.
+- ``cycles_broken``: a tweet whose parents never lead to the root is attached to the root.
+
+Labels are named ``non-rumour, false, true, unverified`` (0-3); ``group`` is the event.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
+from priorkit.data.loaders.base import FORMATS, reachable_from, require_file
+from priorkit.data.memory import paused_gc
+from priorkit.data.problems import DataValidationError, Problem, show_value
+from priorkit.data.sample import TreeSample
+
+LABEL_NAMES = ("non-rumour", "false", "true", "unverified")
+_META = ("label", "root_tweetid", "event_name")
+_TIME = "%a %b %d %H:%M:%S %z %Y"
+
+
+def _minutes(stamp: Any) -> float:
+    try:
+        return datetime.strptime(str(stamp), _TIME).timestamp() / 60.0
+    except ValueError:
+        return float("nan")
+
+
+def thread_sample(path: Path, thread_id: str, thread: dict[str, Any], report: LoadReport) -> TreeSample:
+    """One thread as a sample (see the module docstring for the policies)."""
+    tweets = {key: value for key, value in thread.items() if key not in _META}
+    root_id = str(thread.get("root_tweetid"))
+    if root_id not in tweets:
+        raise DataValidationError([Problem(str(path), 0, thread_id, "root_tweetid",
+                                           "names no tweet of the thread", show_value(root_id),
+                                           "fix root_tweetid")])
+    ids = list(tweets)
+    position = {tweet: i for i, tweet in enumerate(ids)}
+    root = position[root_id]
+    parents = np.full(len(ids), -1, dtype=np.int64)
+    for i, tweet in enumerate(ids):
+        parent = tweets[tweet].get("parent_tweetid")
+        if i == root:
+            continue
+        if parent is None or str(parent) not in position:
+            report.count("missing_parents_attached_to_root")
+            parents[i] = root
+        else:
+            parents[i] = position[str(parent)]
+    broken = ~reachable_from(root, parents)
+    report.count("cycles_broken", int(broken.sum()))
+    parents[broken] = root
+    parents[root] = root
+    minutes = np.asarray([_minutes(tweets[t].get("tweet_time")) for t in ids], dtype=np.float64)
+    return TreeSample(
+        id=thread_id,
+        text=str(tweets[root_id].get("text") or ""),
+        label=LABEL_NAMES[int(thread["label"])],
+        node_ids=ids,
+        parent_index=parents,
+        time=(minutes - minutes[root]).astype(np.float32),
+        node_text=[str(tweets[t].get("text") or "") for t in ids],
+        user=[None if tweets[t].get("userid") is None else str(tweets[t]["userid"]) for t in ids],
+        group=str(thread.get("event_name") or path.stem),
+        source=str(path),
+    )
+
+
+def _event_files(source: Path) -> list[Path]:
+    if source.is_dir():
+        files = sorted(source.glob("*.json"))
+        if not files:
+            require_file(source / "<event>.json", "PHEME event files (*.json)")
+        return files
+    return [require_file(source, "PHEME event file (.json)")]
+
+
+def _read_event(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise DataValidationError([Problem(str(path), getattr(error, "lineno", 0), "-", "-",
+                                           f"not a valid JSON file: {error}", None,
+                                           "re-download the event file")]) from None
+
+
+@FORMATS.register("pheme")
+def load_pheme(source: str | os.PathLike[str]) -> TreeDataset:
+    """Load PHEME threads from one event file or a folder of them (one group per event)."""
+    report = LoadReport(source=str(source))
+    samples = []
+    with paused_gc():
+        for path in _event_files(Path(source)):
+            for thread_id, thread in _read_event(path).items():
+                if thread.get("label") is None:
+                    report.count("unlabelled_threads_dropped")
+                    report.dropped.append(DroppedSample(thread_id, 0, [Problem(
+                        str(path), 0, thread_id, "label", "null label", None,
+                        "unlabelled threads cannot be trained or scored")]))
+                    continue
+                samples.append(thread_sample(path, thread_id, thread, report))
+    return TreeDataset(samples, report)

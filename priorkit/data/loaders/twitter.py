@@ -1,0 +1,187 @@
+"""Loader of the raw Twitter15/16 release: ``label.txt``, ``source_tweets.txt``, ``tree/<id>.txt``.
+
+Each tree line is an edge ``['uid', 'tweet_id', 'delay']->['uid', 'tweet_id', 'delay']``; a
+node is the whole triple (the same user may retweet twice). Only the source tweet has
+text. Repair policies, each counted in ``dataset.report.changes``:
+
+- ``self_loop_edges_removed``: an edge from a node to itself carries no structure; dropped.
+- the root is the node that the ``ROOT`` edge points to, even where other edges lead into it
+  (``edges_into_root_dropped``). Where it is an earlier tweet of the same account with a
+  negative delay, every time of the tree is shifted so that the root is at 0
+  (``trees_with_negative_root_delay_shifted``).
+- ``extra_parent_edges_dropped``: a node listed under several parents keeps the first
+  listed one (files are in time order).
+- ``unreachable_nodes_dropped``: nodes that still do not lead to the root (parents that never
+  appear as children, cycles) are dropped with their subtrees; no tree is ever dropped whole.
+- ``negative_delays_kept``: other nodes older than the source keep their negative time.
+
+Node features are ``[signed log1p(delay minutes), is_retweet_of_parent, depth]``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from priorkit.data.dataset import LoadReport, TreeDataset
+from priorkit.data.loaders.base import (
+    FORMATS,
+    keep_nodes,
+    reachable_from,
+    require_file,
+    signed_log1p,
+)
+from priorkit.data.memory import paused_gc
+from priorkit.data.problems import DataValidationError, Problem, show_value
+from priorkit.data.sample import TreeSample
+
+_NODE = r"\['([^']*)', '([^']*)', '([^']*)'\]"
+_EDGE_LINE = re.compile(r"^" + _NODE + "->" + _NODE + r"\s*$")
+_PAIR = re.compile(r"^(\[[^\]\n]*\])->(\[[^\]\n]*\])[ \t\r]*$", re.MULTILINE)
+_FIELDS = re.compile(_NODE)
+_ROOT = "['ROOT', 'ROOT', '0.0']"
+
+
+def read_labels(path: Path) -> dict[str, str]:
+    """``label:tweet_id`` lines -> {tweet_id: label}."""
+    labels: dict[str, str] = {}
+    problems: list[Problem] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        label, sep, tweet = line.strip().rpartition(":")
+        if not sep or not label or not tweet.isdigit():
+            problems.append(Problem(str(path), number, "?", "-", "expected `label:tweet_id`",
+                                    show_value(line), "fix or remove the line"))
+        else:
+            labels[tweet] = label
+    if problems:
+        raise DataValidationError(problems)
+    return labels
+
+
+def read_source_texts(path: Path) -> dict[str, str]:
+    """``tweet_id<TAB>text`` lines -> {tweet_id: text}."""
+    texts: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        tweet, sep, text = line.partition("\t")
+        if sep:
+            texts[tweet.strip()] = text
+    return texts
+
+
+def _bad_lines(path: Path, text: str) -> list[Problem]:
+    return [
+        Problem(str(path), number, path.stem, "-", "not an edge `['uid', 'tweet', 'delay']->[...]`",
+                show_value(line), "fix or remove the line")
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not _EDGE_LINE.match(line)
+    ]
+
+
+def parse_tree(path: Path, report: LoadReport) -> tuple[list[tuple[str, str, str]], np.ndarray, int]:
+    """Nodes ``(uid, tweet_id, delay)``, parent index (-1 where unknown) and root of one tree
+    file, with the policies of the module docstring applied.
+
+    Shapes:
+        parent_index: (n,) int64.
+    """
+    text = path.read_text(encoding="utf-8")
+    pairs = _PAIR.findall(text)
+    if len(pairs) != sum(1 for line in text.splitlines() if line.strip()):
+        raise DataValidationError(_bad_lines(path, text))
+    index: dict[str, int] = {}
+    parents: list[int] = []
+    root = -1
+    for parent, child in pairs:
+        c = index.get(child)
+        if c is None:
+            c = index[child] = len(parents)
+            parents.append(-1)
+        if parent == _ROOT:
+            root = c
+        elif parent == child:
+            report.count("self_loop_edges_removed")
+        elif parents[c] != -1:
+            report.count("extra_parent_edges_dropped")
+        else:
+            p = index.get(parent)
+            if p is None:
+                p = index[parent] = len(parents)
+                parents.append(-1)
+            parents[c] = p
+    if root < 0:
+        raise DataValidationError([Problem(str(path), 0, path.stem, "-", "no `['ROOT', 'ROOT', ...]` edge",
+                                           None, "add the ROOT edge that names the source tweet")])
+    if parents[root] != -1:
+        report.count("edges_into_root_dropped")
+    nodes = _FIELDS.findall("\n".join(index))
+    if len(nodes) != len(parents):
+        raise DataValidationError(_bad_lines(path, text))
+    return nodes, np.asarray(parents, dtype=np.int64), root
+
+
+def tree_sample(tweet: str, label: str, text: str, path: Path, report: LoadReport) -> TreeSample:
+    """One Twitter tree as a sample (see the module docstring for the policies)."""
+    nodes, parents, root = parse_tree(path, report)
+    keep = reachable_from(root, parents)
+    parents[root] = root
+    report.count("unreachable_nodes_dropped", int((~keep).sum()))
+    nodes = [node for node, k in zip(nodes, keep, strict=True) if k]
+    parent_index = keep_nodes(keep, parents)
+    delay = np.asarray([node[2] for node in nodes]).astype(np.float32)
+    new_root = int(np.cumsum(keep)[root] - 1)
+    if delay[new_root] < 0:
+        report.count("trees_with_negative_root_delay_shifted")
+    time = delay - delay[new_root]
+    report.count("negative_delays_kept", int((time < 0).sum()))
+    tweet_ids = np.asarray([node[1] for node in nodes])
+    sample = TreeSample(
+        id=tweet,
+        text=text,
+        label=label,
+        node_ids=["/".join(node) for node in nodes],
+        parent_index=parent_index,
+        time=time,
+        user=[node[0] for node in nodes],
+        source=str(path),
+    )
+    is_retweet = (tweet_ids == tweet_ids[parent_index]).astype(np.float32)
+    is_retweet[new_root] = 0.0
+    sample.features = np.stack([signed_log1p(time), is_retweet, sample.depth.astype(np.float32)], 1)
+    return sample
+
+
+@FORMATS.register("twitter")
+def load_twitter(folder: str | os.PathLike[str]) -> TreeDataset:
+    """Load a Twitter15 or Twitter16 release folder.
+
+    Args:
+        folder: holds ``label.txt``, ``source_tweets.txt`` and ``tree/``.
+
+    Returns:
+        one sample per labelled tree; labelled tweets without a tree file or text are
+        counted in the report (``labels_without_tree``, ``trees_without_text``).
+    """
+    root = Path(folder)
+    labels = read_labels(require_file(root / "label.txt", "label.txt (lines `label:tweet_id`)"))
+    texts = read_source_texts(require_file(root / "source_tweets.txt", "source_tweets.txt"))
+    report = LoadReport(source=str(root))
+    with paused_gc():
+        samples = [sample for tweet, label in labels.items()
+                   if (sample := _labelled_tree(root, tweet, label, texts, report)) is not None]
+    return TreeDataset(samples, report)
+
+
+def _labelled_tree(root: Path, tweet: str, label: str, texts: dict[str, str],
+                   report: LoadReport) -> TreeSample | None:
+    path = root / "tree" / f"{tweet}.txt"
+    if not path.is_file():
+        report.count("labels_without_tree")
+        return None
+    if tweet not in texts:
+        report.count("trees_without_text")
+    return tree_sample(tweet, label, texts.get(tweet, ""), path, report)

@@ -1,0 +1,47 @@
+"""Round trip between :class:`TreeSample` and ``networkx.DiGraph`` (edges parent -> child)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+
+from priorkit.data.records import sample_from_dict, sample_to_record
+from priorkit.data.sample import TreeSample
+
+_GRAPH_KEYS = ("id", "text", "label", "group", "counterfactual_of")
+
+
+def to_networkx(sample: TreeSample) -> nx.DiGraph:
+    """The sample as a DiGraph: node attributes ``text, features, time, importance, user``
+    (those the sample has), graph attributes ``id, text, label, group``."""
+    record = sample_to_record(sample)
+    graph = nx.DiGraph(**{k: record[k] for k in _GRAPH_KEYS if k in record})
+    for node in record["nodes"]:
+        graph.add_node(node["id"], **{k: v for k, v in node.items() if k not in ("id", "parent")})
+    for node in record["nodes"]:
+        if node["parent"] is not None:
+            graph.add_edge(node["parent"], node["id"])
+    return graph
+
+
+def from_networkx(graph: nx.DiGraph, **attributes: Any) -> TreeSample:
+    """A sample from a parent -> child DiGraph, validated like a file line.
+
+    Args:
+        graph: a directed tree; ``graph.graph`` may hold ``id, text, label, group``.
+        attributes: override or supply the graph attributes (``id=..., label=...``).
+
+    Raises:
+        DataValidationError: a graph that is not a tree (two roots, a cycle, a node with two
+            parents) or lacks a required attribute.
+    """
+    meta = {**{k: v for k, v in graph.graph.items() if k in _GRAPH_KEYS}, **attributes}
+    nodes = []
+    for node, data in graph.nodes(data=True):
+        parents = list(graph.predecessors(node))
+        record = {"id": node, "parent": parents[0] if parents else None, **data}
+        nodes.append(record)
+        if len(parents) > 1:  # a DiGraph node with two parents is not a tree
+            record["parent"] = parents
+    return sample_from_dict({**meta, "nodes": nodes}, source=f"<networkx {meta.get('id', '?')}>")
