@@ -24,7 +24,7 @@ from priorkit.data.memory import paused_gc
 from priorkit.data.problems import Problem
 from priorkit.data.sample import TreeSample
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 _SEP = "\x1f"  # joins node-level strings; strings that contain it are stored as lists
 
 
@@ -81,20 +81,23 @@ def load_cached(
     return dataset
 
 
-def _strings(values: list[str | None] | None, n: int) -> Any:
-    """Node-level strings as one joined string (fast to load) or a list when that is unsafe."""
-    if values is None:
-        return None
-    if any(v is None or _SEP in v for v in values):
-        return [v for v in values]
-    return _SEP.join(values) if n else ""
+def _encode_strings(per_sample: list[list[str | None] | None]) -> dict[str, Any]:
+    """A node-level string column: joined into one string when possible (fastest to load)."""
+    if any(values is None for values in per_sample):
+        return {"kind": "per_sample", "value": per_sample}
+    flat = [v for values in per_sample for v in values]  # type: ignore[union-attr]
+    if any(v is None or _SEP in v for v in flat):
+        return {"kind": "flat", "value": flat}
+    return {"kind": "joined", "value": _SEP.join(flat), "empty": not flat}
 
 
-def _split_strings(value: Any, offsets: list[int]) -> list[Any]:
-    if value is None:
-        return [None] * (len(offsets) - 1)
-    items = value.split(_SEP) if isinstance(value, str) else value
-    return [items[a:b] for a, b in pairwise(offsets)]
+def _decode_strings(column: dict[str, Any], offsets: list[int]) -> list[Any]:
+    if column["kind"] == "per_sample":
+        return column["value"]
+    flat = column["value"]
+    if column["kind"] == "joined":
+        flat = [] if column["empty"] else flat.split(_SEP)
+    return [flat[a:b] for a, b in pairwise(offsets)]
 
 
 def _column(samples: list[TreeSample], name: str) -> dict[str, Any] | None:
@@ -125,11 +128,6 @@ def pack(dataset: TreeDataset) -> dict[str, Any]:
     sizes = [s.num_nodes for s in samples]
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
 
-    def join(name: str) -> Any:
-        if all(getattr(s, name) is not None for s in samples):
-            return _strings([x for s in samples for x in getattr(s, name)], int(offsets[-1]))
-        return [getattr(s, name) for s in samples]
-
     return {
         "version": CACHE_VERSION,
         "offsets": torch.from_numpy(offsets),
@@ -142,20 +140,14 @@ def pack(dataset: TreeDataset) -> dict[str, Any]:
         "features": _features(samples),
         "time": _column(samples, "time"),
         "importance": _column(samples, "importance"),
-        "node_ids": _strings([x for s in samples for x in s.node_ids], int(offsets[-1])),
-        "node_text": join("node_text"),
-        "user": join("user"),
+        "node_ids": _encode_strings([s.node_ids for s in samples]),
+        "node_text": _encode_strings([s.node_text for s in samples]),
+        "user": _encode_strings([s.user for s in samples]),
         "meta": [[s.id, s.text, s.label, s.group, s.counterfactual_of, s.source] for s in samples],
         "report": {"source": dataset.report.source, "changes": dict(dataset.report.changes),
                    "dropped": [[d.id, d.line, [list(p.__dict__.values()) for p in d.problems]]
                                for d in dataset.report.dropped]},
     }
-
-
-def _per_sample(value: Any, offsets: list[int]) -> list[Any]:
-    if isinstance(value, list):  # one entry per sample (some samples lacked the field)
-        return value
-    return _split_strings(value, offsets)
 
 
 def unpack(packed: dict[str, Any]) -> TreeDataset:
@@ -165,9 +157,9 @@ def unpack(packed: dict[str, Any]) -> TreeDataset:
     offsets = packed["offsets"].tolist()
     spans = list(pairwise(offsets))
     with paused_gc():
-        node_ids = _split_strings(packed["node_ids"], offsets)
-        node_text = _per_sample(packed["node_text"], offsets)
-        user = _per_sample(packed["user"], offsets)
+        node_ids = _decode_strings(packed["node_ids"], offsets)
+        node_text = _decode_strings(packed["node_text"], offsets)
+        user = _decode_strings(packed["user"], offsets)
         samples = []
         for i, ((a, b), meta) in enumerate(zip(spans, packed["meta"], strict=True)):
             sample = TreeSample(

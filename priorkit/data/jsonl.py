@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
+from priorkit.data.loaders.base import FORMATS
 from priorkit.data.problems import DataValidationError, Problem, show_value
 from priorkit.data.records import check_record, sample_from_record, sample_to_record
 from priorkit.data.sample import TreeSample
@@ -96,6 +97,7 @@ def _parse(path: Path, shown: str) -> Iterator[tuple[int, str, Any, list[Problem
         yield number, sample_id, (None if problems else (obj, parent_index)), problems
 
 
+@FORMATS.register("jsonl")
 def read_jsonl(path: str | os.PathLike[str], on_error: OnError = "fail") -> TreeDataset:
     """Load and validate a priorkit JSONL file.
 

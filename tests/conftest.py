@@ -1,0 +1,55 @@
+"""Shared fixtures: tiny literal samples and the location of the real datasets."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+
+
+def real_data(relative: str) -> Path:
+    """Path of a real dataset under ``../shared/datasets``.
+
+    Missing data skips the test on a user's machine, but fails it where
+    ``PRIORKIT_REQUIRE_REAL_DATA=1`` (CI sets it), so CI can never pass by skipping.
+    """
+    path = SHARED_DATASETS / relative
+    if not path.exists():
+        if os.environ.get("PRIORKIT_REQUIRE_REAL_DATA") == "1":
+            pytest.fail(f"real dataset missing: {path}")
+        pytest.skip(f"real dataset not available: {path}")
+    return path
+
+
+def record(sample_id: str = "r1", label: Any = "negative", **extra: Any) -> dict[str, Any]:
+    """A valid three-node record: u0 is the root, u1 its child, u2 u1's child."""
+    out: dict[str, Any] = {
+        "id": sample_id,
+        "text": "the pasta was cold",
+        "label": label,
+        "nodes": [
+            {"id": "u0", "parent": None, "features": [0.1, 2.0], "time": 0.0},
+            {"id": "u1", "parent": "u0", "features": [0.5, 1.0], "time": 3.5, "importance": 1.0},
+            {"id": "u2", "parent": "u1", "features": [0.0, -1.0], "text": "agreed"},
+        ],
+    }
+    out.update(extra)
+    return out
+
+
+@pytest.fixture
+def write_lines(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Write JSONL lines (dicts are dumped, strings written verbatim) and return the path."""
+
+    def write(lines: list[Any], name: str = "data.jsonl") -> Path:
+        path = tmp_path / name
+        text = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines)
+        path.write_text(text + "\n", encoding="utf-8")
+        return path
+
+    return write

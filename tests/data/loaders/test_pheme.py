@@ -1,0 +1,51 @@
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from priorkit.data.loaders.pheme import load_pheme
+from priorkit.data.problems import DataValidationError
+from tests.conftest import real_data
+
+TIME = "Wed Jan 07 11:{:02d}:00 +0000 2015"
+
+
+def tweet(text: str, parent: int | None, minute: int) -> dict:
+    return {"text": text, "userid": 7, "tweet_time": TIME.format(minute), "parent_tweetid": parent}
+
+
+def test_thread_with_a_missing_parent_and_an_unlabelled_thread(tmp_path: Path) -> None:
+    threads = {
+        "10": {"label": 1, "root_tweetid": 10, "event_name": "ev",
+               "10": tweet("source", None, 0), "11": tweet("reply", 10, 5), "12": tweet("orphan", 99, 7)},
+        "20": {"label": None, "root_tweetid": 20, "event_name": "ev", "20": tweet("x", None, 0)},
+    }
+    (tmp_path / "ev.json").write_text(json.dumps(threads))
+    dataset = load_pheme(tmp_path)
+    (sample,) = dataset
+    assert (sample.label, sample.group, sample.text) == ("false", "ev", "source")
+    assert sample.node_text == ["source", "reply", "orphan"]
+    assert sample.depth.tolist() == [0, 1, 1]
+    assert sample.time.tolist() == [0.0, 5.0, 7.0]
+    assert dataset.report.changes["missing_parents_attached_to_root"] == 1
+    assert [d.id for d in dataset.report.dropped] == ["20"]
+
+
+def test_broken_event_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text("{nope")
+    with pytest.raises(DataValidationError, match=r"bad\.json:1: .*not a valid JSON file"):
+        load_pheme(tmp_path)
+
+
+@pytest.mark.real_data
+def test_real_pheme_events() -> None:
+    dataset = load_pheme(real_data("pheme6"))
+    assert len(dataset) + len(dataset.report.dropped) == 1982
+    assert len(dataset.report.dropped) == 1
+    assert set(dataset.groups) == {"ebola", "germanwings", "gurlitt", "ottawashooting", "prince", "putinmissing"}
+    assert Counter(dataset.labels) == {"non-rumour": 843, "false": 428, "true": 482, "unverified": 228}
+    assert all(s.node_text is not None and all(s.node_text) for s in dataset)
+    # deepest reply chain in edges, as this loader measures it (SOURCES.md says "up to 19";
+    # it may count levels differently)
+    assert max(int(s.depth.max()) for s in dataset) == 20

@@ -1,0 +1,50 @@
+import torch
+
+from priorkit.data.batch import make_loader
+from priorkit.data.dataset import TreeDataset
+from priorkit.data.labels import LabelSpace
+from priorkit.data.records import sample_from_dict
+from tests.conftest import record
+
+
+def two_samples() -> TreeDataset:
+    second = record("r2", label="positive", text="lovely soup")
+    second["nodes"] = [{"id": "x", "parent": "y", "features": [1.0, 1.0]},
+                       {"id": "y", "parent": None, "features": [2.0, 2.0]}]
+    return TreeDataset([sample_from_dict(record()), sample_from_dict(second)])
+
+
+def test_collated_indices_are_offset_per_graph() -> None:
+    dataset = two_samples()
+    batch = next(iter(make_loader(dataset, LabelSpace.from_labels(dataset.labels), batch_size=2)))
+    graph = batch.graph
+    assert batch.num_graphs == 2 and batch.sample_id == ["r1", "r2"]
+    assert batch.text == ["the pasta was cold", "lovely soup"]
+    assert batch.y.tolist() == [0, 1]
+    assert graph.parent_index.tolist() == [0, 0, 1, 4, 4]
+    assert graph.root_index.tolist() == [0, 4]
+    assert graph.edge_index.tolist() == [[0, 1, 4], [1, 2, 3]]
+    assert graph.depth.tolist() == [0, 1, 2, 1, 0]
+    assert graph.batch.tolist() == [0, 0, 0, 1, 1]
+    assert batch.node_text == [None, None, "agreed", None, None]
+    assert torch.equal(graph.parent_index[graph.root_index], graph.root_index)
+
+
+def test_shuffling_is_reproducible_from_the_seed() -> None:
+    samples = [sample_from_dict(record(f"r{i}")) for i in range(20)]
+    dataset = TreeDataset(samples)
+    labels = LabelSpace.from_labels(dataset.labels)
+
+    def order(seed: int) -> list[str]:
+        return [i for b in make_loader(dataset, labels, 4, shuffle=True, seed=seed) for i in b.sample_id]
+
+    assert order(1) == order(1)
+    assert order(1) != order(2)
+    assert sorted(order(1)) == sorted(s.id for s in samples)
+
+
+def test_batch_moves_to_a_device() -> None:
+    dataset = two_samples()
+    batch = next(iter(make_loader(dataset, LabelSpace.from_labels(dataset.labels), batch_size=2)))
+    moved = batch.to("cpu")
+    assert moved.graph.x.device.type == "cpu" and moved.text == batch.text

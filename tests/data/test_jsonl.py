@@ -1,0 +1,182 @@
+"""Every validation case of the format: each names the file, line, sample, field and a fix."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from priorkit.data.jsonl import read_jsonl, validate_jsonl, write_jsonl
+from priorkit.data.problems import DataValidationError
+from tests.conftest import record
+
+
+def node_edit(index: int, **changes: Any) -> dict[str, Any]:
+    out = record()
+    out["nodes"][index].update(changes)
+    return out
+
+
+def without(key: str) -> dict[str, Any]:
+    out = record()
+    del out[key]
+    return out
+
+
+CASES = [
+    ("not json", ['{"id": "r1", "text": '], ":1: sample ?: -: not valid JSON"),
+    ("missing id", [without("id")], ":1: sample ?: id: missing field"),
+    ("empty id", [record(sample_id="")], ":1: sample : id: expected a non-empty string"),
+    ("missing label", [without("label")], ":1: sample r1: label: missing field"),
+    ("empty label", [record(label="")], "label: expected a non-empty string or an integer (got '')"),
+    ("boolean label", [record(label=True)], "label: expected a non-empty string or an integer (got True)"),
+    ("missing nodes", [without("nodes")], ":1: sample r1: nodes: missing field"),
+    ("empty nodes", [record(nodes=[])], "nodes: expected a non-empty list of node objects (got [])"),
+    ("duplicate sample ids", [record(), record()], ":2: sample r1: id: duplicate sample id (first at line 1)"),
+    ("no root", [node_edit(0, parent="u2")], "nodes: no root: every node has a parent"),
+    ("two roots", [node_edit(2, parent=None)], "nodes: 2 roots (nodes[0] 'u0', nodes[2] 'u2')"),
+    ("unknown parent", [node_edit(2, parent="u9")], "nodes[2].parent: names no node of this sample (got 'u9')"),
+    ("own parent", [node_edit(1, parent="u1")], "nodes[1].parent: a node cannot be its own parent"),
+    ("cycle", [{**record(), "nodes": [*record()["nodes"], {"id": "a", "parent": "b"}, {"id": "b", "parent": "a"}]}],
+     "cycle of parents a -> b -> a"),
+    ("duplicate node ids", [node_edit(2, id="u1")], "nodes[2].id: duplicate node id (first at nodes[1]) (got 'u1')"),
+    ("non-numeric feature", [node_edit(1, features=[0.5, "x"])], "nodes[1].features[1]: expected a finite number (got 'x')"),
+    ("NaN feature", ['{"id": "r1", "text": "t", "label": 1, "nodes": [{"id": "a", "parent": null, "features": [NaN]}]}'],
+     "nodes[0].features[0]: expected a finite number (got nan)"),
+    ("infinite feature", ['{"id": "r1", "text": "t", "label": 1, "nodes": [{"id": "a", "parent": null, "features": [Infinity]}]}'],
+     "nodes[0].features[0]: expected a finite number (got inf)"),
+    ("widths differ in a sample", [node_edit(2, features=[1.0])], "nodes[2].features: length differs from nodes[0] (2)"),
+    ("features on some nodes only", [node_edit(2, features=None)], "nodes[2].features: missing while other nodes have features"),
+    ("non-string text", [record(text=5)], ":1: sample r1: text: expected a string (got 5)"),
+    ("non-string node text", [node_edit(2, text=["a"])], "nodes[2].text: expected a string or null (got ['a'])"),
+    ("unknown field", [node_edit(0, parnet=None)], "nodes[0].parnet: unknown field (got None); remove it or fix its spelling"),
+    ("negative importance", [node_edit(1, importance=-1)], "nodes[1].importance: expected a finite number >= 0"),
+    ("not an object", ["[1, 2]"], ":1: sample ?: -: expected a JSON object"),
+]
+
+
+@pytest.mark.parametrize(("name", "lines", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_each_problem_is_reported_with_place_and_fix(write_lines, name, lines, expected) -> None:  # type: ignore[no-untyped-def]
+    path = write_lines(lines)
+    problems = [str(p) for p in validate_jsonl(path)]
+    assert any(expected in p for p in problems), problems
+    assert all(p.startswith(f"{path}:") for p in problems)
+    assert all("; " in p for p in problems), "every problem says how to fix it"
+    with pytest.raises(DataValidationError) as raised:
+        read_jsonl(path)
+    assert any(expected in str(p) for p in raised.value.problems)
+
+
+def test_feature_widths_must_agree_across_the_file(write_lines) -> None:  # type: ignore[no-untyped-def]
+    other = record(sample_id="r2")
+    for node in other["nodes"]:
+        node["features"] = [1.0, 2.0, 3.0]
+    problems = [str(p) for p in validate_jsonl(write_lines([record(), other]))]
+    assert problems == [p for p in problems if ":2: sample r2: nodes[0].features: 3 features per node, but line 1 has 2" in p]
+    assert len(problems) == 1
+
+
+def test_non_utf8_file(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(b'{"id": "r1", "text": "caf\xe9", "label": 1, "nodes": [{"id": "a", "parent": null}]}\n')
+    (problem,) = validate_jsonl(path)
+    assert str(problem).startswith(f"{path}:1: sample ?: -: not valid UTF-8 at byte 25")
+    assert "re-save the file with UTF-8 encoding" in str(problem)
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_text("\n \n")
+    (problem,) = validate_jsonl(path)
+    assert str(problem) == f"{path}:0: sample -: -: the file is empty; write one JSON sample per line (see datasets/README.md)"
+    with pytest.raises(DataValidationError):
+        read_jsonl(path, on_error="skip")
+
+
+def test_all_problems_are_collected_not_just_the_first(write_lines) -> None:  # type: ignore[no-untyped-def]
+    path = write_lines([record("a"), "nope", record("b", label=""), node_edit(2, parent="zz")])
+    with pytest.raises(DataValidationError) as raised:
+        read_jsonl(path)
+    assert [p.line for p in raised.value.problems] == [2, 3, 4]
+
+
+def test_skip_policy_reports_every_dropped_sample(write_lines) -> None:  # type: ignore[no-untyped-def]
+    bad = node_edit(2, parent="zz")
+    bad["id"] = "r9"
+    path = write_lines([record("a"), "nope", bad, record("b")])
+    dataset = read_jsonl(path, on_error="skip")
+    assert [s.id for s in dataset] == ["a", "b"]
+    assert [(d.id, d.line) for d in dataset.report.dropped] == [("?", 2), ("r9", 3)]
+    lines = dataset.report.lines()
+    assert any(f"{path}:3: sample r9: dropped (nodes[2].parent: names no node" in line for line in lines)
+
+
+def test_unknown_policy_is_refused(write_lines) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="on_error: expected one of"):
+        read_jsonl(write_lines([record()]), on_error="ignore")  # type: ignore[arg-type]
+
+
+def test_valid_file_loads_every_field(write_lines) -> None:  # type: ignore[no-untyped-def]
+    sample = read_jsonl(write_lines([record(group="ev1")]))[0]
+    assert (sample.id, sample.text, sample.label, sample.group) == ("r1", "the pasta was cold", "negative", "ev1")
+    assert sample.parent_index.tolist() == [0, 0, 1]
+    assert sample.depth.tolist() == [0, 1, 2]
+    assert np.allclose(sample.features, [[0.1, 2.0], [0.5, 1.0], [0.0, -1.0]])
+    assert np.isnan(sample.time[2]) and sample.time[1] == 3.5
+    assert sample.importance.tolist() == [0.0, 1.0, 0.0]
+    assert sample.node_text == [None, None, "agreed"]
+    assert sample.source.endswith(":1")
+
+
+def test_blank_lines_are_not_samples(write_lines) -> None:  # type: ignore[no-untyped-def]
+    path = write_lines([record("a"), "", "   ", record("b")])
+    dataset = read_jsonl(path)
+    assert [s.source.rsplit(":", 1)[1] for s in dataset] == ["1", "4"]
+
+
+def test_integer_ids_and_labels(write_lines) -> None:  # type: ignore[no-untyped-def]
+    line = record(sample_id=17, label=3)
+    line["nodes"] = [{"id": 1, "parent": None}, {"id": 2, "parent": 1}]
+    sample = read_jsonl(write_lines([line]))[0]
+    assert (sample.id, sample.label, sample.node_ids) == ("17", 3, ["1", "2"])
+
+
+def test_sparse_features_round_trip(tmp_path: Path, write_lines) -> None:  # type: ignore[no-untyped-def]
+    line = record()
+    for k, node in enumerate(line["nodes"]):
+        node["features"] = {"size": 10, "indices": [k, 9], "values": [1.0, 2.5]}
+    sample = read_jsonl(write_lines([line]))[0]
+    assert sample.features.shape == (3, 10) and sample.features.nnz == 6
+    write_jsonl([sample], tmp_path / "again.jsonl")
+    again = read_jsonl(tmp_path / "again.jsonl")[0]
+    assert (again.features != sample.features).nnz == 0
+
+
+def test_sparse_index_out_of_range(write_lines) -> None:  # type: ignore[no-untyped-def]
+    line = record()
+    for node in line["nodes"]:
+        node["features"] = {"size": 4, "indices": [7], "values": [1.0]}
+    problems = [str(p) for p in validate_jsonl(write_lines([line]))]
+    assert any("nodes[0].features.indices: an index is not below size (got 7)" in p for p in problems)
+
+
+def test_write_then_read_is_lossless(tmp_path: Path, write_lines) -> None:  # type: ignore[no-untyped-def]
+    original = read_jsonl(write_lines([record("a", group="g"), record("b", label=2)]))
+    write_jsonl(original, tmp_path / "out.jsonl")
+    again = read_jsonl(tmp_path / "out.jsonl")
+    for x, y in zip(original, again, strict=True):
+        assert (x.id, x.text, x.label, x.group, x.node_ids, x.node_text) == (
+            y.id, y.text, y.label, y.group, y.node_ids, y.node_text)
+        assert np.array_equal(x.features, y.features)
+        assert np.array_equal(x.time, y.time, equal_nan=True)
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_input_dicts_are_not_mutated(write_lines) -> None:  # type: ignore[no-untyped-def]
+    line = record()
+    before = copy.deepcopy(line)
+    read_jsonl(write_lines([line]))
+    assert line == before

@@ -1,0 +1,40 @@
+import networkx as nx
+import numpy as np
+import pytest
+
+from priorkit.data.networkx_io import from_networkx, to_networkx
+from priorkit.data.problems import DataValidationError
+from priorkit.data.records import sample_from_dict
+from tests.conftest import record
+
+
+def test_round_trip_keeps_structure_and_attributes() -> None:
+    sample = sample_from_dict(record(group="ev"))
+    graph = to_networkx(sample)
+    assert sorted(graph.edges) == [("u0", "u1"), ("u1", "u2")]
+    assert graph.graph == {"id": "r1", "text": "the pasta was cold", "label": "negative", "group": "ev"}
+    assert graph.nodes["u1"]["importance"] == 1.0 and graph.nodes["u2"]["text"] == "agreed"
+    again = from_networkx(graph)
+    assert again.node_ids == sample.node_ids
+    assert again.parent_index.tolist() == sample.parent_index.tolist()
+    assert np.array_equal(again.features, sample.features)
+    assert np.array_equal(again.time, sample.time, equal_nan=True)
+
+
+def test_hand_built_graph_with_attributes_given_as_arguments() -> None:
+    graph = nx.DiGraph()
+    graph.add_edges_from([("author", "f1"), ("author", "f2"), ("f1", "f3")])
+    sample = from_networkx(graph, id="g", text="nice", label=1)
+    assert sample.root == 0 and sample.depth.tolist() == [0, 1, 1, 2]
+
+
+def test_node_with_two_parents_is_refused() -> None:
+    graph = nx.DiGraph([("a", "b"), ("a", "c"), ("c", "b")])
+    with pytest.raises(DataValidationError, match=r"nodes\[1\]\.parent: expected the id of another node"):
+        from_networkx(graph, id="g", text="t", label=0)
+
+
+def test_forest_is_refused() -> None:
+    graph = nx.DiGraph([("a", "b"), ("c", "d")])
+    with pytest.raises(DataValidationError, match="2 roots"):
+        from_networkx(graph, id="g", text="t", label=0)

@@ -1,0 +1,68 @@
+from pathlib import Path
+
+import numpy as np
+
+from priorkit.data.jsonl import read_jsonl
+from priorkit.data.synth import SynthConfig, generate, write_synthetic
+
+SMALL = SynthConfig(n_train=200, n_val=20, n_test=200, seed=1)
+
+
+def shortcut_agreement(samples) -> float:  # type: ignore[no-untyped-def]
+    hits = []
+    for s in samples:
+        leaves = s.features[:, 1] != 0
+        sign = 1.0 if s.label == "positive" else -1.0
+        hits.append(np.mean(s.features[leaves, 1] == sign))
+    return float(np.mean(hits))
+
+
+def test_same_seed_same_data_other_seed_other_data() -> None:
+    a, b = generate(SMALL), generate(SMALL)
+    c = generate(SMALL.model_copy(update={"seed": 2}))
+    assert [s.text for s in a["train"]] == [s.text for s in b["train"]]
+    assert np.array_equal(a["train"][5].features, b["train"][5].features)
+    assert [s.text for s in a["train"]] != [s.text for s in c["train"]]
+
+
+def test_shortcut_is_tied_in_distribution_and_random_out_of_it() -> None:
+    splits = generate(SMALL)
+    assert shortcut_agreement(splits["train"]) == 1.0
+    assert shortcut_agreement(splits["test_id"]) == 1.0
+    assert 0.4 < shortcut_agreement(splits["test_ood"]) < 0.6
+
+
+def test_shortcut_sits_in_the_leaves_only() -> None:
+    for s in generate(SMALL)["train"][:50]:
+        has_child = np.zeros(s.num_nodes, dtype=bool)
+        has_child[s.parent_index[s.parent_index != np.arange(s.num_nodes)]] = True
+        marked = s.features[:, 1] != 0
+        assert not (marked & has_child).any()
+        assert marked.any()
+
+
+def test_text_noise_sets_how_often_the_text_lies() -> None:
+    def text_agreement(noise: float) -> float:
+        samples = generate(SMALL.model_copy(update={"text_noise": noise}))["train"]
+        positive = ("delicious", "friendly", "excellent", "fresh", "lovely", "perfect", "great", "tasty",
+                    "wonderful", "generous", "cosy", "superb")
+        return float(np.mean([any(w in s.text.split() for w in positive) == (s.label == "positive")
+                              for s in samples]))
+
+    assert text_agreement(0.0) == 1.0
+    assert 0.6 < text_agreement(0.3) < 0.8
+
+
+def test_root_carries_the_signal_and_importance_marks_it() -> None:
+    samples = generate(SMALL)["train"]
+    root_signal = np.array([s.features[s.root, 0] for s in samples])
+    positive = np.array([s.label == "positive" for s in samples])
+    assert root_signal[positive].mean() > 0.5 > -0.5 > root_signal[~positive].mean()
+    assert all(s.importance[s.root] == 1.0 and s.importance.sum() == 1.0 for s in samples)
+
+
+def test_written_files_are_valid(tmp_path: Path) -> None:
+    paths = write_synthetic(tmp_path, SMALL)
+    assert sorted(paths) == ["test_id", "test_ood", "train", "val"]
+    assert len(read_jsonl(paths["test_ood"])) == 200
+    assert (tmp_path / "synth.json").is_file()

@@ -1,0 +1,59 @@
+import zlib
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from priorkit.data.labels import LabelSpace, UnknownLabelError
+from priorkit.data.records import sample_from_dict
+from priorkit.data.tensors import sample_to_data
+from tests.conftest import record
+
+
+def test_fields_of_one_graph() -> None:
+    sample = sample_from_dict(record())
+    data = sample_to_data(sample, LabelSpace(("negative", "positive")))
+    assert data.x.shape == (3, 2)
+    assert data.edge_index.tolist() == [[0, 1], [1, 2]]
+    assert data.depth.tolist() == [0, 1, 2]
+    assert data.parent_index.tolist() == [0, 0, 1]
+    assert data.root_index.tolist() == [0]
+    assert data.time.tolist() == [0.0, 3.5, 0.0] and data.time_mask.tolist() == [True, True, False]
+    assert data.importance.tolist() == [0.0, 1.0, 0.0]
+    assert data.y.tolist() == [0] and data.text == "the pasta was cold"
+    assert data.node_text == [None, None, "agreed"]
+
+
+def test_root_need_not_be_first() -> None:
+    line = record()
+    line["nodes"] = [{"id": "b", "parent": "a"}, {"id": "a", "parent": None}]
+    data = sample_to_data(sample_from_dict(line))
+    assert data.root_index.tolist() == [1] and data.parent_index.tolist() == [1, 1]
+    assert data.edge_index.tolist() == [[1], [0]] and data.depth.tolist() == [1, 0]
+    assert data.x.shape == (2, 0) and "y" not in data
+
+
+def test_sparse_features_stay_sparse() -> None:
+    sample = sample_from_dict(record())
+    sample.features = sp.csr_matrix(np.eye(3, 7, dtype=np.float32))
+    x = sample_to_data(sample).x
+    assert x.is_sparse and x.shape == (3, 7)
+    assert np.array_equal(x.to_dense().numpy(), np.eye(3, 7))
+
+
+def test_user_hashes_are_stable_and_zero_when_unknown() -> None:
+    line = record()
+    line["nodes"][0]["user"] = "alice"
+    line["nodes"][2]["user"] = "alice"
+    data = sample_to_data(sample_from_dict(line))
+    assert data.user_hash[0] == data.user_hash[2] != 0 and data.user_hash[1] == 0
+    assert int(data.user_hash[0]) == zlib.crc32(b"alice") + 1  # not hash(): the same in every process
+
+
+def test_unknown_label_is_refused_with_the_valid_ones() -> None:
+    with pytest.raises(UnknownLabelError, match=r"sample r1: label: expected one of 'a', 'b' \(got 'negative'\)"):
+        sample_to_data(sample_from_dict(record()), LabelSpace(("a", "b")))
+
+
+def test_label_space_orders_ints_before_strings() -> None:
+    assert LabelSpace.from_labels(["b", 2, "a", 1, 2]).names == (1, 2, "a", "b")
