@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TextIO
 
 from priorkit import __version__
 from priorkit.config import load_config
@@ -19,7 +20,8 @@ from priorkit.errors import PriorkitError
 EXIT_INVALID = 2
 
 
-def _say(lines: Sequence[str], stream=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+def _say(lines: Sequence[str], stream: TextIO | None = None) -> None:
+    stream = stream or sys.stdout
     for line in lines:
         print(line, file=stream)
 

@@ -50,14 +50,15 @@ class _FileChecks:
         self.first_line: dict[str, int] = {}
         self.mode: tuple[int | None, bool, int] | None = None  # width, sparse, line that set it
 
-    def check(self, number: int, obj: dict[str, Any]) -> list[tuple[str, str, str | None, str]]:
-        issues: list[tuple[str, str, str | None, str]] = []
-        sample_id = str(obj["id"])
+    def check_id(self, number: int, sample_id: str) -> list[tuple[str, str, str | None, str]]:
         if sample_id in self.first_line:
-            issues.append(("id", f"duplicate sample id (first at line {self.first_line[sample_id]})",
-                           show_value(sample_id), "give every sample a unique id"))
-        else:
-            self.first_line[sample_id] = number
+            return [("id", f"duplicate sample id (first at line {self.first_line[sample_id]})",
+                     show_value(sample_id), "give every sample a unique id")]
+        self.first_line[sample_id] = number
+        return []
+
+    def check_features(self, number: int, obj: dict[str, Any]) -> list[tuple[str, str, str | None, str]]:
+        issues: list[tuple[str, str, str | None, str]] = []
         width, sparse, _ = feature_issues(obj["nodes"])
         if self.mode is None:
             self.mode = (width, sparse, number)
@@ -89,10 +90,13 @@ def _parse(path: Path, shown: str) -> Iterator[tuple[int, str, Any, list[Problem
                                               f"column {error.colno}",
                                               "write one complete JSON object per line")]
             continue
-        sample_id = str(obj.get("id", "?")) if isinstance(obj, dict) else "?"
+        has_id = isinstance(obj, dict) and isinstance(obj.get("id"), (str, int)) and str(obj["id"]).strip()
+        sample_id = str(obj["id"]) if has_id else "?"
         parent_index, issues = check_record(obj)
+        if has_id:
+            issues = checks.check_id(number, sample_id) + issues
         if parent_index is not None:
-            issues = checks.check(number, obj)
+            issues += checks.check_features(number, obj)
         problems = [Problem(shown, number, sample_id, *issue) for issue in issues]
         yield number, sample_id, (None if problems else (obj, parent_index)), problems
 

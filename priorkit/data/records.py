@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -13,14 +14,30 @@ from priorkit.data.schema import schema_problems
 from priorkit.data.validate import Issue, feature_issues, resolve_parents
 
 
+def _tree_checkable(obj: Any, issues: list[Issue]) -> bool:
+    """Whether the tree can be checked despite schema issues (ids and parents are fine)."""
+    nodes = obj.get("nodes") if isinstance(obj, dict) else None
+    if not isinstance(nodes, list) or not nodes or not all(isinstance(n, dict) for n in nodes):
+        return False
+    return not any(_TREE_FIELD.match(field) for field, *_ in issues)
+
+
+_TREE_FIELD = re.compile(r"^(-|nodes|nodes\[\d+\](\.id|\.parent)?)$")
+
+
 def check_record(obj: Any) -> tuple[np.ndarray | None, list[Issue]]:
     """Schema, tree and per-sample feature checks of one parsed record.
+
+    Tree problems are reported next to schema problems whenever node ids and parents
+    are themselves well-formed, so that one run lists everything to fix.
 
     Returns:
         ``parent_index`` (None if the record is invalid) and the issues found.
     """
     issues = schema_problems(obj)
     if issues:
+        if _tree_checkable(obj, issues):
+            issues += resolve_parents(obj["nodes"])[1]
         return None, issues
     parent_index, issues = resolve_parents(obj["nodes"])
     issues += feature_issues(obj["nodes"])[2]

@@ -29,7 +29,7 @@ def without(key: str) -> dict[str, Any]:
 CASES = [
     ("not json", ['{"id": "r1", "text": '], ":1: sample ?: -: not valid JSON"),
     ("missing id", [without("id")], ":1: sample ?: id: missing field"),
-    ("empty id", [record(sample_id="")], ":1: sample : id: expected a non-empty string"),
+    ("empty id", [record(sample_id="")], ":1: sample ?: id: expected a non-empty string"),
     ("missing label", [without("label")], ":1: sample r1: label: missing field"),
     ("empty label", [record(label="")], "label: expected a non-empty string or an integer (got '')"),
     ("boolean label", [record(label=True)], "label: expected a non-empty string or an integer (got True)"),
