@@ -66,3 +66,12 @@ def test_written_files_are_valid(tmp_path: Path) -> None:
     assert sorted(paths) == ["test_id", "test_ood", "train", "val"]
     assert len(read_jsonl(paths["test_ood"])) == 200
     assert (tmp_path / "synth.json").is_file()
+
+
+def test_shipped_default_data_is_what_the_generator_writes(tmp_path: Path) -> None:
+    shipped = Path(__file__).resolve().parents[2] / "datasets" / "synthetic"
+    config = SynthConfig.model_validate_json((shipped / "synth.json").read_text())
+    assert config.shortcut == "leaves" and set(config.signal) == {"root"}
+    write_synthetic(tmp_path, config)
+    for split in ("train", "val", "test_id", "test_ood"):
+        assert (tmp_path / f"{split}.jsonl").read_bytes() == (shipped / f"{split}.jsonl").read_bytes(), split
