@@ -10,36 +10,68 @@ Shape vocabulary, used in every ``Shapes:`` section of the package:
   ``*_weight`` / ``*_gate`` values in [0, 1].
 """
 
-from priorkit.data import (
-    DataValidationError,
-    LabelSpace,
-    LoadReport,
-    PriorBatch,
-    Problem,
-    Split,
-    SynthConfig,
-    TreeDataset,
-    TreeSample,
-    collate,
-    from_networkx,
-    generate,
-    leave_one_group_out,
-    load_cached,
-    load_format,
-    make_loader,
-    read_jsonl,
-    sample_from_dict,
-    sample_to_data,
-    stratified_kfold,
-    to_networkx,
-    validate_jsonl,
-    write_jsonl,
-    write_synthetic,
-)
+from typing import TYPE_CHECKING
+
+from priorkit._lazy import lazy_exports
 from priorkit.errors import ConfigError, PriorkitError, RegistryError
+
+if TYPE_CHECKING:
+    from priorkit.data import (
+        DataValidationError,
+        LabelSpace,
+        LoadReport,
+        PriorBatch,
+        Problem,
+        Split,
+        SynthConfig,
+        TreeDataset,
+        TreeSample,
+        collate,
+        from_networkx,
+        generate,
+        leave_one_group_out,
+        load_cached,
+        load_format,
+        make_loader,
+        read_jsonl,
+        sample_from_dict,
+        sample_to_data,
+        stratified_kfold,
+        to_networkx,
+        validate_jsonl,
+        write_jsonl,
+        write_synthetic,
+    )
 
 __version__ = "0.1.0"
 
+_EXPORTS = {
+    "DataValidationError": "priorkit.data",
+    "LabelSpace": "priorkit.data",
+    "LoadReport": "priorkit.data",
+    "PriorBatch": "priorkit.data",
+    "Problem": "priorkit.data",
+    "Split": "priorkit.data",
+    "SynthConfig": "priorkit.data",
+    "TreeDataset": "priorkit.data",
+    "TreeSample": "priorkit.data",
+    "collate": "priorkit.data",
+    "from_networkx": "priorkit.data",
+    "generate": "priorkit.data",
+    "leave_one_group_out": "priorkit.data",
+    "load_cached": "priorkit.data",
+    "load_format": "priorkit.data",
+    "make_loader": "priorkit.data",
+    "read_jsonl": "priorkit.data",
+    "sample_from_dict": "priorkit.data",
+    "sample_to_data": "priorkit.data",
+    "stratified_kfold": "priorkit.data",
+    "to_networkx": "priorkit.data",
+    "validate_jsonl": "priorkit.data",
+    "write_jsonl": "priorkit.data",
+    "write_synthetic": "priorkit.data",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __all__ = [
     "ConfigError",
     "DataValidationError",
