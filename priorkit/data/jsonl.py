@@ -45,8 +45,7 @@ def _lines(path: Path, shown: str) -> Iterator[tuple[int, str | None, Problem | 
 class _FileChecks:
     """State shared by the lines of one file: sample ids seen, the file's feature width."""
 
-    def __init__(self, shown: str) -> None:
-        self.shown = shown
+    def __init__(self) -> None:
         self.first_line: dict[str, int] = {}
         self.mode: tuple[int | None, bool, int] | None = None  # width, sparse, line that set it
 
@@ -78,7 +77,7 @@ class _FileChecks:
 
 def _parse(path: Path, shown: str) -> Iterator[tuple[int, str, Any, list[Problem]]]:
     """Yield ``(line, sample_id, (record, parent_index) or None, problems)`` per line."""
-    checks = _FileChecks(shown)
+    checks = _FileChecks()
     for number, text, problem in _lines(path, shown):
         if problem is not None:
             yield number, "?", None, [problem]

@@ -13,6 +13,8 @@ from priorkit.data.sample import Features, TreeSample
 from priorkit.data.schema import schema_problems
 from priorkit.data.validate import Issue, feature_issues, resolve_parents
 
+_TREE_FIELD = re.compile(r"^(-|nodes|nodes\[\d+\](\.id|\.parent)?)$")
+
 
 def _tree_checkable(obj: Any, issues: list[Issue]) -> bool:
     """Whether the tree can be checked despite schema issues (ids and parents are fine)."""
@@ -21,8 +23,6 @@ def _tree_checkable(obj: Any, issues: list[Issue]) -> bool:
         return False
     return not any(_TREE_FIELD.match(field) for field, *_ in issues)
 
-
-_TREE_FIELD = re.compile(r"^(-|nodes|nodes\[\d+\](\.id|\.parent)?)$")
 
 
 def check_record(obj: Any) -> tuple[np.ndarray | None, list[Issue]]:

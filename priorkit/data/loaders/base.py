@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -63,10 +62,3 @@ def keep_nodes(keep: np.ndarray, parent_index: np.ndarray) -> np.ndarray:
     """
     new_position = np.cumsum(keep) - 1
     return new_position[parent_index[keep]].astype(np.int64)
-
-
-def minutes_between(later: float, earlier: float) -> float:
-    """Difference in minutes, NaN-safe."""
-    if math.isnan(later) or math.isnan(earlier):
-        return math.nan
-    return (later - earlier) / 60.0
