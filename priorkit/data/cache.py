@@ -19,7 +19,7 @@ import scipy.sparse as sp
 import torch
 
 from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
-from priorkit.data.loaders.base import load_format
+from priorkit.data.formats import load_format
 from priorkit.data.memory import paused_gc
 from priorkit.data.problems import Problem
 from priorkit.data.sample import TreeSample

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
-from priorkit.data.loaders.base import FORMATS
+from priorkit.data.formats import FORMATS
 from priorkit.data.problems import DataValidationError, Problem, show_value
 from priorkit.data.records import check_record, sample_from_record, sample_to_record
 from priorkit.data.sample import TreeSample

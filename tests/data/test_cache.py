@@ -5,8 +5,8 @@ import pytest
 
 from priorkit.data import cache as cache_module
 from priorkit.data.cache import load_cached, pack, unpack
+from priorkit.data.formats import FORMATS
 from priorkit.data.jsonl import read_jsonl
-from priorkit.data.loaders.base import FORMATS
 from tests.conftest import real_data, record
 
 

@@ -1,7 +1,7 @@
 """Loaders into :class:`~priorkit.data.TreeDataset`, registered by format name (``jsonl`` too)."""
 
+from priorkit.data.formats import FORMATS, load_format
 from priorkit.data.jsonl import read_jsonl
-from priorkit.data.loaders.base import FORMATS, load_format
 from priorkit.data.loaders.pheme import load_pheme
 from priorkit.data.loaders.rvnn import load_rvnn
 from priorkit.data.loaders.twitter import load_twitter

@@ -1,26 +1,14 @@
-"""The loader registry and helpers shared by the dataset loaders."""
+"""Helpers shared by the dataset loaders."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from priorkit.data.dataset import TreeDataset
 from priorkit.data.problems import DataValidationError, Problem
 from priorkit.functional.tree import walk_to_root
-from priorkit.registry import Registry
-
-Loader = Callable[..., TreeDataset]
-FORMATS: Registry[Loader] = Registry("format")
-
-
-def load_format(name: str, source: str | os.PathLike[str], **options: object) -> TreeDataset:
-    """Load ``source`` with the loader registered as ``name`` (``twitter``, ``rvnn``, ``pheme``)."""
-    return FORMATS.get(name)(source, **options)
 
 
 def require_file(path: Path, what: str) -> Path:

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
-from priorkit.data.loaders.base import FORMATS, reachable_from, require_file
+from priorkit.data.formats import FORMATS
+from priorkit.data.loaders.base import reachable_from, require_file
 from priorkit.data.memory import paused_gc
 from priorkit.data.problems import DataValidationError, Problem, show_value
 from priorkit.data.sample import TreeSample

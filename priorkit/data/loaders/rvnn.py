@@ -18,7 +18,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from priorkit.data.dataset import LoadReport, TreeDataset
-from priorkit.data.loaders.base import FORMATS, require_file
+from priorkit.data.formats import FORMATS
+from priorkit.data.loaders.base import require_file
 from priorkit.data.loaders.twitter import read_source_texts
 from priorkit.data.memory import paused_gc
 from priorkit.data.problems import DataValidationError, Problem, show_value

@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from priorkit.data.dataset import LoadReport, TreeDataset
+from priorkit.data.formats import FORMATS
 from priorkit.data.loaders.base import (
-    FORMATS,
     keep_nodes,
     reachable_from,
     require_file,

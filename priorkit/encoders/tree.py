@@ -1,0 +1,84 @@
+"""``TreeEncoder``: node inputs, bidirectional tree attention layers, attention readout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch.nn.functional as F
+from pydantic import BaseModel, ConfigDict, Field
+from torch import Tensor, nn
+from torch_geometric.data import Batch
+
+from priorkit.encoders.node_input import NodeInput, NodeInputConfig
+from priorkit.encoders.readout import AttentionReadout
+from priorkit.encoders.tree_attention import MessageEdges, TreeAttentionConv
+from priorkit.sites import BiasFn, SiteContext, no_bias
+
+
+class TreeEncoderConfig(BaseModel):
+    """Args:
+        hidden: node width d.  layers: message-passing layers.  heads: attention heads.
+        dropout: on node states and attention weights.  node_input: see NodeInputConfig.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    hidden: int = Field(64, ge=2)
+    layers: int = Field(2, ge=0)
+    heads: int = Field(4, ge=1)
+    dropout: float = Field(0.1, ge=0.0, lt=1.0)
+    node_input: NodeInputConfig = Field(default_factory=NodeInputConfig)
+
+
+@dataclass(frozen=True)
+class TreeEncoderOutput:
+    """Shapes: nodes: (n, d); graph: (b, d); readout_attention: (n, h);
+    message_attention: one (m, h) per layer; message_edges: the m directed edges."""
+
+    nodes: Tensor
+    graph: Tensor
+    readout_attention: Tensor
+    message_attention: list[Tensor]
+    message_edges: MessageEdges
+
+
+class TreeEncoder(nn.Module):
+    """Encodes a batch of trees; calls ``bias_fn`` at the ``message`` and ``readout`` sites.
+
+    Args:
+        num_features: width of the node features.
+        text_dim: width of node text embeddings (0: none).
+        config: sizes and options.
+
+    Shapes:
+        graph: PyG batch with n nodes and b graphs; node_text_embedding: (n, t) -> TreeEncoderOutput.
+    """
+
+    def __init__(self, num_features: int, text_dim: int = 0, config: TreeEncoderConfig | None = None):
+        super().__init__()
+        self.config = config or TreeEncoderConfig()
+        c = self.config
+        self.input = NodeInput(num_features, text_dim, c.hidden, c.node_input)
+        self.convs = nn.ModuleList(TreeAttentionConv(c.hidden, c.heads, c.dropout) for _ in range(c.layers))
+        self.norms = nn.ModuleList(nn.LayerNorm(c.hidden) for _ in range(c.layers))
+        self.readout = AttentionReadout(c.hidden, c.heads)
+
+    def context(self, graph: Batch, site: str, **extra: object) -> SiteContext:
+        return SiteContext(site=site, depth=graph.depth, parent_index=graph.parent_index,
+                           root_index=graph.root_index, batch=graph.batch, num_heads=self.config.heads,
+                           training=self.training, **extra)  # type: ignore[arg-type]
+
+    def forward(self, graph: Batch, node_text_embedding: Tensor | None = None,
+                bias_fn: BiasFn = no_bias) -> TreeEncoderOutput:
+        x = self.input(graph, node_text_embedding)
+        edges = MessageEdges.from_tree_edges(graph.edge_index)
+        attentions = []
+        for layer, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):
+            ctx = self.context(graph, "message", message_index=edges.index,
+                               message_direction=edges.direction, layer=layer)
+            out = conv(F.dropout(x, self.config.dropout, self.training), edges, bias_fn("message", ctx))
+            x = norm(x + F.gelu(out.x))
+            attentions.append(out.attention)
+        num_graphs = int(graph.root_index.numel())
+        readout = self.readout(x, graph.batch, num_graphs, bias_fn("readout", self.context(graph, "readout")))
+        return TreeEncoderOutput(x, readout.graph, readout.attention, attentions, edges)

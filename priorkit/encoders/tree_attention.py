@@ -1,0 +1,100 @@
+"""``TreeAttentionConv``: attention message passing along tree edges, in both directions.
+
+Each parent -> child edge carries two messages: down (parent to child) and up (child to
+parent). Attention logits are GAT-style, with attention vectors of their own per direction,
+plus an additive bias per directed edge (the ``message`` site); the softmax runs over the
+messages that arrive at a node. Cost is linear in the number of edges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch_geometric.nn import MessagePassing
+from torch_geometric.utils import softmax
+
+from priorkit.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class MessageEdges:
+    """The directed message edges of a forest: all down edges, then all up edges.
+
+    Shapes:
+        index: (2, m) source, target with m = 2e; direction: (m,) 0 down, 1 up.
+    """
+
+    index: Tensor
+    direction: Tensor
+
+    @classmethod
+    def from_tree_edges(cls, edge_index: Tensor) -> MessageEdges:
+        e = edge_index.size(1)
+        index = torch.cat([edge_index, edge_index.flip(0)], dim=1)
+        direction = torch.cat([torch.zeros(e, dtype=torch.long, device=edge_index.device),
+                               torch.ones(e, dtype=torch.long, device=edge_index.device)])
+        return cls(index, direction)
+
+
+@dataclass(frozen=True)
+class TreeAttentionOutput:
+    """Shapes: x: (n, d); attention: (m, h) weights of the messages (sum to 1 per target and head)."""
+
+    x: Tensor
+    attention: Tensor
+
+
+class TreeAttentionConv(MessagePassing):
+    """Bidirectional multi-head attention over tree edges with an additive logit bias.
+
+    Args:
+        channels: input and output width d (a multiple of ``heads``).
+        heads: attention heads h.
+        dropout: dropout on attention weights while training.
+        negative_slope: of the LeakyReLU on attention logits.
+
+    Shapes:
+        x: (n, d); edges: :class:`MessageEdges` with m directed edges; bias: (m,) or (m, h)
+        -> :class:`TreeAttentionOutput`.
+    """
+
+    def __init__(self, channels: int, heads: int = 4, dropout: float = 0.0, negative_slope: float = 0.2):
+        super().__init__(aggr="add", node_dim=0)
+        if channels % heads:
+            raise ConfigError(f"heads: expected a divisor of the hidden width {channels} (got {heads}).")
+        self.heads, self.head_dim = heads, channels // heads
+        self.dropout, self.negative_slope = dropout, negative_slope
+        self.lin = nn.Linear(channels, channels, bias=False)
+        self.att_src = nn.Parameter(torch.empty(2, heads, self.head_dim))
+        self.att_dst = nn.Parameter(torch.empty(2, heads, self.head_dim))
+        self.root = nn.Linear(channels, channels)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        super().reset_parameters()
+        self.lin.reset_parameters()
+        self.root.reset_parameters()
+        nn.init.xavier_uniform_(self.att_src)
+        nn.init.xavier_uniform_(self.att_dst)
+
+    def forward(self, x: Tensor, edges: MessageEdges, bias: Tensor | None = None) -> TreeAttentionOutput:
+        n = x.size(0)
+        h = self.lin(x).view(n, self.heads, self.head_dim)
+        # per node and direction: (n, 2, heads)
+        score_src = torch.einsum("nhc,khc->nkh", h, self.att_src)
+        score_dst = torch.einsum("nhc,khc->nkh", h, self.att_dst)
+        src, dst = edges.index
+        logits = score_src[src, edges.direction] + score_dst[dst, edges.direction]
+        logits = F.leaky_relu(logits, self.negative_slope)
+        if bias is not None:
+            logits = logits + (bias.unsqueeze(-1) if bias.dim() == 1 else bias)
+        attention = softmax(logits, dst, num_nodes=n)
+        weights = F.dropout(attention, p=self.dropout, training=self.training)
+        out = self.propagate(edges.index, x=h, weight=weights, size=(n, n))
+        return TreeAttentionOutput(out.reshape(n, -1) + self.root(x), attention)
+
+    def message(self, x_j: Tensor, weight: Tensor) -> Tensor:
+        return x_j * weight.unsqueeze(-1)
