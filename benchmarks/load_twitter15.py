@@ -65,10 +65,14 @@ def main() -> None:
     assert len(cached) == len(graphs)  # type: ignore[arg-type]
     print(f"Twitter15: {len(graphs)} trees, {nodes} nodes, {edges} raw edge lines")  # type: ignore[arg-type]
     print(f"peer  raw edge-line parse (regex over every tree file): {t_parse:6.2f} s")
-    print(f"raw files -> graphs (priorkit.load_twitter + sample_to_data): {t_raw:5.2f} s  "
-          f"({t_raw / t_parse:.1f}x the bare parse; target <= 5 s: {verdict(t_raw <= 5)})")
-    print(f"cache     -> graphs (priorkit.load_cached + sample_to_data): {t_cached:6.2f} s  "
-          f"({t_cached / t_parse:.1f}x the bare parse; target <= 1 s: {verdict(t_cached <= 1)})")
+    print(
+        f"raw files -> graphs (priorkit.load_twitter + sample_to_data): {t_raw:5.2f} s  "
+        f"({t_raw / t_parse:.1f}x the bare parse; target <= 5 s: {verdict(t_raw <= 5)})"
+    )
+    print(
+        f"cache     -> graphs (priorkit.load_cached + sample_to_data): {t_cached:6.2f} s  "
+        f"({t_cached / t_parse:.1f}x the bare parse; target <= 1 s: {verdict(t_cached <= 1)})"
+    )
 
 
 if __name__ == "__main__":

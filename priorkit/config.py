@@ -26,8 +26,10 @@ def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
-        raise ConfigError(f"{where}: expected valid YAML (got {getattr(error, 'problem', error)}). "
-                          "Fix the syntax at that line.") from None
+        raise ConfigError(
+            f"{where}: expected valid YAML (got {getattr(error, 'problem', error)}). "
+            "Fix the syntax at that line."
+        ) from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):

@@ -1,6 +1,6 @@
 """A tour of the data layer on the shipped synthetic data: load, inspect, split, batch.
 
-    python recipes/data_tour.py [--data datasets/synthetic] [--batch-size 32]
+python recipes/data_tour.py [--data datasets/synthetic] [--batch-size 32]
 """
 
 from __future__ import annotations
@@ -31,14 +31,18 @@ def main() -> None:
     print(f"  as networkx: {graph}")
 
     folds = priorkit.stratified_kfold(train.labels, k=5, val_fraction=0.1, seed=0)
-    print(f"\n5 folds; fold 0 has {len(folds[0].train)} train / {len(folds[0].val)} val / "
-          f"{len(folds[0].test)} test samples")
+    print(
+        f"\n5 folds; fold 0 has {len(folds[0].train)} train / {len(folds[0].val)} val / "
+        f"{len(folds[0].test)} test samples"
+    )
 
     labels = priorkit.LabelSpace.from_labels(train.labels)
     batch = next(iter(priorkit.make_loader(train, labels, batch_size=args.batch_size)))
-    print(f"\none batch: {batch.num_graphs} samples, {batch.graph.num_nodes} nodes, "
-          f"x {tuple(batch.graph.x.shape)}, edge_index {tuple(batch.graph.edge_index.shape)}, "
-          f"labels {batch.y.tolist()[:8]}...")
+    print(
+        f"\none batch: {batch.num_graphs} samples, {batch.graph.num_nodes} nodes, "
+        f"x {tuple(batch.graph.x.shape)}, edge_index {tuple(batch.graph.edge_index.shape)}, "
+        f"labels {batch.y.tolist()[:8]}..."
+    )
 
 
 if __name__ == "__main__":

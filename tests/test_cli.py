@@ -23,16 +23,22 @@ def test_validate_lists_every_problem_and_exits_2(write_lines, capsys) -> None: 
     assert main(["data", "validate", str(path)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith(f"{path}:2: sample ?: -: not valid JSON")
-    assert err[1] == (f"{path}:3: sample a: id: duplicate sample id (first at line 1) (got 'a'); "
-                      "give every sample a unique id")
+    assert err[1] == (
+        f"{path}:3: sample a: id: duplicate sample id (first at line 1) (got 'a'); "
+        "give every sample a unique id"
+    )
     assert err[-1] == "2 problem(s) in 1 file(s)"
 
 
 def test_validate_in_a_real_process_prints_no_traceback(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_bytes(b"\xff\xfe not utf8\n")
-    done = subprocess.run([sys.executable, "-m", "priorkit.cli", "data", "validate", str(path), str(tmp_path / "none.jsonl")],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "priorkit.cli", "data", "validate", str(path), str(tmp_path / "none.jsonl")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert f"{path}:1: sample ?: -: not valid UTF-8 at byte 0" in done.stderr
@@ -40,8 +46,25 @@ def test_validate_in_a_real_process_prints_no_traceback(tmp_path: Path) -> None:
 
 
 def test_synth_then_stats(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    assert main(["data", "synth", "--out", str(tmp_path), "--set", "n_train=30", "--set", "n_val=10",
-                 "--set", "n_test=10", "--seed", "4"]) == 0
+    assert (
+        main(
+            [
+                "data",
+                "synth",
+                "--out",
+                str(tmp_path),
+                "--set",
+                "n_train=30",
+                "--set",
+                "n_val=10",
+                "--set",
+                "n_test=10",
+                "--seed",
+                "4",
+            ]
+        )
+        == 0
+    )
     assert len(read_jsonl(tmp_path / "train.jsonl")) == 30
     capsys.readouterr()
     assert main(["data", "stats", str(tmp_path / "val.jsonl")]) == 0
@@ -57,7 +80,12 @@ def test_synth_with_a_wrong_key_exits_2(tmp_path: Path, capsys) -> None:  # type
 @pytest.mark.real_data
 def test_convert_pheme_event(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "prince.jsonl"
-    assert main(["data", "convert", "--format", "pheme", str(real_data("pheme6/prince.json")), "--out", str(out)]) == 0
+    assert (
+        main(
+            ["data", "convert", "--format", "pheme", str(real_data("pheme6/prince.json")), "--out", str(out)]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     assert "wrote 233 samples" in captured.out
     assert "missing parents attached to root" in captured.err
@@ -68,7 +96,9 @@ def test_convert_pheme_event(tmp_path: Path, capsys) -> None:  # type: ignore[no
 @pytest.mark.real_data
 def test_convert_twitter15_and_read_it_back(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "t15.jsonl"
-    assert main(["data", "convert", "--format", "twitter", str(real_data("twitter15")), "--out", str(out)]) == 0
+    assert (
+        main(["data", "convert", "--format", "twitter", str(real_data("twitter15")), "--out", str(out)]) == 0
+    )
     assert "self loop edges removed: 1218" in capsys.readouterr().err
     dataset = read_jsonl(out)
     assert len(dataset) == 1490 and sum(s.num_nodes for s in dataset) == 599_196

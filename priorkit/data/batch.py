@@ -25,10 +25,12 @@ class PriorBatch:
         y: class indices, or None for unlabelled data.
         sample_id: the sample ids.
         node_text: the text of every node of the batch (None where a node has none).
+        text_embedding: precomputed embeddings of the texts (frozen text encoders), or None.
+        node_text_embedding: precomputed embeddings of the node texts (zeros where none), or None.
 
     Shapes:
         graph.x: (n, f); graph.edge_index: (2, e); graph.batch: (n,); graph.root_index: (b,);
-        y: (b,) int64.
+        y: (b,) int64; text_embedding: (b, t); node_text_embedding: (n, t).
     """
 
     graph: Batch
@@ -36,6 +38,8 @@ class PriorBatch:
     y: Tensor | None
     sample_id: list[str]
     node_text: list[str | None]
+    text_embedding: Tensor | None = None
+    node_text_embedding: Tensor | None = None
 
     @property
     def num_graphs(self) -> int:
@@ -43,8 +47,17 @@ class PriorBatch:
 
     def to(self, device: torch.device | str) -> PriorBatch:
         """The same batch on another device (texts stay on the host)."""
-        return replace(self, graph=self.graph.to(device),
-                       y=None if self.y is None else self.y.to(device))
+
+        def move(tensor: Tensor | None) -> Tensor | None:
+            return None if tensor is None else tensor.to(device)
+
+        return replace(
+            self,
+            graph=self.graph.to(device),
+            y=move(self.y),
+            text_embedding=move(self.text_embedding),
+            node_text_embedding=move(self.node_text_embedding),
+        )
 
 
 def collate(items: Sequence[Data]) -> PriorBatch:
@@ -52,8 +65,15 @@ def collate(items: Sequence[Data]) -> PriorBatch:
     graph = Batch.from_data_list(list(items))
     y = graph.y if "y" in graph else None
     node_text = [text for per_graph in graph.node_text for text in per_graph]
-    return PriorBatch(graph=graph, text=list(graph.text), y=y, sample_id=list(graph.sample_id),
-                      node_text=node_text)
+    return PriorBatch(
+        graph=graph,
+        text=list(graph.text),
+        y=y,
+        sample_id=list(graph.sample_id),
+        node_text=node_text,
+        text_embedding=graph.get("text_embedding"),
+        node_text_embedding=graph.get("node_text_embedding"),
+    )
 
 
 def make_loader(
@@ -74,5 +94,10 @@ def make_loader(
     """
     graphs = [sample_to_data(sample, labels) for sample in dataset]
     generator = torch.Generator().manual_seed(seed)
-    return DataLoader(graphs, batch_size=batch_size, shuffle=shuffle, collate_fn=collate,  # type: ignore[arg-type]
-                      generator=generator)
+    return DataLoader(
+        graphs,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        collate_fn=collate,  # type: ignore[arg-type]
+        generator=generator,
+    )

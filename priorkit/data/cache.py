@@ -49,8 +49,9 @@ def _fingerprint(source: Path) -> list[tuple[str, int, int]]:
 def cache_key(fmt: str, source: str | os.PathLike[str], options: dict[str, Any]) -> str:
     """Hex digest naming the cache file of one (format, source files, options)."""
     files = [_fingerprint(Path(str(v))) for v in options.values() if isinstance(v, (str, Path))]
-    payload = json.dumps([CACHE_VERSION, fmt, _fingerprint(Path(source)), sorted(options.items(), key=str),
-                          files], default=str)
+    payload = json.dumps(
+        [CACHE_VERSION, fmt, _fingerprint(Path(source)), sorted(options.items(), key=str), files], default=str
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
@@ -104,10 +105,14 @@ def _column(samples: list[TreeSample], name: str) -> dict[str, Any] | None:
     present = [getattr(s, name) is not None for s in samples]
     if not any(present):
         return None
-    rows = [getattr(s, name) if p else np.full(s.num_nodes, np.nan, np.float32)
-            for s, p in zip(samples, present, strict=True)]
-    return {"values": torch.from_numpy(np.concatenate(rows).astype(np.float32)),
-            "present": torch.tensor(present)}
+    rows = [
+        getattr(s, name) if p else np.full(s.num_nodes, np.nan, np.float32)
+        for s, p in zip(samples, present, strict=True)
+    ]
+    return {
+        "values": torch.from_numpy(np.concatenate(rows).astype(np.float32)),
+        "present": torch.tensor(present),
+    }
 
 
 def _features(samples: list[TreeSample]) -> dict[str, Any] | None:
@@ -117,9 +122,12 @@ def _features(samples: list[TreeSample]) -> dict[str, Any] | None:
     if isinstance(first, np.ndarray):
         return {"dense": torch.from_numpy(np.concatenate([s.features for s in samples]))}  # type: ignore[misc]
     stacked = sp.vstack([s.features for s in samples], format="csr")
-    return {"indptr": torch.from_numpy(stacked.indptr.astype(np.int64)),
-            "indices": torch.from_numpy(stacked.indices.astype(np.int64)),
-            "data": torch.from_numpy(stacked.data.astype(np.float32)), "width": int(first.shape[1])}
+    return {
+        "indptr": torch.from_numpy(stacked.indptr.astype(np.int64)),
+        "indices": torch.from_numpy(stacked.indices.astype(np.int64)),
+        "data": torch.from_numpy(stacked.data.astype(np.float32)),
+        "width": int(first.shape[1]),
+    }
 
 
 def pack(dataset: TreeDataset) -> dict[str, Any]:
@@ -131,12 +139,15 @@ def pack(dataset: TreeDataset) -> dict[str, Any]:
     return {
         "version": CACHE_VERSION,
         "offsets": torch.from_numpy(offsets),
-        "parent_index": torch.from_numpy(np.concatenate([s.parent_index for s in samples]) if samples
-                                         else np.zeros(0, np.int64)),
-        "depth": torch.from_numpy(np.concatenate([s.depth for s in samples]) if samples
-                                  else np.zeros(0, np.int64)),
-        "user_hash": torch.from_numpy(np.concatenate([s.user_hash for s in samples]) if samples
-                                      else np.zeros(0, np.int64)),
+        "parent_index": torch.from_numpy(
+            np.concatenate([s.parent_index for s in samples]) if samples else np.zeros(0, np.int64)
+        ),
+        "depth": torch.from_numpy(
+            np.concatenate([s.depth for s in samples]) if samples else np.zeros(0, np.int64)
+        ),
+        "user_hash": torch.from_numpy(
+            np.concatenate([s.user_hash for s in samples]) if samples else np.zeros(0, np.int64)
+        ),
         "features": _features(samples),
         "time": _column(samples, "time"),
         "importance": _column(samples, "importance"),
@@ -144,9 +155,14 @@ def pack(dataset: TreeDataset) -> dict[str, Any]:
         "node_text": _encode_strings([s.node_text for s in samples]),
         "user": _encode_strings([s.user for s in samples]),
         "meta": [[s.id, s.text, s.label, s.group, s.counterfactual_of, s.source] for s in samples],
-        "report": {"source": dataset.report.source, "changes": dict(dataset.report.changes),
-                   "dropped": [[d.id, d.line, [list(p.__dict__.values()) for p in d.problems]]
-                               for d in dataset.report.dropped]},
+        "report": {
+            "source": dataset.report.source,
+            "changes": dict(dataset.report.changes),
+            "dropped": [
+                [d.id, d.line, [list(p.__dict__.values()) for p in d.problems]]
+                for d in dataset.report.dropped
+            ],
+        },
     }
 
 
@@ -163,12 +179,19 @@ def unpack(packed: dict[str, Any]) -> TreeDataset:
         samples = []
         for i, ((a, b), meta) in enumerate(zip(spans, packed["meta"], strict=True)):
             sample = TreeSample(
-                id=meta[0], text=meta[1], label=meta[2], group=meta[3], counterfactual_of=meta[4],
-                source=meta[5], node_ids=node_ids[i], parent_index=packed["parent_index"][a:b].numpy(),
+                id=meta[0],
+                text=meta[1],
+                label=meta[2],
+                group=meta[3],
+                counterfactual_of=meta[4],
+                source=meta[5],
+                node_ids=node_ids[i],
+                parent_index=packed["parent_index"][a:b].numpy(),
                 features=_unpack_features(packed["features"], a, b),
                 time=_unpack_column(packed["time"], i, a, b),
                 importance=_unpack_column(packed["importance"], i, a, b),
-                node_text=node_text[i], user=user[i],
+                node_text=node_text[i],
+                user=user[i],
             )
             # warm the cached properties
             sample.__dict__["depth"] = packed["depth"][a:b].numpy()
@@ -192,5 +215,7 @@ def _unpack_features(features: dict[str, Any] | None, a: int, b: int) -> Any:
         return features["dense"][a:b].numpy()
     indptr = features["indptr"][a : b + 1]
     lo, hi = int(indptr[0]), int(indptr[-1])
-    return sp.csr_matrix((features["data"][lo:hi].numpy(), features["indices"][lo:hi].numpy(),
-                          (indptr - lo).numpy()), shape=(b - a, features["width"]))
+    return sp.csr_matrix(
+        (features["data"][lo:hi].numpy(), features["indices"][lo:hi].numpy(), (indptr - lo).numpy()),
+        shape=(b - a, features["width"]),
+    )

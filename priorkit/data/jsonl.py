@@ -24,12 +24,26 @@ def _lines(path: Path, shown: str) -> Iterator[tuple[int, str | None, Problem | 
     try:
         raw = path.read_bytes()
     except OSError as error:
-        yield 0, None, Problem(shown, 0, "-", "-", f"cannot read the file: {error.strerror}", None,
-                               "check the path")
+        yield (
+            0,
+            None,
+            Problem(shown, 0, "-", "-", f"cannot read the file: {error.strerror}", None, "check the path"),
+        )
         return
     if not raw.strip():
-        yield 0, None, Problem(shown, 0, "-", "-", "the file is empty", None,
-                               "write one JSON sample per line (see datasets/README.md)")
+        yield (
+            0,
+            None,
+            Problem(
+                shown,
+                0,
+                "-",
+                "-",
+                "the file is empty",
+                None,
+                "write one JSON sample per line (see datasets/README.md)",
+            ),
+        )
         return
     for number, chunk in enumerate(raw.split(b"\n"), start=1):
         if not chunk.strip():
@@ -38,8 +52,19 @@ def _lines(path: Path, shown: str) -> Iterator[tuple[int, str | None, Problem | 
             yield number, chunk.decode("utf-8"), None
         except UnicodeDecodeError as error:
             bad = chunk[error.start : error.start + 4]
-            yield number, None, Problem(shown, number, "?", "-", f"not valid UTF-8 at byte {error.start}",
-                                        show_value(bad), "re-save the file with UTF-8 encoding")
+            yield (
+                number,
+                None,
+                Problem(
+                    shown,
+                    number,
+                    "?",
+                    "-",
+                    f"not valid UTF-8 at byte {error.start}",
+                    show_value(bad),
+                    "re-save the file with UTF-8 encoding",
+                ),
+            )
 
 
 class _FileChecks:
@@ -51,8 +76,14 @@ class _FileChecks:
 
     def check_id(self, number: int, sample_id: str) -> list[tuple[str, str, str | None, str]]:
         if sample_id in self.first_line:
-            return [("id", f"duplicate sample id (first at line {self.first_line[sample_id]})",
-                     show_value(sample_id), "give every sample a unique id")]
+            return [
+                (
+                    "id",
+                    f"duplicate sample id (first at line {self.first_line[sample_id]})",
+                    show_value(sample_id),
+                    "give every sample a unique id",
+                )
+            ]
         self.first_line[sample_id] = number
         return []
 
@@ -70,8 +101,14 @@ class _FileChecks:
                 what = f"{width} features per node, but line {line0} has none"
             else:
                 what = f"{width} features per node, but line {line0} has {width0}"
-            issues.append(("nodes[0].features", what, None,
-                           "give every node of the file features of the same length, or none"))
+            issues.append(
+                (
+                    "nodes[0].features",
+                    what,
+                    None,
+                    "give every node of the file features of the same length, or none",
+                )
+            )
         return issues
 
 
@@ -85,9 +122,22 @@ def _parse(path: Path, shown: str) -> Iterator[tuple[int, str, Any, list[Problem
         try:
             obj = json.loads(text)  # type: ignore[arg-type]
         except json.JSONDecodeError as error:
-            yield number, "?", None, [Problem(shown, number, "?", "-", "not valid JSON: " + error.msg,
-                                              f"column {error.colno}",
-                                              "write one complete JSON object per line")]
+            yield (
+                number,
+                "?",
+                None,
+                [
+                    Problem(
+                        shown,
+                        number,
+                        "?",
+                        "-",
+                        "not valid JSON: " + error.msg,
+                        f"column {error.colno}",
+                        "write one complete JSON object per line",
+                    )
+                ],
+            )
             continue
         has_id = isinstance(obj, dict) and isinstance(obj.get("id"), (str, int)) and str(obj["id"]).strip()
         sample_id = str(obj["id"]) if has_id else "?"

@@ -24,7 +24,6 @@ def _tree_checkable(obj: Any, issues: list[Issue]) -> bool:
     return not any(_TREE_FIELD.match(field) for field, *_ in issues)
 
 
-
 def check_record(obj: Any) -> tuple[np.ndarray | None, list[Issue]]:
     """Schema, tree and per-sample feature checks of one parsed record.
 

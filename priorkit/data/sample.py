@@ -81,8 +81,11 @@ class TreeSample:
         """Stable hash of each node's user id (0 where unknown), (n,) int64."""
         if self.user is None:
             return np.zeros(self.num_nodes, dtype=np.int64)
-        return np.fromiter((0 if u is None else zlib.crc32(u.encode()) + 1 for u in self.user),
-                           dtype=np.int64, count=self.num_nodes)
+        return np.fromiter(
+            (0 if u is None else zlib.crc32(u.encode()) + 1 for u in self.user),
+            dtype=np.int64,
+            count=self.num_nodes,
+        )
 
     def dense_features(self) -> np.ndarray | None:
         """Features as a dense (n, f) float32 array (converts a sparse bag of words)."""

@@ -161,8 +161,12 @@ def _translate(errors: list[Any]) -> list[tuple[str, str, str | None, str]]:
             valid = NODE_FIELDS if kind.startswith("nodes") else SAMPLE_FIELDS
             if "features" in kind:
                 valid = SPARSE_FIELDS
-            out[shown] = (shown, "unknown field", show_value(err["input"]),
-                          f"remove it or fix its spelling; valid fields: {', '.join(valid)}")
+            out[shown] = (
+                shown,
+                "unknown field",
+                show_value(err["input"]),
+                f"remove it or fix its spelling; valid fields: {', '.join(valid)}",
+            )
         else:
             expected, fix = EXPECTED.get(kind, ("a valid value", "see datasets/README.md"))
             out[shown] = (shown, f"expected {expected}", show_value(err["input"]), fix)

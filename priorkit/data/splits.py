@@ -62,8 +62,10 @@ def stratified_kfold(
         raise ConfigError(f"folds: expected an integer >= 2 (got {k!r}).")
     smallest = int(np.unique(y, return_counts=True)[1].min())
     if smallest < k:
-        raise ConfigError(f"folds: expected at most {smallest} folds, the size of the smallest class "
-                          f"(got {k}). Use fewer folds.")
+        raise ConfigError(
+            f"folds: expected at most {smallest} folds, the size of the smallest class "
+            f"(got {k}). Use fewer folds."
+        )
     folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)
     splits = []
     for i, (train, test) in enumerate(folds):
@@ -85,8 +87,10 @@ def leave_one_group_out(
     """
     if any(g is None for g in groups):
         missing = next(i for i, g in enumerate(groups) if g is None)
-        raise ConfigError(f"groups: expected a group on every sample (got None at sample {missing}). "
-                          "Set `group` on every sample, or use stratified k-fold.")
+        raise ConfigError(
+            f"groups: expected a group on every sample (got None at sample {missing}). "
+            "Set `group` on every sample, or use stratified k-fold."
+        )
     g = np.asarray([str(v) for v in groups])
     y = np.asarray([str(v) for v in labels])
     names = sorted(set(g))

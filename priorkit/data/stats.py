@@ -55,15 +55,21 @@ class DatasetStats:
     with_importance: int
 
     def lines(self) -> list[str]:
-        out = [f"samples: {self.samples}", f"nodes: {self.nodes}",
-               "labels: " + ", ".join(f"{k} {v}" for k, v in self.labels.items())]
+        out = [
+            f"samples: {self.samples}",
+            f"nodes: {self.nodes}",
+            "labels: " + ", ".join(f"{k} {v}" for k, v in self.labels.items()),
+        ]
         if self.groups:
             out.append("groups: " + ", ".join(f"{k} {v}" for k, v in self.groups.items()))
-        out += [f"nodes per tree: {self.nodes_per_tree}", f"depth per tree: {self.depth_per_tree}",
-                "nodes by depth: " + ", ".join(f"{d}: {n}" for d, n in self.nodes_by_depth.items()),
-                f"node features: {self.num_features}{' (sparse)' if self.sparse else ''}",
-                f"samples with node text: {self.with_node_text}, with time: {self.with_time}, "
-                f"with importance: {self.with_importance}"]
+        out += [
+            f"nodes per tree: {self.nodes_per_tree}",
+            f"depth per tree: {self.depth_per_tree}",
+            "nodes by depth: " + ", ".join(f"{d}: {n}" for d, n in self.nodes_by_depth.items()),
+            f"node features: {self.num_features}{' (sparse)' if self.sparse else ''}",
+            f"samples with node text: {self.with_node_text}, with time: {self.with_time}, "
+            f"with importance: {self.with_importance}",
+        ]
         return out
 
 
@@ -82,7 +88,8 @@ def dataset_stats(dataset: TreeDataset) -> DatasetStats:
         depth_per_tree=Distribution.of([int(d.max()) for d in depths]),
         nodes_by_depth={d: int(c) for d, c in enumerate(counts) if c},
         num_features=dataset.num_features,
-        sparse=first is not None and first.features is not None
+        sparse=first is not None
+        and first.features is not None
         and not isinstance(first.features, np.ndarray),
         with_node_text=sum(s.node_text is not None for s in dataset),
         with_time=sum(s.time is not None for s in dataset),

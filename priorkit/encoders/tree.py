@@ -17,8 +17,8 @@ from priorkit.sites import BiasFn, SiteContext, no_bias
 
 class TreeEncoderConfig(BaseModel):
     """Args:
-        hidden: node width d.  layers: message-passing layers.  heads: attention heads.
-        dropout: on node states and attention weights.  node_input: see NodeInputConfig.
+    hidden: node width d.  layers: message-passing layers.  heads: attention heads.
+    dropout: on node states and attention weights.  node_input: see NodeInputConfig.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -64,18 +64,27 @@ class TreeEncoder(nn.Module):
         self.readout = AttentionReadout(c.hidden, c.heads)
 
     def context(self, graph: Batch, site: str, **extra: object) -> SiteContext:
-        return SiteContext(site=site, depth=graph.depth, parent_index=graph.parent_index,
-                           root_index=graph.root_index, batch=graph.batch, num_heads=self.config.heads,
-                           training=self.training, **extra)  # type: ignore[arg-type]
+        return SiteContext(
+            site=site,
+            depth=graph.depth,
+            parent_index=graph.parent_index,
+            root_index=graph.root_index,
+            batch=graph.batch,
+            num_heads=self.config.heads,
+            training=self.training,
+            **extra,
+        )  # type: ignore[arg-type]
 
-    def forward(self, graph: Batch, node_text_embedding: Tensor | None = None,
-                bias_fn: BiasFn = no_bias) -> TreeEncoderOutput:
+    def forward(
+        self, graph: Batch, node_text_embedding: Tensor | None = None, bias_fn: BiasFn = no_bias
+    ) -> TreeEncoderOutput:
         x = self.input(graph, node_text_embedding)
         edges = MessageEdges.from_tree_edges(graph.edge_index)
         attentions = []
         for layer, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):
-            ctx = self.context(graph, "message", message_index=edges.index,
-                               message_direction=edges.direction, layer=layer)
+            ctx = self.context(
+                graph, "message", message_index=edges.index, message_direction=edges.direction, layer=layer
+            )
             out = conv(F.dropout(x, self.config.dropout, self.training), edges, bias_fn("message", ctx))
             x = norm(x + F.gelu(out.x))
             attentions.append(out.attention)

@@ -34,8 +34,12 @@ class MessageEdges:
     def from_tree_edges(cls, edge_index: Tensor) -> MessageEdges:
         e = edge_index.size(1)
         index = torch.cat([edge_index, edge_index.flip(0)], dim=1)
-        direction = torch.cat([torch.zeros(e, dtype=torch.long, device=edge_index.device),
-                               torch.ones(e, dtype=torch.long, device=edge_index.device)])
+        direction = torch.cat(
+            [
+                torch.zeros(e, dtype=torch.long, device=edge_index.device),
+                torch.ones(e, dtype=torch.long, device=edge_index.device),
+            ]
+        )
         return cls(index, direction)
 
 

@@ -9,8 +9,10 @@ from tests.conftest import record
 
 def two_samples() -> TreeDataset:
     second = record("r2", label="positive", text="lovely soup")
-    second["nodes"] = [{"id": "x", "parent": "y", "features": [1.0, 1.0]},
-                       {"id": "y", "parent": None, "features": [2.0, 2.0]}]
+    second["nodes"] = [
+        {"id": "x", "parent": "y", "features": [1.0, 1.0]},
+        {"id": "y", "parent": None, "features": [2.0, 2.0]},
+    ]
     return TreeDataset([sample_from_dict(record()), sample_from_dict(second)])
 
 

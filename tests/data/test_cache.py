@@ -14,7 +14,14 @@ def same(a, b) -> None:  # type: ignore[no-untyped-def]
     assert len(a) == len(b)
     for x, y in zip(a, b, strict=True):
         assert (x.id, x.text, x.label, x.group, x.node_ids, x.node_text, x.user) == (
-            y.id, y.text, y.label, y.group, y.node_ids, y.node_text, y.user)
+            y.id,
+            y.text,
+            y.label,
+            y.group,
+            y.node_ids,
+            y.node_text,
+            y.user,
+        )
         assert np.array_equal(x.parent_index, y.parent_index) and np.array_equal(x.depth, y.depth)
         for name in ("time", "importance"):
             u, v = getattr(x, name), getattr(y, name)
@@ -44,7 +51,10 @@ def test_second_load_is_a_hit_and_an_edit_is_a_miss(tmp_path: Path, write_lines,
     second = load_cached("jsonl", path, cache_dir=tmp_path / "c")
     assert len(calls) == 1
     same(first, second)
-    path.write_text(path.read_text() + '{"id": "z", "text": "", "label": 1, "nodes": [{"id": "a", "parent": null, "features": [1, 2]}]}\n')
+    path.write_text(
+        path.read_text()
+        + '{"id": "z", "text": "", "label": 1, "nodes": [{"id": "a", "parent": null, "features": [1, 2]}]}\n'
+    )
     third = load_cached("jsonl", path, cache_dir=tmp_path / "c")
     assert len(calls) == 2 and len(third) == 2
 

@@ -35,25 +35,72 @@ CASES = [
     ("boolean label", [record(label=True)], "label: expected a non-empty string or an integer (got True)"),
     ("missing nodes", [without("nodes")], ":1: sample r1: nodes: missing field"),
     ("empty nodes", [record(nodes=[])], "nodes: expected a non-empty list of node objects (got [])"),
-    ("duplicate sample ids", [record(), record()], ":2: sample r1: id: duplicate sample id (first at line 1)"),
+    (
+        "duplicate sample ids",
+        [record(), record()],
+        ":2: sample r1: id: duplicate sample id (first at line 1)",
+    ),
     ("no root", [node_edit(0, parent="u2")], "nodes: no root: every node has a parent"),
     ("two roots", [node_edit(2, parent=None)], "nodes: 2 roots (nodes[0] 'u0', nodes[2] 'u2')"),
-    ("unknown parent", [node_edit(2, parent="u9")], "nodes[2].parent: names no node of this sample (got 'u9')"),
+    (
+        "unknown parent",
+        [node_edit(2, parent="u9")],
+        "nodes[2].parent: names no node of this sample (got 'u9')",
+    ),
     ("own parent", [node_edit(1, parent="u1")], "nodes[1].parent: a node cannot be its own parent"),
-    ("cycle", [{**record(), "nodes": [*record()["nodes"], {"id": "a", "parent": "b"}, {"id": "b", "parent": "a"}]}],
-     "cycle of parents a -> b -> a"),
-    ("duplicate node ids", [node_edit(2, id="u1")], "nodes[2].id: duplicate node id (first at nodes[1]) (got 'u1')"),
-    ("non-numeric feature", [node_edit(1, features=[0.5, "x"])], "nodes[1].features[1]: expected a finite number (got 'x')"),
-    ("NaN feature", ['{"id": "r1", "text": "t", "label": 1, "nodes": [{"id": "a", "parent": null, "features": [NaN]}]}'],
-     "nodes[0].features[0]: expected a finite number (got nan)"),
-    ("infinite feature", ['{"id": "r1", "text": "t", "label": 1, "nodes": [{"id": "a", "parent": null, "features": [Infinity]}]}'],
-     "nodes[0].features[0]: expected a finite number (got inf)"),
-    ("widths differ in a sample", [node_edit(2, features=[1.0])], "nodes[2].features: length differs from nodes[0] (2)"),
-    ("features on some nodes only", [node_edit(2, features=None)], "nodes[2].features: missing while other nodes have features"),
+    (
+        "cycle",
+        [{**record(), "nodes": [*record()["nodes"], {"id": "a", "parent": "b"}, {"id": "b", "parent": "a"}]}],
+        "cycle of parents a -> b -> a",
+    ),
+    (
+        "duplicate node ids",
+        [node_edit(2, id="u1")],
+        "nodes[2].id: duplicate node id (first at nodes[1]) (got 'u1')",
+    ),
+    (
+        "non-numeric feature",
+        [node_edit(1, features=[0.5, "x"])],
+        "nodes[1].features[1]: expected a finite number (got 'x')",
+    ),
+    (
+        "NaN feature",
+        ['{"id": "r1", "text": "t", "label": 1, "nodes": [{"id": "a", "parent": null, "features": [NaN]}]}'],
+        "nodes[0].features[0]: expected a finite number (got nan)",
+    ),
+    (
+        "infinite feature",
+        [
+            '{"id": "r1", "text": "t", "label": 1, "nodes": [{"id": "a", "parent": null, "features": [Infinity]}]}'
+        ],
+        "nodes[0].features[0]: expected a finite number (got inf)",
+    ),
+    (
+        "widths differ in a sample",
+        [node_edit(2, features=[1.0])],
+        "nodes[2].features: length differs from nodes[0] (2)",
+    ),
+    (
+        "features on some nodes only",
+        [node_edit(2, features=None)],
+        "nodes[2].features: missing while other nodes have features",
+    ),
     ("non-string text", [record(text=5)], ":1: sample r1: text: expected a string (got 5)"),
-    ("non-string node text", [node_edit(2, text=["a"])], "nodes[2].text: expected a string or null (got ['a'])"),
-    ("unknown field", [node_edit(0, parnet=None)], "nodes[0].parnet: unknown field (got None); remove it or fix its spelling"),
-    ("negative importance", [node_edit(1, importance=-1)], "nodes[1].importance: expected a finite number >= 0"),
+    (
+        "non-string node text",
+        [node_edit(2, text=["a"])],
+        "nodes[2].text: expected a string or null (got ['a'])",
+    ),
+    (
+        "unknown field",
+        [node_edit(0, parnet=None)],
+        "nodes[0].parnet: unknown field (got None); remove it or fix its spelling",
+    ),
+    (
+        "negative importance",
+        [node_edit(1, importance=-1)],
+        "nodes[1].importance: expected a finite number >= 0",
+    ),
     ("not an object", ["[1, 2]"], ":1: sample ?: -: expected a JSON object"),
 ]
 
@@ -75,7 +122,9 @@ def test_feature_widths_must_agree_across_the_file(write_lines) -> None:  # type
     for node in other["nodes"]:
         node["features"] = [1.0, 2.0, 3.0]
     problems = [str(p) for p in validate_jsonl(write_lines([record(), other]))]
-    assert problems == [p for p in problems if ":2: sample r2: nodes[0].features: 3 features per node, but line 1 has 2" in p]
+    assert problems == [
+        p for p in problems if ":2: sample r2: nodes[0].features: 3 features per node, but line 1 has 2" in p
+    ]
     assert len(problems) == 1
 
 
@@ -91,7 +140,10 @@ def test_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.jsonl"
     path.write_text("\n \n")
     (problem,) = validate_jsonl(path)
-    assert str(problem) == f"{path}:0: sample -: -: the file is empty; write one JSON sample per line (see datasets/README.md)"
+    assert (
+        str(problem)
+        == f"{path}:0: sample -: -: the file is empty; write one JSON sample per line (see datasets/README.md)"
+    )
     with pytest.raises(DataValidationError):
         read_jsonl(path, on_error="skip")
 
@@ -121,7 +173,12 @@ def test_unknown_policy_is_refused(write_lines) -> None:  # type: ignore[no-unty
 
 def test_valid_file_loads_every_field(write_lines) -> None:  # type: ignore[no-untyped-def]
     sample = read_jsonl(write_lines([record(group="ev1")]))[0]
-    assert (sample.id, sample.text, sample.label, sample.group) == ("r1", "the pasta was cold", "negative", "ev1")
+    assert (sample.id, sample.text, sample.label, sample.group) == (
+        "r1",
+        "the pasta was cold",
+        "negative",
+        "ev1",
+    )
     assert sample.parent_index.tolist() == [0, 0, 1]
     assert sample.depth.tolist() == [0, 1, 2]
     assert np.allclose(sample.features, [[0.1, 2.0], [0.5, 1.0], [0.0, -1.0]])
@@ -169,7 +226,13 @@ def test_write_then_read_is_lossless(tmp_path: Path, write_lines) -> None:  # ty
     again = read_jsonl(tmp_path / "out.jsonl")
     for x, y in zip(original, again, strict=True):
         assert (x.id, x.text, x.label, x.group, x.node_ids, x.node_text) == (
-            y.id, y.text, y.label, y.group, y.node_ids, y.node_text)
+            y.id,
+            y.text,
+            y.label,
+            y.group,
+            y.node_ids,
+            y.node_text,
+        )
         assert np.array_equal(x.features, y.features)
         assert np.array_equal(x.time, y.time, equal_nan=True)
     assert not list(tmp_path.glob("*.partial"))

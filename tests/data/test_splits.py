@@ -23,7 +23,10 @@ def test_kfold_is_seeded() -> None:
     first = stratified_kfold(labels, k=4, seed=3)
     again = stratified_kfold(labels, k=4, seed=3)
     other = stratified_kfold(labels, k=4, seed=4)
-    assert all(np.array_equal(x.test, y.test) and np.array_equal(x.val, y.val) for x, y in zip(first, again, strict=True))
+    assert all(
+        np.array_equal(x.test, y.test) and np.array_equal(x.val, y.val)
+        for x, y in zip(first, again, strict=True)
+    )
     assert any(not np.array_equal(x.test, y.test) for x, y in zip(first, other, strict=True))
 
 

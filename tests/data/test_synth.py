@@ -44,10 +44,23 @@ def test_shortcut_sits_in_the_leaves_only() -> None:
 def test_text_noise_sets_how_often_the_text_lies() -> None:
     def text_agreement(noise: float) -> float:
         samples = generate(SMALL.model_copy(update={"text_noise": noise}))["train"]
-        positive = ("delicious", "friendly", "excellent", "fresh", "lovely", "perfect", "great", "tasty",
-                    "wonderful", "generous", "cosy", "superb")
-        return float(np.mean([any(w in s.text.split() for w in positive) == (s.label == "positive")
-                              for s in samples]))
+        positive = (
+            "delicious",
+            "friendly",
+            "excellent",
+            "fresh",
+            "lovely",
+            "perfect",
+            "great",
+            "tasty",
+            "wonderful",
+            "generous",
+            "cosy",
+            "superb",
+        )
+        return float(
+            np.mean([any(w in s.text.split() for w in positive) == (s.label == "positive") for s in samples])
+        )
 
     assert text_agreement(0.0) == 1.0
     assert 0.6 < text_agreement(0.3) < 0.8

@@ -51,7 +51,9 @@ def test_user_hashes_are_stable_and_zero_when_unknown() -> None:
 
 
 def test_unknown_label_is_refused_with_the_valid_ones() -> None:
-    with pytest.raises(UnknownLabelError, match=r"sample r1: label: expected one of 'a', 'b' \(got 'negative'\)"):
+    with pytest.raises(
+        UnknownLabelError, match=r"sample r1: label: expected one of 'a', 'b' \(got 'negative'\)"
+    ):
         sample_to_data(sample_from_dict(record()), LabelSpace(("a", "b")))
 
 

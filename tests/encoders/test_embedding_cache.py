@@ -82,8 +82,10 @@ def test_two_processes_encode_each_text_once(tmp_path: Path) -> None:
     log = tmp_path / "encoded.log"
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(2)
-    workers = [context.Process(target=_worker, args=(str(tmp_path), str(log), part, start))
-               for part in (texts, list(reversed(texts)))]
+    workers = [
+        context.Process(target=_worker, args=(str(tmp_path), str(log), part, start))
+        for part in (texts, list(reversed(texts)))
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:

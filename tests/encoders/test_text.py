@@ -109,7 +109,8 @@ def test_default_encoder_matches_sentence_transformers() -> None:
 
     ours = TextEncoder().encode(TEXTS)
     reference = SentenceTransformer(resolve_model(DEFAULT_MODEL), device="cpu").encode(
-        TEXTS, convert_to_tensor=True, normalize_embeddings=True)
+        TEXTS, convert_to_tensor=True, normalize_embeddings=True
+    )
     cosine = torch.nn.functional.cosine_similarity(ours, reference.cpu())
     assert ours.shape == (4, 384)
     assert cosine.min() > 0.999

@@ -23,7 +23,9 @@ def test_shapes_and_sites() -> None:
     calls = []
 
     def record(site, ctx):  # type: ignore[no-untyped-def]
-        calls.append((site, ctx.layer, ctx.num_heads, None if ctx.message_index is None else ctx.message_index.shape))
+        calls.append(
+            (site, ctx.layer, ctx.num_heads, None if ctx.message_index is None else ctx.message_index.shape)
+        )
         assert torch.equal(ctx.depth, b.graph.depth) and ctx.num_graphs == 6
 
     encoder = TreeEncoder(4, config=TreeEncoderConfig(hidden=16, layers=2, heads=2))
@@ -47,8 +49,13 @@ def test_every_node_input_reaches_the_output() -> None:
     encoder = TreeEncoder(4, text_dim=5, config=config)
     node_text = torch.randn(b.graph.num_nodes, 5)
     encoder(b.graph, node_text).graph.sum().backward()
-    for name in ("input.features.weight", "input.text.weight", "input.time.weight", "input.depth.weight",
-                 "input.user.weight"):
+    for name in (
+        "input.features.weight",
+        "input.text.weight",
+        "input.time.weight",
+        "input.depth.weight",
+        "input.user.weight",
+    ):
         grad = dict(encoder.named_parameters())[name].grad
         assert grad is not None and grad.abs().sum() > 0, name
 
@@ -57,6 +64,8 @@ def test_readout_bias_moves_attention_to_the_root() -> None:
     b = batch()
     encoder = TreeEncoder(4, config=TreeEncoderConfig(hidden=16, heads=2)).eval()
     plain = encoder(b.graph).readout_attention.mean(-1)[b.graph.root_index].mean()
-    biased = encoder(b.graph, bias_fn=lambda site, ctx: -3.0 * ctx.depth.float() if site == "readout" else None)
+    biased = encoder(
+        b.graph, bias_fn=lambda site, ctx: -3.0 * ctx.depth.float() if site == "readout" else None
+    )
     assert biased.readout_attention.mean(-1)[b.graph.root_index].mean() > plain
     assert np.isfinite(biased.graph.detach().numpy()).all()

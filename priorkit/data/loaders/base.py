@@ -14,8 +14,19 @@ from priorkit.functional.tree import walk_to_root
 def require_file(path: Path, what: str) -> Path:
     """``path`` if it is a file, else a :class:`DataValidationError` saying what was expected."""
     if not path.is_file():
-        raise DataValidationError([Problem(str(path), 0, "-", "-", f"missing {what}", None,
-                                           "point the loader at the dataset's folder")])
+        raise DataValidationError(
+            [
+                Problem(
+                    str(path),
+                    0,
+                    "-",
+                    "-",
+                    f"missing {what}",
+                    None,
+                    "point the loader at the dataset's folder",
+                )
+            ]
+        )
     return path
 
 

@@ -47,9 +47,19 @@ def thread_sample(path: Path, thread_id: str, thread: dict[str, Any], report: Lo
     tweets = {key: value for key, value in thread.items() if key not in _META}
     root_id = str(thread.get("root_tweetid"))
     if root_id not in tweets:
-        raise DataValidationError([Problem(str(path), 0, thread_id, "root_tweetid",
-                                           "names no tweet of the thread", show_value(root_id),
-                                           "fix root_tweetid")])
+        raise DataValidationError(
+            [
+                Problem(
+                    str(path),
+                    0,
+                    thread_id,
+                    "root_tweetid",
+                    "names no tweet of the thread",
+                    show_value(root_id),
+                    "fix root_tweetid",
+                )
+            ]
+        )
     ids = list(tweets)
     position = {tweet: i for i, tweet in enumerate(ids)}
     root = position[root_id]
@@ -95,9 +105,19 @@ def _read_event(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise DataValidationError([Problem(str(path), getattr(error, "lineno", 0), "-", "-",
-                                           f"not a valid JSON file: {error}", None,
-                                           "re-download the event file")]) from None
+        raise DataValidationError(
+            [
+                Problem(
+                    str(path),
+                    getattr(error, "lineno", 0),
+                    "-",
+                    "-",
+                    f"not a valid JSON file: {error}",
+                    None,
+                    "re-download the event file",
+                )
+            ]
+        ) from None
 
 
 @FORMATS.register("pheme")
@@ -110,9 +130,23 @@ def load_pheme(source: str | os.PathLike[str]) -> TreeDataset:
             for thread_id, thread in _read_event(path).items():
                 if thread.get("label") is None:
                     report.count("unlabelled_threads_dropped")
-                    report.dropped.append(DroppedSample(thread_id, 0, [Problem(
-                        str(path), 0, thread_id, "label", "null label", None,
-                        "unlabelled threads cannot be trained or scored")]))
+                    report.dropped.append(
+                        DroppedSample(
+                            thread_id,
+                            0,
+                            [
+                                Problem(
+                                    str(path),
+                                    0,
+                                    thread_id,
+                                    "label",
+                                    "null label",
+                                    None,
+                                    "unlabelled threads cannot be trained or scored",
+                                )
+                            ],
+                        )
+                    )
                     continue
                 samples.append(thread_sample(path, thread_id, thread, report))
     return TreeDataset(samples, report)

@@ -38,8 +38,17 @@ def _read_rows(path: Path) -> dict[str, list[_Row]]:
             cols = line.rstrip("\n").split("\t")
             if len(cols) < 5:
                 if line.strip():
-                    problems.append(Problem(str(path), number, "?", "-", "expected 6 tab-separated columns",
-                                            show_value(line.strip()), "fix or remove the line"))
+                    problems.append(
+                        Problem(
+                            str(path),
+                            number,
+                            "?",
+                            "-",
+                            "expected 6 tab-separated columns",
+                            show_value(line.strip()),
+                            "fix or remove the line",
+                        )
+                    )
                 continue
             trees[cols[0]].append((number, cols[1], cols[2], cols[5] if len(cols) > 5 else ""))
     if problems:
@@ -52,8 +61,9 @@ def _bag(words: str, where: str) -> tuple[list[int], list[float]]:
     for item in words.split():
         word, _, count = item.partition(":")
         if not word.isdigit() or int(word) >= VOCABULARY_SIZE:
-            raise ValueError(f"{where}: expected `word_index:count` with index < {VOCABULARY_SIZE} "
-                             f"(got {item!r})")
+            raise ValueError(
+                f"{where}: expected `word_index:count` with index < {VOCABULARY_SIZE} (got {item!r})"
+            )
         indices.append(int(word))
         values.append(float(count))
     return indices, values
@@ -69,16 +79,26 @@ def _tree_sample(path: Path, tree_id: str, rows: list[_Row], label: str, text: s
         try:
             idx, val = _bag(words, f"{path}:{number}")
         except ValueError as error:
-            raise DataValidationError([Problem(str(path), number, tree_id, "bag of words", str(error), None,
-                                               "fix the line")]) from None
+            raise DataValidationError(
+                [Problem(str(path), number, tree_id, "bag of words", str(error), None, "fix the line")]
+            ) from None
         indices += idx
         values += val
         indptr.append(len(indices))
-    features = sp.csr_matrix((np.asarray(values, np.float32), np.asarray(indices, np.int64),
-                              np.asarray(indptr, np.int64)), shape=(len(rows), VOCABULARY_SIZE))
+    features = sp.csr_matrix(
+        (np.asarray(values, np.float32), np.asarray(indices, np.int64), np.asarray(indptr, np.int64)),
+        shape=(len(rows), VOCABULARY_SIZE),
+    )
     features.sum_duplicates()
-    return TreeSample(id=tree_id, text=text, label=label, node_ids=[row[2] for row in rows],
-                      parent_index=parent_index, features=features, source=f"{path}:{rows[0][0]}")
+    return TreeSample(
+        id=tree_id,
+        text=text,
+        label=label,
+        node_ids=[row[2] for row in rows],
+        parent_index=parent_index,
+        features=features,
+        source=f"{path}:{rows[0][0]}",
+    )
 
 
 def read_rvnn_labels(path: Path) -> dict[str, str]:
@@ -88,9 +108,19 @@ def read_rvnn_labels(path: Path) -> dict[str, str]:
         cols = line.split("\t")
         if len(cols) < 3:
             if line.strip():
-                raise DataValidationError([Problem(str(path), number, "?", "-",
-                                                   "expected tab-separated label, event, tree id",
-                                                   show_value(line), "fix or remove the line")])
+                raise DataValidationError(
+                    [
+                        Problem(
+                            str(path),
+                            number,
+                            "?",
+                            "-",
+                            "expected tab-separated label, event, tree id",
+                            show_value(line),
+                            "fix or remove the line",
+                        )
+                    ]
+                )
             continue
         labels[cols[2].strip()] = cols[0].strip()
     return labels
@@ -113,8 +143,11 @@ def load_rvnn(
     if data_path.is_dir():
         data_path = data_path / "data.TD_RvNN.vol_5000.txt"
     require_file(data_path, "RvNN data file (data.TD_RvNN.vol_5000.txt)")
-    label_path = Path(labels) if labels else next(iter(sorted(data_path.parent.glob("*label*.txt"))),
-                                                   data_path.parent / "label.txt")
+    label_path = (
+        Path(labels)
+        if labels
+        else next(iter(sorted(data_path.parent.glob("*label*.txt"))), data_path.parent / "label.txt")
+    )
     label_of = read_rvnn_labels(require_file(label_path, "RvNN label file (label, event, tree id)"))
     text_of = read_source_texts(require_file(Path(texts), "source_tweets.txt")) if texts else {}
     report = LoadReport(source=str(data_path))
@@ -125,8 +158,9 @@ def load_rvnn(
             if tree_id not in label_of:
                 report.count("trees_without_label")
                 continue
-            samples.append(_tree_sample(data_path, tree_id, rows, label_of[tree_id],
-                                        text_of.get(tree_id, "")))
+            samples.append(
+                _tree_sample(data_path, tree_id, rows, label_of[tree_id], text_of.get(tree_id, ""))
+            )
     report.count("labels_without_tree", sum(1 for t in label_of if t not in trees))
     if not text_of:
         report.count("samples_without_text", len(samples))

@@ -54,8 +54,17 @@ def read_labels(path: Path) -> dict[str, str]:
             continue
         label, sep, tweet = line.strip().rpartition(":")
         if not sep or not label or not tweet.isdigit():
-            problems.append(Problem(str(path), number, "?", "-", "expected `label:tweet_id`",
-                                    show_value(line), "fix or remove the line"))
+            problems.append(
+                Problem(
+                    str(path),
+                    number,
+                    "?",
+                    "-",
+                    "expected `label:tweet_id`",
+                    show_value(line),
+                    "fix or remove the line",
+                )
+            )
         else:
             labels[tweet] = label
     if problems:
@@ -75,8 +84,15 @@ def read_source_texts(path: Path) -> dict[str, str]:
 
 def _bad_lines(path: Path, text: str) -> list[Problem]:
     return [
-        Problem(str(path), number, path.stem, "-", "not an edge `['uid', 'tweet', 'delay']->[...]`",
-                show_value(line), "fix or remove the line")
+        Problem(
+            str(path),
+            number,
+            path.stem,
+            "-",
+            "not an edge `['uid', 'tweet', 'delay']->[...]`",
+            show_value(line),
+            "fix or remove the line",
+        )
         for number, line in enumerate(text.splitlines(), start=1)
         if line.strip() and not _EDGE_LINE.match(line)
     ]
@@ -114,8 +130,19 @@ def parse_tree(path: Path, report: LoadReport) -> tuple[list[tuple[str, str, str
                 parents.append(-1)
             parents[c] = p
     if root < 0:
-        raise DataValidationError([Problem(str(path), 0, path.stem, "-", "no `['ROOT', 'ROOT', ...]` edge",
-                                           None, "add the ROOT edge that names the source tweet")])
+        raise DataValidationError(
+            [
+                Problem(
+                    str(path),
+                    0,
+                    path.stem,
+                    "-",
+                    "no `['ROOT', 'ROOT', ...]` edge",
+                    None,
+                    "add the ROOT edge that names the source tweet",
+                )
+            ]
+        )
     if parents[root] != -1:
         report.count("edges_into_root_dropped")
     nodes = _FIELDS.findall("\n".join(index))
@@ -171,13 +198,17 @@ def load_twitter(folder: str | os.PathLike[str]) -> TreeDataset:
     texts = read_source_texts(require_file(root / "source_tweets.txt", "source_tweets.txt"))
     report = LoadReport(source=str(root))
     with paused_gc():
-        samples = [sample for tweet, label in labels.items()
-                   if (sample := _labelled_tree(root, tweet, label, texts, report)) is not None]
+        samples = [
+            sample
+            for tweet, label in labels.items()
+            if (sample := _labelled_tree(root, tweet, label, texts, report)) is not None
+        ]
     return TreeDataset(samples, report)
 
 
-def _labelled_tree(root: Path, tweet: str, label: str, texts: dict[str, str],
-                   report: LoadReport) -> TreeSample | None:
+def _labelled_tree(
+    root: Path, tweet: str, label: str, texts: dict[str, str], report: LoadReport
+) -> TreeSample | None:
     path = root / "tree" / f"{tweet}.txt"
     if not path.is_file():
         report.count("labels_without_tree")

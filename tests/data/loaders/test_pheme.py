@@ -17,8 +17,14 @@ def tweet(text: str, parent: int | None, minute: int) -> dict:
 
 def test_thread_with_a_missing_parent_and_an_unlabelled_thread(tmp_path: Path) -> None:
     threads = {
-        "10": {"label": 1, "root_tweetid": 10, "event_name": "ev",
-               "10": tweet("source", None, 0), "11": tweet("reply", 10, 5), "12": tweet("orphan", 99, 7)},
+        "10": {
+            "label": 1,
+            "root_tweetid": 10,
+            "event_name": "ev",
+            "10": tweet("source", None, 0),
+            "11": tweet("reply", 10, 5),
+            "12": tweet("orphan", 99, 7),
+        },
         "20": {"label": None, "root_tweetid": 20, "event_name": "ev", "20": tweet("x", None, 0)},
     }
     (tmp_path / "ev.json").write_text(json.dumps(threads))
@@ -43,7 +49,14 @@ def test_real_pheme_events() -> None:
     dataset = load_pheme(real_data("pheme6"))
     assert len(dataset) + len(dataset.report.dropped) == 1982
     assert len(dataset.report.dropped) == 1
-    assert set(dataset.groups) == {"ebola", "germanwings", "gurlitt", "ottawashooting", "prince", "putinmissing"}
+    assert set(dataset.groups) == {
+        "ebola",
+        "germanwings",
+        "gurlitt",
+        "ottawashooting",
+        "prince",
+        "putinmissing",
+    }
     assert Counter(dataset.labels) == {"non-rumour": 843, "false": 428, "true": 482, "unverified": 228}
     assert all(s.node_text is not None and all(s.node_text) for s in dataset)
     # deepest reply chain in edges, as this loader measures it (SOURCES.md says "up to 19";

@@ -15,19 +15,27 @@ def write(tmp_path: Path, data: list[str], labels: list[str]) -> Path:
 
 
 def test_bag_of_words_is_sparse(tmp_path: Path) -> None:
-    folder = write(tmp_path, ["t1\tNone\t1\t2\t5\t3:1 17:2", "t1\t1\t2\t2\t5\t4999:1", "t9\tNone\t1\t1\t1\t1:1"],
-                   ["true\tE1\tt1\t1\t2", "false\tE2\tt2\t1\t2"])
+    folder = write(
+        tmp_path,
+        ["t1\tNone\t1\t2\t5\t3:1 17:2", "t1\t1\t2\t2\t5\t4999:1", "t9\tNone\t1\t1\t1\t1:1"],
+        ["true\tE1\tt1\t1\t2", "false\tE2\tt2\t1\t2"],
+    )
     dataset = load_rvnn(folder)
     (sample,) = dataset
     assert sample.features.shape == (2, 5000) and sample.features.nnz == 3
     assert sample.features[0, 17] == 2.0 and sample.depth.tolist() == [0, 1]
-    assert dataset.report.changes == {"trees_without_label": 1, "labels_without_tree": 1,
-                                      "samples_without_text": 1}
+    assert dataset.report.changes == {
+        "trees_without_label": 1,
+        "labels_without_tree": 1,
+        "samples_without_text": 1,
+    }
 
 
 def test_bad_word_index_is_named(tmp_path: Path) -> None:
     folder = write(tmp_path, ["t1\tNone\t1\t1\t1\t7000:1"], ["true\tE\tt1"])
-    with pytest.raises(DataValidationError, match=r":1: sample t1: bag of words: .*index < 5000 \(got '7000:1'\)"):
+    with pytest.raises(
+        DataValidationError, match=r":1: sample t1: bag of words: .*index < 5000 \(got '7000:1'\)"
+    ):
         load_rvnn(folder)
 
 

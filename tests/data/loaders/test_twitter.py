@@ -32,8 +32,12 @@ def release(tmp_path: Path, trees: dict[str, list[str]], labels: dict[str, str] 
 
 
 def test_a_clean_tree(tmp_path: Path) -> None:
-    edges = [f"{ROOT}->{SRC}", f"{SRC}->{node('2', '100', '1.5')}", f"{SRC}->{node('3', '101', '2.0')}",
-             f"{node('3', '101', '2.0')}->{node('4', '102', '5.0')}"]
+    edges = [
+        f"{ROOT}->{SRC}",
+        f"{SRC}->{node('2', '100', '1.5')}",
+        f"{SRC}->{node('3', '101', '2.0')}",
+        f"{node('3', '101', '2.0')}->{node('4', '102', '5.0')}",
+    ]
     dataset = load_twitter(release(tmp_path, {"100": edges}))
     (sample,) = dataset
     assert (sample.id, sample.label, sample.text) == ("100", "false", "source text 100")
@@ -66,8 +70,12 @@ def test_first_listed_parent_wins(tmp_path: Path) -> None:
 
 def test_root_edge_to_an_earlier_tweet_shifts_times(tmp_path: Path) -> None:
     earlier = node("1", "90", "-30.0")
-    edges = [f"{earlier}->{earlier}", f"{ROOT}->{earlier}", f"{earlier}->{node('2', '100', '3.0')}",
-             f"{earlier}->{node('5', '91', '-10.0')}"]
+    edges = [
+        f"{earlier}->{earlier}",
+        f"{ROOT}->{earlier}",
+        f"{earlier}->{node('2', '100', '3.0')}",
+        f"{earlier}->{node('5', '91', '-10.0')}",
+    ]
     dataset = load_twitter(release(tmp_path, {"100": edges}))
     sample = dataset[0]
     assert sample.node_ids[sample.root] == "1/90/-30.0"
@@ -106,7 +114,9 @@ def test_a_malformed_line_is_named(tmp_path: Path) -> None:
     folder = release(tmp_path, {"100": [f"{ROOT}->{SRC}", "garbage -> here"]})
     with pytest.raises(DataValidationError) as raised:
         load_twitter(folder)
-    assert str(raised.value.problems[0]).startswith(f"{folder / 'tree' / '100.txt'}:2: sample 100: -: not an edge")
+    assert str(raised.value.problems[0]).startswith(
+        f"{folder / 'tree' / '100.txt'}:2: sample 100: -: not an edge"
+    )
 
 
 def test_missing_label_file(tmp_path: Path) -> None:

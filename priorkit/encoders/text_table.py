@@ -1,0 +1,43 @@
+"""Precomputed text embeddings for frozen encoders, attached to graphs before batching."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import torch
+from torch_geometric.data import Data
+
+from priorkit.encoders.embedding_cache import EmbeddingCache
+from priorkit.encoders.text import TextEncoder
+
+
+def attach_text_embeddings(
+    graphs: Sequence[Data],
+    encoder: TextEncoder,
+    cache_dir: str | os.PathLike[str] | None = None,
+    node_text: bool = True,
+) -> EmbeddingCache | None:
+    """Set ``text_embedding`` (1, t) and, where nodes have text, ``node_text_embedding`` (n, t)
+    on every graph; every distinct text is encoded once (through the on-disk cache when
+    ``cache_dir`` is given).
+
+    Returns:
+        the cache used (its ``stats`` tell hits, misses and encoder calls), or None.
+    """
+    texts = {g.text for g in graphs}
+    if node_text:
+        texts |= {t for g in graphs for t in g.node_text if t is not None}
+    ordered = sorted(texts)
+    cache = EmbeddingCache(cache_dir, encoder.namespace) if cache_dir is not None else None
+    table = cache.get_or_encode(ordered, encoder.encode) if cache is not None else encoder.encode(ordered)
+    row = {text: i for i, text in enumerate(ordered)}
+    for graph in graphs:
+        graph.text_embedding = table[row[graph.text]].unsqueeze(0)
+        if node_text and any(t is not None for t in graph.node_text):
+            index = torch.tensor([row.get(t, -1) if t is not None else -1 for t in graph.node_text])
+            embedded = torch.zeros(len(index), table.size(1))
+            known = index >= 0
+            embedded[known] = table[index[known]]
+            graph.node_text_embedding = embedded
+    return cache

@@ -1,0 +1,51 @@
+"""The fusion contract and registry: two modality vectors in, one fused vector out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import Tensor, nn
+
+from priorkit.registry import Registry
+from priorkit.sites import BiasFn, SiteContext, no_bias
+
+MODALITIES = ("text", "graph")
+
+
+@dataclass(frozen=True)
+class FusionOutput:
+    """Shapes: fused: (b, d); modality_weights: (b, 2) over (text, graph), rows sum to 1, or
+    None for a fusion that has no such weights."""
+
+    fused: Tensor
+    modality_weights: Tensor | None
+
+
+class Fusion(nn.Module):
+    """Base class of fusions.
+
+    Args:
+        text_dim: width of the text vector; graph_dim: width of the graph vector and node states;
+        hidden: output width d.
+
+    Shapes:
+        text: (b, t); graph: (b, g); nodes: (n, g); batch: (n,) -> FusionOutput.
+    """
+
+    def __init__(self, text_dim: int, graph_dim: int, hidden: int) -> None:
+        super().__init__()
+        self.text_dim, self.graph_dim, self.hidden = text_dim, graph_dim, hidden
+
+    def forward(
+        self,
+        text: Tensor,
+        graph: Tensor,
+        nodes: Tensor,
+        batch: Tensor,
+        ctx: SiteContext | None = None,
+        bias_fn: BiasFn = no_bias,
+    ) -> FusionOutput:
+        raise NotImplementedError
+
+
+FUSIONS: Registry[type[Fusion]] = Registry("fusion")

@@ -1,0 +1,56 @@
+"""``CrossAttentionFusion``: the text attends over the nodes of its tree, then a modality gate."""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+from torch_geometric.utils import scatter, softmax
+
+from priorkit.errors import ConfigError
+from priorkit.fusion.base import FUSIONS, Fusion, FusionOutput
+from priorkit.fusion.gated import ModalityGate
+from priorkit.sites import BiasFn, SiteContext, no_bias
+
+
+@FUSIONS.register("cross_attention")
+class CrossAttentionFusion(Fusion):
+    """Multi-head attention with the projected text as the query and the node states of the
+    same sample as keys and values (a segment softmax per graph, linear in nodes); the
+    attended graph vector and the text are then mixed by a :class:`ModalityGate`.
+
+    Args:
+        heads: attention heads (a divisor of ``hidden``).
+
+    Shapes:
+        text: (b, t); nodes: (n, g); batch: (n,) -> fused (b, d), modality_weights (b, 2).
+    """
+
+    def __init__(self, text_dim: int, graph_dim: int, hidden: int, heads: int = 4) -> None:
+        super().__init__(text_dim, graph_dim, hidden)
+        if hidden % heads:
+            raise ConfigError(f"heads: expected a divisor of the hidden width {hidden} (got {heads}).")
+        self.heads, self.head_dim = heads, hidden // heads
+        self.query = nn.Sequential(nn.Linear(text_dim, hidden), nn.LayerNorm(hidden))
+        self.key = nn.Linear(graph_dim, hidden)
+        self.value = nn.Linear(graph_dim, hidden)
+        self.out = nn.Sequential(nn.Linear(hidden, hidden), nn.LayerNorm(hidden))
+        self.gate = ModalityGate(hidden)
+
+    def forward(
+        self,
+        text: Tensor,
+        graph: Tensor,
+        nodes: Tensor,
+        batch: Tensor,
+        ctx: SiteContext | None = None,
+        bias_fn: BiasFn = no_bias,
+    ) -> FusionOutput:
+        b = text.size(0)
+        q = self.query(text)
+        k = self.key(nodes).view(-1, self.heads, self.head_dim)
+        v = self.value(nodes).view(-1, self.heads, self.head_dim)
+        scores = (q.view(b, self.heads, self.head_dim)[batch] * k).sum(-1) / self.head_dim**0.5
+        attention = softmax(scores, batch, num_nodes=b)
+        attended = scatter(v * attention.unsqueeze(-1), batch, dim=0, dim_size=b, reduce="sum")
+        g = self.out(attended.reshape(b, -1))
+        weights = self.gate(q, g, ctx, bias_fn)
+        return FusionOutput(weights[:, :1] * q + weights[:, 1:] * g, weights)

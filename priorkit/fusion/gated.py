@@ -1,0 +1,57 @@
+"""``GatedFusion``: a softmax gate over layer-normalised modality projections."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from priorkit.fusion.base import FUSIONS, Fusion, FusionOutput
+from priorkit.sites import BiasFn, SiteContext, no_bias
+
+
+class ModalityGate(nn.Module):
+    """Gate logits over (text, graph) from both projections, plus the ``fusion`` site bias.
+
+    Shapes:
+        text, graph: (b, d) -> weights (b, 2), rows sum to 1.
+    """
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        self.logits = nn.Linear(2 * hidden, 2)
+
+    def forward(self, text: Tensor, graph: Tensor, ctx: SiteContext | None, bias_fn: BiasFn) -> Tensor:
+        logits = self.logits(torch.cat([text, graph], dim=-1))
+        bias = bias_fn("fusion", ctx) if ctx is not None else None
+        if bias is not None:
+            logits = logits + bias
+        return torch.softmax(logits, dim=-1)
+
+
+@FUSIONS.register("gated")
+class GatedFusion(Fusion):
+    """``w_text * LN(P_t text) + w_graph * LN(P_g graph)``: both modalities are projected to
+    the same width and layer-normalised, so the gate weights compare like with like.
+
+    Shapes:
+        text: (b, t); graph: (b, g) -> fused (b, d), modality_weights (b, 2).
+    """
+
+    def __init__(self, text_dim: int, graph_dim: int, hidden: int) -> None:
+        super().__init__(text_dim, graph_dim, hidden)
+        self.text = nn.Sequential(nn.Linear(text_dim, hidden), nn.LayerNorm(hidden))
+        self.graph = nn.Sequential(nn.Linear(graph_dim, hidden), nn.LayerNorm(hidden))
+        self.gate = ModalityGate(hidden)
+
+    def forward(
+        self,
+        text: Tensor,
+        graph: Tensor,
+        nodes: Tensor,
+        batch: Tensor,
+        ctx: SiteContext | None = None,
+        bias_fn: BiasFn = no_bias,
+    ) -> FusionOutput:
+        t, g = self.text(text), self.graph(graph)
+        weights = self.gate(t, g, ctx, bias_fn)
+        return FusionOutput(weights[:, :1] * t + weights[:, 1:] * g, weights)

@@ -1,0 +1,140 @@
+"""``PriorModel``: text encoder + tree encoder + fusion + head, with priors at the named sites."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch.nn.functional as F
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from torch import Tensor, nn
+
+from priorkit.data.batch import PriorBatch
+from priorkit.encoders.readout import mean_over_heads
+from priorkit.encoders.text import DEFAULT_MODEL, TextEncoder, TextEncoderConfig
+from priorkit.encoders.tree import TreeEncoder, TreeEncoderConfig
+from priorkit.errors import ConfigError
+from priorkit.fusion import FUSIONS
+from priorkit.outputs import PriorModelOutput
+from priorkit.priors.stack import PriorStack
+from priorkit.sites import SiteContext
+
+
+class ModelConfig(BaseModel):
+    """The ``model:`` section of a training config.
+
+    Args:
+        text_encoder: Hugging Face model id or local folder.
+        pooling, max_length, trainable_layers, text_learning_rate: text encoder settings.
+        node_text: embed node texts (PHEME replies) with the same encoder.
+        fusion: ``concat``, ``gated`` or ``cross_attention``.
+        hidden: width of the fused vector; tree: tree encoder settings; dropout: in the head.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    text_encoder: str = DEFAULT_MODEL
+    pooling: Literal["mean", "cls"] = "mean"
+    max_length: int = Field(128, ge=1)
+    trainable_layers: int = Field(0, ge=0)
+    text_learning_rate: float | None = Field(None, gt=0)
+    node_text: bool = True
+    fusion: str = "gated"
+    hidden: int = Field(64, ge=2)
+    tree: TreeEncoderConfig = Field(default_factory=TreeEncoderConfig)
+    dropout: float = Field(0.1, ge=0.0, lt=1.0)
+
+    @field_validator("fusion")
+    @classmethod
+    def _known_fusion(cls, value: str) -> str:
+        if value not in FUSIONS:
+            raise ValueError(f"expected one of {', '.join(FUSIONS.names())}")
+        return value
+
+    def text_config(self) -> TextEncoderConfig:
+        return TextEncoderConfig(
+            model=self.text_encoder,
+            pooling=self.pooling,
+            max_length=self.max_length,
+            trainable_layers=self.trainable_layers,
+            learning_rate=self.text_learning_rate,
+        )
+
+
+class PriorModel(nn.Module):
+    """The text + tree model. A plain ``nn.Module``; training lives in :mod:`priorkit.training`.
+
+    Args:
+        config: the model settings.
+        num_features: node feature width; num_classes: output classes.
+        text_dim: width of text embeddings; node_text_dim: of node text embeddings (0: none).
+        text_encoder: the encoder, run inside ``forward`` when it is fine-tuned; a frozen
+            encoder is used ahead of time (embeddings arrive with the batch) and may be None.
+        priors: the priors (an empty stack by default).
+
+    Shapes:
+        forward(batch) with b samples and n nodes -> PriorModelOutput (logits (b, c), ...).
+    """
+
+    def __init__(
+        self,
+        config: ModelConfig,
+        num_features: int,
+        num_classes: int,
+        text_dim: int,
+        node_text_dim: int = 0,
+        text_encoder: TextEncoder | None = None,
+        priors: PriorStack | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.text_encoder = text_encoder if text_encoder is not None and not text_encoder.frozen else None
+        self.tree = TreeEncoder(num_features, node_text_dim, config.tree)
+        fusion = FUSIONS.get(config.fusion)
+        self.fusion = fusion(text_dim, config.tree.hidden, config.hidden)
+        self.head = nn.Sequential(
+            nn.Dropout(config.dropout),
+            nn.Linear(config.hidden, config.hidden),
+            nn.GELU(),
+            nn.Dropout(config.dropout),
+            nn.Linear(config.hidden, num_classes),
+        )
+        self.priors = priors if priors is not None else PriorStack()
+
+    def text_vectors(self, batch: PriorBatch) -> Tensor:
+        if self.text_encoder is not None:
+            return self.text_encoder(batch.text)
+        if batch.text_embedding is None:
+            raise ConfigError(
+                "PriorModel: expected text embeddings with the batch (got none). Attach them with "
+                "priorkit.encoders.attach_text_embeddings, or pass a fine-tuned text_encoder."
+            )
+        return batch.text_embedding
+
+    def forward(self, batch: PriorBatch) -> PriorModelOutput:
+        graph = batch.graph
+        text = self.text_vectors(batch)
+        tree = self.tree(graph, batch.node_text_embedding, self.priors.bias)
+        ctx = SiteContext(
+            site="fusion",
+            depth=graph.depth,
+            parent_index=graph.parent_index,
+            root_index=graph.root_index,
+            batch=graph.batch,
+            num_heads=1,
+            training=self.training,
+        )
+        fused = self.fusion(text, tree.graph, tree.nodes, graph.batch, ctx, self.priors.bias)
+        output = PriorModelOutput(
+            logits=self.head(fused.fused),
+            readout_attention=mean_over_heads(tree.readout_attention),
+            readout_attention_heads=tree.readout_attention,
+            modality_weights=fused.modality_weights,
+            text=text,
+            graph=tree.graph,
+            nodes=tree.nodes,
+            message_attention=tree.message_attention,
+        )
+        if batch.y is not None:
+            output.losses["task"] = F.cross_entropy(output.logits, batch.y)
+            output.losses.update(self.priors.loss(output, batch))
+        return output

@@ -1,0 +1,78 @@
+from pathlib import Path
+
+import pytest
+import torch
+
+from priorkit.data import LabelSpace
+from priorkit.data.batch import collate
+from priorkit.data.synth import SynthConfig, generate
+from priorkit.data.tensors import sample_to_data
+from priorkit.encoders.text import TextEncoder, TextEncoderConfig
+from priorkit.encoders.text_table import attach_text_embeddings
+from priorkit.errors import ConfigError
+from priorkit.model import ModelConfig, PriorModel
+from priorkit.priors import Prior, PriorStack
+
+
+@pytest.fixture
+def graphs(tiny_model_dir: Path):  # type: ignore[no-untyped-def]
+    samples = generate(SynthConfig(n_train=6, n_val=2, n_test=2))["train"]
+    labels = LabelSpace.from_labels([s.label for s in samples])
+    data = [sample_to_data(s, labels) for s in samples]
+    encoder = TextEncoder(TextEncoderConfig(model=str(tiny_model_dir)))
+    attach_text_embeddings(data, encoder)
+    return data, encoder
+
+
+def build(encoder: TextEncoder, fusion: str = "gated", priors: PriorStack | None = None) -> PriorModel:
+    torch.manual_seed(0)
+    config = ModelConfig(
+        text_encoder=encoder.config.model, fusion=fusion, hidden=16, tree={"hidden": 16, "heads": 2}
+    )
+    return PriorModel(
+        config, num_features=4, num_classes=2, text_dim=encoder.dim, text_encoder=encoder, priors=priors
+    )
+
+
+@pytest.mark.parametrize("fusion", ["concat", "gated", "cross_attention"])
+def test_forward_outputs(graphs, fusion: str) -> None:  # type: ignore[no-untyped-def]
+    data, encoder = graphs
+    batch = collate(data)
+    out = build(encoder, fusion)(batch)
+    assert out.logits.shape == (6, 2) and set(out.losses) == {"task"}
+    assert out.readout_attention.shape == (batch.graph.num_nodes,)
+    assert (out.modality_weights is None) == (fusion == "concat")
+    out.losses["task"].backward()
+
+
+def test_frozen_encoder_needs_embeddings_with_the_batch(graphs) -> None:  # type: ignore[no-untyped-def]
+    data, encoder = graphs
+    for g in data:
+        del g.text_embedding
+    with pytest.raises(ConfigError, match="expected text embeddings with the batch"):
+        build(encoder)(collate(data))
+
+
+class Readout(Prior):
+    name = "hand_made"
+
+    def __init__(self, bias: torch.Tensor) -> None:
+        super().__init__()
+        self.value = bias
+
+    def bias(self, site, ctx):  # type: ignore[no-untyped-def]
+        return self.value if site == "readout" else None
+
+
+def test_readout_site_through_the_model(graphs) -> None:  # type: ignore[no-untyped-def]
+    data, encoder = graphs
+    batch = collate(data)
+    n = batch.graph.num_nodes
+    plain = build(encoder).eval()(batch)
+    zero = build(encoder, priors=PriorStack([Readout(torch.zeros(n))])).eval()(batch)
+    assert torch.equal(plain.logits, zero.logits)
+    # a large negative bias on every node but the roots puts all readout attention on the roots
+    bias = torch.full((n,), -1e4)
+    bias[batch.graph.root_index] = 0.0
+    rooted = build(encoder, priors=PriorStack([Readout(bias)])).eval()(batch)
+    assert torch.allclose(rooted.readout_attention[batch.graph.root_index], torch.ones(6))
