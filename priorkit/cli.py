@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from priorkit import __version__
@@ -61,6 +62,45 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from priorkit.training.config import RunConfig
+    from priorkit.training.run import train
+
+    config = load_config(RunConfig, args.config, args.set or []).resolve_paths(Path(args.config).parent)
+    result = train(config, args.out, resume=not args.restart)
+    test = result.metrics["test"]
+    print(f"run: {result.run_dir}")
+    print(
+        f"best epoch {result.metrics['best_epoch']} ({result.metrics['monitor']} "
+        f"{result.metrics['best_score']:.4f}); test accuracy {test['accuracy']:.4f}, "
+        f"macro_f1 {test['macro_f1']:.4f}"
+    )
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from priorkit.analysis.evaluate_run import evaluate_run
+
+    report = evaluate_run(args.run_dir, args.data, args.json, repeats=args.repeats)
+    _say(report.lines())
+    return 0
+
+
+def _model_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = commands.add_parser("train", help="train a model from a YAML config into a run directory")
+    p.add_argument("config", help="YAML with data, model, priors, train")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a key, e.g. train.epochs=5")
+    p.add_argument("--out", required=True, help="run directory (resumes if it holds a killed run)")
+    p.add_argument("--restart", action="store_true", help="ignore an existing last.ckpt")
+    p.set_defaults(run=cmd_train)
+    p = commands.add_parser("evaluate", help="score a trained run on a JSONL file")
+    p.add_argument("run_dir", help="a run directory written by `priorkit train`")
+    p.add_argument("--data", required=True, help="JSONL file with labels the run knows")
+    p.add_argument("--json", help="also write the report as JSON here")
+    p.add_argument("--repeats", type=int, default=5, help="shuffles per modality for reliance")
+    p.set_defaults(run=cmd_evaluate)
+
+
 def _data_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     data = commands.add_parser("data", help="validate, convert, describe and synthesise datasets")
     sub = data.add_subparsers(dest="data_command", required=True)
@@ -91,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"priorkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     _data_parser(commands)
+    _model_parsers(commands)
     return parser
 
 

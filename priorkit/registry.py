@@ -42,8 +42,9 @@ class Registry(Generic[T]):
         """The entry called ``name``; raises :class:`RegistryError` listing the valid names."""
         key = normalise_name(name) if isinstance(name, str) else None
         if key is None or key not in self._entries:
+            valid = ", ".join(self.names()) or "(none registered yet)"
             raise RegistryError(
-                f"{self.kind}: expected one of {', '.join(self.names())} (got {name!r}). "
+                f"{self.kind}: expected one of {valid} (got {name!r}). "
                 f"Check the spelling of the {self.kind} name."
             )
         return self._entries[key]

@@ -92,7 +92,13 @@ def make_loader(
         shuffle: reshuffle every epoch, reproducibly from ``seed``.
         seed: seed of the shuffling generator.
     """
-    graphs = [sample_to_data(sample, labels) for sample in dataset]
+    return graph_loader([sample_to_data(sample, labels) for sample in dataset], batch_size, shuffle, seed)
+
+
+def graph_loader(
+    graphs: Sequence[Data], batch_size: int, shuffle: bool = False, seed: int = 0
+) -> DataLoader[PriorBatch]:
+    """A ``DataLoader`` of :class:`PriorBatch` over graphs made by :func:`sample_to_data`."""
     generator = torch.Generator().manual_seed(seed)
     return DataLoader(
         graphs,

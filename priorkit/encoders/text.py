@@ -155,7 +155,9 @@ class TextEncoder(nn.Module):
         source = self.config.model
         if model is None or tokenizer is None:
             from transformers import AutoModel, AutoTokenizer
+            from transformers.utils import logging as hf_logging
 
+            hf_logging.disable_progress_bar()
             source = resolve_model(self.config.model)
             try:
                 model = AutoModel.from_pretrained(source)

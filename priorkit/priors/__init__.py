@@ -1,9 +1,7 @@
-"""Priors: the ``Prior`` contract and ``PriorStack``. Named priors are registered in ``PRIORS``."""
+"""Priors: the ``Prior`` contract, ``PriorStack``, and the ``PRIORS`` registry of named priors."""
 
 from priorkit.priors.base import Prior
+from priorkit.priors.build import PRIORS, build_priors
 from priorkit.priors.stack import PriorStack
-from priorkit.registry import Registry
 
-PRIORS: Registry[type[Prior]] = Registry("prior")
-
-__all__ = ["PRIORS", "Prior", "PriorStack"]
+__all__ = ["PRIORS", "Prior", "PriorStack", "build_priors"]

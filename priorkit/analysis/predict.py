@@ -1,0 +1,66 @@
+"""Running a model over graphs and keeping what the analyses need."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+from torch_geometric.data import Data
+
+from priorkit.data.batch import graph_loader
+from priorkit.model import PriorModel
+from priorkit.outputs import PriorModelOutput
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """Per sample and per node results of one pass over a dataset.
+
+    Shapes:
+        logits: (b, c); y: (b,); modality_weights: (b, 2) or None; readout_attention, depth,
+        batch: (n,) over every node of the dataset; root_index: (b,).
+    """
+
+    logits: Tensor
+    y: Tensor
+    modality_weights: Tensor | None
+    readout_attention: Tensor
+    depth: Tensor
+    batch: Tensor
+    root_index: Tensor
+
+    @property
+    def predicted(self) -> Tensor:
+        return self.logits.argmax(-1)
+
+
+@torch.no_grad()
+def predict(model: PriorModel, graphs: Sequence[Data], batch_size: int = 64) -> Predictions:
+    """Evaluate ``model`` (in eval mode) over ``graphs``, in order."""
+    was_training = model.training
+    model.eval()
+    parts: list[tuple[PriorModelOutput, Tensor, Tensor, Tensor, Tensor, int]] = []
+    offset_nodes, offset_graphs = 0, 0
+    device = next(model.parameters()).device
+    for batch in graph_loader(list(graphs), batch_size):
+        batch = batch.to(device)
+        out = model(batch)
+        g = batch.graph
+        parts.append(
+            (out, batch.y, g.depth, g.batch + offset_graphs, g.root_index + offset_nodes, g.num_nodes)
+        )
+        offset_nodes += g.num_nodes
+        offset_graphs += batch.num_graphs
+    model.train(was_training)
+    weights = [p[0].modality_weights for p in parts]
+    return Predictions(
+        logits=torch.cat([p[0].logits for p in parts]).cpu(),
+        y=torch.cat([p[1] for p in parts]).cpu(),
+        modality_weights=None if any(w is None for w in weights) else torch.cat(weights).cpu(),  # type: ignore[arg-type]
+        readout_attention=torch.cat([p[0].readout_attention for p in parts]).cpu(),
+        depth=torch.cat([p[2] for p in parts]).cpu(),
+        batch=torch.cat([p[3] for p in parts]).cpu(),
+        root_index=torch.cat([p[4] for p in parts]).cpu(),
+    )

@@ -1,0 +1,85 @@
+"""``RunConfig``: the validated training config (the YAML of ``priorkit train``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from priorkit.model import ModelConfig
+
+
+class DataConfig(BaseModel):
+    """Args: train, val, test: JSONL paths (relative paths are resolved against the config file)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    train: str
+    val: str
+    test: str
+
+
+class TrainConfig(BaseModel):
+    """Args:
+    epochs: maximum epochs.  batch_size: samples per batch.  seed: seeds everything.
+    learning_rate, weight_decay: AdamW.  patience: early-stopping patience (epochs, on ``monitor``).
+    monitor: validation metric that selects the best checkpoint and stops early.
+    lr_patience, lr_factor: reduce the learning rate when ``val/loss`` plateaus.
+    spike_factor: a training loss above ``spike_factor`` x its recent mean is a spike: roll back
+    and lower the learning rate by ``spike_lr_factor`` (0 disables the guard).
+    accelerator, devices, strategy: passed to Lightning (``gpu``, ``2``, ``ddp`` ...).
+    cache_dir: the embedding and data cache (default ``$PRIORKIT_CACHE`` or ~/.cache/priorkit).
+    progress_bar: show Lightning's progress bar.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    epochs: int = Field(30, ge=1)
+    batch_size: int = Field(32, ge=1)
+    seed: int = 0
+    learning_rate: float = Field(1e-3, gt=0)
+    weight_decay: float = Field(0.01, ge=0)
+    patience: int = Field(8, ge=1)
+    monitor: Literal["val/loss", "val/accuracy", "val/macro_f1"] = "val/loss"
+    lr_patience: int = Field(3, ge=1)
+    lr_factor: float = Field(0.5, gt=0, lt=1)
+    spike_factor: float = Field(5.0, ge=0)
+    spike_lr_factor: float = Field(0.5, gt=0, lt=1)
+    accelerator: str = "cpu"
+    devices: int | str | list[int] = 1
+    strategy: str = "auto"
+    cache_dir: str | None = None
+    progress_bar: bool = True
+
+
+class RunConfig(BaseModel):
+    """The whole training config: ``data``, ``model``, ``priors``, ``train``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data: DataConfig
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    priors: list[dict[str, Any]] = Field(default_factory=list)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+
+    @field_validator("priors")
+    @classmethod
+    def _named(cls, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for i, entry in enumerate(entries):
+            if not isinstance(entry.get("name"), str):
+                raise ValueError(f"entry {i}: expected a mapping with a `name` (got {entry!r})")
+        return entries
+
+    def resolve_paths(self, base: str | os.PathLike[str]) -> RunConfig:
+        """A copy whose relative data paths are taken relative to ``base`` (the config's folder)."""
+        folder = Path(base)
+
+        def resolve(path: str) -> str:
+            return path if Path(path).is_absolute() else str((folder / path).resolve())
+
+        data = DataConfig(
+            train=resolve(self.data.train), val=resolve(self.data.val), test=resolve(self.data.test)
+        )
+        return self.model_copy(update={"data": data})

@@ -1,0 +1,47 @@
+"""``EpochHistory``: one row of metrics per epoch, kept in checkpoints and written as CSV."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+
+
+class EpochHistory(pl.Callback):
+    """Appends the epoch's logged metrics and learning rates to ``history.csv`` in the run
+    directory. Its rows travel in the checkpoint, so a resumed run keeps its whole history.
+
+    Args:
+        path: the CSV file.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.rows: list[dict[str, float]] = []
+
+    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.sanity_checking:
+            return
+        row: dict[str, float] = {"epoch": float(trainer.current_epoch), "step": float(trainer.global_step)}
+        row.update({k: float(v) for k, v in trainer.callback_metrics.items() if "/" in k})
+        row["lr"] = float(trainer.optimizers[0].param_groups[0]["lr"])
+        self.rows = [r for r in self.rows if r["epoch"] != row["epoch"]] + [row]
+        self.write()
+
+    def write(self) -> None:
+        keys = sorted({k for row in self.rows for k in row}, key=lambda k: (k not in ("epoch", "step"), k))
+        partial = self.path.with_suffix(".partial")
+        with partial.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=keys)
+            writer.writeheader()
+            writer.writerows(self.rows)
+        os.replace(partial, self.path)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"rows": [dict(r) for r in self.rows]}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.rows = [dict(r) for r in state_dict.get("rows", [])]

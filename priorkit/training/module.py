@@ -1,0 +1,77 @@
+"""``PriorModule``: the Lightning wrapper of a :class:`PriorModel` (loss, metrics, optimizers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from sklearn.metrics import f1_score
+from torch import Tensor
+
+from priorkit.data.batch import PriorBatch
+from priorkit.model import PriorModel
+from priorkit.outputs import PriorModelOutput
+from priorkit.training.config import TrainConfig
+
+
+class PriorModule(pl.LightningModule):
+    """Sums the task loss and every prior loss; logs ``train/loss``, ``val/loss``,
+    ``val/accuracy``, ``val/macro_f1`` and each loss term.
+
+    Args:
+        model: the model.
+        train: optimisation settings.
+    """
+
+    def __init__(self, model: PriorModel, train: TrainConfig) -> None:
+        super().__init__()
+        self.model = model
+        self.train_config = train
+        self._val_true: list[Tensor] = []
+        self._val_pred: list[Tensor] = []
+        self.generator = torch.Generator().manual_seed(train.seed)
+
+    def forward(self, batch: PriorBatch) -> PriorModelOutput:
+        return self.model(batch)
+
+    def training_step(self, batch: PriorBatch, batch_index: int) -> Tensor:
+        batch = self.model.priors.augment(batch, self.generator)
+        out = self.model(batch)
+        loss = torch.stack(list(out.losses.values())).sum()
+        size = batch.num_graphs
+        self.log("train/loss", loss, on_step=False, on_epoch=True, prog_bar=True, batch_size=size)
+        for key, value in out.losses.items():
+            self.log(f"train/{key}", value, on_step=False, on_epoch=True, batch_size=size)
+        return loss
+
+    def validation_step(self, batch: PriorBatch, batch_index: int) -> None:
+        out = self.model(batch)
+        loss = torch.stack(list(out.losses.values())).sum()
+        self.log("val/loss", loss, on_step=False, on_epoch=True, prog_bar=True, batch_size=batch.num_graphs)
+        self._val_true.append(batch.y.detach().cpu())  # type: ignore[union-attr]
+        self._val_pred.append(out.logits.argmax(-1).detach().cpu())
+
+    def on_validation_epoch_end(self) -> None:
+        if not self._val_true:
+            return
+        true, pred = torch.cat(self._val_true), torch.cat(self._val_pred)
+        self._val_true, self._val_pred = [], []
+        self.log("val/accuracy", (true == pred).float().mean(), prog_bar=True)
+        self.log(
+            "val/macro_f1", float(f1_score(true.numpy(), pred.numpy(), average="macro", zero_division=0))
+        )
+
+    def configure_optimizers(self) -> dict[str, Any]:
+        c = self.train_config
+        text = self.model.text_encoder
+        text_groups = text.parameter_groups(c.learning_rate) if text is not None else []
+        text_params = {id(p) for g in text_groups for p in g["params"]}
+        rest = [p for p in self.model.parameters() if p.requires_grad and id(p) not in text_params]
+        optimizer = torch.optim.AdamW(
+            [{"params": rest, "name": "model"}, *text_groups], lr=c.learning_rate, weight_decay=c.weight_decay
+        )
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, mode="min", factor=c.lr_factor, patience=c.lr_patience
+        )
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "monitor": "val/loss"}}

@@ -1,0 +1,160 @@
+"""``train``: one training run from a config into a run directory, resumable."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+
+from priorkit import __version__
+from priorkit.analysis.report import evaluate_model
+from priorkit.data.batch import graph_loader
+from priorkit.encoders.text import TextEncoder
+from priorkit.training.config import RunConfig
+from priorkit.training.data import DataSchema, load_split, to_graphs
+from priorkit.training.history import EpochHistory
+from priorkit.training.module import PriorModule
+from priorkit.training.run_dir import (
+    BEST,
+    CHECKPOINTS,
+    HISTORY,
+    LAST,
+    LOG,
+    METRICS,
+    SCHEMA,
+    build_model,
+    write_config,
+    write_json,
+)
+from priorkit.training.spike_guard import SpikeGuard
+
+log = logging.getLogger("priorkit.training")
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Args: run_dir: the run directory; metrics: what ``metrics.json`` holds."""
+
+    run_dir: Path
+    metrics: dict[str, Any]
+
+
+def _log_to(run_dir: Path) -> logging.Handler:
+    handler = logging.FileHandler(run_dir / LOG, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.getLogger("priorkit").addHandler(handler)
+    logging.getLogger("priorkit").setLevel(logging.INFO)
+    return handler
+
+
+def _callbacks(run_dir: Path, config: RunConfig) -> tuple[ModelCheckpoint, list[pl.Callback]]:
+    c = config.train
+    mode = "min" if c.monitor == "val/loss" else "max"
+    checkpoint = ModelCheckpoint(
+        dirpath=run_dir / CHECKPOINTS,
+        filename=BEST.removesuffix(".ckpt"),
+        monitor=c.monitor,
+        mode=mode,
+        save_last=True,
+        auto_insert_metric_name=False,
+        enable_version_counter=False,
+    )
+    callbacks: list[pl.Callback] = [
+        checkpoint,
+        EarlyStopping(monitor=c.monitor, mode=mode, patience=c.patience),
+        EpochHistory(run_dir / HISTORY),
+    ]
+    if c.spike_factor > 0:
+        callbacks.append(SpikeGuard(factor=c.spike_factor, lr_factor=c.spike_lr_factor))
+    return checkpoint, callbacks
+
+
+def train(config: RunConfig, out: str | os.PathLike[str], resume: bool = True) -> TrainResult:
+    """Train, select the best checkpoint on validation data, evaluate it on the test data.
+
+    The run directory receives ``config.yaml``, ``schema.json``, ``checkpoints/{best,last}.ckpt``,
+    ``history.csv``, ``train.log`` and ``metrics.json``. Running again on the same directory
+    resumes from ``last.ckpt`` with its history (a finished run just re-evaluates).
+    """
+    run_dir = Path(out)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    handler = _log_to(run_dir)
+    try:
+        return _train(config, run_dir, resume)
+    finally:
+        logging.getLogger("priorkit").removeHandler(handler)
+        handler.close()
+
+
+def _train(config: RunConfig, run_dir: Path, resume: bool) -> TrainResult:
+    c = config.train
+    started = time.time()
+    pl.seed_everything(c.seed, workers=True, verbose=False)
+    write_config(run_dir, config)
+    splits = {name: load_split(getattr(config.data, name), c.cache_dir) for name in ("train", "val", "test")}
+    schema = DataSchema.of(splits["train"])
+    for name in ("val", "test"):
+        schema.check(splits[name], f"data.{name}")
+    write_json(run_dir / SCHEMA, schema.to_dict())
+    encoder = TextEncoder(config.model.text_config())
+    graphs = {name: to_graphs(data, schema, encoder, c.cache_dir) for name, data in splits.items()}
+    log.info("data: %s", ", ".join(f"{k} {len(v)}" for k, v in graphs.items()))
+    model = build_model(config, schema, encoder)
+    module = PriorModule(model, c)
+    checkpoint, callbacks = _callbacks(run_dir, config)
+    trainer = pl.Trainer(
+        max_epochs=c.epochs,
+        accelerator=c.accelerator,
+        devices=c.devices,
+        strategy=c.strategy,
+        deterministic=True,
+        callbacks=callbacks,
+        logger=False,
+        default_root_dir=run_dir,
+        enable_progress_bar=c.progress_bar,
+        enable_model_summary=False,
+        log_every_n_steps=1,
+    )
+    last = run_dir / CHECKPOINTS / LAST
+    resume_from = str(last) if resume and last.is_file() else None
+    if resume_from:
+        log.info("resuming from %s", resume_from)
+    with warnings.catch_warnings():
+        # resuming writes into the run's own checkpoint folder on purpose
+        warnings.filterwarnings("ignore", message="Checkpoint directory .* exists and is not empty")
+        trainer.fit(
+            module,
+            graph_loader(graphs["train"], c.batch_size, shuffle=True, seed=c.seed),
+            graph_loader(graphs["val"], c.batch_size),
+            ckpt_path=resume_from,
+            weights_only=True,
+        )
+    best = Path(checkpoint.best_model_path or run_dir / CHECKPOINTS / BEST)
+    state = torch.load(best, map_location="cpu", weights_only=True)
+    model.load_state_dict({k.removeprefix("model."): v for k, v in state["state_dict"].items()})
+    test = evaluate_model(model, graphs["test"], schema.labels, seed=c.seed, batch_size=c.batch_size)
+    history = next(cb for cb in callbacks if isinstance(cb, EpochHistory)).rows
+    metrics = {
+        "priorkit_version": __version__,
+        "seed": c.seed,
+        "best_checkpoint": str(best.relative_to(run_dir)),
+        "best_epoch": int(state["epoch"]),
+        "monitor": c.monitor,
+        "best_score": float(checkpoint.best_model_score) if checkpoint.best_model_score is not None else None,
+        "epochs_run": len(history),
+        "history": history,
+        "test": test.to_dict(),
+        "spike_rollbacks": next((cb.rollbacks for cb in callbacks if isinstance(cb, SpikeGuard)), []),
+        "seconds": time.time() - started,
+    }
+    write_json(run_dir / METRICS, metrics)
+    log.info("test: %s", "; ".join(test.lines()))
+    return TrainResult(run_dir, metrics)

@@ -1,0 +1,50 @@
+"""A training run killed for real (SIGKILL) resumes from its last checkpoint with its history."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from priorkit.cli import main
+
+EPOCHS = ["--set", "train.epochs=25", "--set", "train.patience=100"]
+
+
+def history_rows(path: Path) -> int:
+    if not path.is_file():
+        return 0
+    with path.open() as handle:
+        return len(list(csv.DictReader(handle)))
+
+
+def test_killed_run_resumes_with_its_history(config_file: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "priorkit.cli", "train", str(config_file), "--out", str(run), *EPOCHS],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    last = run / "checkpoints" / "last.ckpt"
+    deadline = time.monotonic() + 300
+    while history_rows(run / "history.csv") < 3 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    saved = torch.load(last, weights_only=True)
+    before = next(v for k, v in saved["callbacks"].items() if "EpochHistory" in k)["rows"]
+    assert 1 <= len(before) < 25
+
+    assert main(["train", str(config_file), "--out", str(run), *EPOCHS]) == 0
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert [r["epoch"] for r in metrics["history"]] == [float(e) for e in range(25)]
+    assert metrics["history"][: len(before)] == before
+    assert "resuming from" in (run / "train.log").read_text()

@@ -1,0 +1,103 @@
+"""Training end to end through the CLI, determinism, evaluation and its refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from priorkit.cli import main
+from priorkit.data.jsonl import read_jsonl, write_jsonl
+
+
+def test_train_then_evaluate_through_the_cli(
+    config_file: Path, small_data: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    run = tmp_path / "run"
+    assert main(["train", str(config_file), "--out", str(run)]) == 0
+    assert "test accuracy" in capsys.readouterr().out
+    for name in (
+        "config.yaml",
+        "schema.json",
+        "metrics.json",
+        "history.csv",
+        "train.log",
+        "checkpoints/best.ckpt",
+        "checkpoints/last.ckpt",
+    ):
+        assert (run / name).is_file(), name
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["seed"] == 1 and metrics["epochs_run"] == 3 and len(metrics["history"]) == 3
+    assert metrics["priorkit_version"]
+    torch.load(run / "checkpoints" / "best.ckpt", weights_only=True)  # no pickled objects
+
+    out = tmp_path / "eval.json"
+    assert main(["evaluate", str(run), "--data", str(small_data / "test_ood.jsonl"), "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "accuracy:" in printed and "reliance: text" in printed
+    report = json.loads(out.read_text())
+    assert set(report) >= {
+        "accuracy",
+        "macro_f1",
+        "per_class",
+        "n",
+        "reliance",
+        "attention_by_depth",
+        "root_attention",
+        "modality_weights",
+    }
+    assert report["n"] == 24 and abs(sum(report["reliance"].values()) - 1) < 1e-6
+    assert abs(sum(report["attention_by_depth"].values()) - 1) < 1e-4
+    assert set(report["attention_by_depth"]) == {"0", "1", "2", "3+"}
+
+
+def test_same_seed_same_run(config_file: Path, tmp_path: Path) -> None:
+    histories = []
+    for name in ("a", "b"):
+        assert main(["train", str(config_file), "--out", str(tmp_path / name)]) == 0
+        histories.append(json.loads((tmp_path / name / "metrics.json").read_text())["history"])
+    assert [r["val/loss"] for r in histories[0]] == [r["val/loss"] for r in histories[1]]
+
+
+def test_evaluation_refuses_unseen_labels_and_other_widths(
+    config_file: Path, small_data: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    run = tmp_path / "run"
+    assert main(["train", str(config_file), "--out", str(run), "--set", "train.epochs=1"]) == 0
+    samples = list(read_jsonl(small_data / "test_ood.jsonl"))
+    samples[0].label = "neutral"
+    write_jsonl(samples, tmp_path / "labels.jsonl")
+    capsys.readouterr()
+    assert main(["evaluate", str(run), "--data", str(tmp_path / "labels.jsonl")]) == 2
+    assert "expected labels among negative, positive (got neutral)" in capsys.readouterr().err
+    for sample in samples:
+        sample.label = "positive"
+        sample.features = sample.features[:, :3]
+    write_jsonl(samples, tmp_path / "width.jsonl")
+    assert main(["evaluate", str(run), "--data", str(tmp_path / "width.jsonl")]) == 2
+    assert "expected 4 node features (got 3)" in capsys.readouterr().err
+
+
+def test_config_errors_exit_2_with_the_key_path(config_file: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["train", str(config_file), "--out", str(tmp_path / "r"), "--set", "train.epoch=3"]) == 2
+    assert "`train.epoch`: unknown key. Valid keys here:" in capsys.readouterr().err
+    assert main(["train", str(config_file), "--out", str(tmp_path / "r"), "--set", "model.fusion=sum"]) == 2
+    assert "expected one of concat, cross_attention, gated (got 'sum')" in capsys.readouterr().err
+    assert (
+        main(
+            ["train", str(config_file), "--out", str(tmp_path / "r"), "--set", "model.text_encoder=./nope/x"]
+        )
+        == 2
+    )
+    assert "text encoder './nope/x': expected a local folder" in capsys.readouterr().err
+    assert (
+        main(["train", str(config_file), "--out", str(tmp_path / "r"), "--set", "priors=[{name: telepathy}]"])
+        == 2
+    )
+    assert "prior: expected one of" in capsys.readouterr().err
+
+
+def test_evaluate_needs_a_finished_run(tmp_path: Path, small_data: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["evaluate", str(tmp_path), "--data", str(small_data / "val.jsonl")]) == 2
+    assert "expected a finished training run with config.yaml" in capsys.readouterr().err
