@@ -22,9 +22,9 @@ class EpochHistory(pl.Callback):
         self.path = Path(path)
         self.rows: list[dict[str, float]] = []
 
-    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if trainer.sanity_checking:
-            return
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # runs after the epoch's validation and before the checkpoint callbacks (Lightning runs
+        # those last), so the row is complete and travels in the epoch's checkpoint
         row: dict[str, float] = {"epoch": float(trainer.current_epoch), "step": float(trainer.global_step)}
         row.update({k: float(v) for k, v in trainer.callback_metrics.items() if "/" in k})
         row["lr"] = float(trainer.optimizers[0].param_groups[0]["lr"])

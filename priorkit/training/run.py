@@ -17,6 +17,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from priorkit import __version__
 from priorkit.analysis.report import evaluate_model
 from priorkit.data.batch import graph_loader
+from priorkit.data.dataset import TreeDataset
 from priorkit.encoders.text import TextEncoder
 from priorkit.training.config import RunConfig
 from priorkit.training.data import DataSchema, load_split, to_graphs
@@ -66,6 +67,7 @@ def _callbacks(run_dir: Path, config: RunConfig) -> tuple[ModelCheckpoint, list[
         save_last=True,
         auto_insert_metric_name=False,
         enable_version_counter=False,
+        save_on_train_epoch_end=True,
     )
     callbacks: list[pl.Callback] = [
         checkpoint,
@@ -77,29 +79,46 @@ def _callbacks(run_dir: Path, config: RunConfig) -> tuple[ModelCheckpoint, list[
     return checkpoint, callbacks
 
 
-def train(config: RunConfig, out: str | os.PathLike[str], resume: bool = True) -> TrainResult:
+def train(
+    config: RunConfig,
+    out: str | os.PathLike[str],
+    resume: bool = True,
+    splits: dict[str, TreeDataset] | None = None,
+) -> TrainResult:
     """Train, select the best checkpoint on validation data, evaluate it on the test data.
 
     The run directory receives ``config.yaml``, ``schema.json``, ``checkpoints/{best,last}.ckpt``,
     ``history.csv``, ``train.log`` and ``metrics.json``. Running again on the same directory
     resumes from ``last.ckpt`` with its history (a finished run just re-evaluates).
+
+    Args:
+        config: the run config.
+        out: the run directory.
+        resume: continue from ``last.ckpt`` when there is one.
+        splits: ``{"train", "val", "test"}`` datasets already in memory (k-fold studies); by
+            default they are loaded from ``config.data``.
     """
     run_dir = Path(out)
     run_dir.mkdir(parents=True, exist_ok=True)
     handler = _log_to(run_dir)
     try:
-        return _train(config, run_dir, resume)
+        return _train(config, run_dir, resume, splits)
     finally:
         logging.getLogger("priorkit").removeHandler(handler)
         handler.close()
 
 
-def _train(config: RunConfig, run_dir: Path, resume: bool) -> TrainResult:
+def _train(
+    config: RunConfig, run_dir: Path, resume: bool, splits: dict[str, TreeDataset] | None
+) -> TrainResult:
     c = config.train
     started = time.time()
     pl.seed_everything(c.seed, workers=True, verbose=False)
     write_config(run_dir, config)
-    splits = {name: load_split(getattr(config.data, name), c.cache_dir) for name in ("train", "val", "test")}
+    if splits is None:
+        splits = {
+            name: load_split(getattr(config.data, name), c.cache_dir) for name in ("train", "val", "test")
+        }
     schema = DataSchema.of(splits["train"])
     for name in ("val", "test"):
         schema.check(splits[name], f"data.{name}")
