@@ -6,6 +6,7 @@ import logging
 import os
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,7 @@ def train(
     out: str | os.PathLike[str],
     resume: bool = True,
     splits: dict[str, TreeDataset] | None = None,
+    callbacks: Sequence[pl.Callback] = (),
 ) -> TrainResult:
     """Train, select the best checkpoint on validation data, evaluate it on the test data.
 
@@ -102,14 +104,18 @@ def train(
     run_dir.mkdir(parents=True, exist_ok=True)
     handler = _log_to(run_dir)
     try:
-        return _train(config, run_dir, resume, splits)
+        return _train(config, run_dir, resume, splits, list(callbacks))
     finally:
         logging.getLogger("priorkit").removeHandler(handler)
         handler.close()
 
 
 def _train(
-    config: RunConfig, run_dir: Path, resume: bool, splits: dict[str, TreeDataset] | None
+    config: RunConfig,
+    run_dir: Path,
+    resume: bool,
+    splits: dict[str, TreeDataset] | None,
+    extra: list[pl.Callback],
 ) -> TrainResult:
     c = config.train
     started = time.time()
@@ -129,6 +135,7 @@ def _train(
     model = build_model(config, schema, encoder)
     module = PriorModule(model, c)
     checkpoint, callbacks = _callbacks(run_dir, config)
+    callbacks += extra
     trainer = pl.Trainer(
         max_epochs=c.epochs,
         accelerator=c.accelerator,
