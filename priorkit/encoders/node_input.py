@@ -16,6 +16,7 @@ class NodeInputConfig(BaseModel):
     Args:
         max_depth: depths above it share the last depth embedding.
         user_buckets: size of the hashed user-id embedding (0: no user embedding).
+        user_dim: width of a user embedding before its projection to the node width.
         use_time: add an encoding of ``time`` (signed log minutes, masked where unknown).
     """
 
@@ -23,6 +24,7 @@ class NodeInputConfig(BaseModel):
 
     max_depth: int = Field(8, ge=1)
     user_buckets: int = Field(0, ge=0)
+    user_dim: int = Field(16, ge=1)
     use_time: bool = True
 
 
@@ -49,7 +51,14 @@ class NodeInput(nn.Module):
         self.time = nn.Linear(2, hidden) if self.config.use_time else None
         self.depth = nn.Embedding(self.config.max_depth + 1, hidden)
         buckets = self.config.user_buckets
-        self.user = nn.Embedding(buckets + 1, hidden, padding_idx=0) if buckets else None
+        self.user = (
+            nn.Sequential(
+                nn.Embedding(buckets + 1, self.config.user_dim, padding_idx=0),
+                nn.Linear(self.config.user_dim, hidden),
+            )
+            if buckets
+            else None
+        )
         self.norm = nn.LayerNorm(hidden)
 
     def forward(self, graph: Batch, node_text_embedding: Tensor | None = None) -> Tensor:

@@ -54,7 +54,7 @@ def test_every_node_input_reaches_the_output() -> None:
         "input.text.weight",
         "input.time.weight",
         "input.depth.weight",
-        "input.user.weight",
+        "input.user.0.weight",
     ):
         grad = dict(encoder.named_parameters())[name].grad
         assert grad is not None and grad.abs().sum() > 0, name
