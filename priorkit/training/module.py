@@ -48,7 +48,15 @@ class PriorModule(pl.LightningModule):
     def validation_step(self, batch: PriorBatch, batch_index: int) -> None:
         out = self.model(batch)
         loss = torch.stack(list(out.losses.values())).sum()
-        self.log("val/loss", loss, on_step=False, on_epoch=True, prog_bar=True, batch_size=batch.num_graphs)
+        self.log(
+            "val/loss",
+            loss,
+            on_step=False,
+            on_epoch=True,
+            prog_bar=True,
+            batch_size=batch.num_graphs,
+            sync_dist=True,
+        )
         self._val_true.append(batch.y.detach().cpu())  # type: ignore[union-attr]
         self._val_pred.append(out.logits.argmax(-1).detach().cpu())
 
@@ -57,10 +65,10 @@ class PriorModule(pl.LightningModule):
             return
         true, pred = torch.cat(self._val_true), torch.cat(self._val_pred)
         self._val_true, self._val_pred = [], []
-        self.log("val/accuracy", (true == pred).float().mean(), prog_bar=True)
-        self.log(
-            "val/macro_f1", float(f1_score(true.numpy(), pred.numpy(), average="macro", zero_division=0))
-        )
+        # under DDP each process scores its shard; sync_dist averages the shards' values
+        self.log("val/accuracy", (true == pred).float().mean(), prog_bar=True, sync_dist=True)
+        macro_f1 = f1_score(true.numpy(), pred.numpy(), average="macro", zero_division=0)
+        self.log("val/macro_f1", float(macro_f1), sync_dist=True)
 
     def configure_optimizers(self) -> dict[str, Any]:
         c = self.train_config
