@@ -8,7 +8,7 @@ messages that arrive at a node. Cost is linear in the number of edges.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -24,11 +24,18 @@ class MessageEdges:
     """The directed message edges of a forest: all down edges, then all up edges.
 
     Shapes:
-        index: (2, m) source, target with m = 2e; direction: (m,) 0 down, 1 up.
+        index: (2, m) source, target with m = 2e; direction: (m,) 0 down, 1 up;
+        source_slot, target_slot: (m,) ``2 * node + direction``, computed once for every layer.
     """
 
     index: Tensor
     direction: Tensor
+    source_slot: Tensor = field(init=False, repr=False)
+    target_slot: Tensor = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "source_slot", self.index[0] * 2 + self.direction)
+        object.__setattr__(self, "target_slot", self.index[1] * 2 + self.direction)
 
     @classmethod
     def from_tree_edges(cls, edge_index: Tensor) -> MessageEdges:
@@ -71,34 +78,44 @@ class TreeAttentionConv(MessagePassing):
             raise ConfigError(f"heads: expected a divisor of the hidden width {channels} (got {heads}).")
         self.heads, self.head_dim = heads, channels // heads
         self.dropout, self.negative_slope = dropout, negative_slope
+        # no self term: the encoder around the layer keeps each node's state by a residual
         self.lin = nn.Linear(channels, channels, bias=False)
+        self.bias = nn.Parameter(torch.zeros(channels))
         self.att_src = nn.Parameter(torch.empty(2, heads, self.head_dim))
         self.att_dst = nn.Parameter(torch.empty(2, heads, self.head_dim))
-        self.root = nn.Linear(channels, channels)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         super().reset_parameters()
         self.lin.reset_parameters()
-        self.root.reset_parameters()
+        nn.init.zeros_(self.bias)
         nn.init.xavier_uniform_(self.att_src)
         nn.init.xavier_uniform_(self.att_dst)
 
     def forward(self, x: Tensor, edges: MessageEdges, bias: Tensor | None = None) -> TreeAttentionOutput:
         n = x.size(0)
-        h = self.lin(x).view(n, self.heads, self.head_dim)
-        # per node and direction: (n, 2, heads)
-        score_src = torch.einsum("nhc,khc->nkh", h, self.att_src)
-        score_dst = torch.einsum("nhc,khc->nkh", h, self.att_dst)
-        src, dst = edges.index
-        logits = score_src[src, edges.direction] + score_dst[dst, edges.direction]
+        projected = self.lin(x)
+        h = projected.reshape(n, self.heads, self.head_dim)
+        # one small matmul scores every node as source and as target, for both directions;
+        # each side is flattened to (2n, heads) slots so that one gather per side suffices
+        scores = (projected @ self._score_matrix()).view(n, 2, 2, self.heads)
+        score_src = scores[:, 0].reshape(2 * n, self.heads)
+        score_dst = scores[:, 1].reshape(2 * n, self.heads)
+        logits = score_src.index_select(0, edges.source_slot) + score_dst.index_select(0, edges.target_slot)
         logits = F.leaky_relu(logits, self.negative_slope)
         if bias is not None:
             logits = logits + (bias.unsqueeze(-1) if bias.dim() == 1 else bias)
-        attention = softmax(logits, dst, num_nodes=n)
-        weights = F.dropout(attention, p=self.dropout, training=self.training)
+        attention = softmax(logits, edges.index[1], num_nodes=n)
+        weights = F.dropout(attention, p=self.dropout) if self.training and self.dropout > 0 else attention
         out = self.propagate(edges.index, x=h, weight=weights, size=(n, n))
-        return TreeAttentionOutput(out.reshape(n, -1) + self.root(x), attention)
+        return TreeAttentionOutput(out.reshape(n, -1) + self.bias, attention)
+
+    def _score_matrix(self) -> Tensor:
+        """(d, 2 * 2 * heads) block-diagonal matrix: column (side, direction, head) holds that
+        head's attention vector in that head's rows."""
+        att = torch.stack([self.att_src, self.att_dst])  # (side, direction, head, channel)
+        eye = torch.eye(self.heads, device=att.device, dtype=att.dtype)
+        return torch.einsum("sdkc,kl->kcsdl", att, eye).reshape(self.heads * self.head_dim, -1)
 
     def message(self, x_j: Tensor, weight: Tensor) -> Tensor:
         return x_j * weight.unsqueeze(-1)
