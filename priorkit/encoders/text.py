@@ -202,7 +202,7 @@ class TextEncoder(nn.Module):
         mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def encode(self, texts: list[str], batch_size: int | None = None) -> Tensor:
         """Embeddings of many texts, in their order; batches are formed by length to avoid padding.
 
