@@ -100,7 +100,7 @@ def train(
         splits: ``{"train", "val", "test"}`` datasets already in memory (k-fold studies); by
             default they are loaded from ``config.data``.
     """
-    run_dir = Path(out)
+    run_dir = Path(out).resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     handler = _log_to(run_dir)
     try:

@@ -52,6 +52,13 @@ def test_train_then_evaluate_through_the_cli(
     assert set(report["attention_by_depth"]) == {"0", "1", "2", "3+"}
 
 
+def test_relative_run_directory(config_file: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", str(config_file), "--out", "runs/relative", "--set", "train.epochs=1"]) == 0
+    metrics = json.loads((tmp_path / "runs" / "relative" / "metrics.json").read_text())
+    assert metrics["best_checkpoint"] == "checkpoints/best.ckpt"
+
+
 def test_same_seed_same_run(config_file: Path, tmp_path: Path) -> None:
     histories = []
     for name in ("a", "b"):
