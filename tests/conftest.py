@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
@@ -42,6 +43,29 @@ def record(sample_id: str = "r1", label: Any = "negative", **extra: Any) -> dict
     }
     out.update(extra)
     return out
+
+
+def assert_same_samples(a, b) -> None:  # type: ignore[no-untyped-def]
+    """Every field of two sequences of samples is equal (NaN equal to NaN)."""
+    assert len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        assert (x.id, x.text, x.label, x.group, x.node_ids, x.node_text, x.user) == (
+            y.id,
+            y.text,
+            y.label,
+            y.group,
+            y.node_ids,
+            y.node_text,
+            y.user,
+        )
+        assert np.array_equal(x.parent_index, y.parent_index) and np.array_equal(x.depth, y.depth)
+        for name in ("time", "importance"):
+            u, v = getattr(x, name), getattr(y, name)
+            assert (u is None and v is None) or np.array_equal(u, v, equal_nan=True)
+        if isinstance(x.features, np.ndarray):
+            assert np.array_equal(x.features, y.features)
+        else:
+            assert (x.features != y.features).nnz == 0
 
 
 @pytest.fixture

@@ -27,17 +27,18 @@ def _lines(path: Path, shown: str) -> Iterator[tuple[int, str | None, Problem | 
         yield (
             0,
             None,
-            Problem(shown, 0, "-", "-", f"cannot read the file: {error.strerror}", None, "check the path"),
+            Problem.whole_line(
+                shown, 0, "-", f"cannot read the file: {error.strerror}", None, "check the path"
+            ),
         )
         return
     if not raw.strip():
         yield (
             0,
             None,
-            Problem(
+            Problem.whole_line(
                 shown,
                 0,
-                "-",
                 "-",
                 "the file is empty",
                 None,
@@ -55,11 +56,10 @@ def _lines(path: Path, shown: str) -> Iterator[tuple[int, str | None, Problem | 
             yield (
                 number,
                 None,
-                Problem(
+                Problem.whole_line(
                     shown,
                     number,
                     "?",
-                    "-",
                     f"not valid UTF-8 at byte {error.start}",
                     show_value(bad),
                     "re-save the file with UTF-8 encoding",
@@ -127,11 +127,10 @@ def _parse(path: Path, shown: str) -> Iterator[tuple[int, str, Any, list[Problem
                 "?",
                 None,
                 [
-                    Problem(
+                    Problem.whole_line(
                         shown,
                         number,
                         "?",
-                        "-",
                         "not valid JSON: " + error.msg,
                         f"column {error.colno}",
                         "write one complete JSON object per line",

@@ -39,6 +39,13 @@ class Problem:
     got: str | None = None
     fix: str = ""
 
+    @classmethod
+    def whole_line(
+        cls, file: str, line: int, sample: str, message: str, got: str | None, fix: str
+    ) -> Problem:
+        """A problem of a whole line or file (no single field), e.g. a line that does not parse."""
+        return cls(file, line, sample, "-", message, got, fix)
+
     def __str__(self) -> str:
         got = f" (got {self.got})" if self.got is not None else ""
         fix = f"; {self.fix}" if self.fix else ""

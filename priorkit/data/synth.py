@@ -26,7 +26,7 @@ Location = Literal["root", "shallow", "leaves"]
 LABELS = ("negative", "positive")
 SPLITS = ("train", "val", "test_id", "test_ood")
 
-_POSITIVE = (
+POSITIVE_WORDS = (
     "delicious",
     "friendly",
     "excellent",
@@ -40,7 +40,7 @@ _POSITIVE = (
     "cosy",
     "superb",
 )
-_NEGATIVE = (
+NEGATIVE_WORDS = (
     "cold",
     "rude",
     "awful",
@@ -112,7 +112,7 @@ class SynthConfig(BaseModel):
 
 
 def _review(rng: np.random.Generator, positive: bool) -> str:
-    words = _POSITIVE if positive else _NEGATIVE
+    words = POSITIVE_WORDS if positive else NEGATIVE_WORDS
     parts = []
     for _ in range(int(rng.integers(1, 3))):
         noun, adjective = rng.choice(_NOUNS), rng.choice(words)

@@ -1,35 +1,12 @@
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from priorkit.data import cache as cache_module
 from priorkit.data.cache import load_cached, pack, unpack
 from priorkit.data.formats import FORMATS
 from priorkit.data.jsonl import read_jsonl
-from tests.conftest import real_data, record
-
-
-def same(a, b) -> None:  # type: ignore[no-untyped-def]
-    assert len(a) == len(b)
-    for x, y in zip(a, b, strict=True):
-        assert (x.id, x.text, x.label, x.group, x.node_ids, x.node_text, x.user) == (
-            y.id,
-            y.text,
-            y.label,
-            y.group,
-            y.node_ids,
-            y.node_text,
-            y.user,
-        )
-        assert np.array_equal(x.parent_index, y.parent_index) and np.array_equal(x.depth, y.depth)
-        for name in ("time", "importance"):
-            u, v = getattr(x, name), getattr(y, name)
-            assert (u is None and v is None) or np.array_equal(u, v, equal_nan=True)
-        if isinstance(x.features, np.ndarray):
-            assert np.array_equal(x.features, y.features)
-        else:
-            assert (x.features != y.features).nnz == 0
+from tests.conftest import assert_same_samples, real_data, record
 
 
 def test_pack_round_trip_with_mixed_optional_fields(write_lines) -> None:  # type: ignore[no-untyped-def]
@@ -39,7 +16,7 @@ def test_pack_round_trip_with_mixed_optional_fields(write_lines) -> None:  # typ
         node.pop("importance", None)
         node.pop("text", None)
     dataset = read_jsonl(write_lines([record("a", group="g"), bare]))
-    same(dataset, unpack(pack(dataset)))
+    assert_same_samples(dataset, unpack(pack(dataset)))
 
 
 def test_second_load_is_a_hit_and_an_edit_is_a_miss(tmp_path: Path, write_lines, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -50,7 +27,7 @@ def test_second_load_is_a_hit_and_an_edit_is_a_miss(tmp_path: Path, write_lines,
     first = load_cached("jsonl", path, cache_dir=tmp_path / "c")
     second = load_cached("jsonl", path, cache_dir=tmp_path / "c")
     assert len(calls) == 1
-    same(first, second)
+    assert_same_samples(first, second)
     path.write_text(
         path.read_text()
         + '{"id": "z", "text": "", "label": 1, "nodes": [{"id": "a", "parent": null, "features": [1, 2]}]}\n'
@@ -79,4 +56,4 @@ def test_twitter15_through_the_cache(tmp_path: Path) -> None:
     first = load_cached("twitter", folder, cache_dir=tmp_path)
     second = load_cached("twitter", folder, cache_dir=tmp_path)
     assert second.report.changes == first.report.changes
-    same(first, second)
+    assert_same_samples(first, second)

@@ -11,7 +11,7 @@ import pytest
 
 from priorkit.data.jsonl import read_jsonl, validate_jsonl, write_jsonl
 from priorkit.data.problems import DataValidationError
-from tests.conftest import record
+from tests.conftest import assert_same_samples, record
 
 
 def node_edit(index: int, **changes: Any) -> dict[str, Any]:
@@ -224,17 +224,7 @@ def test_write_then_read_is_lossless(tmp_path: Path, write_lines) -> None:  # ty
     original = read_jsonl(write_lines([record("a", group="g"), record("b", label=2)]))
     write_jsonl(original, tmp_path / "out.jsonl")
     again = read_jsonl(tmp_path / "out.jsonl")
-    for x, y in zip(original, again, strict=True):
-        assert (x.id, x.text, x.label, x.group, x.node_ids, x.node_text) == (
-            y.id,
-            y.text,
-            y.label,
-            y.group,
-            y.node_ids,
-            y.node_text,
-        )
-        assert np.array_equal(x.features, y.features)
-        assert np.array_equal(x.time, y.time, equal_nan=True)
+    assert_same_samples(original, again)
     assert not list(tmp_path.glob("*.partial"))
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import numpy as np
 
 from priorkit.data.jsonl import read_jsonl
-from priorkit.data.synth import SynthConfig, generate, write_synthetic
+from priorkit.data.synth import POSITIVE_WORDS, SynthConfig, generate, write_synthetic
 
 SMALL = SynthConfig(n_train=200, n_val=20, n_test=200, seed=1)
 
@@ -44,22 +44,10 @@ def test_shortcut_sits_in_the_leaves_only() -> None:
 def test_text_noise_sets_how_often_the_text_lies() -> None:
     def text_agreement(noise: float) -> float:
         samples = generate(SMALL.model_copy(update={"text_noise": noise}))["train"]
-        positive = (
-            "delicious",
-            "friendly",
-            "excellent",
-            "fresh",
-            "lovely",
-            "perfect",
-            "great",
-            "tasty",
-            "wonderful",
-            "generous",
-            "cosy",
-            "superb",
-        )
         return float(
-            np.mean([any(w in s.text.split() for w in positive) == (s.label == "positive") for s in samples])
+            np.mean(
+                [any(w in s.text.split() for w in POSITIVE_WORDS) == (s.label == "positive") for s in samples]
+            )
         )
 
     assert text_agreement(0.0) == 1.0

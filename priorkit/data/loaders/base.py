@@ -16,10 +16,9 @@ def require_file(path: Path, what: str) -> Path:
     if not path.is_file():
         raise DataValidationError(
             [
-                Problem(
+                Problem.whole_line(
                     str(path),
                     0,
-                    "-",
                     "-",
                     f"missing {what}",
                     None,

@@ -107,10 +107,9 @@ def _read_event(path: Path) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise DataValidationError(
             [
-                Problem(
+                Problem.whole_line(
                     str(path),
                     getattr(error, "lineno", 0),
-                    "-",
                     "-",
                     f"not a valid JSON file: {error}",
                     None,

@@ -39,11 +39,10 @@ def _read_rows(path: Path) -> dict[str, list[_Row]]:
             if len(cols) < 5:
                 if line.strip():
                     problems.append(
-                        Problem(
+                        Problem.whole_line(
                             str(path),
                             number,
                             "?",
-                            "-",
                             "expected 6 tab-separated columns",
                             show_value(line.strip()),
                             "fix or remove the line",
@@ -110,11 +109,10 @@ def read_rvnn_labels(path: Path) -> dict[str, str]:
             if line.strip():
                 raise DataValidationError(
                     [
-                        Problem(
+                        Problem.whole_line(
                             str(path),
                             number,
                             "?",
-                            "-",
                             "expected tab-separated label, event, tree id",
                             show_value(line),
                             "fix or remove the line",

@@ -55,11 +55,10 @@ def read_labels(path: Path) -> dict[str, str]:
         label, sep, tweet = line.strip().rpartition(":")
         if not sep or not label or not tweet.isdigit():
             problems.append(
-                Problem(
+                Problem.whole_line(
                     str(path),
                     number,
                     "?",
-                    "-",
                     "expected `label:tweet_id`",
                     show_value(line),
                     "fix or remove the line",
@@ -84,11 +83,10 @@ def read_source_texts(path: Path) -> dict[str, str]:
 
 def _bad_lines(path: Path, text: str) -> list[Problem]:
     return [
-        Problem(
+        Problem.whole_line(
             str(path),
             number,
             path.stem,
-            "-",
             "not an edge `['uid', 'tweet', 'delay']->[...]`",
             show_value(line),
             "fix or remove the line",
@@ -132,11 +130,10 @@ def parse_tree(path: Path, report: LoadReport) -> tuple[list[tuple[str, str, str
     if root < 0:
         raise DataValidationError(
             [
-                Problem(
+                Problem.whole_line(
                     str(path),
                     0,
                     path.stem,
-                    "-",
                     "no `['ROOT', 'ROOT', ...]` edge",
                     None,
                     "add the ROOT edge that names the source tweet",
