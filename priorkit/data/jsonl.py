@@ -13,7 +13,7 @@ from priorkit.data.formats import FORMATS
 from priorkit.data.problems import DataValidationError, Problem, show_value
 from priorkit.data.records import check_record, sample_from_record, sample_to_record
 from priorkit.data.sample import TreeSample
-from priorkit.data.validate import feature_issues
+from priorkit.data.validate import feature_width
 
 OnError = Literal["fail", "skip"]
 ON_ERROR = ("fail", "skip")
@@ -89,7 +89,7 @@ class _FileChecks:
 
     def check_features(self, number: int, obj: dict[str, Any]) -> list[tuple[str, str, str | None, str]]:
         issues: list[tuple[str, str, str | None, str]] = []
-        width, sparse, _ = feature_issues(obj["nodes"])
+        width, sparse = feature_width(obj["nodes"])
         if self.mode is None:
             self.mode = (width, sparse, number)
             return issues

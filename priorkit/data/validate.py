@@ -120,6 +120,15 @@ def _cycle_issues(parent_index: np.ndarray, ids: list[str]) -> list[Issue]:
     ]
 
 
+def feature_width(nodes: list[dict[str, Any]]) -> tuple[int | None, bool]:
+    """Width and sparsity of a sample's features, read off its first node; only meaningful once
+    :func:`feature_issues` found every node alike."""
+    value = nodes[0].get("features")
+    if value is None:
+        return None, False
+    return (value["size"], True) if isinstance(value, dict) else (len(value), False)
+
+
 def feature_issues(nodes: list[dict[str, Any]]) -> tuple[int | None, bool, list[Issue]]:
     """Check that every node has features of one width (or that none has any).
 

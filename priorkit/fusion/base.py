@@ -49,3 +49,8 @@ class Fusion(nn.Module):
 
 
 FUSIONS: Registry[type[Fusion]] = Registry("fusion")
+
+
+def normalised_projection(in_dim: int, hidden: int) -> nn.Sequential:
+    """``LayerNorm(Linear(x))``: brings a modality to the fused width on a comparable scale."""
+    return nn.Sequential(nn.Linear(in_dim, hidden), nn.LayerNorm(hidden))

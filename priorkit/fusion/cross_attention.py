@@ -6,7 +6,7 @@ from torch import Tensor, nn
 from torch_geometric.utils import scatter, softmax
 
 from priorkit.errors import ConfigError
-from priorkit.fusion.base import FUSIONS, Fusion, FusionOutput
+from priorkit.fusion.base import FUSIONS, Fusion, FusionOutput, normalised_projection
 from priorkit.fusion.gated import ModalityGate
 from priorkit.sites import BiasFn, SiteContext, no_bias
 
@@ -29,10 +29,10 @@ class CrossAttentionFusion(Fusion):
         if hidden % heads:
             raise ConfigError(f"heads: expected a divisor of the hidden width {hidden} (got {heads}).")
         self.heads, self.head_dim = heads, hidden // heads
-        self.query = nn.Sequential(nn.Linear(text_dim, hidden), nn.LayerNorm(hidden))
+        self.query = normalised_projection(text_dim, hidden)
         self.key = nn.Linear(graph_dim, hidden)
         self.value = nn.Linear(graph_dim, hidden)
-        self.out = nn.Sequential(nn.Linear(hidden, hidden), nn.LayerNorm(hidden))
+        self.out = normalised_projection(hidden, hidden)
         self.gate = ModalityGate(hidden)
 
     def forward(
@@ -52,5 +52,4 @@ class CrossAttentionFusion(Fusion):
         attention = softmax(scores, batch, num_nodes=b)
         attended = scatter(v * attention.unsqueeze(-1), batch, dim=0, dim_size=b, reduce="sum")
         g = self.out(attended.reshape(b, -1))
-        weights = self.gate(q, g, ctx, bias_fn)
-        return FusionOutput(weights[:, :1] * q + weights[:, 1:] * g, weights)
+        return self.gate.mix(q, g, ctx, bias_fn)

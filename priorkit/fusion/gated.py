@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from priorkit.fusion.base import FUSIONS, Fusion, FusionOutput
+from priorkit.fusion.base import FUSIONS, Fusion, FusionOutput, normalised_projection
 from priorkit.sites import BiasFn, SiteContext, no_bias
 
 
@@ -27,6 +27,11 @@ class ModalityGate(nn.Module):
             logits = logits + bias
         return torch.softmax(logits, dim=-1)
 
+    def mix(self, text: Tensor, graph: Tensor, ctx: SiteContext | None, bias_fn: BiasFn) -> FusionOutput:
+        """The gated sum of the two projections, with the gate weights."""
+        weights = self(text, graph, ctx, bias_fn)
+        return FusionOutput(weights[:, :1] * text + weights[:, 1:] * graph, weights)
+
 
 @FUSIONS.register("gated")
 class GatedFusion(Fusion):
@@ -39,8 +44,8 @@ class GatedFusion(Fusion):
 
     def __init__(self, text_dim: int, graph_dim: int, hidden: int) -> None:
         super().__init__(text_dim, graph_dim, hidden)
-        self.text = nn.Sequential(nn.Linear(text_dim, hidden), nn.LayerNorm(hidden))
-        self.graph = nn.Sequential(nn.Linear(graph_dim, hidden), nn.LayerNorm(hidden))
+        self.text = normalised_projection(text_dim, hidden)
+        self.graph = normalised_projection(graph_dim, hidden)
         self.gate = ModalityGate(hidden)
 
     def forward(
@@ -52,6 +57,4 @@ class GatedFusion(Fusion):
         ctx: SiteContext | None = None,
         bias_fn: BiasFn = no_bias,
     ) -> FusionOutput:
-        t, g = self.text(text), self.graph(graph)
-        weights = self.gate(t, g, ctx, bias_fn)
-        return FusionOutput(weights[:, :1] * t + weights[:, 1:] * g, weights)
+        return self.gate.mix(self.text(text), self.graph(graph), ctx, bias_fn)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 from collections import deque
 from typing import Any
 
 import lightning.pytorch as pl
-import torch
 
 log = logging.getLogger("priorkit.training")
 
@@ -50,7 +50,7 @@ class SpikeGuard(pl.Callback):
             self.take_snapshot(trainer, pl_module, step)
 
     def is_spike(self, value: float) -> bool:
-        if not torch.isfinite(torch.tensor(value)):
+        if not math.isfinite(value):
             return self.snapshot is not None
         if len(self.recent) < self.warmup:
             return False
