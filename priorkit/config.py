@@ -62,7 +62,10 @@ def _describe(model: type[BaseModel], error: dict[str, Any], where: str) -> str:
         return f"{where}`{key}`: unknown key. Valid keys here: {', '.join(valid)}"
     if error["type"] == "missing":
         return f"{where}`{key}`: missing. Add it to the config."
-    message = error["msg"][0].lower() + error["msg"][1:]
+    message = error["msg"].removeprefix("Value error, ")
+    message = message[0].lower() + message[1:]
+    if "(got " in message:  # the validator already said what it got
+        return f"{where}`{key}`: {message}"
     if not error["loc"]:
         return f"{where}{message}."
     text = repr(got)
@@ -85,6 +88,7 @@ def load_config(
     model: type[M],
     source: str | os.PathLike[str] | dict[str, Any] | None = None,
     overrides: list[str] | None = None,
+    where: str = "",
 ) -> M:
     """Build and validate a config object.
 
@@ -92,11 +96,12 @@ def load_config(
         model: the pydantic config class.
         source: a YAML path, a mapping, or None for the defaults.
         overrides: ``key=value`` strings applied on top.
+        where: prefix of error messages when ``source`` is not a file (``priors[0] (depth_decay): ``).
 
     Raises:
         ConfigError: one line per problem, naming the key path and the valid choices.
     """
-    where = f"{source}: " if isinstance(source, (str, os.PathLike)) else ""
+    where = f"{source}: " if isinstance(source, (str, os.PathLike)) else where
     mapping = read_yaml(source) if isinstance(source, (str, os.PathLike)) else dict(source or {})
     mapping = apply_overrides(mapping, overrides or [])
     try:

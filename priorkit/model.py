@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import torch
 import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from torch import Tensor, nn
@@ -15,8 +16,9 @@ from priorkit.encoders.tree import TreeEncoder, TreeEncoderConfig
 from priorkit.errors import ConfigError
 from priorkit.fusion import FUSIONS
 from priorkit.outputs import PriorModelOutput
+from priorkit.priors.base import ModelDims
 from priorkit.priors.stack import PriorStack
-from priorkit.sites import SiteContext
+from priorkit.sites import SiteContext, add_bias
 
 
 class ModelConfig(BaseModel):
@@ -50,6 +52,11 @@ class ModelConfig(BaseModel):
             raise ValueError(f"expected one of {', '.join(FUSIONS.names())}")
         return value
 
+    def user_min_count(self) -> int | None:
+        """The vocabulary threshold when users are numbered by a training vocabulary, else None."""
+        node_input = self.tree.node_input
+        return node_input.user_min_count if node_input.users == "vocab" else None
+
     def text_config(self) -> TextEncoderConfig:
         return TextEncoderConfig(
             model=self.text_encoder,
@@ -70,6 +77,7 @@ class PriorModel(nn.Module):
         text_encoder: the encoder, run inside ``forward`` when it is fine-tuned; a frozen
             encoder is used ahead of time (embeddings arrive with the batch) and may be None.
         priors: the priors (an empty stack by default).
+        num_users: size of the training user vocabulary (``tree.node_input.users: vocab``).
 
     Shapes:
         forward(batch) with b samples and n nodes -> PriorModelOutput (logits (b, c), ...).
@@ -84,11 +92,12 @@ class PriorModel(nn.Module):
         node_text_dim: int = 0,
         text_encoder: TextEncoder | None = None,
         priors: PriorStack | None = None,
+        num_users: int = 0,
     ) -> None:
         super().__init__()
         self.config = config
         self.text_encoder = text_encoder if text_encoder is not None and not text_encoder.frozen else None
-        self.tree = TreeEncoder(num_features, node_text_dim, config.tree)
+        self.tree = TreeEncoder(num_features, node_text_dim, config.tree, num_users)
         fusion = FUSIONS.get(config.fusion)
         self.fusion = fusion(text_dim, config.tree.hidden, config.hidden)
         self.head = nn.Sequential(
@@ -99,6 +108,7 @@ class PriorModel(nn.Module):
             nn.Linear(config.hidden, num_classes),
         )
         self.priors = priors if priors is not None else PriorStack()
+        self.priors.bind(ModelDims(text_dim, config.tree.hidden, config.tree.heads, num_classes))
 
     def text_vectors(self, batch: PriorBatch) -> Tensor:
         if self.text_encoder is not None:
@@ -110,9 +120,15 @@ class PriorModel(nn.Module):
             )
         return batch.text_embedding
 
+    def classify(
+        self, text: Tensor, graph: Tensor, nodes: Tensor, node_batch: Tensor, ctx: SiteContext
+    ) -> tuple[Tensor, Tensor | None]:
+        """Fusion and head: logits (b, c) and modality weights (b, 2) or None."""
+        fused = self.fusion(text, graph, nodes, node_batch, ctx, self.priors.bias)
+        return self.head(fused.fused), fused.modality_weights
+
     def forward(self, batch: PriorBatch) -> PriorModelOutput:
         graph = batch.graph
-        text = self.text_vectors(batch)
         tree = self.tree(graph, batch.node_text_embedding, self.priors.bias)
         ctx = SiteContext(
             site="fusion",
@@ -123,18 +139,52 @@ class PriorModel(nn.Module):
             num_heads=1,
             training=self.training,
         )
-        fused = self.fusion(text, tree.graph, tree.nodes, graph.batch, ctx, self.priors.bias)
+        text = self.text_vectors(batch)
+        if self.training and not text.requires_grad:  # frozen text: priors may still take input gradients
+            text = text.detach().requires_grad_()
+        text = add_bias(text, "text", ctx, self.priors.bias)
+        graph_vector = add_bias(tree.graph, "graph", ctx, self.priors.bias)
+        logits, weights = self.classify(text, graph_vector, tree.nodes, graph.batch, ctx)
+
+        def remix(modality: str, permutation: Tensor) -> Tensor:
+            return self.remix(modality, permutation, text, graph_vector, tree.nodes, ctx)
+
         output = PriorModelOutput(
-            logits=self.head(fused.fused),
+            logits=logits,
             readout_attention=mean_over_heads(tree.readout_attention),
             readout_attention_heads=tree.readout_attention,
-            modality_weights=fused.modality_weights,
+            modality_weights=weights,
             text=text,
-            graph=tree.graph,
+            graph=graph_vector,
             nodes=tree.nodes,
             message_attention=tree.message_attention,
+            node_inputs=tree.inputs,
+            message_index=tree.message_edges.index,
+            remix=remix,
+            rerun=self,
         )
         if batch.y is not None:
             output.losses["task"] = F.cross_entropy(output.logits, batch.y)
             output.losses.update(self.priors.loss(output, batch))
         return output
+
+    def remix(
+        self, modality: str, permutation: Tensor, text: Tensor, graph: Tensor, nodes: Tensor, ctx: SiteContext
+    ) -> Tensor:
+        """Logits when sample i gets ``modality`` (``text`` or ``graph``: its vector and, for
+        fusions that read them, its nodes) of sample ``permutation[i]``; encoders are not rerun.
+
+        Shapes:
+            permutation: (b,) int64; text: (b, t); graph: (b, g); nodes: (n, g) -> (b, c).
+        """
+        node_batch = ctx.batch
+        if modality == "text":
+            text = text[permutation]
+        elif modality == "graph":
+            graph = graph[permutation]
+            owner = torch.empty_like(permutation)
+            owner[permutation] = torch.arange(permutation.numel(), device=permutation.device)
+            node_batch = owner[node_batch]
+        else:
+            raise ConfigError(f"remix: expected modality text or graph (got {modality!r}).")
+        return self.classify(text, graph, nodes, node_batch, ctx)[0]

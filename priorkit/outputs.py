@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from torch import Tensor
+
+if TYPE_CHECKING:
+    from priorkit.data.batch import PriorBatch
 
 
 @dataclass
@@ -17,11 +22,16 @@ class PriorModelOutput:
         modality_weights: fusion weights over (text, graph), or None for a fusion without them.
         text, graph: the modality vectors that entered the fusion; nodes: final node states.
         message_attention: per message-passing layer, attention over directed edges.
+        node_inputs: node states before message passing (what input gradients are taken of).
+        message_index: sender and receiver of each directed edge of ``message_attention``.
+        remix: ``remix(modality, permutation)``: logits if sample i had the ``text`` or
+            ``graph`` of sample ``permutation[i]`` (fusion and head rerun, encoders not).
+        rerun: the model's forward, for priors that compare with a counterfactual batch.
 
     Shapes:
         logits: (b, c); readout_attention: (n,); readout_attention_heads: (n, h);
         modality_weights: (b, 2); text: (b, t); graph: (b, d); nodes: (n, d);
-        message_attention: list of (m, h).
+        message_attention: list of (m, h); node_inputs: (n, d); message_index: (2, m); remix(...) -> (b, c).
     """
 
     logits: Tensor
@@ -32,4 +42,8 @@ class PriorModelOutput:
     graph: Tensor
     nodes: Tensor
     message_attention: list[Tensor]
+    node_inputs: Tensor | None = None
+    message_index: Tensor | None = None
+    remix: Callable[[str, Tensor], Tensor] | None = field(default=None, repr=False)
+    rerun: Callable[[PriorBatch], Any] | None = field(default=None, repr=False)
     losses: dict[str, Tensor] = field(default_factory=dict)

@@ -1,24 +1,27 @@
 """The named places where priors add biases, and what a prior may read there.
 
-Encoders and fusion call a :data:`BiasFn` at each site; they know the sites, never a
-particular prior. The additive logits returned at a site are summed into the layer's own
-logits before its softmax.
+Encoders, fusion and model call a :data:`BiasFn` at each site; they know the sites, never
+a particular prior. What a site returns is *added* to the tensor named below: logits
+before their softmax, or states before they move on.
 
-| site | logits it biases | bias shape |
-|---|---|---|
-| ``readout`` | attention of the graph readout over nodes | (n,) or (n, h) |
-| ``message`` | attention of each message-passing layer over its directed edges | (m,) or (m, h) |
-| ``fusion`` | the modality gate over (text, graph) | (b, 2) |
+| site | what the bias is added to | bias shape | ``ctx.value`` |
+|---|---|---|---|
+| ``readout`` | attention logits of the graph readout over nodes | (n,) or (n, h) | None |
+| ``message`` | attention logits of each message-passing layer over its edges | (m,) or (m, h) | None |
+| ``nodes`` | node states after each message-passing layer (before its norm) | (n, d) | the states |
+| ``text`` | the text vector entering the fusion | (b, t) | the vector |
+| ``graph`` | the graph vector entering the fusion | (b, g) | the vector |
+| ``fusion`` | the modality gate logits over (text, graph) | (b, 2) | the logits |
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from torch import Tensor
 
-SITES = ("readout", "message", "fusion")
+SITES = ("readout", "message", "nodes", "text", "graph", "fusion")
 
 
 @dataclass(frozen=True)
@@ -33,11 +36,12 @@ class SiteContext:
         training: whether the model is training.
         message_index: for ``message``: (2, m) source and target of each directed edge.
         message_direction: for ``message``: 0 parent -> child (down), 1 child -> parent (up).
-        layer: for ``message``: index of the message-passing layer.
+        layer: for ``message`` and ``nodes``: index of the message-passing layer.
+        value: the tensor the bias is added to, where the site has one (see the table).
 
     Shapes:
         depth, parent_index, batch: (n,); root_index: (b,); message_index: (2, m);
-        message_direction: (m,).
+        message_direction: (m,); value: as the bias of the site.
     """
 
     site: str
@@ -50,10 +54,15 @@ class SiteContext:
     message_index: Tensor | None = None
     message_direction: Tensor | None = None
     layer: int | None = None
+    value: Tensor | None = None
 
     @property
     def num_graphs(self) -> int:
         return int(self.root_index.numel())
+
+    def at(self, site: str, value: Tensor | None = None, layer: int | None = None) -> SiteContext:
+        """The same context for another site (and value, and layer)."""
+        return replace(self, site=site, value=value, layer=layer)
 
 
 BiasFn = Callable[[str, SiteContext], Tensor | None]
@@ -62,3 +71,9 @@ BiasFn = Callable[[str, SiteContext], Tensor | None]
 def no_bias(site: str, ctx: SiteContext) -> None:
     """The bias function of a model without priors."""
     return None
+
+
+def add_bias(value: Tensor, site: str, ctx: SiteContext, bias_fn: BiasFn) -> Tensor:
+    """``value`` plus whatever the priors return at ``site`` (``ctx.value`` is ``value``)."""
+    bias = bias_fn(site, ctx.at(site, value, ctx.layer))
+    return value if bias is None else value + bias

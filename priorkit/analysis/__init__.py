@@ -3,7 +3,7 @@
 from priorkit.analysis.attention import DEPTH_BUCKETS, attention_by_depth, root_attention
 from priorkit.analysis.metrics import classification_metrics
 from priorkit.analysis.predict import Predictions, predict
-from priorkit.analysis.reliance import Reliance, modality_reliance, shuffle_graph, shuffle_text
+from priorkit.analysis.reliance import Reliance, modality_reliance
 from priorkit.analysis.report import EvaluationReport, evaluate_model
 
 __all__ = [
@@ -17,6 +17,4 @@ __all__ = [
     "modality_reliance",
     "predict",
     "root_attention",
-    "shuffle_graph",
-    "shuffle_text",
 ]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor
 from torch_geometric.utils import scatter
 
-DEPTH_BUCKETS = ("0", "1", "2", "3+")
+from priorkit.functional.distributions import DEPTH_BUCKETS, mass_by_depth
 
 
 def attention_by_depth(attention: Tensor, depth: Tensor, batch: Tensor) -> dict[str, float]:
@@ -15,10 +14,8 @@ def attention_by_depth(attention: Tensor, depth: Tensor, batch: Tensor) -> dict[
     Shapes:
         attention, depth, batch: (n,), attention summing to 1 per graph.
     """
-    bucket = depth.clamp(max=len(DEPTH_BUCKETS) - 1)
     num_graphs = int(batch.max()) + 1 if batch.numel() else 0
-    mass = torch.zeros(num_graphs, len(DEPTH_BUCKETS), dtype=attention.dtype)
-    mass.index_put_((batch, bucket), attention, accumulate=True)
+    mass = mass_by_depth(attention, depth, batch, num_graphs)
     return {name: float(mass[:, k].mean()) for k, name in enumerate(DEPTH_BUCKETS)}
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor
@@ -21,6 +22,8 @@ class Predictions:
     Shapes:
         logits: (b, c); y: (b,); modality_weights: (b, 2) or None; readout_attention, depth,
         batch: (n,) over every node of the dataset; root_index: (b,).
+        prior_measures: each prior's ``measure`` (``label/metric``), averaged over the
+            samples of the batches where it was measured (empty unless asked for).
     """
 
     logits: Tensor
@@ -30,6 +33,7 @@ class Predictions:
     depth: Tensor
     batch: Tensor
     root_index: Tensor
+    prior_measures: dict[str, float] = field(default_factory=dict)
 
     @property
     def predicted(self) -> Tensor:
@@ -37,16 +41,22 @@ class Predictions:
 
 
 @torch.no_grad()
-def predict(model: PriorModel, graphs: Sequence[Data], batch_size: int = 64) -> Predictions:
-    """Evaluate ``model`` (in eval mode) over ``graphs``, in order."""
+def predict(
+    model: PriorModel, graphs: Sequence[Data], batch_size: int = 64, measure_priors: bool = False
+) -> Predictions:
+    """Evaluate ``model`` (in eval mode) over ``graphs``, in order; with ``measure_priors``,
+    also run every prior's ``measure`` on each batch."""
     was_training = model.training
     model.eval()
     parts: list[tuple[PriorModelOutput, Tensor, Tensor, Tensor, Tensor, int]] = []
     offset_nodes, offset_graphs = 0, 0
+    measures = _WeightedMeans()
     device = next(model.parameters()).device
     for batch in graph_loader(list(graphs), batch_size):
         batch = batch.to(device)
         out = model(batch)
+        if measure_priors:
+            measures.add(model.priors.measure(out, batch), batch.num_graphs)
         g = batch.graph
         parts.append(
             (out, batch.y, g.depth, g.batch + offset_graphs, g.root_index + offset_nodes, g.num_nodes)
@@ -63,4 +73,22 @@ def predict(model: PriorModel, graphs: Sequence[Data], batch_size: int = 64) -> 
         depth=torch.cat([p[2] for p in parts]).cpu(),
         batch=torch.cat([p[3] for p in parts]).cpu(),
         root_index=torch.cat([p[4] for p in parts]).cpu(),
+        prior_measures=measures.means(),
     )
+
+
+class _WeightedMeans:
+    """Means of per-batch values weighted by batch size; NaN values are left out."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, values: dict[str, float], size: int) -> None:
+        for key, value in values.items():
+            if not math.isnan(value):
+                self.sums[key] = self.sums.get(key, 0.0) + value * size
+                self.counts[key] = self.counts.get(key, 0) + size
+
+    def means(self) -> dict[str, float]:
+        return {key: self.sums[key] / self.counts[key] for key in self.sums}

@@ -7,7 +7,6 @@ become shares that sum to 1.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -15,38 +14,12 @@ import torch
 from torch_geometric.data import Data
 
 from priorkit.analysis.predict import predict
+from priorkit.data.recombine import with_text_of, with_tree_of
 from priorkit.model import PriorModel
 
-_TEXT_FIELDS = ("text", "text_embedding")
-
-
-def shuffle_text(graphs: Sequence[Data], permutation: list[int]) -> list[Data]:
-    """Sample i keeps its tree and label and gets the text of sample ``permutation[i]``."""
-    out = []
-    for i, j in enumerate(permutation):
-        graph = copy.copy(graphs[i])
-        for field in _TEXT_FIELDS:
-            if field in graphs[j]:
-                graph[field] = graphs[j][field]
-        out.append(graph)
-    return out
-
-
-def shuffle_graph(graphs: Sequence[Data], permutation: list[int]) -> list[Data]:
-    """Sample i keeps its text and label and gets the tree of sample ``permutation[i]``."""
-    out = []
-    for i, j in enumerate(permutation):
-        graph = copy.copy(graphs[j])
-        for field in (*_TEXT_FIELDS, "y", "sample_id"):
-            if field in graphs[i]:
-                graph[field] = graphs[i][field]
-        out.append(graph)
-    return out
-
-
-SHUFFLES: dict[str, Callable[[Sequence[Data], list[int]], list[Data]]] = {
-    "text": shuffle_text,
-    "graph": shuffle_graph,
+SHUFFLES: dict[str, Callable[[Sequence[Data], Sequence[Data]], list[Data]]] = {
+    "text": with_text_of,
+    "graph": with_tree_of,
 }
 
 
@@ -93,7 +66,7 @@ def modality_reliance(
         drops, changes = [], []
         for _ in range(repeats):
             permutation = torch.randperm(len(graphs), generator=generator).tolist()
-            shuffled = predict(model, shuffle(graphs, permutation), batch_size)
+            shuffled = predict(model, shuffle(graphs, [graphs[j] for j in permutation]), batch_size)
             drops.append(base_accuracy - float((shuffled.predicted == shuffled.y).float().mean()))
             changes.append(float((shuffled.predicted != base_pred).float().mean()))
         drop[modality] = sum(drops) / repeats

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from torch_geometric.data import Data
 
 from priorkit.analysis.attention import attention_by_depth, root_attention
+from priorkit.analysis.compliance import ComplianceEntry, compliance
 from priorkit.analysis.metrics import classification_metrics
 from priorkit.analysis.predict import predict
 from priorkit.analysis.reliance import modality_reliance
@@ -25,6 +26,9 @@ class EvaluationReport:
     attention_by_depth: readout attention mass at depth 0, 1, 2, 3+ (mean over samples).
     root_attention: readout attention on the root (mean over samples).
     modality_weights: mean fusion weights ``{"text", "graph"}``, or None.
+    priors: what each prior measured (``prior/metric``), averaged over samples.
+    compliance: one entry per rule of each prior: ``prior``, ``metric``, ``target``, ``rule``,
+        ``achieved``, ``pass``.
     """
 
     accuracy: float
@@ -36,6 +40,8 @@ class EvaluationReport:
     attention_by_depth: dict[str, float]
     root_attention: float
     modality_weights: dict[str, float] | None
+    priors: dict[str, float] = field(default_factory=dict)
+    compliance: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -53,7 +59,16 @@ class EvaluationReport:
             out.append(
                 "modality_weights: " + ", ".join(f"{k} {v:.3f}" for k, v in self.modality_weights.items())
             )
+        if self.compliance:
+            out.append("compliance:")
+            out.extend(f"  {ComplianceEntry(**_entry_args(e)).line()}" for e in self.compliance)
         return out
+
+
+def _entry_args(entry: dict[str, Any]) -> dict[str, Any]:
+    args = dict(entry)
+    args["passed"] = args.pop("pass")
+    return args
 
 
 def evaluate_model(
@@ -65,11 +80,11 @@ def evaluate_model(
     batch_size: int = 64,
 ) -> EvaluationReport:
     """Every measurement of a model on labelled graphs."""
-    predictions = predict(model, graphs, batch_size)
+    predictions = predict(model, graphs, batch_size, measure_priors=True)
     metrics = classification_metrics(predictions.y.numpy(), predictions.predicted.numpy(), labels)
     reliance = modality_reliance(model, graphs, repeats, seed, batch_size)
     weights = predictions.modality_weights
-    return EvaluationReport(
+    report = EvaluationReport(
         accuracy=metrics["accuracy"],
         macro_f1=metrics["macro_f1"],
         per_class=metrics["per_class"],
@@ -86,4 +101,7 @@ def evaluate_model(
         modality_weights=None
         if weights is None
         else {"text": float(weights[:, 0].mean()), "graph": float(weights[:, 1].mean())},
+        priors=predictions.prior_measures,
     )
+    entries = compliance(model.priors, predictions.prior_measures, report.to_dict())
+    return replace(report, compliance=[e.to_dict() for e in entries])

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import torch
 from torch import Tensor
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Sampler
 from torch_geometric.data import Batch, Data
 
 from priorkit.data.dataset import TreeDataset
@@ -27,10 +27,12 @@ class PriorBatch:
         node_text: the text of every node of the batch (None where a node has none).
         text_embedding: precomputed embeddings of the texts (frozen text encoders), or None.
         node_text_embedding: precomputed embeddings of the node texts (zeros where none), or None.
+        origin: for each sample, the position in this batch of the sample it is a
+            counterfactual of (its ``counterfactual_of``), -1 where none is in the batch.
 
     Shapes:
         graph.x: (n, f); graph.edge_index: (2, e); graph.batch: (n,); graph.root_index: (b,);
-        y: (b,) int64; text_embedding: (b, t); node_text_embedding: (n, t).
+        y: (b,) int64; text_embedding: (b, t); node_text_embedding: (n, t); origin: (b,) int64.
     """
 
     graph: Batch
@@ -40,6 +42,7 @@ class PriorBatch:
     node_text: list[str | None]
     text_embedding: Tensor | None = None
     node_text_embedding: Tensor | None = None
+    origin: Tensor | None = None
 
     @property
     def num_graphs(self) -> int:
@@ -57,6 +60,7 @@ class PriorBatch:
             y=move(self.y),
             text_embedding=move(self.text_embedding),
             node_text_embedding=move(self.node_text_embedding),
+            origin=move(self.origin),
         )
 
 
@@ -73,7 +77,16 @@ def collate(items: Sequence[Data]) -> PriorBatch:
         node_text=node_text,
         text_embedding=graph.get("text_embedding"),
         node_text_embedding=graph.get("node_text_embedding"),
+        origin=_origins(graph),
     )
+
+
+def _origins(graph: Batch) -> Tensor:
+    """Position of each sample's original within the batch (-1: none)."""
+    ids = list(graph.sample_id)
+    position = {sample_id: i for i, sample_id in reversed(list(enumerate(ids)))}
+    of = graph.get("counterfactual_of") or [""] * len(ids)
+    return torch.tensor([position.get(o, -1) if o else -1 for o in of], dtype=torch.long)
 
 
 def make_loader(
@@ -100,6 +113,10 @@ def graph_loader(
 ) -> DataLoader[PriorBatch]:
     """A ``DataLoader`` of :class:`PriorBatch` over graphs made by :func:`sample_to_data`."""
     generator = torch.Generator().manual_seed(seed)
+    groups = pair_groups(graphs)
+    if groups is not None:
+        sampler = GroupBatchSampler(groups, batch_size, shuffle, generator)
+        return DataLoader(graphs, batch_sampler=sampler, collate_fn=collate)  # type: ignore[arg-type]
     return DataLoader(
         graphs,
         batch_size=batch_size,
@@ -107,3 +124,59 @@ def graph_loader(
         collate_fn=collate,  # type: ignore[arg-type]
         generator=generator,
     )
+
+
+def pair_groups(graphs: Sequence[Data]) -> list[list[int]] | None:
+    """Each original with its counterfactuals (``counterfactual_of``), in data order; None when
+    no sample names an original that is present."""
+    position = {g.sample_id: i for i, g in enumerate(graphs)}
+    members: dict[int, list[int]] = {}
+    linked = False
+    for i, graph in enumerate(graphs):
+        original = position.get(graph.get("counterfactual_of") or "")
+        if original is None or original == i:
+            members.setdefault(i, []).insert(0, i)
+        else:
+            members.setdefault(original, []).append(i)
+            linked = True
+    return [members[k] for k in sorted(members)] if linked else None
+
+
+class GroupBatchSampler(Sampler[list[int]]):
+    """Batches of whole groups (an original and its counterfactuals stay together), filled
+    up to ``batch_size`` samples (a larger group forms a batch of its own).
+
+    Args:
+        groups: indices of each group.
+        batch_size: samples per batch, at most (unless one group is larger).
+        shuffle: shuffle the groups every epoch with ``generator``.
+        generator: the random source.
+    """
+
+    def __init__(
+        self, groups: list[list[int]], batch_size: int, shuffle: bool, generator: torch.Generator
+    ) -> None:
+        self.groups, self.batch_size, self.shuffle, self.generator = groups, batch_size, shuffle, generator
+
+    def _batches(self, generator: torch.Generator) -> list[list[int]]:
+        order = (
+            torch.randperm(len(self.groups), generator=generator).tolist()
+            if self.shuffle
+            else range(len(self.groups))
+        )
+        batches: list[list[int]] = [[]]
+        for k in order:
+            group = self.groups[k]
+            if batches[-1] and len(batches[-1]) + len(group) > self.batch_size:
+                batches.append([])
+            batches[-1].extend(group)
+        return [b for b in batches if b]
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return iter(self._batches(self.generator))
+
+    def __len__(self) -> int:
+        """The batches of the next epoch (computed on a copy of the generator's state)."""
+        copy = torch.Generator()
+        copy.set_state(self.generator.get_state())
+        return len(self._batches(copy))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +16,11 @@ class NodeInputConfig(BaseModel):
 
     Args:
         max_depth: depths above it share the last depth embedding.
+        users: ``hash`` (ids hashed into ``user_buckets`` buckets; works on any data) or
+            ``vocab`` (one embedding per user seen in at least ``user_min_count`` training
+            trees, one shared embedding for the rest; the vocabulary is saved with the run).
         user_buckets: size of the hashed user-id embedding (0: no user embedding).
+        user_min_count: trees a user must appear in to get its own embedding (``vocab``).
         user_dim: width of a user embedding before its projection to the node width.
         use_time: add an encoding of ``time`` (signed log minutes, masked where unknown).
     """
@@ -23,42 +28,56 @@ class NodeInputConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_depth: int = Field(8, ge=1)
+    users: Literal["hash", "vocab"] = "hash"
     user_buckets: int = Field(0, ge=0)
+    user_min_count: int = Field(2, ge=1)
     user_dim: int = Field(16, ge=1)
     use_time: bool = True
 
 
 class NodeInput(nn.Module):
     """Sum of a projection of the numeric features (sparse-aware), of node text embeddings
-    where present, a time encoding, a depth embedding and an optional hashed user
-    embedding; then layer norm.
+    where present, a time encoding, a depth embedding and an optional user embedding
+    (hashed ids, or a training vocabulary); then layer norm.
 
     Args:
         num_features: width of ``x`` (0: none).
         text_dim: width of node text embeddings (0: no node text).
         hidden: output width d.
         config: the options.
+        num_users: size of the user vocabulary (``users: vocab``; 0: no user embedding).
 
     Shapes:
-        graph.x: (n, f) dense or sparse COO; node_text_embedding: (n, t); -> (n, d).
+        graph.x: (n, f) dense or sparse COO; node_text_embedding: (n, t);
+        graph.user_code: (n,) int64, 0 for unknown users; -> (n, d).
     """
 
-    def __init__(self, num_features: int, text_dim: int, hidden: int, config: NodeInputConfig | None = None):
+    def __init__(
+        self,
+        num_features: int,
+        text_dim: int,
+        hidden: int,
+        config: NodeInputConfig | None = None,
+        num_users: int = 0,
+    ):
         super().__init__()
         self.config = config or NodeInputConfig()
         self.features = nn.Linear(num_features, hidden) if num_features else None
         self.text = nn.Linear(text_dim, hidden) if text_dim else None
         self.time = nn.Linear(2, hidden) if self.config.use_time else None
         self.depth = nn.Embedding(self.config.max_depth + 1, hidden)
-        buckets = self.config.user_buckets
+        slots = num_users if self.config.users == "vocab" else self.config.user_buckets
         self.user = (
             nn.Sequential(
-                nn.Embedding(buckets + 1, self.config.user_dim, padding_idx=0),
+                nn.Embedding(slots + 1, self.config.user_dim, padding_idx=0),
                 nn.Linear(self.config.user_dim, hidden),
             )
-            if buckets
+            if slots
             else None
         )
+        if self.user is not None:  # users start near neutral; what one means is learned
+            nn.init.normal_(self.user[0].weight, std=0.05)
+            self.user[0].weight.data[0] = 0.0
         self.norm = nn.LayerNorm(hidden)
 
     def forward(self, graph: Batch, node_text_embedding: Tensor | None = None) -> Tensor:
@@ -76,7 +95,11 @@ class NodeInput(nn.Module):
             scaled = torch.sign(time) * torch.log1p(time.abs()) / math.log1p(60 * 24 * 7)
             out = out + self.time(torch.stack([scaled, graph.time_mask.float()], dim=-1))
         if self.user is not None:
-            known = graph.user_hash > 0
-            bucket = torch.where(known, graph.user_hash % self.config.user_buckets + 1, 0)
-            out = out + self.user(bucket)
+            out = out + self.user(self.user_slot(graph.user_code))
         return self.norm(out)
+
+    def user_slot(self, code: Tensor) -> Tensor:
+        """Embedding row of each node's user: 0 for unknown, else the vocabulary index or bucket."""
+        if self.config.users == "vocab":
+            return code
+        return torch.where(code > 0, code % self.config.user_buckets + 1, 0)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import torch
 import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor, nn
@@ -12,13 +14,15 @@ from torch_geometric.data import Batch
 from priorkit.encoders.node_input import NodeInput, NodeInputConfig
 from priorkit.encoders.readout import AttentionReadout
 from priorkit.encoders.tree_attention import MessageEdges, TreeAttentionConv
-from priorkit.sites import BiasFn, SiteContext, no_bias
+from priorkit.sites import BiasFn, SiteContext, add_bias, no_bias
 
 
 class TreeEncoderConfig(BaseModel):
     """Args:
     hidden: node width d.  layers: message-passing layers.  heads: attention heads.
     dropout: on node states and attention weights.  node_input: see NodeInputConfig.
+    size_input: add an encoding of each tree's size (log of its node count) to the graph
+        vector; attention pooling alone cannot see how large a tree is.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -28,18 +32,21 @@ class TreeEncoderConfig(BaseModel):
     heads: int = Field(4, ge=1)
     dropout: float = Field(0.1, ge=0.0, lt=1.0)
     node_input: NodeInputConfig = Field(default_factory=NodeInputConfig)
+    size_input: bool = False
 
 
 @dataclass(frozen=True)
 class TreeEncoderOutput:
     """Shapes: nodes: (n, d); graph: (b, d); readout_attention: (n, h);
-    message_attention: one (m, h) per layer; message_edges: the m directed edges."""
+    message_attention: one (m, h) per layer; message_edges: the m directed edges;
+    inputs: (n, d) the node inputs before message passing."""
 
     nodes: Tensor
     graph: Tensor
     readout_attention: Tensor
     message_attention: list[Tensor]
     message_edges: MessageEdges
+    inputs: Tensor
 
 
 class TreeEncoder(nn.Module):
@@ -49,19 +56,27 @@ class TreeEncoder(nn.Module):
         num_features: width of the node features.
         text_dim: width of node text embeddings (0: none).
         config: sizes and options.
+        num_users: size of the user vocabulary (``node_input.users: vocab``).
 
     Shapes:
         graph: PyG batch with n nodes and b graphs; node_text_embedding: (n, t) -> TreeEncoderOutput.
     """
 
-    def __init__(self, num_features: int, text_dim: int = 0, config: TreeEncoderConfig | None = None):
+    def __init__(
+        self,
+        num_features: int,
+        text_dim: int = 0,
+        config: TreeEncoderConfig | None = None,
+        num_users: int = 0,
+    ):
         super().__init__()
         self.config = config or TreeEncoderConfig()
         c = self.config
-        self.input = NodeInput(num_features, text_dim, c.hidden, c.node_input)
+        self.input = NodeInput(num_features, text_dim, c.hidden, c.node_input, num_users)
         self.convs = nn.ModuleList(TreeAttentionConv(c.hidden, c.heads, c.dropout) for _ in range(c.layers))
         self.norms = nn.ModuleList(nn.LayerNorm(c.hidden) for _ in range(c.layers))
         self.readout = AttentionReadout(c.hidden, c.heads)
+        self.size = nn.Linear(1, c.hidden) if c.size_input else None
 
     def context(self, graph: Batch, site: str, **extra: object) -> SiteContext:
         return SiteContext(
@@ -78,7 +93,7 @@ class TreeEncoder(nn.Module):
     def forward(
         self, graph: Batch, node_text_embedding: Tensor | None = None, bias_fn: BiasFn = no_bias
     ) -> TreeEncoderOutput:
-        x = self.input(graph, node_text_embedding)
+        x = inputs = self.input(graph, node_text_embedding)
         edges = MessageEdges.from_tree_edges(graph.edge_index)
         attentions = []
         for layer, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):
@@ -86,8 +101,12 @@ class TreeEncoder(nn.Module):
                 graph, "message", message_index=edges.index, message_direction=edges.direction, layer=layer
             )
             out = conv(F.dropout(x, self.config.dropout, self.training), edges, bias_fn("message", ctx))
-            x = norm(x + F.gelu(out.x))
+            x = norm(add_bias(x + F.gelu(out.x), "nodes", ctx, bias_fn))
             attentions.append(out.attention)
         num_graphs = int(graph.root_index.numel())
         readout = self.readout(x, graph.batch, num_graphs, bias_fn("readout", self.context(graph, "readout")))
-        return TreeEncoderOutput(x, readout.graph, readout.attention, attentions, edges)
+        vector = readout.graph
+        if self.size is not None:
+            count = torch.bincount(graph.batch, minlength=num_graphs).to(vector.dtype)
+            vector = vector + self.size(torch.log1p(count)[:, None] / math.log(1000.0))
+        return TreeEncoderOutput(x, vector, readout.attention, attentions, edges, inputs)

@@ -6,7 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from priorkit.fusion.base import FUSIONS, Fusion, FusionOutput, normalised_projection
-from priorkit.sites import BiasFn, SiteContext, no_bias
+from priorkit.sites import BiasFn, SiteContext, add_bias, no_bias
 
 
 class ModalityGate(nn.Module):
@@ -22,9 +22,8 @@ class ModalityGate(nn.Module):
 
     def forward(self, text: Tensor, graph: Tensor, ctx: SiteContext | None, bias_fn: BiasFn) -> Tensor:
         logits = self.logits(torch.cat([text, graph], dim=-1))
-        bias = bias_fn("fusion", ctx) if ctx is not None else None
-        if bias is not None:
-            logits = logits + bias
+        if ctx is not None:
+            logits = add_bias(logits, "fusion", ctx, bias_fn)
         return torch.softmax(logits, dim=-1)
 
     def mix(self, text: Tensor, graph: Tensor, ctx: SiteContext | None, bias_fn: BiasFn) -> FusionOutput:

@@ -1,7 +1,41 @@
-"""Priors: the ``Prior`` contract, ``PriorStack``, and the ``PRIORS`` registry of named priors."""
+"""Priors: the ``Prior`` contract, ``PriorStack``, and the ``PRIORS`` registry of named priors.
 
-from priorkit.priors.base import Prior
-from priorkit.priors.build import PRIORS, build_priors
+Each built-in prior lives in its own file and registers itself by name when imported here.
+"""
+
+from priorkit.priors.base import ModelDims, Prior, PriorConfig
+from priorkit.priors.build import PRIORS, build_prior, build_priors
+from priorkit.priors.check import Check
+from priorkit.priors.counterfactual import CounterfactualConfig, CounterfactualPrior
+from priorkit.priors.depth_decay import DepthDecayConfig, DepthDecayPrior
+from priorkit.priors.gradient_penalty import GradientPenaltyConfig, GradientPenaltyPrior
+from priorkit.priors.modality_dropout import ModalityDropoutConfig, ModalityDropoutPrior
+from priorkit.priors.modality_gate import ModalityGateConfig, ModalityGatePrior
+from priorkit.priors.root_enhance import RootEnhanceConfig, RootEnhancePrior
 from priorkit.priors.stack import PriorStack
+from priorkit.priors.supervised_attention import SupervisedAttentionConfig, SupervisedAttentionPrior
 
-__all__ = ["PRIORS", "Prior", "PriorStack", "build_priors"]
+__all__ = [
+    "PRIORS",
+    "Check",
+    "CounterfactualConfig",
+    "CounterfactualPrior",
+    "DepthDecayConfig",
+    "DepthDecayPrior",
+    "GradientPenaltyConfig",
+    "GradientPenaltyPrior",
+    "ModalityDropoutConfig",
+    "ModalityDropoutPrior",
+    "ModalityGateConfig",
+    "ModalityGatePrior",
+    "ModelDims",
+    "Prior",
+    "PriorConfig",
+    "PriorStack",
+    "RootEnhanceConfig",
+    "RootEnhancePrior",
+    "SupervisedAttentionConfig",
+    "SupervisedAttentionPrior",
+    "build_prior",
+    "build_priors",
+]

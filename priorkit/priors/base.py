@@ -1,21 +1,31 @@
-"""``Prior``: the one extension point. A prior overrides any of four hooks; each does nothing by default.
+"""``Prior``: the one extension point. A prior overrides any of these hooks; each does nothing by default.
 
 - ``augment(batch, generator)``: training batches, before the forward; returns a new batch
   (the input is never mutated).
-- ``bias(site, ctx)``: every forward, at each site of :mod:`priorkit.sites`; returns additive
-  logits or None.
+- ``bias(site, ctx)``: every forward, at each site of :mod:`priorkit.sites`; returns an
+  additive term or None.
 - ``loss(outputs, batch)``: every training forward; returns ``{key: scalar}``, namespaced and
   weighted by the stack.
-- ``measure(outputs, batch)``: evaluation; returns ``{metric: value}``, achieved vs target.
+- ``measure(outputs, batch)``: evaluation; returns ``{metric: value}`` (means over the batch).
+- ``checks()``: the rules that say whether the model followed the prior (compliance).
+- ``bind(dims)``: once, when the model is built; priors with parameters sized by the model
+  create them here.
+
+Every prior has a validated config (``Config``, a pydantic model with ``weight``); a config
+file's ``priors:`` entry is that config plus ``name``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
+from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor, nn
 
+from priorkit.config import load_config
+from priorkit.priors.check import Check
 from priorkit.sites import SiteContext
 
 if TYPE_CHECKING:
@@ -23,18 +33,55 @@ if TYPE_CHECKING:
     from priorkit.outputs import PriorModelOutput
 
 
+class PriorConfig(BaseModel):
+    """Arguments every prior has.
+
+    Args:
+        weight: scales every loss the prior returns.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    weight: float = Field(1.0, ge=0.0)
+
+
+@dataclass(frozen=True)
+class ModelDims:
+    """Widths of the model a prior is bound to.
+
+    Args:
+        text: text vector t; graph: graph vector and node states d; heads: tree attention
+        heads; classes: output classes.
+    """
+
+    text: int
+    graph: int
+    heads: int
+    classes: int
+
+
 class Prior(nn.Module):
     """Base class of priors.
 
     Args:
-        weight: scales every loss this prior returns.
+        config: the prior's arguments (its ``Config``); defaults when omitted.
     """
 
     name: ClassVar[str] = "prior"
+    Config: ClassVar[type[PriorConfig]] = PriorConfig
 
-    def __init__(self, weight: float = 1.0) -> None:
+    def __init__(self, config: PriorConfig | None = None) -> None:
         super().__init__()
-        self.weight = weight
+        self.config = config if config is not None else self.Config()
+        self.weight = self.config.weight
+
+    @classmethod
+    def from_arguments(cls, arguments: dict[str, Any], where: str = "") -> Prior:
+        """Validate ``arguments`` against ``Config`` (unknown keys name the valid ones), then build."""
+        return cls(load_config(cls.Config, {k: v for k, v in arguments.items() if k != "name"}, where=where))
+
+    def bind(self, dims: ModelDims) -> None:
+        return None
 
     def augment(self, batch: PriorBatch, generator: torch.Generator) -> PriorBatch:
         return batch
@@ -47,3 +94,6 @@ class Prior(nn.Module):
 
     def measure(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, float]:
         return {}
+
+    def checks(self) -> list[Check]:
+        return []

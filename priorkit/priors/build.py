@@ -11,10 +11,12 @@ from priorkit.registry import Registry
 PRIORS: Registry[type[Prior]] = Registry("prior")
 
 
+def build_prior(entry: dict[str, Any], where: str = "priors") -> Prior:
+    """``{name: depth_decay, decay: 1.0}`` -> a prior; unknown names and arguments list the valid ones."""
+    cls = PRIORS.get(entry["name"])
+    return cls.from_arguments(entry, where=f"{where} ({cls.name}): ")
+
+
 def build_priors(entries: list[dict[str, Any]]) -> PriorStack:
-    """``[{name: depth_decay, decay: 1.0}, ...]`` -> a stack; unknown names list the valid ones."""
-    priors = []
-    for entry in entries:
-        arguments = {k: v for k, v in entry.items() if k != "name"}
-        priors.append(PRIORS.get(entry["name"])(**arguments))
-    return PriorStack(priors)
+    """``[{name: depth_decay, decay: 1.0}, ...]`` -> a stack."""
+    return PriorStack(build_prior(entry, f"priors[{i}]") for i, entry in enumerate(entries))

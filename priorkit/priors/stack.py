@@ -3,13 +3,14 @@ losses namespaced and weighted, measurements merged."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor, nn
 
-from priorkit.priors.base import Prior
+from priorkit.priors.base import ModelDims, Prior
 from priorkit.sites import SiteContext
 
 if TYPE_CHECKING:
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
 
 class PriorStack(nn.Module):
     """Holds priors in config order; an empty stack changes nothing.
+
+    Keys are namespaced by prior: ``depth_decay/kl``; when a name occurs more than once the
+    namespaces are numbered in config order (``depth_decay_1``, ``depth_decay_2``).
 
     Args:
         priors: the priors.
@@ -30,6 +34,23 @@ class PriorStack(nn.Module):
 
     def __len__(self) -> int:
         return len(self.priors)
+
+    def labels(self) -> list[str]:
+        """The namespace of each prior, in order."""
+        counts = Counter(p.name for p in self.priors)
+        seen: Counter[str] = Counter()
+        out = []
+        for prior in self.priors:
+            seen[prior.name] += 1
+            out.append(prior.name if counts[prior.name] == 1 else f"{prior.name}_{seen[prior.name]}")
+        return out
+
+    def named(self) -> list[tuple[str, Prior]]:
+        return list(zip(self.labels(), self.priors, strict=True))  # type: ignore[arg-type]
+
+    def bind(self, dims: ModelDims) -> None:
+        for prior in self.priors:
+            prior.bind(dims)
 
     def augment(self, batch: PriorBatch, generator: torch.Generator) -> PriorBatch:
         for prior in self.priors:
@@ -46,14 +67,14 @@ class PriorStack(nn.Module):
 
     def loss(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, Tensor]:
         return {
-            f"{prior.name}/{key}": prior.weight * value
-            for prior in self.priors
+            f"{label}/{key}": prior.weight * value
+            for label, prior in self.named()
             for key, value in prior.loss(outputs, batch).items()
         }
 
     def measure(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, float]:
         return {
-            f"{prior.name}/{key}": value
-            for prior in self.priors
+            f"{label}/{key}": value
+            for label, prior in self.named()
             for key, value in prior.measure(outputs, batch).items()
         }

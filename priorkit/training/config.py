@@ -8,7 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from priorkit.errors import PriorkitError
 from priorkit.model import ModelConfig
+from priorkit.priors.build import build_prior
 
 
 class DataConfig(BaseModel):
@@ -24,7 +26,10 @@ class DataConfig(BaseModel):
 class TrainConfig(BaseModel):
     """Args:
     epochs: maximum epochs.  batch_size: samples per batch.  seed: seeds everything.
-    learning_rate, weight_decay: AdamW.  patience: early-stopping patience (epochs, on ``monitor``).
+    learning_rate, weight_decay: AdamW.  embedding_learning_rate: for embedding tables (user
+        ids), which see a row only when its user occurs and so need larger steps; None: the
+        model's rate. Embedding tables get no weight decay.
+    patience: early-stopping patience (epochs, on ``monitor``).
     monitor: validation metric that selects the best checkpoint and stops early.
     lr_patience, lr_factor: reduce the learning rate when ``val/loss`` plateaus.
     spike_factor: a training loss above ``spike_factor`` x its recent mean is a spike: roll back
@@ -41,6 +46,7 @@ class TrainConfig(BaseModel):
     seed: int = 0
     learning_rate: float = Field(1e-3, gt=0)
     weight_decay: float = Field(0.01, ge=0)
+    embedding_learning_rate: float | None = Field(None, gt=0)
     patience: int = Field(8, ge=1)
     monitor: Literal["val/loss", "val/accuracy", "val/macro_f1"] = "val/loss"
     lr_patience: int = Field(3, ge=1)
@@ -70,6 +76,10 @@ class RunConfig(BaseModel):
         for i, entry in enumerate(entries):
             if not isinstance(entry.get("name"), str):
                 raise ValueError(f"entry {i}: expected a mapping with a `name` (got {entry!r})")
+            try:  # arguments are checked now, not after the data have been loaded
+                build_prior(entry, f"priors[{i}]")
+            except PriorkitError as error:
+                raise ValueError(str(error)) from None
         return entries
 
     def resolve_paths(self, base: str | os.PathLike[str]) -> RunConfig:

@@ -13,6 +13,7 @@ from priorkit.data.dataset import TreeDataset
 from priorkit.data.labels import LabelSpace
 from priorkit.data.memory import paused_gc
 from priorkit.data.tensors import sample_to_data
+from priorkit.data.users import UserVocabulary
 from priorkit.encoders.text import TextEncoder
 from priorkit.encoders.text_table import attach_text_embeddings
 from priorkit.errors import PriorkitError
@@ -30,21 +31,25 @@ class DataSchema:
         labels: the label space of the training data.
         num_features: node feature width; sparse: bag-of-words features.
         node_text: whether samples carry node texts.
+        users: the training user vocabulary (``node_input.users: vocab``), else None.
     """
 
     labels: LabelSpace
     num_features: int
     sparse: bool
     node_text: bool
+    users: UserVocabulary | None = None
 
     @classmethod
-    def of(cls, train: TreeDataset) -> DataSchema:
+    def of(cls, train: TreeDataset, user_min_count: int | None = None) -> DataSchema:
+        """The schema of training data; with ``user_min_count``, also its user vocabulary."""
         first = train[0]
         return cls(
             LabelSpace.from_labels(train.labels),
             train.num_features,
             first.features is not None and not isinstance(first.features, np.ndarray),
             any(s.node_text is not None for s in train),
+            None if user_min_count is None else UserVocabulary.build(train, user_min_count),
         )
 
     def check(self, dataset: TreeDataset, where: str) -> None:
@@ -68,6 +73,7 @@ class DataSchema:
             "num_features": self.num_features,
             "sparse": self.sparse,
             "node_text": self.node_text,
+            "users": None if self.users is None else self.users.to_dict(),
         }
 
     @classmethod
@@ -77,6 +83,7 @@ class DataSchema:
             int(data["num_features"]),  # type: ignore[arg-type]
             bool(data["sparse"]),
             bool(data["node_text"]),
+            None if data.get("users") is None else UserVocabulary.from_dict(data["users"]),  # type: ignore[arg-type]
         )
 
 
@@ -90,7 +97,7 @@ def to_graphs(
 ) -> list[Data]:
     """Graphs with labels and, for a frozen encoder, precomputed text embeddings."""
     with paused_gc():
-        graphs = [sample_to_data(sample, schema.labels) for sample in dataset]
+        graphs = [sample_to_data(sample, schema.labels, schema.users) for sample in dataset]
     if encoder is not None and encoder.frozen:
         folder = cache_dir if cache_dir is not None else default_cache_dir()
         attach_text_embeddings(graphs, encoder, folder, node_text=schema.node_text)

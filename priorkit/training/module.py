@@ -7,7 +7,7 @@ from typing import Any
 import lightning.pytorch as pl
 import torch
 from sklearn.metrics import f1_score
-from torch import Tensor
+from torch import Tensor, nn
 
 from priorkit.data.batch import PriorBatch
 from priorkit.model import PriorModel
@@ -74,11 +74,21 @@ class PriorModule(pl.LightningModule):
         c = self.train_config
         text = self.model.text_encoder
         text_groups = text.parameter_groups(c.learning_rate) if text is not None else []
-        text_params = {id(p) for g in text_groups for p in g["params"]}
-        rest = [p for p in self.model.parameters() if p.requires_grad and id(p) not in text_params]
-        optimizer = torch.optim.AdamW(
-            [{"params": rest, "name": "model"}, *text_groups], lr=c.learning_rate, weight_decay=c.weight_decay
-        )
+        taken = {id(p) for g in text_groups for p in g["params"]}
+        tables = [
+            m.weight
+            for m in self.model.modules()
+            if isinstance(m, nn.Embedding) and m.weight.requires_grad and id(m.weight) not in taken
+        ]
+        taken |= {id(p) for p in tables}
+        rest = [p for p in self.model.parameters() if p.requires_grad and id(p) not in taken]
+        embedding_lr = c.embedding_learning_rate or c.learning_rate
+        groups = [
+            {"params": rest, "name": "model"},
+            {"params": tables, "name": "embeddings", "lr": embedding_lr, "weight_decay": 0.0},
+            *text_groups,
+        ]
+        optimizer = torch.optim.AdamW(groups, lr=c.learning_rate, weight_decay=c.weight_decay)
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, mode="min", factor=c.lr_factor, patience=c.lr_patience
         )

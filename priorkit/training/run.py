@@ -125,7 +125,7 @@ def _train(
         splits = {
             name: load_split(getattr(config.data, name), c.cache_dir) for name in ("train", "val", "test")
         }
-    schema = DataSchema.of(splits["train"])
+    schema = DataSchema.of(splits["train"], config.model.user_min_count())
     for name in ("val", "test"):
         schema.check(splits[name], f"data.{name}")
     write_json(run_dir / SCHEMA, schema.to_dict())
@@ -178,6 +178,7 @@ def _train(
         "epochs_run": len(history),
         "history": history,
         "test": test.to_dict(),
+        "compliance": test.compliance,
         "spike_rollbacks": next((cb.rollbacks for cb in callbacks if isinstance(cb, SpikeGuard)), []),
         "seconds": time.time() - started,
     }

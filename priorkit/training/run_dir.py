@@ -51,6 +51,7 @@ def build_model(config: RunConfig, schema: DataSchema, encoder: TextEncoder) -> 
         node_text_dim,
         encoder,
         build_priors(config.priors),
+        len(schema.users) if schema.users is not None else 0,
     )
 
 

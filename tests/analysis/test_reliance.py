@@ -8,7 +8,7 @@ from torch import nn
 from torch_geometric.data import Data
 from torch_geometric.utils import scatter
 
-from priorkit.analysis.reliance import modality_reliance, shuffle_graph, shuffle_text
+from priorkit.analysis.reliance import modality_reliance
 from priorkit.outputs import PriorModelOutput
 from priorkit.priors import PriorStack
 
@@ -29,7 +29,7 @@ def graphs(n: int = 40) -> list[Data]:
                 time=torch.zeros(3),
                 time_mask=torch.zeros(3, dtype=torch.bool),
                 importance=torch.zeros(3),
-                user_hash=torch.zeros(3, dtype=torch.long),
+                user_code=torch.zeros(3, dtype=torch.long),
                 text=f"t{i}",
                 node_text=[None] * 3,
                 sample_id=str(i),
@@ -68,16 +68,6 @@ class OneModality(nn.Module):
             nodes=g.x,
             message_attention=[],
         )
-
-
-def test_shuffles_move_only_their_modality() -> None:
-    data = graphs(4)
-    permutation = [1, 0, 3, 2]
-    text = shuffle_text(data, permutation)
-    assert text[0].text == "t1" and torch.equal(text[0].x, data[0].x) and text[0].y == data[0].y
-    tree = shuffle_graph(data, permutation)
-    assert tree[0].text == "t0" and torch.equal(tree[0].x, data[1].x) and tree[0].y == data[0].y
-    assert data[0].text == "t0" and torch.equal(data[0].x, torch.full((3, 1), -1.0))  # inputs untouched
 
 
 @pytest.mark.parametrize(("modality", "other"), [("text", "graph"), ("graph", "text")])

@@ -7,6 +7,7 @@ import scipy.sparse as sp
 from priorkit.data.labels import LabelSpace, UnknownLabelError
 from priorkit.data.records import sample_from_dict
 from priorkit.data.tensors import sample_to_data
+from priorkit.data.users import UserVocabulary
 from tests.conftest import record
 
 
@@ -46,8 +47,17 @@ def test_user_hashes_are_stable_and_zero_when_unknown() -> None:
     line["nodes"][0]["user"] = "alice"
     line["nodes"][2]["user"] = "alice"
     data = sample_to_data(sample_from_dict(line))
-    assert data.user_hash[0] == data.user_hash[2] != 0 and data.user_hash[1] == 0
-    assert int(data.user_hash[0]) == zlib.crc32(b"alice") + 1  # not hash(): the same in every process
+    assert data.user_code[0] == data.user_code[2] != 0 and data.user_code[1] == 0
+    assert int(data.user_code[0]) == zlib.crc32(b"alice") + 1  # not hash(): the same in every process
+
+
+def test_a_user_vocabulary_numbers_the_users() -> None:
+    line = record()
+    line["nodes"][0]["user"] = "alice"
+    line["nodes"][1]["user"] = "bob"
+    sample = sample_from_dict(line)
+    data = sample_to_data(sample, users=UserVocabulary(("alice", "carol"), min_count=1))
+    assert data.user_code.tolist() == [1, 0, 0]
 
 
 def test_unknown_label_is_refused_with_the_valid_ones() -> None:

@@ -33,7 +33,10 @@ def test_shapes_and_sites() -> None:
     n, e = b.graph.num_nodes, b.graph.edge_index.size(1)
     assert out.nodes.shape == (n, 16) and out.graph.shape == (6, 16) and out.readout_attention.shape == (n, 2)
     assert [a.shape for a in out.message_attention] == [(2 * e, 2), (2 * e, 2)]
-    assert calls == [("message", 0, 2, (2, 2 * e)), ("message", 1, 2, (2, 2 * e)), ("readout", None, 2, None)]
+    message, nodes = ("message", 0, 2, (2, 2 * e)), ("nodes", 0, 2, (2, 2 * e))
+    assert calls == [message, nodes, message[:1] + (1,) + message[2:], nodes[:1] + (1,) + nodes[2:]] + [
+        ("readout", None, 2, None)
+    ]
 
 
 def test_sparse_features_give_the_dense_result() -> None:
@@ -58,6 +61,18 @@ def test_every_node_input_reaches_the_output() -> None:
     ):
         grad = dict(encoder.named_parameters())[name].grad
         assert grad is not None and grad.abs().sum() > 0, name
+
+
+def test_vocabulary_users_get_their_own_rows() -> None:
+    b = batch()
+    b.graph.user_code = b.graph.user_code.clamp(max=1) * torch.arange(b.graph.num_nodes) % 4
+    config = TreeEncoderConfig(hidden=16, heads=2, node_input=NodeInputConfig(users="vocab"))
+    encoder = TreeEncoder(4, config=config, num_users=3)
+    assert encoder.input.user[0].num_embeddings == 4
+    assert torch.equal(encoder.input.user_slot(b.graph.user_code), b.graph.user_code)
+    encoder(b.graph).graph.sum().backward()
+    grad = encoder.input.user[0].weight.grad
+    assert grad[0].abs().sum() == 0 and grad[1:].abs().sum(-1).gt(0).all()  # row 0 (unknown) stays zero
 
 
 def test_readout_bias_moves_attention_to_the_root() -> None:

@@ -1,0 +1,197 @@
+"""``CounterfactualPrior``: label-preserving counterfactuals built from a prior, and
+user-supplied counterfactual pairs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import torch
+import torch.nn.functional as F
+from pydantic import Field
+from torch import Tensor
+from torch_geometric.data import Data
+
+from priorkit.data.batch import PriorBatch, collate
+from priorkit.data.recombine import with_tree_of
+from priorkit.data.tensors import keep_nodes
+from priorkit.priors.base import Prior, PriorConfig
+from priorkit.priors.build import PRIORS
+from priorkit.priors.check import Check
+
+if TYPE_CHECKING:
+    from priorkit.outputs import PriorModelOutput
+
+_CONTENT = ("x", "user_code", "node_text_embedding")
+
+
+class CounterfactualConfig(PriorConfig):
+    """Args:
+    kind: ``modality_swap`` (a sample's text with the tree of a sample of another label,
+        keeping the text's label: "the graph does not decide"), ``leaf_perturb`` (nodes
+        deeper than ``depth`` shuffled, dropped or noised: "the leaves do not decide"), or
+        ``pairs`` (counterfactual samples of the data, named by ``counterfactual_of``, kept
+        in the batch of their original).
+    rate: share of the batch's samples that get a counterfactual (``pairs``: share of the
+        data's counterfactuals used).
+    consistency_weight: weight of a symmetric KL between the predictions on a sample and
+        on its label-preserving counterfactual (0: none).
+    depth: ``leaf_perturb`` touches nodes deeper than it.
+    perturb: ``leaf_perturb``: ``shuffle`` (content from random deep nodes of the batch),
+        ``drop`` (the nodes removed) or ``noise`` (Gaussian noise, ``noise`` feature stds).
+    noise: scale of ``noise``.
+    min_consistency: compliance: share of predictions that survive a counterfactual
+        (``pairs``: that follow the label of the counterfactual).
+    """
+
+    kind: Literal["modality_swap", "leaf_perturb", "pairs"] = "modality_swap"
+    rate: float = Field(0.5, ge=0.0, le=1.0)
+    consistency_weight: float = Field(0.0, ge=0.0)
+    depth: int = Field(1, ge=0)
+    perturb: Literal["shuffle", "drop", "noise"] = "shuffle"
+    noise: float = Field(1.0, gt=0.0)
+    min_consistency: float = Field(0.8, ge=0.0, le=1.0)
+
+
+@PRIORS.register("counterfactual")
+class CounterfactualPrior(Prior):
+    """Adds counterfactuals to training batches (the originals stay), seeded by the
+    training generator; the batch's ``origin`` links each counterfactual to its original.
+
+    Shapes:
+        augment: a batch of b samples -> b + k samples (``pairs``: at most b).
+    """
+
+    name = "counterfactual"
+    Config = CounterfactualConfig
+    config: CounterfactualConfig
+
+    def augment(self, batch: PriorBatch, generator: torch.Generator) -> PriorBatch:
+        if self.config.kind == "pairs":
+            return self._use_pairs(batch, generator)
+        return self.counterfactuals(batch, generator, self.config.rate)
+
+    def counterfactuals(self, batch: PriorBatch, generator: torch.Generator, rate: float) -> PriorBatch:
+        """The batch plus a counterfactual for a ``rate`` share of its samples."""
+        graphs = batch.graph.to_data_list()
+        chosen = torch.nonzero(torch.rand(len(graphs), generator=generator) < rate).flatten().tolist()
+        if self.config.kind == "modality_swap":
+            made = self._swap(graphs, chosen, batch.y, generator)
+        else:
+            made = self._perturb(graphs, chosen, batch, generator)
+        return collate(graphs + made) if made else batch
+
+    def _swap(
+        self, graphs: list[Data], chosen: list[int], y: Tensor | None, g: torch.Generator
+    ) -> list[Data]:
+        if y is None:
+            return []
+        receivers, donors = [], []
+        for i in chosen:
+            others = torch.nonzero(y != y[i]).flatten()
+            if others.numel():
+                receivers.append(graphs[i])
+                donors.append(graphs[int(others[torch.randint(others.numel(), (1,), generator=g)])])
+        return [_mark(cf, r) for cf, r in zip(with_tree_of(receivers, donors), receivers, strict=True)]
+
+    def _perturb(
+        self, graphs: list[Data], chosen: list[int], batch: PriorBatch, g: torch.Generator
+    ) -> list[Data]:
+        c = self.config
+        whole = batch.graph
+        deep_rows = torch.nonzero(whole.depth > c.depth).flatten()
+        std = _dense(whole.x).std(0, unbiased=False) if whole.x.size(0) > 1 else None
+        out = []
+        for i in chosen:
+            graph = graphs[i]
+            deep = graph.depth > c.depth
+            if not bool(deep.any()):
+                continue
+            if c.perturb == "drop":
+                cf = keep_nodes(graph, ~deep)
+            elif c.perturb == "shuffle":
+                rows = deep_rows[torch.randint(deep_rows.numel(), (int(deep.sum()),), generator=g)]
+                cf = _replace_content(graph, deep, whole, rows)
+            else:
+                cf = _add_noise(graph, deep, c.noise * (std if std is not None else 1.0), g)
+            out.append(_mark(cf, graph))
+        return out
+
+    def _use_pairs(self, batch: PriorBatch, generator: torch.Generator) -> PriorBatch:
+        origin = batch.origin
+        if origin is None or not bool((origin >= 0).any()) or self.config.rate >= 1.0:
+            return batch
+        drop = (origin >= 0) & (torch.rand(origin.numel(), generator=generator) >= self.config.rate)
+        if not bool(drop.any()):
+            return batch
+        graphs = batch.graph.to_data_list()
+        return collate([graph for graph, d in zip(graphs, drop.tolist(), strict=True) if not d])
+
+    def loss(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, Tensor]:
+        if self.config.consistency_weight <= 0 or batch.origin is None or batch.y is None:
+            return {}
+        cf = torch.nonzero(batch.origin >= 0).flatten()
+        cf = cf[batch.y[cf] == batch.y[batch.origin[cf]]]
+        if cf.numel() == 0:
+            return {}
+        log_p = F.log_softmax(outputs.logits, -1)
+        a, b = log_p[batch.origin[cf]], log_p[cf]
+        symmetric = 0.5 * (
+            F.kl_div(b, a, log_target=True, reduction="batchmean")
+            + F.kl_div(a, b, log_target=True, reduction="batchmean")
+        )
+        return {"consistency": self.config.consistency_weight * symmetric}
+
+    def measure(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, float]:
+        predicted = outputs.logits.argmax(-1)
+        if self.config.kind == "pairs":
+            if batch.origin is None or batch.y is None or not bool((batch.origin >= 0).any()):
+                return {}
+            cf = torch.nonzero(batch.origin >= 0).flatten()
+            original = batch.origin[cf]
+            follows = (predicted[cf] != predicted[original]) == (batch.y[cf] != batch.y[original])
+            return {"consistency": float(follows.float().mean())}
+        if outputs.rerun is None:
+            return {}
+        generator = torch.Generator().manual_seed(0)
+        made = self.counterfactuals(batch, generator, rate=1.0)
+        if made.origin is None or not bool((made.origin >= 0).any()):
+            return {}
+        again = outputs.rerun(made).logits.argmax(-1)
+        cf = torch.nonzero(made.origin >= 0).flatten()
+        return {"consistency": float((again[cf] == again[made.origin[cf]]).float().mean())}
+
+    def checks(self) -> list[Check]:
+        return [Check("consistency", self.config.min_consistency, "at_least")]
+
+
+def _mark(counterfactual: Data, original: Data) -> Data:
+    counterfactual.sample_id = f"{original.sample_id}~cf"
+    counterfactual.counterfactual_of = original.sample_id
+    return counterfactual
+
+
+def _dense(x: Tensor) -> Tensor:
+    return x.to_dense() if x.is_sparse else x
+
+
+def _with_rows(value: Tensor, mask: Tensor, rows: Tensor) -> Tensor:
+    dense = _dense(value).clone()
+    dense[mask] = rows.to(dense.dtype)
+    return dense.to_sparse_coo() if value.is_sparse else dense
+
+
+def _replace_content(graph: Data, mask: Tensor, whole: Data, rows: Tensor) -> Data:
+    """Node content (features, users, node texts) of the masked nodes taken from ``rows`` of the batch."""
+    out = graph.clone()
+    for field in _CONTENT:
+        if field in graph and field in whole:
+            out[field] = _with_rows(graph[field], mask, _dense(whole[field])[rows])
+    return out
+
+
+def _add_noise(graph: Data, mask: Tensor, scale: Tensor | float, g: torch.Generator) -> Data:
+    out = graph.clone()
+    x = _dense(graph.x)
+    noise = torch.randn(int(mask.sum()), x.size(1), generator=g) * scale
+    out.x = _with_rows(graph.x, mask, x[mask] + noise)
+    return out

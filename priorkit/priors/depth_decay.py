@@ -1,0 +1,111 @@
+"""``DepthDecayPrior``: "the root matters more than the leaves", as an attention bias."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from pydantic import Field
+from torch import Tensor, nn
+
+from priorkit.functional.distributions import DEPTH_BUCKETS, mass_by_depth
+from priorkit.priors.base import Prior, PriorConfig
+from priorkit.priors.build import PRIORS
+from priorkit.priors.check import Check
+from priorkit.sites import SiteContext
+
+Site = Literal["readout", "message"]
+
+
+class DepthDecayConfig(PriorConfig):
+    """Args:
+    decay: lambda, the bias per unit of depth (0: no bias).
+    form: ``linear`` (-lambda * depth), ``exponential`` (-lambda * (2**depth - 1)), or
+        ``learned`` (one bias per depth, initialised to the linear form).
+    sites: where the bias goes: ``readout`` (attention over nodes) and/or ``message``
+        (each node's attention over its neighbours, by the sender's depth).
+    learnable: lambda is a trained parameter (kept >= 0); with ``learned``, the per-depth
+        biases are trained.
+    monotonic: with ``learned``: the bias never rises with depth.
+    max_depth: depths beyond it get the bias of ``max_depth``.
+    min_root_mass: compliance: the readout attention on the root must reach it.
+    """
+
+    decay: float = Field(1.0, ge=0.0)
+    form: Literal["linear", "exponential", "learned"] = "linear"
+    sites: list[Site] = Field(default_factory=lambda: ["readout", "message"], min_length=1)
+    learnable: bool = False
+    monotonic: bool = True
+    max_depth: int = Field(8, ge=1)
+    min_root_mass: float = Field(0.5, ge=0.0, le=1.0)
+
+
+def _inverse_softplus(value: float) -> float:
+    return value + math.log(-math.expm1(-value)) if value > 0 else -20.0
+
+
+@PRIORS.register("depth_decay")
+class DepthDecayPrior(Prior):
+    """Additive attention logits that fall with depth, so attention flows toward the root.
+
+    Shapes:
+        bias("readout") -> (n,); bias("message") -> (m,) by the depth of each edge's sender.
+    """
+
+    name = "depth_decay"
+    Config = DepthDecayConfig
+    config: DepthDecayConfig
+
+    def __init__(self, config: DepthDecayConfig | None = None) -> None:
+        super().__init__(config)
+        c = self.config
+        self.raw_decay = nn.Parameter(torch.tensor(_inverse_softplus(c.decay)), requires_grad=c.learnable)
+        if c.monotonic:  # per-depth decrements through softplus: the curve can only fall
+            steps = torch.full((c.max_depth,), _inverse_softplus(c.decay))
+        else:
+            steps = -c.decay * torch.arange(1, c.max_depth + 1, dtype=torch.float)
+        self.steps = nn.Parameter(steps, requires_grad=c.form == "learned")
+
+    @property
+    def decay(self) -> Tensor:
+        """lambda (>= 0; ``learned`` reports the mean fall per depth instead)."""
+        if self.config.form == "learned":
+            return -self.curve()[1:].mean() / ((self.config.max_depth + 1) / 2)
+        return F.softplus(self.raw_decay)
+
+    def curve(self) -> Tensor:
+        """The bias at depth 0..max_depth.
+
+        Shapes:
+            -> (max_depth + 1,), 0 at the root.
+        """
+        c = self.config
+        depth = torch.arange(c.max_depth + 1, dtype=torch.float, device=self.steps.device)
+        if c.form == "linear":
+            return -self.decay * depth
+        if c.form == "exponential":
+            return -self.decay * (2.0**depth - 1.0)
+        rest = -torch.cumsum(F.softplus(self.steps), 0) if c.monotonic else self.steps
+        return torch.cat([rest.new_zeros(1), rest])
+
+    def bias(self, site: str, ctx: SiteContext) -> Tensor | None:
+        if site not in self.config.sites:
+            return None
+        depth = ctx.depth.clamp(max=self.config.max_depth)
+        if site == "message":
+            depth = depth[ctx.message_index[0]]  # type: ignore[index]
+        return self.curve()[depth]
+
+    def measure(self, outputs, batch) -> dict[str, float]:  # type: ignore[no-untyped-def]
+        graph = batch.graph
+        attention = outputs.readout_attention
+        mass = mass_by_depth(attention, graph.depth, graph.batch, batch.num_graphs)
+        out = {f"mass_depth_{name}": float(mass[:, k].mean()) for k, name in enumerate(DEPTH_BUCKETS)}
+        out["root_mass"] = float(attention[graph.root_index].mean())
+        out["decay"] = float(self.decay.detach())
+        return out
+
+    def checks(self) -> list[Check]:
+        return [Check("root_mass", self.config.min_root_mass, "at_least")]

@@ -1,0 +1,139 @@
+"""``ModalityGatePrior``: "the text matters more than the graph", as a share per modality."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import torch
+from pydantic import Field, field_validator
+from torch import Tensor
+
+from priorkit.fusion.base import MODALITIES
+from priorkit.priors.base import Prior, PriorConfig
+from priorkit.priors.build import PRIORS
+from priorkit.priors.check import Check
+from priorkit.sites import SiteContext
+
+if TYPE_CHECKING:
+    from priorkit.data.batch import PriorBatch
+    from priorkit.outputs import PriorModelOutput
+
+
+class ModalityGateConfig(PriorConfig):
+    """Args:
+    target: share per modality, ``{text: 0.8, graph: 0.2}``; one given, the other gets the rest.
+    mode: ``hard`` fixes the fusion weights at the target; ``soft`` pulls them toward it
+        with a loss.
+    floor: read the target as minimums ("text at least 0.7"): only shares below it are pulled.
+    weight: scales both losses.
+    reliance_weight: weight, relative to the gate loss, of the reliance loss: the drop in
+        the true class's probability when a modality is swapped between samples, turned
+        into shares and pulled toward the target. The gate is what the model shows; this
+        acts on what it does. 0 turns it off.
+    reliance_temperature: the reliance loss compares soft accuracies,
+        ``softmax(logits / temperature)`` at the true class; lower temperatures come closer
+        to the accuracy drops that permutation reliance reports (and give smaller gradients).
+    tolerance: compliance: how far the measured shares may lie from the target.
+    """
+
+    target: dict[str, float] = Field(default_factory=lambda: {"text": 0.8, "graph": 0.2})
+    mode: Literal["soft", "hard"] = "soft"
+    floor: bool = False
+    reliance_weight: float = Field(1.0, ge=0.0)
+    reliance_temperature: float = Field(0.25, gt=0.0)
+    tolerance: float = Field(0.1, ge=0.0)
+
+    @field_validator("target")
+    @classmethod
+    def _shares(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(MODALITIES))
+        if unknown or not value:
+            raise ValueError(f"expected shares for {' and/or '.join(MODALITIES)} (got keys {sorted(value)})")
+        if any(not 0.0 <= v <= 1.0 for v in value.values()):
+            raise ValueError("expected shares between 0 and 1")
+        if sum(value.values()) > 1.0 + 1e-6 or (len(value) == 2 and abs(sum(value.values()) - 1.0) > 1e-6):
+            raise ValueError(f"expected shares summing to 1 (got {sum(value.values()):.3f})")
+        return {m: float(value[m]) for m in MODALITIES if m in value}
+
+    def shares(self) -> dict[str, float]:
+        """The target of both modalities (a missing one gets the rest)."""
+        given = sum(self.target.values())
+        return {m: self.target.get(m, 1.0 - given) for m in MODALITIES}
+
+
+@PRIORS.register("modality_gate")
+class ModalityGatePrior(Prior):
+    """Targets the modality shares: the gate's weights (``hard``: fixed; ``soft``: a loss) and
+    the reliance shares the model shows when a modality is swapped between samples.
+
+    Shapes:
+        bias("fusion") -> (b, 2) in ``hard`` mode; losses: scalars.
+    """
+
+    name = "modality_gate"
+    Config = ModalityGateConfig
+    config: ModalityGateConfig
+
+    def __init__(self, config: ModalityGateConfig | None = None) -> None:
+        super().__init__(config)
+        shares = self.config.shares()
+        self.register_buffer("target", torch.tensor([shares[m] for m in MODALITIES]))
+        # with ``floor`` only the modalities the user named are floors
+        named = [m in self.config.target or not self.config.floor for m in MODALITIES]
+        self.register_buffer("constrained", torch.tensor(named))
+
+    def bias(self, site: str, ctx: SiteContext) -> Tensor | None:
+        if site != "fusion" or self.config.mode != "hard" or ctx.value is None:
+            return None
+        # softmax(logits + log(target) - logits) == target: the weights are fixed, whatever the gate says
+        return torch.log(self.target.clamp_min(1e-6)) - ctx.value
+
+    def _distance(self, shares: Tensor) -> Tensor:
+        """Squared distance of (b, 2) or (2,) shares from the target (only below it with ``floor``)."""
+        gap = self.target - shares
+        gap = gap.clamp_min(0) if self.config.floor else gap
+        return (gap * self.constrained).pow(2).sum(-1).mean()
+
+    def reliance_shares(self, outputs: PriorModelOutput, batch: PriorBatch) -> Tensor | None:
+        """Differentiable reliance: drop of the soft accuracy when each modality is taken from
+        another sample of the batch, as shares (2,); None if nothing drops."""
+        if outputs.remix is None or batch.y is None or batch.num_graphs < 2:
+            return None
+        y = batch.y
+        permutation = torch.roll(torch.arange(batch.num_graphs, device=y.device), 1)
+
+        def soft_accuracy(logits: Tensor) -> Tensor:
+            return (
+                torch.softmax(logits / self.config.reliance_temperature, -1).gather(1, y[:, None]).squeeze(1)
+            )
+
+        true = soft_accuracy(outputs.logits)
+        drops = [
+            (true - soft_accuracy(outputs.remix(m, permutation))).mean().clamp_min(0) for m in MODALITIES
+        ]
+        total = drops[0] + drops[1]
+        return None if float(total.detach()) <= 1e-6 else torch.stack(drops) / total
+
+    def loss(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, Tensor]:
+        losses = {}
+        if self.config.mode == "soft" and outputs.modality_weights is not None:
+            losses["gate"] = self._distance(outputs.modality_weights)
+        if self.config.reliance_weight > 0:
+            shares = self.reliance_shares(outputs, batch)
+            if shares is not None:
+                losses["reliance"] = self.config.reliance_weight * self._distance(shares)
+        return losses
+
+    def measure(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, float]:
+        if outputs.modality_weights is None:
+            return {}
+        mean = outputs.modality_weights.mean(0)
+        return {f"gate.{m}": float(mean[k]) for k, m in enumerate(MODALITIES)}
+
+    def checks(self) -> list[Check]:
+        rule = "at_least" if self.config.floor else "near"
+        shares, tolerance = self.config.shares(), self.config.tolerance
+        named = [m for m in MODALITIES if m in self.config.target][:1]
+        return [
+            Check(f"{kind}.{m}", shares[m], rule, tolerance) for kind in ("gate", "reliance") for m in named
+        ]

@@ -1,0 +1,75 @@
+"""``run_trial``: train one config, then evaluate the run on further files (e.g. an OOD test).
+
+The unit of recipes and ablation studies: one config, one run directory, one report per
+evaluation file, all written into the run directory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from priorkit.analysis.evaluate_run import evaluate_run
+from priorkit.training.config import RunConfig
+from priorkit.training.run import train
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """Args:
+    run_dir: the run directory.
+    reports: evaluation report (as a dict) per name: ``test`` (the config's test file) and
+        each extra file given to :func:`run_trial`.
+    """
+
+    run_dir: Path
+    reports: dict[str, dict[str, Any]]
+
+    def row(self) -> dict[str, float | None]:
+        """The headline numbers, flat: ``<name>/accuracy``, reliance, root mass, compliance."""
+        out: dict[str, float | None] = {}
+        for name, report in self.reports.items():
+            out[f"{name}/accuracy"] = report["accuracy"]
+            out[f"{name}/macro_f1"] = report["macro_f1"]
+            out[f"{name}/reliance_text"] = report["reliance"]["text"]
+            out[f"{name}/root_attention"] = report["root_attention"]
+            for entry in report.get("compliance", []):
+                out[f"{name}/{entry['prior']}/{entry['metric']}"] = entry["achieved"]
+        return out
+
+    def lines(self) -> list[str]:
+        """What a recipe prints: per report, accuracy, reliance, root mass and compliance."""
+        out = [f"run: {self.run_dir}"]
+        for name, report in self.reports.items():
+            reliance = report["reliance"]
+            out.append(
+                f"{name}: accuracy {report['accuracy']:.3f}, macro-F1 {report['macro_f1']:.3f}, "
+                f"reliance text {reliance['text']:.2f} / graph {reliance['graph']:.2f}, "
+                f"root attention {report['root_attention']:.2f}"
+            )
+            for entry in report.get("compliance", []):
+                achieved = "n/a" if entry["achieved"] is None else f"{entry['achieved']:.3f}"
+                verdict = {True: "PASS", False: "FAIL", None: "not measured"}[entry["pass"]]
+                out.append(
+                    f"  {entry['prior']}: {entry['metric']} {achieved} (target {entry['rule']}) {verdict}"
+                )
+        return out
+
+
+def run_trial(
+    config: RunConfig,
+    out: str | os.PathLike[str],
+    evaluate: Mapping[str, str | os.PathLike[str]] | None = None,
+    resume: bool = True,
+) -> TrialResult:
+    """Train ``config`` into ``out`` and evaluate the best checkpoint on ``evaluate`` files
+    (``{"test_ood": path}``); each report is also written to ``out/eval_<name>.json``."""
+    result = train(config, out, resume=resume)
+    reports = {"test": result.metrics["test"]}
+    for name, path in (evaluate or {}).items():
+        report = evaluate_run(result.run_dir, path, json_out=result.run_dir / f"eval_{name}.json")
+        reports[name] = report.to_dict()
+    return TrialResult(result.run_dir, reports)

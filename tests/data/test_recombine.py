@@ -1,0 +1,22 @@
+import torch
+from torch_geometric.data import Data
+
+from priorkit.data.recombine import with_text_of, with_tree_of
+
+
+def graphs() -> list[Data]:
+    return [
+        Data(x=torch.full((k + 2, 1), float(k)), text=f"t{k}", y=torch.tensor([k % 2]), sample_id=f"s{k}")
+        for k in range(4)
+    ]
+
+
+def test_each_recombination_moves_only_its_modality() -> None:
+    data = graphs()
+    donors = [data[k] for k in (1, 0, 3, 2)]
+    text = with_text_of(data, donors)
+    assert text[0].text == "t1" and torch.equal(text[0].x, data[0].x) and text[0].y == data[0].y
+    tree = with_tree_of(data, donors)
+    assert tree[0].text == "t0" and torch.equal(tree[0].x, data[1].x) and tree[0].y == data[0].y
+    assert tree[0].sample_id == "s0" and tree[0].num_nodes == 3
+    assert data[0].text == "t0" and torch.equal(data[0].x, torch.zeros(2, 1))  # inputs untouched

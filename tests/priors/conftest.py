@@ -1,0 +1,38 @@
+"""A tiny model without a text encoder (random text embeddings) and a batch of synthetic trees."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from priorkit.data import LabelSpace
+from priorkit.data.batch import PriorBatch, collate
+from priorkit.data.synth import SynthConfig, generate
+from priorkit.data.tensors import sample_to_data
+from priorkit.model import ModelConfig, PriorModel
+from priorkit.priors import PriorStack
+
+TEXT_DIM = 8
+
+
+def tiny_graphs(n: int = 8, seed: int = 0):  # type: ignore[no-untyped-def]
+    samples = generate(SynthConfig(n_train=n, n_val=2, n_test=2, seed=seed))["train"]
+    labels = LabelSpace(("negative", "positive"))
+    generator = torch.Generator().manual_seed(seed)
+    graphs = []
+    for sample in samples:
+        graph = sample_to_data(sample, labels)
+        graph.text_embedding = torch.randn(1, TEXT_DIM, generator=generator)
+        graphs.append(graph)
+    return graphs
+
+
+def tiny_model(priors: PriorStack | None = None, fusion: str = "gated", heads: int = 2) -> PriorModel:
+    torch.manual_seed(0)
+    config = ModelConfig(fusion=fusion, hidden=16, tree={"hidden": 16, "heads": heads, "dropout": 0.0})
+    return PriorModel(config, num_features=4, num_classes=2, text_dim=TEXT_DIM, priors=priors)
+
+
+@pytest.fixture
+def batch() -> PriorBatch:
+    return collate(tiny_graphs())

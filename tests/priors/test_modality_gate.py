@@ -1,0 +1,73 @@
+import pytest
+import torch
+
+from priorkit.data.batch import PriorBatch
+from priorkit.errors import ConfigError
+from priorkit.priors import ModalityGateConfig, ModalityGatePrior, PriorStack, build_prior
+from tests.priors.conftest import tiny_model
+
+
+def test_hard_mode_fixes_the_fusion_weights(batch: PriorBatch) -> None:
+    prior = ModalityGatePrior(ModalityGateConfig(target={"text": 0.7}, mode="hard"))
+    out = tiny_model(PriorStack([prior]))(batch)
+    assert torch.allclose(out.modality_weights, torch.tensor([0.7, 0.3]).expand(batch.num_graphs, 2))
+    assert "gate" not in {k.split("/")[1] for k in out.losses if k.startswith("modality_gate/")}
+
+
+def test_soft_mode_pulls_the_gate_toward_the_target(batch: PriorBatch) -> None:
+    prior = ModalityGatePrior(ModalityGateConfig(target={"text": 0.9, "graph": 0.1}, reliance_weight=0.0))
+    model = tiny_model(PriorStack([prior]))
+    optimiser = torch.optim.Adam(model.parameters(), lr=0.05)
+    start = float(model(batch).modality_weights[:, 0].mean().detach())
+    for _ in range(30):
+        optimiser.zero_grad()
+        model(batch).losses["modality_gate/gate"].backward()
+        optimiser.step()
+    end = float(model(batch).modality_weights[:, 0].mean().detach())
+    assert abs(end - 0.9) < 0.05 < abs(start - 0.9)
+
+
+def test_a_floor_only_pulls_shares_below_it(batch: PriorBatch) -> None:
+    prior = ModalityGatePrior(ModalityGateConfig(target={"text": 0.1}, floor=True, reliance_weight=0.0))
+    out = tiny_model(PriorStack([prior]))(batch)
+    assert float(out.losses["modality_gate/gate"]) == 0.0  # the gate starts near 0.5 > 0.1
+    assert prior.checks()[0].rule == "at_least" and [c.metric for c in prior.checks()] == [
+        "gate.text",
+        "reliance.text",
+    ]
+
+
+def test_the_reliance_loss_sees_which_modality_decides(batch: PriorBatch) -> None:
+    prior = ModalityGatePrior(ModalityGateConfig(target={"text": 0.8}, reliance_temperature=1.0))
+    model = tiny_model(PriorStack([prior]))
+    out = model(batch)
+    # a graph-only decision: swapping the graph moves the true-class probability, swapping the text does not
+    out.remix = lambda modality, perm: out.logits[perm] if modality == "graph" else out.logits  # type: ignore[assignment]
+    out.logits = torch.where(batch.y[:, None] == torch.arange(2), 30.0, -30.0)  # type: ignore[index]
+    shares = prior.reliance_shares(out, batch)
+    assert shares is not None and shares.tolist() == pytest.approx([0.0, 1.0])
+    assert float(prior.loss(out, batch)["reliance"]) == pytest.approx(0.8**2 + 0.8**2)
+
+
+def test_measures_the_gate_and_checks_gate_and_reliance(batch: PriorBatch) -> None:
+    model = tiny_model(PriorStack([build_prior({"name": "modality_gate", "mode": "hard"})])).eval()
+    with torch.no_grad():
+        measured = model.priors.measure(model(batch), batch)
+    assert measured["modality_gate/gate.text"] == pytest.approx(0.8)
+    assert [(c.metric, c.target, c.tolerance) for c in model.priors.priors[0].checks()] == [
+        ("gate.text", 0.8, 0.1),
+        ("reliance.text", 0.8, 0.1),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ({"txt": 0.8}, "expected shares for text and/or graph"),
+        ({"text": 0.8, "graph": 0.3}, "expected shares summing to 1"),
+        ({"text": 1.5}, "expected shares between 0 and 1"),
+    ],
+)
+def test_bad_targets_are_refused(target: dict[str, float], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        build_prior({"name": "modality_gate", "target": target})
