@@ -85,9 +85,8 @@ def main() -> None:
         )
     if "depth_decay" in results:
         mass = stats(results["depth_decay"], "test/root_attention")[0]
-        print(
-            f"- depth_decay: root attention mass {mass:.3f} (need >= 0.5): {'PASS' if mass >= 0.5 else 'FAIL'}"
-        )
+        verdict = "PASS" if mass >= 0.5 else "FAIL"
+        print(f"- depth_decay: root attention mass {mass:.3f} (need >= 0.5): {verdict}")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps({"seeds": args.seeds, "arms": results}, indent=2))
 

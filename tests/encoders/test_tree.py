@@ -34,8 +34,12 @@ def test_shapes_and_sites() -> None:
     assert out.nodes.shape == (n, 16) and out.graph.shape == (6, 16) and out.readout_attention.shape == (n, 2)
     assert [a.shape for a in out.message_attention] == [(2 * e, 2), (2 * e, 2)]
     message, nodes = ("message", 0, 2, (2, 2 * e)), ("nodes", 0, 2, (2, 2 * e))
-    assert calls == [message, nodes, message[:1] + (1,) + message[2:], nodes[:1] + (1,) + nodes[2:]] + [
-        ("readout", None, 2, None)
+    assert calls == [
+        message,
+        nodes,
+        (*message[:1], 1, *message[2:]),
+        (*nodes[:1], 1, *nodes[2:]),
+        ("readout", None, 2, None),
     ]
 
 

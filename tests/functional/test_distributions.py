@@ -40,5 +40,7 @@ def test_topk_overlap() -> None:
 
 
 def test_mass_by_depth_buckets_deep_nodes_together() -> None:
-    mass = mass_by_depth(torch.tensor([0.5, 0.3, 0.2, 1.0]), torch.tensor([0, 3, 5, 0]), torch.tensor([0, 0, 0, 1]), 2)
+    mass = mass_by_depth(
+        torch.tensor([0.5, 0.3, 0.2, 1.0]), torch.tensor([0, 3, 5, 0]), torch.tensor([0, 0, 0, 1]), 2
+    )
     assert mass.tolist() == [[0.5, 0.0, 0.0, 0.5], [1.0, 0.0, 0.0, 0.0]]

@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 import torch
 
@@ -17,7 +19,7 @@ def root_mass(batch: PriorBatch, **args) -> float:  # type: ignore[no-untyped-de
 @pytest.mark.parametrize("sites", [["readout"], ["readout", "message"]])
 def test_root_mass_rises_monotonically_with_lambda(batch: PriorBatch, sites: list[str]) -> None:
     masses = [root_mass(batch, decay=d, sites=sites) for d in (0.0, 0.5, 1.0, 2.0, 4.0)]
-    assert all(a < b for a, b in zip(masses, masses[1:], strict=False)), masses
+    assert all(a < b for a, b in itertools.pairwise(masses)), masses
     assert masses[-1] > 0.9
 
 

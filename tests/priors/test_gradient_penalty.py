@@ -12,8 +12,12 @@ def test_penalty_is_the_squared_input_gradient_per_sample(batch: PriorBatch, mod
     prior = GradientPenaltyPrior(GradientPenaltyConfig(modality=modality))
     out = tiny_model(PriorStack([prior])).train()(batch)
     inputs = out.graph if modality == "graph" else out.text
-    (grad,) = torch.autograd.grad(F.cross_entropy(out.logits, batch.y, reduction="sum"), inputs, retain_graph=True)
-    assert float(out.losses["gradient_penalty/gradient"]) == pytest.approx(0.1 * float(grad.pow(2).sum(-1).mean()))
+    (grad,) = torch.autograd.grad(
+        F.cross_entropy(out.logits, batch.y, reduction="sum"), inputs, retain_graph=True
+    )
+    assert float(out.losses["gradient_penalty/gradient"]) == pytest.approx(
+        0.1 * float(grad.pow(2).sum(-1).mean())
+    )
 
 
 def test_deep_nodes_mode_penalises_only_nodes_below_the_depth(batch: PriorBatch) -> None:
@@ -23,7 +27,9 @@ def test_deep_nodes_mode_penalises_only_nodes_below_the_depth(batch: PriorBatch)
         F.cross_entropy(out.logits, batch.y, reduction="sum"), out.node_inputs, retain_graph=True
     )
     deep = batch.graph.depth > 1
-    assert float(out.losses["gradient_penalty/gradient"]) == pytest.approx(float(grad[deep].pow(2).sum(-1).mean()))
+    assert float(out.losses["gradient_penalty/gradient"]) == pytest.approx(
+        float(grad[deep].pow(2).sum(-1).mean())
+    )
 
 
 def test_training_with_the_penalty_makes_the_model_less_sensitive_to_the_graph(batch: PriorBatch) -> None:

@@ -15,11 +15,15 @@ def prior(**args) -> SupervisedAttentionPrior:  # type: ignore[no-untyped-def]
 def test_attention_equal_to_the_target_costs_nothing(batch: PriorBatch) -> None:
     p = prior(target="depth", decay=1.5)
     out = tiny_model(PriorStack([p]))(batch)
-    target = segment_normalise(torch.exp(-1.5 * batch.graph.depth.float()), batch.graph.batch, batch.num_graphs)
+    target = segment_normalise(
+        torch.exp(-1.5 * batch.graph.depth.float()), batch.graph.batch, batch.num_graphs
+    )
     out.readout_attention_heads = target[:, None].repeat(1, 2)
     assert float(p.loss(out, batch)["kl"]) == pytest.approx(0.0, abs=1e-6)
     out.readout_attention_heads = torch.rand(batch.graph.num_nodes, 2)
-    out.readout_attention_heads = segment_normalise(out.readout_attention_heads, batch.graph.batch, batch.num_graphs)
+    out.readout_attention_heads = segment_normalise(
+        out.readout_attention_heads, batch.graph.batch, batch.num_graphs
+    )
     assert float(p.loss(out, batch)["kl"]) > 0.01
 
 
@@ -50,7 +54,9 @@ def test_training_on_the_loss_moves_attention_to_the_important_nodes(batch: Prio
         out = model(batch)
         measured = model.priors.measure(out, batch)
     assert float(out.readout_attention[important].sum()) > before + 1.0
-    assert measured["supervised_attention/top_k_overlap"] == 1.0 and measured["supervised_attention/kl"] < 0.25
+    assert (
+        measured["supervised_attention/top_k_overlap"] == 1.0 and measured["supervised_attention/kl"] < 0.25
+    )
 
 
 def test_message_site_has_a_finite_loss_on_every_layer(batch: PriorBatch) -> None:

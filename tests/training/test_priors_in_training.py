@@ -47,7 +47,9 @@ def test_compliance_is_written_by_training_and_printed_by_evaluate(
     for entry in entries:
         assert set(entry) == {"prior", "metric", "target", "rule", "achieved", "pass"}
         assert isinstance(entry["achieved"], float) and isinstance(entry["pass"], bool)
-    assert metrics["test"]["priors"]["depth_decay/root_mass"] == pytest.approx(metrics["test"]["root_attention"])
+    assert metrics["test"]["priors"]["depth_decay/root_mass"] == pytest.approx(
+        metrics["test"]["root_attention"]
+    )
     capsys.readouterr()
     out = tmp_path / "eval.json"
     assert main(["evaluate", str(run), "--data", str(small_data / "test_ood.jsonl"), "--json", str(out)]) == 0
@@ -74,9 +76,13 @@ def test_a_user_vocabulary_is_saved_with_the_run_and_used_to_evaluate(
             sample.user = [f"user{(k + i) % 7}" for i in range(sample.num_nodes)]
         write_jsonl(samples, tmp_path / f"{name}.jsonl")
     config = yaml.safe_load(config_file.read_text())
-    config["data"] = {k: str(tmp_path / f"{f}.jsonl") for k, f in (("train", "train"), ("val", "val"), ("test", "test_id"))}
+    config["data"] = {
+        k: str(tmp_path / f"{f}.jsonl") for k, f in (("train", "train"), ("val", "val"), ("test", "test_id"))
+    }
     config["model"]["tree"]["node_input"] = {"users": "vocab", "user_min_count": 2}
-    result = run_trial(load_config(RunConfig, config), tmp_path / "run", evaluate={"again": tmp_path / "test_id.jsonl"})
+    result = run_trial(
+        load_config(RunConfig, config), tmp_path / "run", evaluate={"again": tmp_path / "test_id.jsonl"}
+    )
     schema = json.loads((tmp_path / "run" / "schema.json").read_text())
     assert schema["users"]["ids"] == [f"user{k}" for k in range(7)] and schema["users"]["min_count"] == 2
     assert result.reports["again"]["accuracy"] == pytest.approx(result.reports["test"]["accuracy"])
