@@ -76,3 +76,18 @@ def test_readout_site_through_the_model(graphs) -> None:  # type: ignore[no-unty
     bias[batch.graph.root_index] = 0.0
     rooted = build(encoder, priors=PriorStack([Readout(bias)])).eval()(batch)
     assert torch.allclose(rooted.readout_attention[batch.graph.root_index], torch.ones(6))
+
+
+@pytest.mark.parametrize("fusion", ["concat", "gated", "cross_attention"])
+@pytest.mark.parametrize("modality", ["text", "graph"])
+def test_remix_equals_a_forward_on_recombined_samples(graphs, fusion: str, modality: str) -> None:  # type: ignore[no-untyped-def]
+    from priorkit.data.recombine import with_text_of, with_tree_of
+
+    data, encoder = graphs
+    model = build(encoder, fusion).eval()
+    permutation = [2, 0, 1, 5, 3, 4]
+    recombine = with_text_of if modality == "text" else with_tree_of
+    with torch.no_grad():
+        remixed = model(collate(data)).remix(modality, torch.tensor(permutation))  # type: ignore[misc]
+        direct = model(collate(recombine(data, [data[j] for j in permutation]))).logits
+    assert torch.allclose(remixed, direct, atol=1e-5)

@@ -16,25 +16,23 @@ TEXT_FIELDS = ("text", "text_embedding")
 SAMPLE_FIELDS = (*TEXT_FIELDS, "y", "sample_id")
 
 
-def with_text_of(receivers: Sequence[Data], donors: Sequence[Data]) -> list[Data]:
-    """Each receiver keeps its tree and label and gets the text of its donor."""
+def _take(bases: Sequence[Data], sources: Sequence[Data], fields: tuple[str, ...]) -> list[Data]:
+    """Copies of ``bases`` with ``fields`` taken from the matching ``sources``."""
     out = []
-    for receiver, donor in zip(receivers, donors, strict=True):
-        graph = copy.copy(receiver)
-        for field in TEXT_FIELDS:
-            if field in donor:
-                graph[field] = donor[field]
+    for base, source in zip(bases, sources, strict=True):
+        graph = copy.copy(base)
+        for field in fields:
+            if field in source:
+                graph[field] = source[field]
         out.append(graph)
     return out
+
+
+def with_text_of(receivers: Sequence[Data], donors: Sequence[Data]) -> list[Data]:
+    """Each receiver keeps its tree and label and gets the text of its donor."""
+    return _take(receivers, donors, TEXT_FIELDS)
 
 
 def with_tree_of(receivers: Sequence[Data], donors: Sequence[Data]) -> list[Data]:
     """Each receiver keeps its text, label and id and gets the tree of its donor."""
-    out = []
-    for receiver, donor in zip(receivers, donors, strict=True):
-        graph = copy.copy(donor)
-        for field in SAMPLE_FIELDS:
-            if field in receiver:
-                graph[field] = receiver[field]
-        out.append(graph)
-    return out
+    return _take(donors, receivers, SAMPLE_FIELDS)

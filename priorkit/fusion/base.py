@@ -12,6 +12,16 @@ from priorkit.sites import BiasFn, SiteContext, no_bias
 MODALITIES = ("text", "graph")
 
 
+def modality_values(value: dict[str, float], what: str, low: float, high: float) -> dict[str, float]:
+    """Validate a ``{modality: number}`` mapping (config values); raises ``ValueError``."""
+    unknown = sorted(set(value) - set(MODALITIES))
+    if unknown or not value:
+        raise ValueError(f"expected {what} for {' and/or '.join(MODALITIES)} (got keys {sorted(value)})")
+    if any(not low <= v <= high for v in value.values()):
+        raise ValueError(f"expected {what} in [{low:g}, {high:g}]")
+    return {m: float(value[m]) for m in MODALITIES if m in value}
+
+
 @dataclass(frozen=True)
 class FusionOutput:
     """Shapes: fused: (b, d); modality_weights: (b, 2) over (text, graph), rows sum to 1, or

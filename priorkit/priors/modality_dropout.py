@@ -8,7 +8,7 @@ import torch
 from pydantic import Field, field_validator
 from torch import Tensor, nn
 
-from priorkit.fusion.base import MODALITIES
+from priorkit.fusion.base import MODALITIES, modality_values
 from priorkit.priors.base import ModelDims, Prior, PriorConfig
 from priorkit.priors.build import PRIORS
 from priorkit.priors.check import Check
@@ -30,12 +30,7 @@ class ModalityDropoutConfig(PriorConfig):
     @field_validator("p")
     @classmethod
     def _rates(cls, value: dict[str, float]) -> dict[str, float]:
-        unknown = sorted(set(value) - set(MODALITIES))
-        if unknown or not value:
-            raise ValueError(f"expected rates for {' and/or '.join(MODALITIES)} (got keys {sorted(value)})")
-        if any(not 0.0 <= v < 1.0 for v in value.values()):
-            raise ValueError("expected rates in [0, 1)")
-        return value
+        return modality_values(value, "rates", 0.0, 0.999)
 
 
 @PRIORS.register("modality_dropout")

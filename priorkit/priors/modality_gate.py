@@ -8,7 +8,7 @@ import torch
 from pydantic import Field, field_validator
 from torch import Tensor
 
-from priorkit.fusion.base import MODALITIES
+from priorkit.fusion.base import MODALITIES, modality_values
 from priorkit.priors.base import Prior, PriorConfig
 from priorkit.priors.build import PRIORS
 from priorkit.priors.check import Check
@@ -46,14 +46,10 @@ class ModalityGateConfig(PriorConfig):
     @field_validator("target")
     @classmethod
     def _shares(cls, value: dict[str, float]) -> dict[str, float]:
-        unknown = sorted(set(value) - set(MODALITIES))
-        if unknown or not value:
-            raise ValueError(f"expected shares for {' and/or '.join(MODALITIES)} (got keys {sorted(value)})")
-        if any(not 0.0 <= v <= 1.0 for v in value.values()):
-            raise ValueError("expected shares between 0 and 1")
+        value = modality_values(value, "shares", 0.0, 1.0)
         if sum(value.values()) > 1.0 + 1e-6 or (len(value) == 2 and abs(sum(value.values()) - 1.0) > 1e-6):
             raise ValueError(f"expected shares summing to 1 (got {sum(value.values()):.3f})")
-        return {m: float(value[m]) for m in MODALITIES if m in value}
+        return value
 
     def shares(self) -> dict[str, float]:
         """The target of both modalities (a missing one gets the rest)."""

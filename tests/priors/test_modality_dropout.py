@@ -46,7 +46,7 @@ def test_checks_and_measures(batch: PriorBatch) -> None:
 
 
 def test_rates_are_validated() -> None:
-    with pytest.raises(ConfigError, match=r"expected rates in \[0, 1\)"):
+    with pytest.raises(ConfigError, match=r"expected rates in \[0, 0.999\]"):
         build_prior({"name": "modality_dropout", "p": {"graph": 1.0}})
     with pytest.raises(ConfigError, match="expected rates for text and/or graph"):
         build_prior({"name": "modality_dropout", "p": {"image": 0.5}})

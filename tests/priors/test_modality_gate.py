@@ -65,7 +65,7 @@ def test_measures_the_gate_and_checks_gate_and_reliance(batch: PriorBatch) -> No
     [
         ({"txt": 0.8}, "expected shares for text and/or graph"),
         ({"text": 0.8, "graph": 0.3}, "expected shares summing to 1"),
-        ({"text": 1.5}, "expected shares between 0 and 1"),
+        ({"text": 1.5}, r"expected shares in \[0, 1\]"),
     ],
 )
 def test_bad_targets_are_refused(target: dict[str, float], message: str) -> None:
