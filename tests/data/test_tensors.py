@@ -6,7 +6,7 @@ import scipy.sparse as sp
 
 from priorkit.data.labels import LabelSpace, UnknownLabelError
 from priorkit.data.records import sample_from_dict
-from priorkit.data.tensors import sample_to_data
+from priorkit.data.tensors import keep_nodes, sample_to_data
 from priorkit.data.users import UserVocabulary
 from tests.conftest import record
 
@@ -69,3 +69,20 @@ def test_unknown_label_is_refused_with_the_valid_ones() -> None:
 
 def test_label_space_orders_ints_before_strings() -> None:
     assert LabelSpace.from_labels(["b", 2, "a", 1, 2]).names == (1, 2, "a", "b")
+
+
+def test_keep_nodes_renumbers_parents_and_root() -> None:
+    line = record()
+    line["nodes"] = [
+        {"id": "b", "parent": "a", "features": [1.0, 1.0]},
+        {"id": "c", "parent": "b", "features": [2.0, 2.0]},
+        {"id": "a", "parent": None, "features": [3.0, 3.0]},
+    ]
+    sample = sample_from_dict(line)
+    sample.features = sp.csr_matrix(sample.features)
+    data = sample_to_data(sample)
+    kept = keep_nodes(data, data.depth <= 1)
+    assert kept.num_nodes == 2 and kept.parent_index.tolist() == [1, 1] and kept.root_index.tolist() == [1]
+    assert kept.edge_index.tolist() == [[1], [0]] and kept.depth.tolist() == [1, 0]
+    assert kept.x.is_sparse and kept.x.to_dense().tolist() == [[1.0, 1.0], [3.0, 3.0]]
+    assert data.num_nodes == 3 and data.x.shape == (3, 2)  # the input is untouched
