@@ -86,6 +86,36 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ablate(args: argparse.Namespace) -> int:
+    from priorkit.ablation import run_study
+
+    run = run_study(args.study, args.out, args.executor, args.workers, args.retry_failed, args.address)
+    _say(
+        [
+            f"{len(run.trials)} trials: {run.done} finished, {run.failed} failed, {run.pending} not run "
+            f"({run.ran} run now)",
+            f"results: {run.out / 'results.csv'}",
+            f"summary: {run.out / 'summary.md'}",
+        ]
+    )
+    return 0 if run.failed == 0 else 1
+
+
+def _ablation_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = commands.add_parser("ablate", help="run an ablation study: arms x seeds x folds x datasets")
+    p.add_argument("study", help="study YAML: base, arms, seeds, folds, datasets, sweeps")
+    p.add_argument("--out", required=True, help="study folder (rerun to resume: finished trials are kept)")
+    p.add_argument("--executor", default="local", choices=["local", "ray"], help="where trials run")
+    p.add_argument(
+        "--workers", type=int, default=1, help="trials at once (threads per worker: cores / workers)"
+    )
+    p.add_argument(
+        "--address", default=None, help="ray: address of an existing cluster (default: a local one)"
+    )
+    p.add_argument("--retry-failed", action="store_true", help="rerun the trials that failed before")
+    p.set_defaults(run=cmd_ablate)
+
+
 def _model_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = commands.add_parser("train", help="train a model from a YAML config into a run directory")
     p.add_argument("config", help="YAML with data, model, priors, train")
@@ -132,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     _data_parser(commands)
     _model_parsers(commands)
+    _ablation_parser(commands)
     return parser
 
 

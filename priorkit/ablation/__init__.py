@@ -1,0 +1,10 @@
+"""Ablation studies: a study file expanded into trials, run resumably by an executor,
+aggregated into ``results.csv`` and ``summary.md``."""
+
+from priorkit.ablation.executors import EXECUTORS
+from priorkit.ablation.grid import Trial, expand
+from priorkit.ablation.runner import StudyRun, run_study
+from priorkit.ablation.study import StudyConfig, load_study
+from priorkit.ablation.summary import summarise
+
+__all__ = ["EXECUTORS", "StudyConfig", "StudyRun", "Trial", "expand", "load_study", "run_study", "summarise"]

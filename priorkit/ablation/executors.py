@@ -1,0 +1,102 @@
+"""Executors: how a study's trials run. ``local`` (a process pool) and ``ray`` (Ray tasks).
+
+An executor takes the trials still to run and yields ``(key, status)`` as each finishes,
+in completion order, so the runner can report progress; every trial writes its own files,
+so an executor keeps no state worth losing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+
+import torch
+
+from priorkit.ablation.grid import Trial
+from priorkit.ablation.worker import run_one
+from priorkit.errors import ConfigError
+from priorkit.registry import Registry
+
+EXECUTORS: Registry[type[Executor]] = Registry("executor")
+
+
+def threads_per_worker(workers: int, cores: int | None = None) -> int:
+    """Torch threads per worker so that workers x threads <= cores (at least 1)."""
+    return max(1, (cores or os.cpu_count() or 1) // max(1, workers))
+
+
+def _init_worker(threads: int) -> None:
+    torch.set_num_threads(threads)
+
+
+class Executor:
+    """Args: workers: trials run at once."""
+
+    def __init__(self, workers: int = 1, address: str | None = None) -> None:
+        if workers < 1:
+            raise ConfigError(f"--workers: expected an integer >= 1 (got {workers}).")
+        self.workers, self.address = workers, address
+
+    def run(self, trials: list[Trial], out: str) -> Iterator[tuple[str, str]]:
+        raise NotImplementedError
+
+
+@EXECUTORS.register("local")
+class LocalExecutor(Executor):
+    """One worker: trials run in this process, one after the other. More: a pool of fresh
+    (spawned) processes, each with ``cores // workers`` torch threads."""
+
+    def run(self, trials: list[Trial], out: str) -> Iterator[tuple[str, str]]:
+        threads = threads_per_worker(self.workers)
+        if self.workers == 1:
+            _init_worker(threads)
+            for trial in trials:
+                yield run_one(trial, out)
+            return
+        context = get_context("spawn")
+        with ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=_init_worker, initargs=(threads,)
+        ) as pool:
+            futures = [pool.submit(run_one, trial, out) for trial in trials]
+            for future in as_completed(futures):
+                yield future.result()
+
+
+@EXECUTORS.register("ray")
+class RayExecutor(Executor):
+    """The same trials as Ray tasks, on the cluster at ``address`` (``auto``: the one this
+    machine belongs to) or on a local Ray started for the study; one CPU per trial thread."""
+
+    def run(self, trials: list[Trial], out: str) -> Iterator[tuple[str, str]]:
+        try:
+            import ray
+        except ImportError:
+            raise ConfigError(
+                "--executor ray: expected the `ray` package (got none installed). "
+                'Install it with pip install "priorkit[ray]", or use --executor local.'
+            ) from None
+        threads = threads_per_worker(self.workers)
+        started_here = not ray.is_initialized()
+        if started_here:
+            ray.init(
+                address=self.address,
+                num_cpus=None if self.address else self.workers * threads,
+                include_dashboard=False,
+                log_to_driver=False,
+            )
+        try:
+            task = ray.remote(num_cpus=threads)(_ray_trial)
+            pending = [task.remote(trial, out, threads) for trial in trials]
+            while pending:
+                done, pending = ray.wait(pending, num_returns=1)
+                yield ray.get(done[0])
+        finally:
+            if started_here:
+                ray.shutdown()
+
+
+def _ray_trial(trial: Trial, out: str, threads: int) -> tuple[str, str]:
+    _init_worker(threads)
+    return run_one(trial, out)

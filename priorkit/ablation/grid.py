@@ -1,0 +1,119 @@
+"""The trials of a study: one per (dataset, arm, seed, fold), sweeps expanded into arms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from priorkit.ablation.study import StudyConfig, merge
+from priorkit.errors import ConfigError
+
+FIXED = "fixed"
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One training run of a study, with everything a worker needs (picklable).
+
+    Args:
+        dataset, arm, seed: where it sits in the grid; fold: the fold's index (None: fixed split).
+        config: the full training config (a mapping, data paths absolute).
+        source, format, folds, val_fraction: the data to split into folds (None: fixed files).
+        evaluate: further files to score the run on, by name.
+        sweep: ``{prior, arg, value}`` when the arm comes from a sweep.
+    """
+
+    dataset: str
+    arm: str
+    seed: int
+    fold: int | None
+    config: dict[str, Any]
+    source: str | None = None
+    format: str = "jsonl"
+    folds: int | str | None = None
+    val_fraction: float = 0.1
+    evaluate: dict[str, str] = field(default_factory=dict)
+    sweep: dict[str, Any] | None = None
+
+    @property
+    def key(self) -> str:
+        """A path-safe unique name: ``dataset/arm/seed0/fold1``."""
+        fold = FIXED if self.fold is None else f"fold{self.fold}"
+        return f"{self.dataset}/{_safe(self.arm)}/seed{self.seed}/{fold}"
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_.=@" else "_" for c in name)
+
+
+def arms(study: StudyConfig, base: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, Any] | None]]:
+    """Arm name -> (its training config, its sweep point or None); sweeps add arms."""
+    out: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {
+        name: (merge(base, overrides), None) for name, overrides in study.arms.items()
+    }
+    for sweep in study.sweeps:
+        config = out[sweep.arm][0]
+        positions = [i for i, p in enumerate(config.get("priors", [])) if p.get("name") == sweep.prior]
+        if not positions:
+            raise ConfigError(
+                f"sweeps: arm {sweep.arm!r} has no prior {sweep.prior!r}. Add it to the arm's priors."
+            )
+        for value in sweep.values:
+            swept = merge(config, {})
+            swept["priors"][positions[0]][sweep.arg] = value
+            out[f"{sweep.arm}@{sweep.arg}={value}"] = (
+                swept,
+                {"prior": sweep.prior, "arg": sweep.arg, "value": value},
+            )
+    return out
+
+
+def expand(
+    study: StudyConfig, base: dict[str, Any], fold_counts: dict[str, int] | None = None
+) -> list[Trial]:
+    """Every trial, in a stable order (dataset, arm, seed, fold).
+
+    Args:
+        fold_counts: folds per dataset for ``folds: groups`` (the number of groups).
+    """
+    datasets = study.datasets or {}
+    names = list(datasets) or ["data"]
+    trials = []
+    for name in names:
+        data = datasets.get(name)
+        count = _fold_count(study, name, fold_counts)
+        for arm, (config, sweep) in arms(study, base).items():
+            for seed in study.seeds:
+                config_seeded = merge(config, {"train": {"seed": seed}})
+                if data is not None and data.source is None:
+                    config_seeded = merge(
+                        config_seeded, {"data": {"train": data.train, "val": data.val, "test": data.test}}
+                    )
+                evaluate = dict(data.evaluate) if data is not None else dict(study.evaluate)
+                for fold in range(count) if count else [None]:
+                    trials.append(
+                        Trial(
+                            dataset=name,
+                            arm=arm,
+                            seed=seed,
+                            fold=fold,
+                            config=config_seeded,
+                            source=None if data is None else data.source,
+                            format="jsonl" if data is None else data.format,
+                            folds=study.folds,
+                            val_fraction=study.val_fraction,
+                            evaluate=evaluate,
+                            sweep=sweep,
+                        )
+                    )
+    return trials
+
+
+def _fold_count(study: StudyConfig, dataset: str, fold_counts: dict[str, int] | None) -> int:
+    if study.folds is None:
+        return 0
+    if isinstance(study.folds, int):
+        return study.folds
+    if not fold_counts or dataset not in fold_counts:
+        raise ConfigError(f"folds: groups: the number of groups of {dataset!r} is needed to expand the grid.")
+    return fold_counts[dataset]

@@ -1,0 +1,65 @@
+"""``results.csv``: one row per trial with every metric of its evaluation reports, flat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from priorkit.ablation.grid import Trial
+from priorkit.ablation.store import TrialStore
+from priorkit.ablation.study import StudyConfig
+from priorkit.ablation.summary import summarise, write_summary
+
+IDENTITY = ["dataset", "arm", "seed", "fold", "status", "error"]
+
+
+def flatten(report: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """Numeric leaves of a report as ``prefix.a.b`` columns; compliance entries as
+    ``prefix.compliance.<prior>.<metric>`` (achieved) and ``....pass``."""
+    out: dict[str, Any] = {}
+    for key, value in report.items():
+        name = f"{prefix}.{key}"
+        if key == "compliance":
+            for entry in value:
+                where = f"{prefix}.compliance.{entry['prior']}.{entry['metric']}"
+                out[where], out[f"{where}.pass"] = entry["achieved"], entry["pass"]
+        elif isinstance(value, dict):
+            out.update(flatten(value, name))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[name] = value
+    return out
+
+
+def trial_row(trial: Trial, store: TrialStore) -> dict[str, Any]:
+    status = store.status(trial)
+    row: dict[str, Any] = {
+        "dataset": trial.dataset,
+        "arm": trial.arm,
+        "seed": trial.seed,
+        "fold": "fixed" if trial.fold is None else trial.fold,
+        "status": status,
+        "error": store.error(trial)["error"] if status == "failed" else "",
+    }
+    if trial.sweep is not None:
+        row.update(
+            {
+                "sweep.prior": trial.sweep["prior"],
+                "sweep.arg": trial.sweep["arg"],
+                "sweep.value": trial.sweep["value"],
+            }
+        )
+    if status == "done":
+        for name, report in store.result(trial)["reports"].items():
+            row.update(flatten(report, name))
+    return row
+
+
+def write_results(study: StudyConfig, trials: list[Trial], store: TrialStore, out: Path) -> pd.DataFrame:
+    """Write ``results.csv`` (every trial) and ``summary.md`` (finished ones); return the rows."""
+    table = pd.DataFrame([trial_row(t, store) for t in trials])
+    table.to_csv(out / "results.csv", index=False)
+    summary = summarise(table[table["status"] == "done"], study.baseline)
+    write_summary(summary, out / "summary.md", table, study.baseline)
+    return table

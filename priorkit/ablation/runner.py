@@ -1,0 +1,83 @@
+"""``run_study``: expand a study into trials, run those not finished yet, aggregate."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from priorkit.ablation.executors import EXECUTORS
+from priorkit.ablation.grid import Trial, expand
+from priorkit.ablation.results import write_results
+from priorkit.ablation.store import TrialStore, write_atomic
+from priorkit.ablation.study import StudyConfig, load_study
+from priorkit.data.cache import load_cached
+
+
+@dataclass(frozen=True)
+class StudyRun:
+    """Args: out: the study folder; trials: the grid; ran: trials run this time;
+    done, failed, pending: counts after this run."""
+
+    out: Path
+    trials: list[Trial]
+    ran: int
+    done: int
+    failed: int
+    pending: int
+
+
+def _group_counts(study: StudyConfig, base: dict[str, object]) -> dict[str, int] | None:
+    if study.folds != "groups":
+        return None
+    counts = {}
+    for name, data in (study.datasets or {}).items():
+        dataset = load_cached(data.format, data.source)  # type: ignore[arg-type]
+        counts[name] = len({s.group for s in dataset})
+    return counts
+
+
+def run_study(
+    study_file: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    executor: str = "local",
+    workers: int = 1,
+    retry_failed: bool = False,
+    address: str | None = None,
+    progress: bool = True,
+) -> StudyRun:
+    """Run every unfinished trial of the study in ``study_file`` into ``out``.
+
+    Running it again after an interruption skips finished trials (their ``result.json``)
+    and redoes the rest; a half-trained trial resumes from its last checkpoint. A failed
+    trial is recorded in ``error.json`` and the grid goes on; ``retry_failed`` reruns those.
+    Writes ``results.csv`` and ``summary.md`` at the end.
+    """
+    study, base = load_study(study_file)
+    folder = Path(out)
+    trials = expand(study, base, _group_counts(study, base))
+    write_atomic(
+        folder / "study.json", {"study": study.model_dump(mode="json"), "trials": [t.key for t in trials]}
+    )
+    store = TrialStore(folder)
+    todo = store.to_run(trials, retry_failed)
+    counts = {"done": 0, "failed": 0}
+    for trial in trials:
+        status = store.status(trial)
+        if status in counts and trial not in todo:
+            counts[status] += 1
+    bar = tqdm(
+        total=len(trials), initial=sum(counts.values()), disable=not progress, desc="trials", unit="trial"
+    )
+    bar.set_postfix(finished=counts["done"], failed=counts["failed"], remaining=len(todo))
+    ran = 0
+    for _key, status in EXECUTORS.get(executor)(workers, address).run(todo, str(folder)):
+        ran += 1
+        counts[status] += 1
+        bar.update(1)
+        bar.set_postfix(finished=counts["done"], failed=counts["failed"], remaining=len(todo) - ran)
+    bar.close()
+    write_results(study, trials, store, folder)
+    return StudyRun(folder, trials, ran, counts["done"], counts["failed"], len(trials) - sum(counts.values()))

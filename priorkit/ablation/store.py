@@ -1,0 +1,55 @@
+"""``TrialStore``: the on-disk state of a study's trials: finished, failed, or still to run.
+
+Each trial owns ``<out>/trials/<key>/``: the run directory of its training, plus
+``result.json`` once it has finished or ``error.json`` if it failed. Both are written
+atomically (a temporary file, then a rename), so an interruption never leaves a half
+result that a rerun would trust.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from priorkit.ablation.grid import Trial
+
+Status = Literal["done", "failed", "pending"]
+RESULT, ERROR = "result.json", "error.json"
+
+
+def write_atomic(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+
+
+class TrialStore:
+    """Args: out: the study's output folder."""
+
+    def __init__(self, out: str | os.PathLike[str]) -> None:
+        self.out = Path(out)
+
+    def folder(self, trial: Trial) -> Path:
+        return self.out / "trials" / trial.key
+
+    def status(self, trial: Trial) -> Status:
+        folder = self.folder(trial)
+        if (folder / RESULT).is_file():
+            return "done"
+        if (folder / ERROR).is_file():
+            return "failed"
+        return "pending"
+
+    def result(self, trial: Trial) -> dict[str, Any]:
+        return json.loads((self.folder(trial) / RESULT).read_text())
+
+    def error(self, trial: Trial) -> dict[str, Any]:
+        return json.loads((self.folder(trial) / ERROR).read_text())
+
+    def to_run(self, trials: list[Trial], retry_failed: bool = False) -> list[Trial]:
+        """The trials a run must (re)do: pending ones, and failed ones with ``retry_failed``."""
+        wanted = {"pending", "failed"} if retry_failed else {"pending"}
+        return [t for t in trials if self.status(t) in wanted]

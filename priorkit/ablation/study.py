@@ -1,0 +1,166 @@
+"""``StudyConfig``: the study file of ``priorkit ablate``: a base training config, arms, seeds,
+folds, datasets and sweeps."""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from priorkit.config import load_config
+from priorkit.data.formats import FORMATS
+from priorkit.training.config import RunConfig
+
+
+class SweepConfig(BaseModel):
+    """One prior argument varied over values, on top of an arm.
+
+    Args:
+        arm: the arm whose prior is varied (each value becomes an arm ``<arm>@<arg>=<value>``).
+        prior: the name of the prior in that arm's ``priors`` list.
+        arg: the argument to vary; values: its values.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    arm: str
+    prior: str
+    arg: str
+    values: list[Any] = Field(min_length=1)
+
+
+class DatasetConfig(BaseModel):
+    """Where one dataset of a study comes from.
+
+    Args:
+        train, val, test: JSONL files of a fixed split (when the study has no ``folds``).
+        source, format: all samples of the dataset, split into folds (``format``: a loader
+            of ``priorkit data convert``; ``jsonl`` for a JSONL file).
+        evaluate: further files every trial is scored on, by name (``{test_ood: ...}``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    train: str | None = None
+    val: str | None = None
+    test: str | None = None
+    source: str | None = None
+    format: str = "jsonl"
+    evaluate: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("format")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in FORMATS:
+            raise ValueError(f"expected one of {', '.join(FORMATS.names())} (got {value!r})")
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> DatasetConfig:
+        fixed = [self.train, self.val, self.test]
+        if self.source is None and any(p is None for p in fixed):
+            raise ValueError("expected either `source` (split into folds) or all of `train`, `val`, `test`")
+        return self
+
+
+class StudyConfig(BaseModel):
+    """The study file.
+
+    Args:
+        base: a training config (a path relative to the study file, or a mapping).
+        arms: arm name -> overrides of the base config (``{priors: [...]}``, nested mappings
+            or dotted keys such as ``model.fusion``).
+        seeds: one trial per seed.
+        folds: k for stratified k-fold, ``groups`` for leave one group out (PHEME events),
+            or None for the fixed train/val/test files.
+        datasets: name -> data; None: the base config's data files (plus ``evaluate``).
+        sweeps: prior arguments varied over values.
+        evaluate: further files to score every trial on (for the base config's data).
+        baseline: the arm the others are compared with.
+        val_fraction: the share of each fold's training part used for validation.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    base: str | dict[str, Any]
+    arms: dict[str, dict[str, Any]] = Field(min_length=1)
+    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    folds: int | Literal["groups"] | None = None
+    datasets: dict[str, DatasetConfig] | None = None
+    sweeps: list[SweepConfig] = Field(default_factory=list)
+    evaluate: dict[str, str] = Field(default_factory=dict)
+    baseline: str = "baseline"
+    val_fraction: float = Field(0.1, gt=0.0, lt=1.0)
+
+    @field_validator("folds")
+    @classmethod
+    def _fold_count(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int) and value < 2:
+            raise ValueError(f"expected an integer >= 2 or `groups` (got {value})")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StudyConfig:
+        for sweep in self.sweeps:
+            if sweep.arm not in self.arms:
+                raise ValueError(f"sweeps: arm {sweep.arm!r} is not among the arms ({', '.join(self.arms)})")
+        if self.folds is not None and self.datasets is not None:
+            for name, data in self.datasets.items():
+                if data.source is None:
+                    raise ValueError(f"datasets.{name}: folds need a `source` with all samples")
+        return self
+
+
+def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overrides`` applied: mappings merge key by key, dotted keys reach
+    inside (``model.fusion``), anything else (lists included) replaces."""
+    out = copy.deepcopy(base)
+    for key, value in overrides.items():
+        node, parts = out, key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        leaf = parts[-1]
+        if isinstance(value, dict) and isinstance(node.get(leaf), dict):
+            node[leaf] = merge(node[leaf], value)
+        else:
+            node[leaf] = copy.deepcopy(value)
+    return out
+
+
+def load_study(path: str | os.PathLike[str]) -> tuple[StudyConfig, dict[str, Any]]:
+    """The study and its base training config as a mapping with absolute data paths (so a
+    trial runs from anywhere). Errors name the file and key."""
+    file = Path(path)
+    study = load_config(StudyConfig, file)
+    folder = file.resolve().parent
+    if isinstance(study.base, str):
+        base_file = folder / study.base
+        base = load_config(RunConfig, base_file).resolve_paths(base_file.parent).model_dump(mode="json")
+    else:
+        base = RunConfig.model_validate(study.base).resolve_paths(folder).model_dump(mode="json")
+    study = study.model_copy(
+        update={"datasets": _absolute(study, folder), "evaluate": _paths(study.evaluate, folder)}
+    )
+    return study, base
+
+
+def _paths(files: dict[str, str], folder: Path) -> dict[str, str]:
+    return {k: v if Path(v).is_absolute() else str((folder / v).resolve()) for k, v in files.items()}
+
+
+def _absolute(study: StudyConfig, folder: Path) -> dict[str, DatasetConfig] | None:
+    if study.datasets is None:
+        return None
+    out = {}
+    for name, data in study.datasets.items():
+        fields = {k: v for k, v in data.model_dump().items() if k in ("train", "val", "test", "source") and v}
+        out[name] = data.model_copy(
+            update={**_paths(fields, folder), "evaluate": _paths(data.evaluate, folder)}
+        )
+    return out
+
+
+__all__ = ["DatasetConfig", "StudyConfig", "SweepConfig", "load_study", "merge"]

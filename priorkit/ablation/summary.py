@@ -1,0 +1,156 @@
+"""The statistics of a study: per dataset, arm and metric, mean +- std with a 95% confidence
+interval, and a paired comparison with the baseline arm over matched seeds and folds.
+
+The test is the paired t-test (``scipy.stats.ttest_rel``) on the per-(seed, fold)
+differences; the effect size is Cohen's d_z, the mean difference over the standard
+deviation of the differences. With fewer than two matched pairs neither is defined.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+HEADLINE = ("accuracy", "macro_f1", "reliance.text", "root_attention")
+TEST = "paired t-test over matched (seed, fold) pairs"
+
+
+def metric_columns(table: pd.DataFrame) -> list[str]:
+    """The headline metrics of every report present (``test.accuracy``, ``test_ood.accuracy``, ...)
+    and every compliance value."""
+    reports = sorted(
+        {c.split(".")[0] for c in table.columns if c.endswith(".accuracy")}, key=lambda r: (r != "test", r)
+    )
+    columns = [f"{r}.{m}" for r in reports for m in HEADLINE if f"{r}.{m}" in table.columns]
+    compliance = [c for c in table.columns if ".compliance." in c and not c.endswith(".pass")]
+    return columns + compliance
+
+
+def interval(values: np.ndarray) -> tuple[float, float]:
+    """95% confidence interval of the mean (Student t); NaN with fewer than two values."""
+    if len(values) < 2:
+        return math.nan, math.nan
+    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
+    return float(values.mean() - half), float(values.mean() + half)
+
+
+def paired(arm: pd.DataFrame, baseline: pd.DataFrame, column: str) -> tuple[int, float, float, float]:
+    """(pairs, mean difference, p-value, Cohen's d_z) of ``arm - baseline`` matched on seed and fold."""
+    joined = arm[["seed", "fold", column]].merge(
+        baseline[["seed", "fold", column]], on=["seed", "fold"], suffixes=("", "_base")
+    )
+    joined = joined.dropna()
+    diff = (joined[column] - joined[f"{column}_base"]).to_numpy(dtype=float)
+    if len(diff) < 2:
+        return len(diff), float(diff.mean()) if len(diff) else math.nan, math.nan, math.nan
+    sd = diff.std(ddof=1)
+    if sd == 0:
+        return (
+            len(diff),
+            float(diff.mean()),
+            (1.0 if diff.mean() == 0 else 0.0),
+            (0.0 if diff.mean() == 0 else math.inf),
+        )
+    p_value = float(stats.ttest_rel(joined[column], joined[f"{column}_base"]).pvalue)
+    return len(diff), float(diff.mean()), p_value, float(diff.mean() / sd)
+
+
+def summarise(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """One row per (dataset, arm, metric): n, mean, std, ci_low, ci_high, and against the
+    baseline: pairs, delta, p_value, effect_size (NaN for the baseline itself)."""
+    rows = []
+    if table.empty:
+        return pd.DataFrame(rows)
+    for column in metric_columns(table):
+        for (dataset, arm), group in table.groupby(["dataset", "arm"], sort=False):
+            values = group[column].dropna().to_numpy(dtype=float)
+            low, high = interval(values)
+            row = {
+                "dataset": dataset,
+                "arm": arm,
+                "metric": column,
+                "n": len(values),
+                "mean": float(values.mean()) if len(values) else math.nan,
+                "std": float(values.std(ddof=1)) if len(values) > 1 else math.nan,
+                "ci_low": low,
+                "ci_high": high,
+            }
+            base = table[(table["dataset"] == dataset) & (table["arm"] == baseline)]
+            if arm != baseline and not base.empty:
+                row["pairs"], row["delta"], row["p_value"], row["effect_size"] = paired(group, base, column)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _cell(row: pd.Series) -> str:
+    if row["n"] == 0:
+        return "n/a"
+    text = f"{row['mean']:.3f}"
+    if row["n"] > 1:
+        text += f" +- {row['std']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
+    return text
+
+
+def _versus(row: pd.Series) -> str:
+    if "delta" not in row or pd.isna(row.get("delta")):
+        return ""
+    if pd.isna(row["p_value"]):
+        return f"{row['delta']:+.3f}"
+    return f"{row['delta']:+.3f} (p={row['p_value']:.3g}, d={row['effect_size']:.2f})"
+
+
+def markdown(summary: pd.DataFrame, baseline: str) -> str:
+    """``summary.md``: per dataset, one table of arms x headline metrics, then the comparisons."""
+    lines = [
+        "# Study summary",
+        "",
+        f"Values: mean +- std [95% CI] over seeds and folds. Comparison with `{baseline}`: "
+        f"difference of means, {TEST} (p) and Cohen's d_z (d).",
+        "",
+    ]
+    for dataset, part in summary.groupby("dataset", sort=False):
+        metrics = list(dict.fromkeys(part["metric"]))
+        lines += [
+            f"## {dataset}",
+            "",
+            "| arm | n | " + " | ".join(metrics) + " |",
+            "|---" * (len(metrics) + 2) + "|",
+        ]
+        for arm, rows in part.groupby("arm", sort=False):
+            by_metric = {r["metric"]: r for _, r in rows.iterrows()}
+            n = int(max(r["n"] for r in by_metric.values()))
+            lines.append(f"| {arm} | {n} | " + " | ".join(_cell(by_metric[m]) for m in metrics) + " |")
+        lines += [
+            "",
+            f"Against `{baseline}`:",
+            "",
+            "| arm | " + " | ".join(metrics) + " |",
+            "|---" * (len(metrics) + 1) + "|",
+        ]
+        for arm, rows in part.groupby("arm", sort=False):
+            if arm == baseline:
+                continue
+            by_metric = {r["metric"]: r for _, r in rows.iterrows()}
+            lines.append(f"| {arm} | " + " | ".join(_versus(by_metric[m]) for m in metrics) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_summary(summary: pd.DataFrame, path: Path, table: pd.DataFrame, baseline: str = "baseline") -> None:
+    failed = table[table["status"] == "failed"] if "status" in table else table.iloc[:0]
+    text = (
+        markdown(summary, baseline) if not summary.empty else "# Study summary\n\nNo finished trials yet.\n"
+    )
+    if len(failed):
+        text += (
+            "\n## Failed trials\n\n"
+            + "\n".join(
+                f"- {r.dataset}/{r.arm}/seed{r.seed}/fold {r.fold}: {r.error}" for r in failed.itertuples()
+            )
+            + "\n"
+        )
+    path.write_text(text, encoding="utf-8")

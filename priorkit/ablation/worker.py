@@ -1,0 +1,84 @@
+"""``run_one``: what a worker does with one trial: train, evaluate, record (never raise)."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from priorkit.ablation.grid import Trial
+from priorkit.ablation.store import ERROR, RESULT, TrialStore, write_atomic
+from priorkit.analysis.evaluate_run import evaluate_run
+from priorkit.data.cache import load_cached
+from priorkit.data.dataset import TreeDataset
+from priorkit.data.splits import Split, leave_one_group_out, stratified_kfold
+from priorkit.training.config import RunConfig
+from priorkit.training.data import load_split
+from priorkit.training.run import train
+
+
+def _pool(trial: Trial, config: RunConfig) -> TreeDataset:
+    """All samples of a folded dataset: its source, or the base config's three files."""
+    cache = config.train.cache_dir
+    if trial.source is not None:
+        return (
+            load_cached(trial.format, trial.source, cache_dir=cache)
+            if cache
+            else load_cached(trial.format, trial.source)
+        )
+    parts = [load_split(getattr(config.data, name), cache) for name in ("train", "val", "test")]
+    return TreeDataset([s for part in parts for s in part])
+
+
+def _split(trial: Trial, dataset: TreeDataset) -> Split:
+    if trial.folds == "groups":
+        groups = [s.group for s in dataset]
+        return leave_one_group_out(groups, dataset.labels, trial.val_fraction, trial.seed)[trial.fold or 0]
+    splits = stratified_kfold(dataset.labels, int(trial.folds or 2), trial.val_fraction, seed=0)
+    return splits[trial.fold or 0]
+
+
+def execute(trial: Trial, run_dir: Path) -> dict[str, Any]:
+    """Train and evaluate one trial; returns the reports by name."""
+    config = RunConfig.model_validate(trial.config)
+    splits = None
+    if trial.fold is not None:
+        dataset = _pool(trial, config)
+        split = _split(trial, dataset)
+        splits = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}
+    result = train(config, run_dir, resume=True, splits=splits)
+    reports = {"test": result.metrics["test"]}
+    for name, path in trial.evaluate.items():
+        reports[name] = evaluate_run(run_dir, path, json_out=run_dir / f"eval_{name}.json").to_dict()
+    return reports
+
+
+def run_one(trial: Trial, out: str) -> tuple[str, str]:
+    """Run ``trial`` into the study folder ``out``; writes ``result.json`` or ``error.json``
+    and returns ``(key, "done" | "failed")``. A failure never escapes: the grid goes on."""
+    store = TrialStore(out)
+    folder = store.folder(trial)
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    identity = {
+        "key": trial.key,
+        "dataset": trial.dataset,
+        "arm": trial.arm,
+        "seed": trial.seed,
+        "fold": trial.fold,
+    }
+    try:
+        reports = execute(trial, folder / "run")
+    except Exception as error:
+        write_atomic(
+            folder / ERROR,
+            {**identity, "error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()},
+        )
+        return trial.key, "failed"
+    (folder / ERROR).unlink(missing_ok=True)
+    write_atomic(
+        folder / RESULT,
+        {**identity, "sweep": trial.sweep, "seconds": time.time() - started, "reports": reports},
+    )
+    return trial.key, "done"

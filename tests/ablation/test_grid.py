@@ -1,0 +1,86 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from priorkit.ablation.grid import expand
+from priorkit.ablation.study import load_study, merge
+from priorkit.errors import ConfigError
+
+
+def test_merge_reaches_inside_mappings_and_replaces_lists() -> None:
+    base = {"model": {"fusion": "gated", "tree": {"hidden": 64}}, "priors": [{"name": "a"}]}
+    out = merge(base, {"model.tree.hidden": 16, "model": {"fusion": "concat"}, "priors": []})
+    assert out == {"model": {"fusion": "concat", "tree": {"hidden": 16}}, "priors": []}
+    assert base["model"]["fusion"] == "gated"  # the base is not modified
+
+
+def write(tmp_path: Path, study: dict) -> Path:  # type: ignore[type-arg]
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(study))
+    return path
+
+
+def test_one_trial_per_dataset_arm_seed_and_fold(study_file: Path, tmp_path: Path) -> None:
+    study = yaml.safe_load(study_file.read_text())
+    study["folds"] = 3
+    study["datasets"] = {"a": {"source": "a.jsonl"}, "b": {"source": "b.jsonl", "evaluate": {"x": "x.jsonl"}}}
+    study["sweeps"] = [{"arm": "decay", "prior": "depth_decay", "arg": "decay", "values": [0.5, 4]}]
+    loaded, base = load_study(write(study_file.parent, study))
+    trials = expand(loaded, base)
+    arms = ["baseline", "decay", "decay@decay=0.5", "decay@decay=4"]
+    assert len(trials) == 2 * 4 * 2 * 3 and len({t.key for t in trials}) == len(trials)
+    assert sorted({t.arm for t in trials}) == sorted(arms)
+    first = trials[0]
+    assert first.key == "a/baseline/seed0/fold0" and first.source == str(tmp_path / "a.jsonl")
+    swept = next(t for t in trials if t.arm == "decay@decay=4")
+    assert swept.config["priors"][0]["decay"] == 4 and swept.sweep == {
+        "prior": "depth_decay",
+        "arg": "decay",
+        "value": 4,
+    }
+    assert next(t for t in trials if t.arm == "decay").config["priors"][0]["decay"] == 2.0
+    assert {t.config["train"]["seed"] for t in trials} == {0, 1}
+    assert next(t for t in trials if t.dataset == "b").evaluate == {"x": str(tmp_path / "x.jsonl")}
+
+
+def test_fixed_split_trials_keep_the_base_files(study_file: Path, small_data: Path) -> None:
+    study, base = load_study(study_file)
+    trials = expand(study, base)
+    assert [t.key for t in trials] == [
+        "data/baseline/seed0/fixed",
+        "data/baseline/seed1/fixed",
+        "data/decay/seed0/fixed",
+        "data/decay/seed1/fixed",
+    ]
+    assert trials[0].config["data"]["train"] == str(small_data / "train.jsonl")
+    assert trials[0].evaluate == {"test_ood": str(small_data / "test_ood.jsonl")}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"arms": {"baseline": {}}, "sede": [1]}, r"`sede`: unknown key. Valid keys here: arms, base"),
+        (
+            {"folds": 1},
+            r"`folds`: value error, expected an integer >= 2 or `groups`|`folds`: expected an integer >= 2",
+        ),
+        (
+            {"sweeps": [{"arm": "nope", "prior": "x", "arg": "y", "values": [1]}]},
+            r"sweeps: arm 'nope' is not among",
+        ),
+    ],
+)
+def test_bad_study_files_are_refused_with_the_key(study_file: Path, change: dict, message: str) -> None:  # type: ignore[type-arg]
+    study = yaml.safe_load(study_file.read_text())
+    study.update(change)
+    with pytest.raises(ConfigError, match=message):
+        load_study(write(study_file.parent, study))
+
+
+def test_a_sweep_over_a_prior_the_arm_lacks_names_it(study_file: Path) -> None:
+    study = yaml.safe_load(study_file.read_text())
+    study["sweeps"] = [{"arm": "baseline", "prior": "depth_decay", "arg": "decay", "values": [1]}]
+    loaded, base = load_study(write(study_file.parent, study))
+    with pytest.raises(ConfigError, match="arm 'baseline' has no prior 'depth_decay'"):
+        expand(loaded, base)

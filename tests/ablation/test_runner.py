@@ -1,0 +1,92 @@
+"""Running studies: results and summary, resume after a real kill, failure isolation, executors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from priorkit.ablation import run_study
+from priorkit.cli import main
+
+
+def finished(out: Path) -> dict[str, float]:
+    """Each finished trial's result.json and the time it was written."""
+    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.glob("trials/**/result.json")}
+
+
+def test_a_study_writes_one_row_per_trial_and_a_summary(study_file: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "study"
+    assert main(["ablate", str(study_file), "--out", str(out)]) == 0
+    assert "4 trials: 4 finished, 0 failed, 0 not run (4 run now)" in capsys.readouterr().out
+    table = pd.read_csv(out / "results.csv")
+    assert len(table) == 4 and set(table["status"]) == {"done"}
+    for column in (
+        "test.accuracy",
+        "test_ood.accuracy",
+        "test.reliance.text",
+        "test.root_attention",
+        "test.compliance.depth_decay.root_mass",
+        "test.compliance.depth_decay.root_mass.pass",
+    ):
+        assert column in table.columns, column
+    summary = (out / "summary.md").read_text()
+    assert "| baseline | 2 |" in summary and "| decay | 2 |" in summary and "paired t-test" in summary
+    before = finished(out)
+    assert main(["ablate", str(study_file), "--out", str(out)]) == 0  # nothing left to do
+    assert "(0 run now)" in capsys.readouterr().out and finished(out) == before
+
+
+def test_a_killed_study_resumes_without_redoing_finished_trials(study_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "study"
+    command = [sys.executable, "-m", "priorkit.cli", "ablate", str(study_file), "--out", str(out)]
+    process = subprocess.Popen(
+        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.time() + 600
+    while not finished(out) and time.time() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)  # the whole run, mid-grid
+    process.wait()
+    before = finished(out)
+    assert 1 <= len(before) < 4, "the kill should land after the first trial and before the last"
+    run = run_study(study_file, out, progress=False)
+    assert run.ran == 4 - len(before) and run.done == 4
+    after = finished(out)
+    assert all(after[key] == stamp for key, stamp in before.items())  # not one finished trial ran again
+
+
+def test_a_failing_trial_is_recorded_and_the_grid_goes_on(study_file: Path, tmp_path: Path) -> None:
+    study = yaml.safe_load(study_file.read_text())
+    study["arms"]["broken"] = {"model.text_encoder": str(tmp_path / "no-such-model")}
+    study_file.write_text(yaml.safe_dump(study))
+    out = tmp_path / "study"
+    run = run_study(study_file, out, progress=False)
+    assert (run.done, run.failed) == (4, 2)
+    error = json.loads((out / "trials" / "data" / "broken" / "seed0" / "fixed" / "error.json").read_text())
+    assert "ModelNotFoundError" in error["error"] and "Traceback" in error["traceback"]
+    table = pd.read_csv(out / "results.csv")
+    assert list(table[table.status == "failed"]["arm"]) == ["broken", "broken"]
+    assert "## Failed trials" in (out / "summary.md").read_text()
+    before = finished(out)
+    again = run_study(study_file, out, retry_failed=True, progress=False)
+    assert again.ran == 2 and again.failed == 2 and finished(out) == before  # only the failed ones reran
+
+
+def test_two_local_workers(study_file: Path, tmp_path: Path) -> None:
+    run = run_study(study_file, tmp_path / "study", workers=2, progress=False)
+    assert run.done == 4 and run.failed == 0
+
+
+def test_the_ray_executor_on_a_local_ray(study_file: Path, tmp_path: Path) -> None:
+    run = run_study(study_file, tmp_path / "study", executor="ray", workers=2, progress=False)
+    assert run.done == 4 and run.failed == 0
+    assert len(pd.read_csv(tmp_path / "study" / "results.csv")) == 4
