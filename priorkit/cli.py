@@ -101,6 +101,22 @@ def cmd_ablate(args: argparse.Namespace) -> int:
     return 0 if run.failed == 0 else 1
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from priorkit.ablation.report import write_report
+
+    page = write_report(args.folder)
+    _say([f"report: {page}", f"summary: {page.parent / 'summary.md'}", f"plots: {page.parent / 'plots'}"])
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from priorkit.ablation.demo import run_demo
+
+    result = run_demo(args.out, args.workers)
+    _say([result.summary.read_text(encoding="utf-8"), f"report: {result.report}"])
+    return 0 if result.run.failed == 0 else 1
+
+
 def _ablation_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = commands.add_parser("ablate", help="run an ablation study: arms x seeds x folds x datasets")
     p.add_argument("study", help="study YAML: base, arms, seeds, folds, datasets, sweeps")
@@ -114,6 +130,15 @@ def _ablation_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
     )
     p.add_argument("--retry-failed", action="store_true", help="rerun the trials that failed before")
     p.set_defaults(run=cmd_ablate)
+    p = commands.add_parser("report", help="write a study's HTML report, summary.md and plots")
+    p.add_argument("folder", help="a study folder written by `priorkit ablate`")
+    p.set_defaults(run=cmd_report)
+    p = commands.add_parser(
+        "demo", help="run the synthetic study of every prior strategy and write its report"
+    )
+    p.add_argument("--out", default="runs/demo", help="study folder (default runs/demo; rerun to resume)")
+    p.add_argument("--workers", type=int, default=2, help="trials at once")
+    p.set_defaults(run=cmd_demo)
 
 
 def _model_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from priorkit.config import load_config
-from priorkit.data.formats import FORMATS
+from priorkit.data.loaders import FORMATS
 from priorkit.training.config import RunConfig
 
 

@@ -89,3 +89,16 @@ def test_the_ray_executor_on_a_local_ray(study_file: Path, tmp_path: Path) -> No
     run = run_study(study_file, tmp_path / "study", executor="ray", workers=2, progress=False)
     assert run.done == 4 and run.failed == 0
     assert len(pd.read_csv(tmp_path / "study" / "results.csv")) == 4
+
+
+def test_the_demo_runs_its_study_and_writes_the_report(
+    study_file: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    import priorkit.ablation.demo as demo
+
+    monkeypatch.setattr(
+        demo, "STUDY", study_file
+    )  # the tiny study; the real one is timed in benchmarks/demo.py
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "# Study summary" in out and "report:" in out and (tmp_path / "demo" / "report.html").is_file()

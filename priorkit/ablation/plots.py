@@ -1,0 +1,134 @@
+"""The plots of a study (matplotlib, PNG): accuracy with intervals, reliance shares, attention
+by depth, and each sweep as prior strength against accuracy and against what it measures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, never a window
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from priorkit.ablation.summary import interval
+from priorkit.functional.distributions import DEPTH_BUCKETS
+
+
+def _reports(table: pd.DataFrame) -> list[str]:
+    names = {
+        c.split(".")[0]
+        for c in table.columns
+        if c.endswith(".accuracy") and "." not in c[: -len(".accuracy")]
+    }
+    return sorted(names, key=lambda r: (r != "test", r))
+
+
+def _save(figure: plt.Figure, path: Path) -> Path:
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def accuracy_plot(table: pd.DataFrame, dataset: str, path: Path) -> Path:
+    """Mean accuracy per arm on each evaluation file, with 95% intervals."""
+    part = table[table["dataset"] == dataset]
+    arms, reports = list(dict.fromkeys(part["arm"])), _reports(part)
+    figure, axis = plt.subplots(figsize=(max(5, 1.2 * len(arms) * len(reports)), 3.6))
+    width = 0.8 / len(reports)
+    for k, report in enumerate(reports):
+        means, errors = [], []
+        for arm in arms:
+            values = part[part["arm"] == arm][f"{report}.accuracy"].dropna().to_numpy(dtype=float)
+            low, _ = interval(values)
+            means.append(values.mean() if len(values) else np.nan)
+            errors.append(0.0 if np.isnan(low) else values.mean() - low)
+        axis.bar(np.arange(len(arms)) + k * width, means, width, yerr=errors, capsize=3, label=report)
+    axis.set_xticks(np.arange(len(arms)) + width * (len(reports) - 1) / 2, arms, rotation=20, ha="right")
+    axis.set_ylabel("accuracy (95% CI)")
+    axis.set_ylim(0, 1)
+    axis.set_title(f"{dataset}: accuracy per arm")
+    axis.legend(fontsize=8)
+    return _save(figure, path)
+
+
+def reliance_plot(table: pd.DataFrame, dataset: str, path: Path) -> Path:
+    """Permutation reliance shares (text, graph) per arm on the main test file."""
+    part = table[table["dataset"] == dataset]
+    arms = list(dict.fromkeys(part["arm"]))
+    text = [part[part["arm"] == a]["test.reliance.text"].mean() for a in arms]
+    figure, axis = plt.subplots(figsize=(max(5, 0.9 * len(arms)), 3.6))
+    axis.bar(arms, text, label="text")
+    axis.bar(arms, [1 - t for t in text], bottom=text, label="graph")
+    axis.set_ylabel("reliance share (test)")
+    axis.set_ylim(0, 1)
+    axis.set_title(f"{dataset}: what each arm relies on")
+    axis.tick_params(axis="x", rotation=20)
+    axis.legend(fontsize=8)
+    return _save(figure, path)
+
+
+def depth_plot(table: pd.DataFrame, dataset: str, path: Path) -> Path:
+    """Readout attention mass by depth (0, 1, 2, 3+) per arm, stacked."""
+    part = table[table["dataset"] == dataset]
+    arms = list(dict.fromkeys(part["arm"]))
+    figure, axis = plt.subplots(figsize=(max(5, 0.9 * len(arms)), 3.6))
+    bottom = np.zeros(len(arms))
+    for bucket in DEPTH_BUCKETS:
+        mass = np.asarray([part[part["arm"] == a][f"test.attention_by_depth.{bucket}"].mean() for a in arms])
+        axis.bar(arms, mass, bottom=bottom, label=f"depth {bucket}")
+        bottom += mass
+    axis.set_ylabel("readout attention mass (test)")
+    axis.set_ylim(0, 1)
+    axis.set_title(f"{dataset}: attention by depth")
+    axis.tick_params(axis="x", rotation=20)
+    axis.legend(fontsize=8)
+    return _save(figure, path)
+
+
+def sweep_plot(table: pd.DataFrame, dataset: str, prior: str, arg: str, path: Path) -> Path:
+    """Prior strength against accuracy (every evaluation file) and against the prior's
+    measured compliance values, means with 95% intervals."""
+    part = table[
+        (table["dataset"] == dataset) & (table["sweep.prior"] == prior) & (table["sweep.arg"] == arg)
+    ]
+    values = sorted(part["sweep.value"].unique())
+    measured = [
+        c for c in part.columns if c.startswith(f"test.compliance.{prior}.") and not c.endswith(".pass")
+    ]
+    columns = [f"{r}.accuracy" for r in _reports(part)] + measured
+    figure, axis = plt.subplots(figsize=(5.5, 3.6))
+    for column in columns:
+        means, errors = [], []
+        for value in values:
+            data = part[part["sweep.value"] == value][column].dropna().to_numpy(dtype=float)
+            low, _ = interval(data)
+            means.append(data.mean() if len(data) else np.nan)
+            errors.append(0.0 if np.isnan(low) else data.mean() - low)
+        axis.errorbar(
+            values, means, yerr=errors, marker="o", capsize=3, label=column.removeprefix("test.compliance.")
+        )
+    axis.set_xlabel(f"{prior}.{arg}")
+    axis.set_title(f"{dataset}: sweep of {prior}.{arg}")
+    axis.legend(fontsize=8)
+    return _save(figure, path)
+
+
+def make_plots(table: pd.DataFrame, folder: Path) -> list[Path]:
+    """Every plot of the finished trials in ``table`` into ``folder``; returns their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    done = table[table["status"] == "done"]
+    paths = []
+    for dataset in dict.fromkeys(done["dataset"]):
+        paths.append(accuracy_plot(done, dataset, folder / f"{dataset}_accuracy.png"))
+        paths.append(reliance_plot(done, dataset, folder / f"{dataset}_reliance.png"))
+        paths.append(depth_plot(done, dataset, folder / f"{dataset}_depth.png"))
+        if "sweep.prior" in done.columns:
+            sweeps = done.dropna(subset=["sweep.prior"])[["sweep.prior", "sweep.arg"]].drop_duplicates()
+            for prior, arg in sweeps.itertuples(index=False):
+                paths.append(
+                    sweep_plot(done, dataset, prior, arg, folder / f"{dataset}_sweep_{prior}_{arg}.png")
+                )
+    return paths

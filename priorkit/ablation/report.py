@@ -1,0 +1,105 @@
+"""``priorkit report DIR``: one self-contained HTML page (plots embedded) and ``summary.md``."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from priorkit.ablation.plots import make_plots
+from priorkit.ablation.summary import TEST, summarise, write_summary
+from priorkit.errors import PriorkitError
+
+# marks the page once loaded: how many images decoded, and any script error (read by tests
+# in a real browser; harmless for readers)
+_PROBE = """<script>
+window.addEventListener("error", e => {
+  document.body.dataset.errors = (document.body.dataset.errors || "") + e.message + ";";
+});
+window.addEventListener("load", () => {
+  const images = Array.from(document.images);
+  const ok = images.filter(i => i.complete && i.naturalWidth > 0).length;
+  document.body.dataset.imagesRendered = ok + "/" + images.length;
+});
+</script>"""
+
+_STYLE = """<style>
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; color: #222; }
+table { border-collapse: collapse; margin: 1rem 0; font-size: 0.85rem; }
+th, td { border: 1px solid #ccc; padding: 0.3rem 0.5rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+img { max-width: 100%; margin: 0.5rem 0; }
+.failed { color: #a00; }
+</style>"""
+
+
+def _table_html(summary: pd.DataFrame, dataset: str, baseline: str) -> str:
+    part = summary[summary["dataset"] == dataset]
+    metrics = list(dict.fromkeys(part["metric"]))
+    head = "".join(f"<th>{html.escape(m)}</th>" for m in metrics)
+    rows = []
+    for arm, group in part.groupby("arm", sort=False):
+        by = {r["metric"]: r for _, r in group.iterrows()}
+        cells = []
+        for metric in metrics:
+            r = by[metric]
+            text = "n/a" if r["n"] == 0 else f"{r['mean']:.3f}"
+            if r["n"] > 1:
+                text += f" ± {r['std']:.3f}<br><small>[{r['ci_low']:.3f}, {r['ci_high']:.3f}]</small>"
+            if arm != baseline and not pd.isna(r.get("delta", float("nan"))):
+                p = "" if pd.isna(r["p_value"]) else f", p={r['p_value']:.3g}, d={r['effect_size']:.2f}"
+                text += f"<br><small>Δ {r['delta']:+.3f}{p}</small>"
+            cells.append(f"<td>{text}</td>")
+        rows.append(f"<tr><td>{html.escape(str(arm))}</td>{''.join(cells)}</tr>")
+    return f"<table><tr><th>arm</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def _image(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
+
+
+def write_report(folder: str | os.PathLike[str]) -> Path:
+    """Write ``report.html``, ``summary.md`` and ``plots/*.png`` into a study folder."""
+    out = Path(folder)
+    if not (out / "results.csv").is_file():
+        raise PriorkitError(
+            f"{out}: expected a study folder with results.csv (got none). "
+            f"Run `priorkit ablate STUDY --out {out}` first."
+        )
+    table = pd.read_csv(out / "results.csv")
+    study = json.loads((out / "study.json").read_text()) if (out / "study.json").is_file() else {}
+    baseline = study.get("study", {}).get("baseline", "baseline")
+    done = table[table["status"] == "done"]
+    summary = summarise(done, baseline)
+    write_summary(summary, out / "summary.md", table, baseline)
+    plots = make_plots(table, out / "plots")
+    parts = [
+        f"<h1>Study report: {html.escape(out.name)}</h1>",
+        f"<p>{len(table)} trials: {len(done)} finished, {int((table['status'] == 'failed').sum())} failed, "
+        f"{int((table['status'] == 'pending').sum())} not run. "
+        "Values: mean ± std [95% CI] over seeds and folds; "
+        f"Δ against <code>{html.escape(baseline)}</code> with the {TEST} (p) and Cohen's d_z (d).</p>",
+    ]
+    for dataset in dict.fromkeys(done["dataset"]):
+        parts.append(f"<h2>{html.escape(str(dataset))}</h2>")
+        parts.append(_table_html(summary, dataset, baseline))
+        parts.extend(_image(p) for p in plots if p.name.startswith(f"{dataset}_"))
+    failed = table[table["status"] == "failed"]
+    if len(failed):
+        items = "".join(
+            f"<li>{html.escape(f'{r.dataset}/{r.arm}/seed{r.seed}/fold {r.fold}: {r.error}')}</li>"
+            for r in failed.itertuples()
+        )
+        parts.append(f'<h2 class="failed">Failed trials</h2><ul class="failed">{items}</ul>')
+    page = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>priorkit study {html.escape(out.name)}</title>{_STYLE}</head>"
+        f"<body>{''.join(parts)}{_PROBE}</body></html>"
+    )
+    (out / "report.html").write_text(page, encoding="utf-8")
+    return out / "report.html"

@@ -1,0 +1,82 @@
+"""The report of a real (tiny) study, opened in a real headless browser."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from priorkit.ablation import run_study
+from priorkit.ablation.report import write_report
+from priorkit.cli import main
+from priorkit.errors import PriorkitError
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("PRIORKIT_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium is required here (apt-get install chromium)")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    return found
+
+
+@pytest.fixture
+def study(study_file: Path, tmp_path: Path) -> Path:
+    spec = yaml.safe_load(study_file.read_text())
+    spec["sweeps"] = [{"arm": "decay", "prior": "depth_decay", "arg": "decay", "values": [0.0, 4.0]}]
+    spec["seeds"] = [0]
+    study_file.write_text(yaml.safe_dump(spec))
+    out = tmp_path / "study"
+    run_study(study_file, out, progress=False)
+    return out
+
+
+def test_report_files_plots_and_tables(study: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["report", str(study)]) == 0
+    assert "report:" in capsys.readouterr().out
+    plots = sorted(p.name for p in (study / "plots").glob("*.png"))
+    assert plots == [
+        "data_accuracy.png",
+        "data_depth.png",
+        "data_reliance.png",
+        "data_sweep_depth_decay_decay.png",
+    ]
+    page = (study / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 4 and 'src="plots/' not in page  # self-contained
+    assert "decay@decay=4.0" in page and "test_ood.accuracy" in page
+    assert "| decay@decay=0.0 |" in (study / "summary.md").read_text()
+
+
+def test_the_page_loads_without_errors_and_its_images_render(study: Path) -> None:
+    browser = chromium()
+    page = write_report(study)
+    dom = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    rendered = re.search(r'data-images-rendered="(\d+)/(\d+)"', dom)
+    assert rendered is not None, "the page's load handler did not run"
+    assert rendered.group(1) == rendered.group(2) == "4"
+    assert "data-errors" not in dom
+
+
+def test_report_needs_a_study_folder(tmp_path: Path) -> None:
+    with pytest.raises(PriorkitError, match="expected a study folder with results.csv"):
+        write_report(tmp_path)
