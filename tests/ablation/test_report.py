@@ -78,5 +78,5 @@ def test_the_page_loads_without_errors_and_its_images_render(study: Path) -> Non
 
 
 def test_report_needs_a_study_folder(tmp_path: Path) -> None:
-    with pytest.raises(PriorkitError, match="expected a study folder with results.csv"):
+    with pytest.raises(PriorkitError, match=r"expected a study folder with results\.csv"):
         write_report(tmp_path)
