@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from priorkit.ablation.study import StudyConfig, merge
@@ -77,7 +78,7 @@ def expand(
         fold_counts: folds per dataset for ``folds: groups`` (the number of groups).
     """
     datasets = study.datasets or {}
-    names = list(datasets) or ["data"]
+    names = list(datasets) or [default_name(base)]
     trials = []
     for name in names:
         data = datasets.get(name)
@@ -107,6 +108,12 @@ def expand(
                         )
                     )
     return trials
+
+
+def default_name(base: dict[str, Any]) -> str:
+    """The dataset name of a study without ``datasets``: the folder of the base config's
+    training file (``synthetic`` for ``datasets/synthetic/train.jsonl``)."""
+    return Path(base["data"]["train"]).parent.name or "data"
 
 
 def _fold_count(study: StudyConfig, dataset: str, fold_counts: dict[str, int] | None) -> int:

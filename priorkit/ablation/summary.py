@@ -103,40 +103,55 @@ def _versus(row: pd.Series) -> str:
     return f"{row['delta']:+.3f} (p={row['p_value']:.3g}, d={row['effect_size']:.2f})"
 
 
+def _table(part: pd.DataFrame, metrics: list[str], cell, skip: str | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+    lines = ["| arm | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 1) + "|"]
+    for arm, rows in part.groupby("arm", sort=False):
+        if arm == skip:
+            continue
+        by_metric = {r["metric"]: r for _, r in rows.iterrows()}
+        lines.append(f"| {arm} | " + " | ".join(cell(by_metric[m]) for m in metrics) + " |")
+    return lines
+
+
+def _compliance(part: pd.DataFrame) -> list[str]:
+    rows = part[part["metric"].str.contains(".compliance.", regex=False) & (part["n"] > 0)]
+    if rows.empty:
+        return []
+    lines = [
+        "Compliance (what each prior measured, per evaluation file):",
+        "",
+        "| arm | metric | value |",
+        "|---|---|---|",
+    ]
+    lines += [
+        f"| {r.arm} | {r.metric.replace('.compliance.', ': ', 1)} | {_cell(pd.Series(r._asdict()))} |"
+        for r in rows.itertuples()
+    ]
+    return [*lines, ""]
+
+
 def markdown(summary: pd.DataFrame, baseline: str) -> str:
-    """``summary.md``: per dataset, one table of arms x headline metrics, then the comparisons."""
+    """``summary.md``: per dataset, a table of arms x headline metrics (n, mean +- std, CI),
+    the comparisons with the baseline, and the priors' compliance values."""
     lines = [
         "# Study summary",
         "",
-        f"Values: mean +- std [95% CI] over seeds and folds. Comparison with `{baseline}`: "
-        f"difference of means, {TEST} (p) and Cohen's d_z (d).",
+        "Values: mean +- std [95% CI] over seeds and folds (n runs). Comparison with "
+        f"`{baseline}`: difference of means, {TEST} (p) and Cohen's d_z (d).",
         "",
     ]
     for dataset, part in summary.groupby("dataset", sort=False):
-        metrics = list(dict.fromkeys(part["metric"]))
+        metrics = [m for m in dict.fromkeys(part["metric"]) if ".compliance." not in m]
+        counts = part.groupby("arm", sort=False)["n"].max()
         lines += [
             f"## {dataset}",
             "",
-            "| arm | n | " + " | ".join(metrics) + " |",
-            "|---" * (len(metrics) + 2) + "|",
-        ]
-        for arm, rows in part.groupby("arm", sort=False):
-            by_metric = {r["metric"]: r for _, r in rows.iterrows()}
-            n = int(max(r["n"] for r in by_metric.values()))
-            lines.append(f"| {arm} | {n} | " + " | ".join(_cell(by_metric[m]) for m in metrics) + " |")
-        lines += [
+            "Runs per arm: " + ", ".join(f"{a} {int(n)}" for a, n in counts.items()),
             "",
-            f"Against `{baseline}`:",
-            "",
-            "| arm | " + " | ".join(metrics) + " |",
-            "|---" * (len(metrics) + 1) + "|",
         ]
-        for arm, rows in part.groupby("arm", sort=False):
-            if arm == baseline:
-                continue
-            by_metric = {r["metric"]: r for _, r in rows.iterrows()}
-            lines.append(f"| {arm} | " + " | ".join(_versus(by_metric[m]) for m in metrics) + " |")
-        lines.append("")
+        lines += [*_table(part, metrics, _cell), "", f"Against `{baseline}`:", ""]
+        lines += [*_table(part, metrics, _versus, skip=baseline), ""]
+        lines += _compliance(part)
     return "\n".join(lines)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import traceback
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +56,17 @@ def execute(trial: Trial, run_dir: Path) -> dict[str, Any]:
     return reports
 
 
+def quiet_lightning() -> None:
+    """Keep Lightning's per-run banners and a deprecation notice it triggers itself off the
+    grid's progress bar (each trial's own ``train.log`` keeps priorkit's messages)."""
+    logging.getLogger("lightning.pytorch.utilities.rank_zero").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
+
+
 def run_one(trial: Trial, out: str) -> tuple[str, str]:
     """Run ``trial`` into the study folder ``out``; writes ``result.json`` or ``error.json``
     and returns ``(key, "done" | "failed")``. A failure never escapes: the grid goes on."""
+    quiet_lightning()
     store = TrialStore(out)
     folder = store.folder(trial)
     folder.mkdir(parents=True, exist_ok=True)

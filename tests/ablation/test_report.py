@@ -37,20 +37,19 @@ def study(study_file: Path, tmp_path: Path) -> Path:
     return out
 
 
-def test_report_files_plots_and_tables(study: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_report_files_plots_and_tables(study: Path, small_data: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["report", str(study)]) == 0
     assert "report:" in capsys.readouterr().out
     plots = sorted(p.name for p in (study / "plots").glob("*.png"))
-    assert plots == [
-        "data_accuracy.png",
-        "data_depth.png",
-        "data_reliance.png",
-        "data_sweep_depth_decay_decay.png",
-    ]
+    name = small_data.name
+    kinds = ["accuracy", "depth", "reliance", "sweep_depth_decay_decay"]
+    assert plots == [f"{name}_{kind}.png" for kind in kinds]
     page = (study / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 4 and 'src="plots/' not in page  # self-contained
     assert "decay@decay=4.0" in page and "test_ood.accuracy" in page
-    assert "| decay@decay=0.0 |" in (study / "summary.md").read_text()
+    summary = (study / "summary.md").read_text()
+    assert "| decay@decay=0.0 |" in summary and "| decay | depth_decay.root_mass |" not in summary
+    assert "| decay | test: depth_decay.root_mass |" in summary
 
 
 def test_the_page_loads_without_errors_and_its_images_render(study: Path) -> None:

@@ -38,7 +38,8 @@ def test_a_study_writes_one_row_per_trial_and_a_summary(study_file: Path, tmp_pa
     ):
         assert column in table.columns, column
     summary = (out / "summary.md").read_text()
-    assert "| baseline | 2 |" in summary and "| decay | 2 |" in summary and "paired t-test" in summary
+    assert "Runs per arm: baseline 2, decay 2" in summary and "paired t-test" in summary
+    assert "| decay | test: depth_decay.root_mass |" in summary
     before = finished(out)
     assert main(["ablate", str(study_file), "--out", str(out)]) == 0  # nothing left to do
     assert "(0 run now)" in capsys.readouterr().out and finished(out) == before
@@ -63,14 +64,18 @@ def test_a_killed_study_resumes_without_redoing_finished_trials(study_file: Path
     assert all(after[key] == stamp for key, stamp in before.items())  # not one finished trial ran again
 
 
-def test_a_failing_trial_is_recorded_and_the_grid_goes_on(study_file: Path, tmp_path: Path) -> None:
+def test_a_failing_trial_is_recorded_and_the_grid_goes_on(
+    study_file: Path, small_data: Path, tmp_path: Path
+) -> None:
     study = yaml.safe_load(study_file.read_text())
     study["arms"]["broken"] = {"model.text_encoder": str(tmp_path / "no-such-model")}
     study_file.write_text(yaml.safe_dump(study))
     out = tmp_path / "study"
     run = run_study(study_file, out, progress=False)
     assert (run.done, run.failed) == (4, 2)
-    error = json.loads((out / "trials" / "data" / "broken" / "seed0" / "fixed" / "error.json").read_text())
+    error = json.loads(
+        (out / "trials" / small_data.name / "broken" / "seed0" / "fixed" / "error.json").read_text()
+    )
     assert "ModelNotFoundError" in error["error"] and "Traceback" in error["traceback"]
     table = pd.read_csv(out / "results.csv")
     assert list(table[table.status == "failed"]["arm"]) == ["broken", "broken"]

@@ -47,4 +47,5 @@ def test_interval_needs_two_values_and_markdown_states_the_test() -> None:
     assert all(math.isnan(v) for v in interval(pd.Series([0.5]).to_numpy()))
     text = markdown(summarise(table(), "baseline"), "baseline")
     assert "paired t-test over matched (seed, fold) pairs" in text
-    assert "| gate | 3 | 0.850 +- 0.050 [" in text and "+0.300 (p=" in text
+    assert "Runs per arm: baseline 3, gate 3" in text
+    assert "| gate | 0.850 +- 0.050 [" in text and "+0.300 (p=" in text

@@ -1,0 +1,69 @@
+"""Non-neural references on the Twitter15 folds of recipes/twitter15_baseline.py: what the
+frozen text embeddings and the user ids carry on their own.
+
+Per fold (same stratified folds, train + validation parts used for fitting): logistic
+regression on the text embedding plus a bag of user ids (the issue's reference), logistic
+regression on the bag of user ids alone, and the 1-nearest neighbour (cosine) on the text
+embeddings alone.
+
+    python recipes/twitter15_references.py [--data ../shared/datasets/twitter15]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import normalize
+
+from priorkit.data import load_cached, stratified_kfold
+from priorkit.encoders import TextEncoder
+from priorkit.encoders.text import TextEncoderConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def references(
+    texts: np.ndarray, bags: list[str], labels: np.ndarray, fit: np.ndarray, test: np.ndarray
+) -> list[float]:
+    users = CountVectorizer(tokenizer=str.split, token_pattern=None, binary=True, lowercase=False)
+    fit_users = normalize(users.fit_transform([bags[i] for i in fit]))
+    test_users = normalize(users.transform([bags[i] for i in test]))
+    both = [
+        hstack([csr_matrix(texts[part]), u]).tocsr() for part, u in ((fit, fit_users), (test, test_users))
+    ]
+    models = [
+        (LogisticRegression(max_iter=2000, C=10.0), both[0], both[1]),
+        (LogisticRegression(max_iter=2000, C=10.0), fit_users, test_users),
+        (KNeighborsClassifier(1, metric="cosine"), texts[fit], texts[test]),
+    ]
+    return [float((m.fit(x, labels[fit]).predict(x_test) == labels[test]).mean()) for m, x, x_test in models]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "datasets" / "twitter15")
+    args = parser.parse_args()
+    dataset = load_cached("twitter", args.data)
+    texts = TextEncoder(TextEncoderConfig()).encode([s.text for s in dataset]).numpy()
+    bags = [" ".join(u for u in (s.user or []) if u) for s in dataset]
+    labels = np.asarray([str(s.label) for s in dataset])
+    print("| fold | LR text + users (reference) | LR users only | 1-NN text only |")
+    print("|---|---|---|---|")
+    rows = []
+    for split in stratified_kfold(dataset.labels, k=5, val_fraction=0.1, seed=0):
+        rows.append(references(texts, bags, labels, np.concatenate([split.train, split.val]), split.test))
+        print(f"| {split.name} | " + " | ".join(f"{v:.3f}" for v in rows[-1]) + " |")
+    mean, std = np.mean(rows, axis=0), np.std(rows, axis=0)
+    print(
+        "| mean +- std | " + " | ".join(f"{m:.3f} +- {s:.3f}" for m, s in zip(mean, std, strict=True)) + " |"
+    )
+
+
+if __name__ == "__main__":
+    main()
