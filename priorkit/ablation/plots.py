@@ -36,7 +36,7 @@ def accuracy_plot(table: pd.DataFrame, dataset: str, path: Path) -> Path:
     """Mean accuracy per arm on each evaluation file, with 95% intervals."""
     part = table[table["dataset"] == dataset]
     arms, reports = list(dict.fromkeys(part["arm"])), _reports(part)
-    figure, axis = plt.subplots(figsize=(max(5, 1.2 * len(arms) * len(reports)), 3.6))
+    figure, axis = plt.subplots(figsize=(min(10, max(5, 1.2 * len(arms) * len(reports))), 3.6))
     width = 0.8 / len(reports)
     for k, report in enumerate(reports):
         means, errors = [], []
