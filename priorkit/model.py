@@ -48,9 +48,7 @@ class ModelConfig(BaseModel):
     @field_validator("fusion")
     @classmethod
     def _known_fusion(cls, value: str) -> str:
-        if value not in FUSIONS:
-            raise ValueError(f"expected one of {', '.join(FUSIONS.names())}")
-        return value
+        return FUSIONS.validated(value)
 
     def user_min_count(self) -> int | None:
         """The vocabulary threshold when users are numbered by a training vocabulary, else None."""

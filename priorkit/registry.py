@@ -49,6 +49,12 @@ class Registry(Generic[T]):
             )
         return self._entries[key]
 
+    def validated(self, name: str) -> str:
+        """``name`` if registered, for config validators: raises ``ValueError`` listing the valid names."""
+        if name not in self:
+            raise ValueError(f"expected one of {', '.join(self.names())} (got {name!r})")
+        return name
+
     def names(self) -> list[str]:
         """The registered names, sorted."""
         return sorted(self._entries)

@@ -32,6 +32,16 @@ def _save(figure: plt.Figure, path: Path) -> Path:
     return path
 
 
+def _finish(figure: plt.Figure, axis: plt.Axes, ylabel: str, title: str, path: Path) -> Path:
+    """Shares on a 0-1 axis, arm names slanted, a legend; saved."""
+    axis.set_ylabel(ylabel)
+    axis.set_ylim(0, 1)
+    axis.set_title(title)
+    axis.tick_params(axis="x", rotation=20)
+    axis.legend(fontsize=8)
+    return _save(figure, path)
+
+
 def accuracy_plot(table: pd.DataFrame, dataset: str, path: Path) -> Path:
     """Mean accuracy per arm on each evaluation file, with 95% intervals."""
     part = table[table["dataset"] == dataset]
@@ -62,12 +72,7 @@ def reliance_plot(table: pd.DataFrame, dataset: str, path: Path) -> Path:
     figure, axis = plt.subplots(figsize=(max(5, 0.9 * len(arms)), 3.6))
     axis.bar(arms, text, label="text")
     axis.bar(arms, [1 - t for t in text], bottom=text, label="graph")
-    axis.set_ylabel("reliance share (test)")
-    axis.set_ylim(0, 1)
-    axis.set_title(f"{dataset}: what each arm relies on")
-    axis.tick_params(axis="x", rotation=20)
-    axis.legend(fontsize=8)
-    return _save(figure, path)
+    return _finish(figure, axis, "reliance share (test)", f"{dataset}: what each arm relies on", path)
 
 
 def depth_plot(table: pd.DataFrame, dataset: str, path: Path) -> Path:
@@ -80,12 +85,7 @@ def depth_plot(table: pd.DataFrame, dataset: str, path: Path) -> Path:
         mass = np.asarray([part[part["arm"] == a][f"test.attention_by_depth.{bucket}"].mean() for a in arms])
         axis.bar(arms, mass, bottom=bottom, label=f"depth {bucket}")
         bottom += mass
-    axis.set_ylabel("readout attention mass (test)")
-    axis.set_ylim(0, 1)
-    axis.set_title(f"{dataset}: attention by depth")
-    axis.tick_params(axis="x", rotation=20)
-    axis.legend(fontsize=8)
-    return _save(figure, path)
+    return _finish(figure, axis, "readout attention mass (test)", f"{dataset}: attention by depth", path)
 
 
 def sweep_plot(table: pd.DataFrame, dataset: str, prior: str, arg: str, path: Path) -> Path:

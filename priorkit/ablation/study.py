@@ -54,9 +54,7 @@ class DatasetConfig(BaseModel):
     @field_validator("format")
     @classmethod
     def _known(cls, value: str) -> str:
-        if value not in FORMATS:
-            raise ValueError(f"expected one of {', '.join(FORMATS.names())} (got {value!r})")
-        return value
+        return FORMATS.validated(value)
 
     @model_validator(mode="after")
     def _complete(self) -> DatasetConfig:
