@@ -32,6 +32,14 @@ class PriorModule(pl.LightningModule):
         self._val_pred: list[Tensor] = []
         self.generator = torch.Generator().manual_seed(train.seed)
 
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        # the augmentations' random stream, so that a resumed run draws what it would have drawn
+        checkpoint["augment_generator"] = self.generator.get_state()
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        if "augment_generator" in checkpoint:
+            self.generator.set_state(checkpoint["augment_generator"])
+
     def forward(self, batch: PriorBatch) -> PriorModelOutput:
         return self.model(batch)
 
