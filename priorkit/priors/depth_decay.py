@@ -84,9 +84,9 @@ class DepthDecayPrior(Prior):
         c = self.config
         depth = torch.arange(c.max_depth + 1, dtype=torch.float, device=self.steps.device)
         if c.form == "linear":
-            return -self.decay * depth
+            return 0.0 - self.decay * depth
         if c.form == "exponential":
-            return -self.decay * (2.0**depth - 1.0)
+            return 0.0 - self.decay * (2.0**depth - 1.0)
         rest = -torch.cumsum(F.softplus(self.steps), 0) if c.monotonic else self.steps
         return torch.cat([rest.new_zeros(1), rest])
 
