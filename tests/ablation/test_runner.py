@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+from safetensors.torch import load_file
 
 from priorkit.ablation import run_study
 from priorkit.cli import main
+from priorkit.data.jsonl import read_jsonl
 
 
 def finished(out: Path) -> dict[str, float]:
@@ -85,9 +87,19 @@ def test_a_failing_trial_is_recorded_and_the_grid_goes_on(
     assert again.ran == 2 and again.failed == 2 and finished(out) == before  # only the failed ones reran
 
 
-def test_two_local_workers(study_file: Path, tmp_path: Path) -> None:
+def test_two_local_workers_share_the_embedding_cache(
+    study_file: Path, small_data: Path, tmp_path: Path
+) -> None:
     run = run_study(study_file, tmp_path / "study", workers=2, progress=False)
     assert run.done == 4 and run.failed == 0
+    texts = {
+        s.text
+        for name in ("train", "val", "test_id", "test_ood")
+        for s in read_jsonl(small_data / f"{name}.jsonl")
+    }
+    chunks = list((tmp_path / "cache" / "embeddings").glob("*/chunk-*.safetensors"))
+    stored = sum(load_file(str(chunk))["keys"].shape[0] for chunk in chunks)
+    assert stored == len(texts)  # 4 trials in 2 processes: every distinct text encoded once
 
 
 def test_the_ray_executor_on_a_local_ray(study_file: Path, tmp_path: Path) -> None:
