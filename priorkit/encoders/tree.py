@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-import torch
 import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor, nn
@@ -21,8 +19,6 @@ class TreeEncoderConfig(BaseModel):
     """Args:
     hidden: node width d.  layers: message-passing layers.  heads: attention heads.
     dropout: on node states and attention weights.  node_input: see NodeInputConfig.
-    size_input: add an encoding of each tree's size (log of its node count) to the graph
-        vector; attention pooling alone cannot see how large a tree is.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -32,7 +28,6 @@ class TreeEncoderConfig(BaseModel):
     heads: int = Field(4, ge=1)
     dropout: float = Field(0.1, ge=0.0, lt=1.0)
     node_input: NodeInputConfig = Field(default_factory=NodeInputConfig)
-    size_input: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,7 +71,6 @@ class TreeEncoder(nn.Module):
         self.convs = nn.ModuleList(TreeAttentionConv(c.hidden, c.heads, c.dropout) for _ in range(c.layers))
         self.norms = nn.ModuleList(nn.LayerNorm(c.hidden) for _ in range(c.layers))
         self.readout = AttentionReadout(c.hidden, c.heads)
-        self.size = nn.Linear(1, c.hidden) if c.size_input else None
 
     def context(self, graph: Batch, site: str, **extra: object) -> SiteContext:
         return SiteContext(
@@ -105,8 +99,4 @@ class TreeEncoder(nn.Module):
             attentions.append(out.attention)
         num_graphs = int(graph.root_index.numel())
         readout = self.readout(x, graph.batch, num_graphs, bias_fn("readout", self.context(graph, "readout")))
-        vector = readout.graph
-        if self.size is not None:
-            count = torch.bincount(graph.batch, minlength=num_graphs).to(vector.dtype)
-            vector = vector + self.size(torch.log1p(count)[:, None] / math.log(1000.0))
-        return TreeEncoderOutput(x, vector, readout.attention, attentions, edges, inputs)
+        return TreeEncoderOutput(x, readout.graph, readout.attention, attentions, edges, inputs)
