@@ -11,7 +11,17 @@ from pathlib import Path
 import pandas as pd
 
 from priorkit.ablation.plots import make_plots
-from priorkit.ablation.summary import TEST, summarise, write_summary
+from priorkit.ablation.summary import (
+    TEST,
+    cell_text,
+    compliance_rows,
+    failed_lines,
+    grid,
+    headline,
+    summarise,
+    versus_text,
+    write_summary,
+)
 from priorkit.errors import PriorkitError
 
 # marks the page once loaded: how many images decoded, and any script error (read by tests
@@ -37,25 +47,32 @@ img { max-width: 100%; margin: 0.5rem 0; }
 </style>"""
 
 
+def _html_cell(row: pd.Series) -> str:
+    versus = versus_text(row)
+    return html.escape(cell_text(row)) + (f"<br><small>Δ {html.escape(versus)}</small>" if versus else "")
+
+
 def _table_html(summary: pd.DataFrame, dataset: str, baseline: str) -> str:
+    """The summary's headline table, each cell with its comparison to the baseline, then
+    the priors' compliance values."""
     part = summary[summary["dataset"] == dataset]
-    metrics = list(dict.fromkeys(part["metric"]))
+    metrics = headline(part)
     head = "".join(f"<th>{html.escape(m)}</th>" for m in metrics)
-    rows = []
-    for arm, group in part.groupby("arm", sort=False):
-        by = {r["metric"]: r for _, r in group.iterrows()}
-        cells = []
-        for metric in metrics:
-            r = by[metric]
-            text = "n/a" if r["n"] == 0 else f"{r['mean']:.3f}"
-            if r["n"] > 1:
-                text += f" ± {r['std']:.3f}<br><small>[{r['ci_low']:.3f}, {r['ci_high']:.3f}]</small>"
-            if arm != baseline and not pd.isna(r.get("delta", float("nan"))):
-                p = "" if pd.isna(r["p_value"]) else f", p={r['p_value']:.3g}, d={r['effect_size']:.2f}"
-                text += f"<br><small>Δ {r['delta']:+.3f}{p}</small>"
-            cells.append(f"<td>{text}</td>")
-        rows.append(f"<tr><td>{html.escape(str(arm))}</td>{''.join(cells)}</tr>")
-    return f"<table><tr><th>arm</th>{head}</tr>{''.join(rows)}</table>"
+    rows = [
+        f"<tr><td>{html.escape(arm)}</td>{''.join(f'<td>{c}</td>' for c in cells)}</tr>"
+        for arm, cells in grid(part, metrics, _html_cell)
+    ]
+    table = f"<table><tr><th>arm</th>{head}</tr>{''.join(rows)}</table>"
+    measured = compliance_rows(part)
+    if measured:
+        cells = "".join(
+            f"<tr><td>{html.escape(a)}</td><td>{html.escape(m)}</td><td>{html.escape(v)}</td></tr>"
+            for a, m, v in measured
+        )
+        table += (
+            f"<h3>Compliance</h3><table><tr><th>arm</th><th>metric</th><th>value</th></tr>{cells}</table>"
+        )
+    return table
 
 
 def _image(path: Path) -> str:
@@ -89,12 +106,9 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
         parts.append(f"<h2>{html.escape(str(dataset))}</h2>")
         parts.append(_table_html(summary, dataset, baseline))
         parts.extend(_image(p) for p in plots if p.name.startswith(f"{dataset}_"))
-    failed = table[table["status"] == "failed"]
-    if len(failed):
-        items = "".join(
-            f"<li>{html.escape(f'{r.dataset}/{r.arm}/seed{r.seed}/fold {r.fold}: {r.error}')}</li>"
-            for r in failed.itertuples()
-        )
+    failed = failed_lines(table)
+    if failed:
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in failed)
         parts.append(f'<h2 class="failed">Failed trials</h2><ul class="failed">{items}</ul>')
     page = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'

@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tqdm.auto import tqdm
 
 from priorkit.ablation.executors import EXECUTORS
 from priorkit.ablation.grid import Trial, expand
 from priorkit.ablation.results import write_results
-from priorkit.ablation.store import TrialStore, write_atomic
+from priorkit.ablation.store import TrialStore
 from priorkit.ablation.study import StudyConfig, load_study
 from priorkit.data.cache import load_cached
+from priorkit.training.run_dir import write_json
 
 
 @dataclass(frozen=True)
@@ -29,12 +31,13 @@ class StudyRun:
     pending: int
 
 
-def _group_counts(study: StudyConfig, base: dict[str, object]) -> dict[str, int] | None:
+def _group_counts(study: StudyConfig, base: dict[str, Any]) -> dict[str, int] | None:
+    """Groups per dataset for ``folds: groups``, loaded through the cache the trials use."""
     if study.folds != "groups":
         return None
     counts = {}
     for name, data in (study.datasets or {}).items():
-        dataset = load_cached(data.format, data.source)  # type: ignore[arg-type]
+        dataset = load_cached(data.format, data.source, cache_dir=base["train"]["cache_dir"])  # type: ignore[arg-type]
         counts[name] = len({s.group for s in dataset})
     return counts
 
@@ -58,16 +61,16 @@ def run_study(
     study, base = load_study(study_file)
     folder = Path(out)
     trials = expand(study, base, _group_counts(study, base))
-    write_atomic(
+    folder.mkdir(parents=True, exist_ok=True)
+    write_json(
         folder / "study.json", {"study": study.model_dump(mode="json"), "trials": [t.key for t in trials]}
     )
     store = TrialStore(folder)
-    todo = store.to_run(trials, retry_failed)
-    counts = {"done": 0, "failed": 0}
-    for trial in trials:
-        status = store.status(trial)
-        if status in counts and trial not in todo:
-            counts[status] += 1
+    statuses = store.statuses(trials)
+    rerun = {"pending", "failed"} if retry_failed else {"pending"}
+    todo = [t for t in trials if statuses[t.key] in rerun]
+    kept = [statuses[t.key] for t in trials if statuses[t.key] not in rerun]
+    counts = {"done": kept.count("done"), "failed": kept.count("failed")}
     bar = tqdm(
         total=len(trials), initial=sum(counts.values()), disable=not progress, desc="trials", unit="trial"
     )

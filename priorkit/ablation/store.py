@@ -2,8 +2,8 @@
 
 Each trial owns ``<out>/trials/<key>/``: the run directory of its training, plus
 ``result.json`` once it has finished or ``error.json`` if it failed. Both are written
-atomically (a temporary file, then a rename), so an interruption never leaves a half
-result that a rerun would trust.
+atomically (``write_json`` of the run directories: a temporary file, then a rename), so an
+interruption never leaves a half result that a rerun would trust.
 """
 
 from __future__ import annotations
@@ -17,13 +17,6 @@ from priorkit.ablation.grid import Trial
 
 Status = Literal["done", "failed", "pending"]
 RESULT, ERROR = "result.json", "error.json"
-
-
-def write_atomic(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    partial.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(partial, path)
 
 
 class TrialStore:
@@ -49,7 +42,6 @@ class TrialStore:
     def error(self, trial: Trial) -> dict[str, Any]:
         return json.loads((self.folder(trial) / ERROR).read_text())
 
-    def to_run(self, trials: list[Trial], retry_failed: bool = False) -> list[Trial]:
-        """The trials a run must (re)do: pending ones, and failed ones with ``retry_failed``."""
-        wanted = {"pending", "failed"} if retry_failed else {"pending"}
-        return [t for t in trials if self.status(t) in wanted]
+    def statuses(self, trials: list[Trial]) -> dict[str, Status]:
+        """The status of each trial, by key (one look at the disk per trial)."""
+        return {t.key: self.status(t) for t in trials}

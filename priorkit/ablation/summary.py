@@ -86,7 +86,8 @@ def summarise(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _cell(row: pd.Series) -> str:
+def cell_text(row: pd.Series) -> str:
+    """``mean +- std [ci_low, ci_high]`` of a summary row (``n/a`` without values)."""
     if row["n"] == 0:
         return "n/a"
     text = f"{row['mean']:.3f}"
@@ -95,7 +96,8 @@ def _cell(row: pd.Series) -> str:
     return text
 
 
-def _versus(row: pd.Series) -> str:
+def versus_text(row: pd.Series) -> str:
+    """``delta (p=..., d=...)`` of a summary row against the baseline (empty for the baseline)."""
     if "delta" not in row or pd.isna(row.get("delta")):
         return ""
     if pd.isna(row["p_value"]):
@@ -103,19 +105,48 @@ def _versus(row: pd.Series) -> str:
     return f"{row['delta']:+.3f} (p={row['p_value']:.3g}, d={row['effect_size']:.2f})"
 
 
+def grid(
+    part: pd.DataFrame, metrics: list[str], cell, skip: str | None = None
+) -> list[tuple[str, list[str]]]:  # type: ignore[no-untyped-def]
+    """Per arm (in order, ``skip`` left out), ``cell(row)`` of each metric's summary row."""
+    out = []
+    for arm, rows in part.groupby("arm", sort=False):
+        if arm != skip:
+            by_metric = {r["metric"]: r for _, r in rows.iterrows()}
+            out.append((str(arm), [cell(by_metric[m]) for m in metrics]))
+    return out
+
+
+def headline(part: pd.DataFrame) -> list[str]:
+    """The metrics of the main tables (compliance values have a table of their own)."""
+    return [m for m in dict.fromkeys(part["metric"]) if ".compliance." not in m]
+
+
+def failed_lines(table: pd.DataFrame) -> list[str]:
+    """One line per failed trial: where it sits in the grid and its error."""
+    failed = table[table["status"] == "failed"] if "status" in table else table.iloc[:0]
+    return [f"{r.dataset}/{r.arm}/seed{r.seed}/fold {r.fold}: {r.error}" for r in failed.itertuples()]
+
+
 def _table(part: pd.DataFrame, metrics: list[str], cell, skip: str | None = None) -> list[str]:  # type: ignore[no-untyped-def]
     lines = ["| arm | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 1) + "|"]
-    for arm, rows in part.groupby("arm", sort=False):
-        if arm == skip:
-            continue
-        by_metric = {r["metric"]: r for _, r in rows.iterrows()}
-        lines.append(f"| {arm} | " + " | ".join(cell(by_metric[m]) for m in metrics) + " |")
-    return lines
+    return lines + [
+        f"| {arm} | " + " | ".join(cells) + " |" for arm, cells in grid(part, metrics, cell, skip)
+    ]
+
+
+def compliance_rows(part: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(arm, ``<file>: <prior>.<metric>``, value) of every measured compliance value."""
+    rows = part[part["metric"].str.contains(".compliance.", regex=False) & (part["n"] > 0)]
+    return [
+        (str(r.arm), r.metric.replace(".compliance.", ": ", 1), cell_text(pd.Series(r._asdict())))
+        for r in rows.itertuples()
+    ]
 
 
 def _compliance(part: pd.DataFrame) -> list[str]:
-    rows = part[part["metric"].str.contains(".compliance.", regex=False) & (part["n"] > 0)]
-    if rows.empty:
+    rows = compliance_rows(part)
+    if not rows:
         return []
     lines = [
         "Compliance (what each prior measured, per evaluation file):",
@@ -123,11 +154,7 @@ def _compliance(part: pd.DataFrame) -> list[str]:
         "| arm | metric | value |",
         "|---|---|---|",
     ]
-    lines += [
-        f"| {r.arm} | {r.metric.replace('.compliance.', ': ', 1)} | {_cell(pd.Series(r._asdict()))} |"
-        for r in rows.itertuples()
-    ]
-    return [*lines, ""]
+    return [*lines, *(f"| {arm} | {metric} | {value} |" for arm, metric, value in rows), ""]
 
 
 def markdown(summary: pd.DataFrame, baseline: str) -> str:
@@ -141,7 +168,7 @@ def markdown(summary: pd.DataFrame, baseline: str) -> str:
         "",
     ]
     for dataset, part in summary.groupby("dataset", sort=False):
-        metrics = [m for m in dict.fromkeys(part["metric"]) if ".compliance." not in m]
+        metrics = headline(part)
         counts = part.groupby("arm", sort=False)["n"].max()
         lines += [
             f"## {dataset}",
@@ -149,23 +176,17 @@ def markdown(summary: pd.DataFrame, baseline: str) -> str:
             "Runs per arm: " + ", ".join(f"{a} {int(n)}" for a, n in counts.items()),
             "",
         ]
-        lines += [*_table(part, metrics, _cell), "", f"Against `{baseline}`:", ""]
-        lines += [*_table(part, metrics, _versus, skip=baseline), ""]
+        lines += [*_table(part, metrics, cell_text), "", f"Against `{baseline}`:", ""]
+        lines += [*_table(part, metrics, versus_text, skip=baseline), ""]
         lines += _compliance(part)
     return "\n".join(lines)
 
 
 def write_summary(summary: pd.DataFrame, path: Path, table: pd.DataFrame, baseline: str = "baseline") -> None:
-    failed = table[table["status"] == "failed"] if "status" in table else table.iloc[:0]
     text = (
         markdown(summary, baseline) if not summary.empty else "# Study summary\n\nNo finished trials yet.\n"
     )
-    if len(failed):
-        text += (
-            "\n## Failed trials\n\n"
-            + "\n".join(
-                f"- {r.dataset}/{r.arm}/seed{r.seed}/fold {r.fold}: {r.error}" for r in failed.itertuples()
-            )
-            + "\n"
-        )
+    failed = failed_lines(table)
+    if failed:
+        text += "\n## Failed trials\n\n" + "\n".join(f"- {line}" for line in failed) + "\n"
     path.write_text(text, encoding="utf-8")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from priorkit.ablation.grid import Trial
-from priorkit.ablation.store import ERROR, RESULT, TrialStore, write_atomic
+from priorkit.ablation.store import ERROR, RESULT, TrialStore
 from priorkit.analysis.evaluate_run import evaluate_run
 from priorkit.data.cache import load_cached
 from priorkit.data.dataset import TreeDataset
@@ -18,17 +18,14 @@ from priorkit.data.splits import Split, leave_one_group_out, stratified_kfold
 from priorkit.training.config import RunConfig
 from priorkit.training.data import load_split
 from priorkit.training.run import train
+from priorkit.training.run_dir import write_json
 
 
 def _pool(trial: Trial, config: RunConfig) -> TreeDataset:
     """All samples of a folded dataset: its source, or the base config's three files."""
     cache = config.train.cache_dir
     if trial.source is not None:
-        return (
-            load_cached(trial.format, trial.source, cache_dir=cache)
-            if cache
-            else load_cached(trial.format, trial.source)
-        )
+        return load_cached(trial.format, trial.source, cache_dir=cache)
     parts = [load_split(getattr(config.data, name), cache) for name in ("train", "val", "test")]
     return TreeDataset([s for part in parts for s in part])
 
@@ -81,13 +78,13 @@ def run_one(trial: Trial, out: str) -> tuple[str, str]:
     try:
         reports = execute(trial, folder / "run")
     except Exception as error:
-        write_atomic(
+        write_json(
             folder / ERROR,
             {**identity, "error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()},
         )
         return trial.key, "failed"
     (folder / ERROR).unlink(missing_ok=True)
-    write_atomic(
+    write_json(
         folder / RESULT,
         {**identity, "sweep": trial.sweep, "seconds": time.time() - started, "reports": reports},
     )

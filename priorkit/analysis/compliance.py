@@ -33,6 +33,13 @@ class ComplianceEntry:
         out["pass"] = out.pop("passed")
         return out
 
+    @classmethod
+    def from_dict(cls, entry: dict[str, Any]) -> ComplianceEntry:
+        """The inverse of :meth:`to_dict` (reports keep their entries as dicts)."""
+        args = dict(entry)
+        args["passed"] = args.pop("pass")
+        return cls(**args)
+
     def line(self) -> str:
         achieved = "not measured" if self.achieved is None else f"{self.achieved:.3f}"
         verdict = {True: "PASS", False: "FAIL", None: "n/a"}[self.passed]

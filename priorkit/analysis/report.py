@@ -61,14 +61,8 @@ class EvaluationReport:
             )
         if self.compliance:
             out.append("compliance:")
-            out.extend(f"  {ComplianceEntry(**_entry_args(e)).line()}" for e in self.compliance)
+            out.extend(f"  {ComplianceEntry.from_dict(e).line()}" for e in self.compliance)
         return out
-
-
-def _entry_args(entry: dict[str, Any]) -> dict[str, Any]:
-    args = dict(entry)
-    args["passed"] = args.pop("pass")
-    return args
 
 
 def evaluate_model(

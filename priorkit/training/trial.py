@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from priorkit.analysis.compliance import ComplianceEntry
 from priorkit.analysis.evaluate_run import evaluate_run
 from priorkit.training.config import RunConfig
 from priorkit.training.run import train
@@ -51,12 +52,7 @@ class TrialResult:
                 f"reliance text {reliance['text']:.2f} / graph {reliance['graph']:.2f}, "
                 f"root attention {report['root_attention']:.2f}"
             )
-            for entry in report.get("compliance", []):
-                achieved = "n/a" if entry["achieved"] is None else f"{entry['achieved']:.3f}"
-                verdict = {True: "PASS", False: "FAIL", None: "not measured"}[entry["pass"]]
-                out.append(
-                    f"  {entry['prior']}: {entry['metric']} {achieved} (target {entry['rule']}) {verdict}"
-                )
+            out.extend(f"  {ComplianceEntry.from_dict(e).line()}" for e in report.get("compliance", []))
         return out
 
 
