@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch_geometric.data import Data
 
-from priorkit.analysis.predict import predict
+from priorkit.analysis.predict import Predictions, predict
 from priorkit.data.recombine import with_text_of, with_tree_of
 from priorkit.model import PriorModel
 
@@ -53,10 +53,19 @@ def _shares(values: dict[str, float]) -> dict[str, float] | None:
 
 
 def modality_reliance(
-    model: PriorModel, graphs: Sequence[Data], repeats: int = 5, seed: int = 0, batch_size: int = 64
+    model: PriorModel,
+    graphs: Sequence[Data],
+    repeats: int = 5,
+    seed: int = 0,
+    batch_size: int = 64,
+    base: Predictions | None = None,
 ) -> Reliance:
-    """Permutation reliance of ``model`` on text and graph over ``graphs`` (labelled)."""
-    base = predict(model, graphs, batch_size)
+    """Permutation reliance of ``model`` on text and graph over ``graphs`` (labelled).
+
+    Args:
+        base: the model's predictions on ``graphs`` when the caller already has them.
+    """
+    base = base if base is not None else predict(model, graphs, batch_size)
     base_pred = base.predicted
     base_accuracy = float((base_pred == base.y).float().mean())
     generator = torch.Generator().manual_seed(seed)

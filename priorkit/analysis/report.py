@@ -76,7 +76,7 @@ def evaluate_model(
     """Every measurement of a model on labelled graphs."""
     predictions = predict(model, graphs, batch_size, measure_priors=True)
     metrics = classification_metrics(predictions.y.numpy(), predictions.predicted.numpy(), labels)
-    reliance = modality_reliance(model, graphs, repeats, seed, batch_size)
+    reliance = modality_reliance(model, graphs, repeats, seed, batch_size, base=predictions)
     weights = predictions.modality_weights
     report = EvaluationReport(
         accuracy=metrics["accuracy"],
