@@ -28,6 +28,9 @@ class ModelConfig(BaseModel):
         text_encoder: Hugging Face model id or local folder.
         pooling, max_length, trainable_layers, text_learning_rate: text encoder settings.
         node_text: embed node texts (PHEME replies) with the same encoder.
+        text_norm: layer-normalise the text vector before it enters the model. Pooled sentence
+            embeddings have a few dimensions of large magnitude that otherwise dominate what a
+            small head learns from them (on Twitter15 this is worth several accuracy points).
         fusion: ``concat``, ``gated`` or ``cross_attention``.
         hidden: width of the fused vector; tree: tree encoder settings; dropout: in the head.
     """
@@ -40,6 +43,7 @@ class ModelConfig(BaseModel):
     trainable_layers: int = Field(0, ge=0)
     text_learning_rate: float | None = Field(None, gt=0)
     node_text: bool = True
+    text_norm: bool = False
     fusion: str = "gated"
     hidden: int = Field(64, ge=2)
     tree: TreeEncoderConfig = Field(default_factory=TreeEncoderConfig)
@@ -95,6 +99,7 @@ class PriorModel(nn.Module):
         super().__init__()
         self.config = config
         self.text_encoder = text_encoder if text_encoder is not None and not text_encoder.frozen else None
+        self.text_norm = nn.LayerNorm(text_dim) if config.text_norm else nn.Identity()
         self.tree = TreeEncoder(num_features, node_text_dim, config.tree, num_users)
         fusion = FUSIONS.get(config.fusion)
         self.fusion = fusion(text_dim, config.tree.hidden, config.hidden)
@@ -137,7 +142,7 @@ class PriorModel(nn.Module):
             num_heads=1,
             training=self.training,
         )
-        text = self.text_vectors(batch)
+        text = self.text_norm(self.text_vectors(batch))
         if self.training and not text.requires_grad:  # frozen text: priors may still take input gradients
             text = text.detach().requires_grad_()
         text = add_bias(text, "text", ctx, self.priors.bias)

@@ -5,6 +5,10 @@ text embedding plus a bag of user ids. Prints one row per fold and the mean +- s
 writes every run into ``--out`` (one run directory per fold plus ``results.json``).
 
     python recipes/twitter15_baseline.py [--data ../shared/datasets/twitter15] [--out runs/twitter15]
+        [--set model.fusion=gated ...] [--fold fold1 --fold fold2]
+
+``--set`` changes one config key (the README's ablation of the baseline uses it); ``--fold``
+runs only the named folds of the same 5-fold split.
 """
 
 from __future__ import annotations
@@ -55,11 +59,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "twitter15-baseline")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--fold", action="append", default=[], metavar="NAME", help="e.g. fold0")
     args = parser.parse_args()
 
     dataset = load_cached("twitter", args.data)
     config = load_config(RunConfig, args.config, args.set)
     splits = stratified_kfold(dataset.labels, k=args.folds, val_fraction=0.1, seed=config.train.seed)
+    unknown = sorted(set(args.fold) - {split.name for split in splits})
+    if unknown:
+        parser.error(f"--fold: no fold {unknown} (valid: {[split.name for split in splits]})")
+    splits = [split for split in splits if not args.fold or split.name in args.fold]
     texts = TextEncoder(config.model.text_config()).encode([s.text for s in dataset]).numpy()
     rows = []
     for split in splits:

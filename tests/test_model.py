@@ -24,10 +24,16 @@ def graphs(tiny_model_dir: Path):  # type: ignore[no-untyped-def]
     return data, encoder
 
 
-def build(encoder: TextEncoder, fusion: str = "gated", priors: PriorStack | None = None) -> PriorModel:
+def build(
+    encoder: TextEncoder, fusion: str = "gated", priors: PriorStack | None = None, text_norm: bool = False
+) -> PriorModel:
     torch.manual_seed(0)
     config = ModelConfig(
-        text_encoder=encoder.config.model, fusion=fusion, hidden=16, tree={"hidden": 16, "heads": 2}
+        text_encoder=encoder.config.model,
+        fusion=fusion,
+        hidden=16,
+        tree={"hidden": 16, "heads": 2},
+        text_norm=text_norm,
     )
     return PriorModel(
         config, num_features=4, num_classes=2, text_dim=encoder.dim, text_encoder=encoder, priors=priors
@@ -43,6 +49,22 @@ def test_forward_outputs(graphs, fusion: str) -> None:  # type: ignore[no-untype
     assert out.readout_attention.shape == (batch.graph.num_nodes,)
     assert (out.modality_weights is None) == (fusion == "concat")
     out.losses["task"].backward()
+
+
+@pytest.mark.parametrize("text_norm", [True, False])
+def test_text_norm_standardises_the_text_vector(graphs, text_norm: bool) -> None:  # type: ignore[no-untyped-def]
+    data, encoder = graphs
+    model = build(encoder, text_norm=text_norm).eval()
+    plain = model(collate(data))
+    for g in data:
+        g.text_embedding = g.text_embedding * 10.0 + 3.0
+    shifted = model(collate(data))
+    if text_norm:  # each text vector has mean 0 and variance 1; its scale and offset are gone
+        assert torch.allclose(plain.text.mean(-1), torch.zeros(6), atol=1e-5)
+        assert torch.allclose(plain.text.var(-1, unbiased=False), torch.ones(6), atol=1e-3)
+        assert torch.allclose(plain.logits, shifted.logits, atol=1e-4)
+    else:
+        assert not torch.allclose(plain.logits, shifted.logits, atol=1e-4)
 
 
 def test_frozen_encoder_needs_embeddings_with_the_batch(graphs) -> None:  # type: ignore[no-untyped-def]
