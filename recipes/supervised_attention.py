@@ -28,7 +28,8 @@ def main() -> None:
     prior = build_prior(config.priors[0])
     sample = read_jsonl(config.data.train)[0]
     batch = collate([sample_to_data(sample)])
-    target = prior.node_scores(batch) / prior.node_scores(batch).sum()  # what the attention is pulled to
+    scores = prior.node_scores(batch)
+    target = scores / scores.sum()  # what the attention is pulled to
     print(
         f"target attention of {sample.id} by depth: "
         + ", ".join(

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
@@ -34,22 +35,34 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "datasets" / "twitter15"
 
 
-def reference(
-    dataset: TreeDataset, texts: np.ndarray, train: np.ndarray, test: np.ndarray
-) -> tuple[float, float]:
-    """Logistic regression on [text embedding, bag of user ids]."""
+def user_bags(dataset: TreeDataset, fit: np.ndarray, test: np.ndarray) -> tuple[csr_matrix, csr_matrix]:
+    """Binary bags of user ids, each row L2-normalised; the vocabulary comes from ``fit`` only.
+
+    Shapes:
+        -> (len(fit), u) and (len(test), u) sparse, u users seen in the fitting part.
+    """
     users = CountVectorizer(tokenizer=str.split, token_pattern=None, binary=True, lowercase=False)
     bags = [" ".join(u for u in (s.user or []) if u) for s in dataset]
-    fit_users = users.fit_transform([bags[i] for i in train])
-    test_users = users.transform([bags[i] for i in test])
-    from scipy.sparse import hstack
+    fit_users = users.fit_transform([bags[i] for i in fit])
+    return normalize(fit_users), normalize(users.transform([bags[i] for i in test]))
 
-    x_train = hstack([texts[train], normalize(fit_users)]).tocsr()
-    x_test = hstack([texts[test], normalize(test_users)]).tocsr()
-    labels = np.asarray([str(s.label) for s in dataset])
-    model = LogisticRegression(max_iter=2000, C=10.0).fit(x_train, labels[train])
-    predicted = model.predict(x_test)
-    return accuracy_score(labels[test], predicted), f1_score(labels[test], predicted, average="macro")
+
+def reference(
+    texts: np.ndarray,
+    users: tuple[csr_matrix, csr_matrix],
+    labels: np.ndarray,
+    fit: np.ndarray,
+    test: np.ndarray,
+) -> np.ndarray:
+    """Predictions for ``test`` of a logistic regression on [text embedding, bag of user ids]
+    fitted on ``fit`` (``users``: the bags of :func:`user_bags` for the same parts).
+
+    Shapes:
+        texts: (N, t); labels: (N,) -> (len(test),).
+    """
+    x_fit = hstack([csr_matrix(texts[fit]), users[0]]).tocsr()
+    x_test = hstack([csr_matrix(texts[test]), users[1]]).tocsr()
+    return LogisticRegression(max_iter=2000, C=10.0).fit(x_fit, labels[fit]).predict(x_test)
 
 
 def main() -> None:
@@ -70,12 +83,16 @@ def main() -> None:
         parser.error(f"--fold: no fold {unknown} (valid: {[split.name for split in splits]})")
     splits = [split for split in splits if not args.fold or split.name in args.fold]
     texts = TextEncoder(config.model.text_config()).encode([s.text for s in dataset]).numpy()
+    labels = np.asarray([str(s.label) for s in dataset])
     rows = []
     for split in splits:
         parts = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}
         result = train(config, args.out / split.name, splits=parts)
         test = result.metrics["test"]
-        ref_acc, ref_f1 = reference(dataset, texts, np.concatenate([split.train, split.val]), split.test)
+        fit = np.concatenate([split.train, split.val])
+        predicted = reference(texts, user_bags(dataset, fit, split.test), labels, fit, split.test)
+        truth = labels[split.test]
+        ref_acc, ref_f1 = accuracy_score(truth, predicted), f1_score(truth, predicted, average="macro")
         rows.append(
             {
                 "fold": split.name,

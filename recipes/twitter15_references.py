@@ -15,13 +15,11 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
-from sklearn.preprocessing import normalize
+from twitter15_baseline import reference, user_bags  # the sibling recipe (this folder is on sys.path)
 
-from priorkit.data import load_cached, stratified_kfold
+from priorkit.data import TreeDataset, load_cached, stratified_kfold
 from priorkit.encoders import TextEncoder
 from priorkit.encoders.text import TextEncoderConfig
 
@@ -29,20 +27,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def references(
-    texts: np.ndarray, bags: list[str], labels: np.ndarray, fit: np.ndarray, test: np.ndarray
+    dataset: TreeDataset, texts: np.ndarray, labels: np.ndarray, fit: np.ndarray, test: np.ndarray
 ) -> list[float]:
-    users = CountVectorizer(tokenizer=str.split, token_pattern=None, binary=True, lowercase=False)
-    fit_users = normalize(users.fit_transform([bags[i] for i in fit]))
-    test_users = normalize(users.transform([bags[i] for i in test]))
-    both = [
-        hstack([csr_matrix(texts[part]), u]).tocsr() for part, u in ((fit, fit_users), (test, test_users))
+    """Test accuracy of: the baseline script's reference, LR on the user bags alone, 1-NN on the texts."""
+    users = user_bags(dataset, fit, test)
+    predictions = [
+        reference(texts, users, labels, fit, test),
+        LogisticRegression(max_iter=2000, C=10.0).fit(users[0], labels[fit]).predict(users[1]),
+        KNeighborsClassifier(1, metric="cosine").fit(texts[fit], labels[fit]).predict(texts[test]),
     ]
-    models = [
-        (LogisticRegression(max_iter=2000, C=10.0), both[0], both[1]),
-        (LogisticRegression(max_iter=2000, C=10.0), fit_users, test_users),
-        (KNeighborsClassifier(1, metric="cosine"), texts[fit], texts[test]),
-    ]
-    return [float((m.fit(x, labels[fit]).predict(x_test) == labels[test]).mean()) for m, x, x_test in models]
+    return [float((p == labels[test]).mean()) for p in predictions]
 
 
 def main() -> None:
@@ -51,7 +45,6 @@ def main() -> None:
     args = parser.parse_args()
     dataset = load_cached("twitter", args.data)
     texts = TextEncoder(TextEncoderConfig()).encode([s.text for s in dataset]).numpy()
-    bags = [" ".join(u for u in (s.user or []) if u) for s in dataset]
     labels = np.asarray([str(s.label) for s in dataset])
     norm, spread = np.linalg.norm(texts, axis=1).mean(), texts.std(axis=1).mean()
     print(f"text embeddings: mean norm {norm:.2f} over {texts.shape[1]} dimensions, element std {spread:.3f}")
@@ -59,7 +52,7 @@ def main() -> None:
     print("|---|---|---|---|")
     rows = []
     for split in stratified_kfold(dataset.labels, k=5, val_fraction=0.1, seed=0):
-        rows.append(references(texts, bags, labels, np.concatenate([split.train, split.val]), split.test))
+        rows.append(references(dataset, texts, labels, np.concatenate([split.train, split.val]), split.test))
         print(f"| {split.name} | " + " | ".join(f"{v:.3f}" for v in rows[-1]) + " |")
     mean, std = np.mean(rows, axis=0), np.std(rows, axis=0)
     print(
