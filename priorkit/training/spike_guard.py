@@ -10,31 +10,59 @@ from typing import Any
 
 import lightning.pytorch as pl
 
+from priorkit.errors import PriorkitError
+
 log = logging.getLogger("priorkit.training")
+
+
+class TrainingDivergedError(PriorkitError, RuntimeError):
+    """The training loss stayed non-finite after every rollback the guard may make."""
 
 
 class SpikeGuard(pl.Callback):
     """Keeps the last good weights and optimizer state in memory; on a spike, restores them and
     multiplies every learning rate by ``lr_factor``, and logs what it did.
 
-    A spike is a finite loss above ``factor`` x the mean of the last ``window`` losses, or a
-    non-finite loss, once ``warmup`` steps have passed. A snapshot is taken every
-    ``every`` healthy steps.
+    A spike is a non-finite loss, or, once ``warmup`` steps have passed, a loss that is both
+    above ``factor`` x the mean of the last ``window`` losses and above that mean by at least
+    ``min_rise`` x the run's initial loss level (the mean of its first ``warmup`` losses).
+    The second condition tells a divergence from minibatch noise: once the loss is near zero,
+    one batch at 8x the mean (0.1 against 0.012) is noise, while a diverging model climbs back
+    towards (or past) the loss it started with. A snapshot is taken every ``every`` healthy
+    steps. At most ``max_rollbacks`` rollbacks are made in a run, so the learning rate is never
+    cut below ``lr_factor ** max_rollbacks`` of its value: later finite spikes are logged and
+    trained through, and a later non-finite loss stops training with :class:`TrainingDivergedError`.
 
     Args:
-        factor: how far above the recent mean a loss must be to count as a spike.
+        factor: how many times the recent mean a loss must exceed to be a spike.
+        min_rise: how far above the recent mean (in units of the initial loss level) it must be.
         lr_factor: multiplies the learning rates after a rollback.
+        max_rollbacks: rollbacks allowed in one run.
         window, warmup, every: see above.
     """
 
     def __init__(
-        self, factor: float = 5.0, lr_factor: float = 0.5, window: int = 20, warmup: int = 10, every: int = 10
+        self,
+        factor: float = 5.0,
+        lr_factor: float = 0.5,
+        window: int = 20,
+        warmup: int = 10,
+        every: int = 10,
+        min_rise: float = 0.5,
+        max_rollbacks: int = 3,
     ) -> None:
         self.factor, self.lr_factor, self.warmup, self.every = factor, lr_factor, warmup, every
+        self.min_rise, self.max_rollbacks = min_rise, max_rollbacks
         self.recent: deque[float] = deque(maxlen=window)
+        self.first: list[float] = []
         self.snapshot: dict[str, Any] | None = None
         self.snapshot_step = 0
         self.rollbacks: list[dict[str, float]] = []
+
+    @property
+    def initial_level(self) -> float | None:
+        """Mean of the run's first ``warmup`` finite losses (None before there are that many)."""
+        return sum(self.first) / len(self.first) if len(self.first) >= self.warmup else None
 
     def on_train_batch_end(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
@@ -43,18 +71,42 @@ class SpikeGuard(pl.Callback):
         value = float(loss.detach()) if loss is not None else float("nan")
         step = trainer.global_step
         if self.is_spike(value):
-            self.roll_back(trainer, pl_module, value, step)
+            if len(self.rollbacks) < self.max_rollbacks:
+                self.roll_back(trainer, pl_module, value, step)
+                return
+            self.give_up(value, step)
+        if not math.isfinite(value):
             return
         self.recent.append(value)
+        if len(self.first) < self.warmup:
+            self.first.append(value)
         if self.snapshot is None or step - self.snapshot_step >= self.every:
             self.take_snapshot(trainer, pl_module, step)
 
     def is_spike(self, value: float) -> bool:
         if not math.isfinite(value):
             return self.snapshot is not None
-        if len(self.recent) < self.warmup:
+        level = self.initial_level
+        if len(self.recent) < self.warmup or level is None:
             return False
-        return value > self.factor * (sum(self.recent) / len(self.recent))
+        mean = sum(self.recent) / len(self.recent)
+        return value > self.factor * mean and value - mean > self.min_rise * level
+
+    def give_up(self, value: float, step: int) -> None:
+        """After ``max_rollbacks``: stop on a non-finite loss, train through a finite spike."""
+        if not math.isfinite(value):
+            raise TrainingDivergedError(
+                f"training: expected a finite loss (got {value} at step {step}, after "
+                f"{len(self.rollbacks)} rollbacks with lowered learning rates). Lower "
+                "train.learning_rate, check the data for extreme feature values, or reduce the "
+                "priors' weights."
+            )
+        log.warning(
+            "loss spike at step %d (loss %.4g) not rolled back: the guard has made its %d rollbacks",
+            step,
+            value,
+            self.max_rollbacks,
+        )
 
     def take_snapshot(self, trainer: pl.Trainer, pl_module: pl.LightningModule, step: int) -> None:
         self.snapshot = {
@@ -64,7 +116,8 @@ class SpikeGuard(pl.Callback):
         self.snapshot_step = step
 
     def roll_back(self, trainer: pl.Trainer, pl_module: pl.LightningModule, value: float, step: int) -> None:
-        assert self.snapshot is not None  # is_spike needs a snapshot or a warm window, which implies one
+        if self.snapshot is None:  # is_spike needs a snapshot or a warm window, which implies one
+            raise RuntimeError("SpikeGuard.roll_back: no snapshot to restore")
         recent = sum(self.recent) / max(len(self.recent), 1)
         pl_module.load_state_dict(self.snapshot["model"])
         for optimizer, state in zip(trainer.optimizers, self.snapshot["optimizers"], strict=True):
@@ -76,17 +129,19 @@ class SpikeGuard(pl.Callback):
             {"step": step, "loss": value, "recent_mean": recent, "restored_step": self.snapshot_step}
         )
         log.warning(
-            "loss spike at step %d: loss %.4g vs recent mean %.4g; rolled back to the weights of step %d "
-            "and lowered the learning rate to %s",
+            "loss spike at step %d: loss %.4g vs recent mean %.4g (initial level %.4g); rolled back to "
+            "the weights of step %d and lowered the learning rate to %s",
             step,
             value,
             recent,
+            self.initial_level or float("nan"),
             self.snapshot_step,
             ", ".join(f"{lr:.3g}" for lr in lrs),
         )
 
     def state_dict(self) -> dict[str, Any]:
-        return {"rollbacks": list(self.rollbacks)}
+        return {"rollbacks": list(self.rollbacks), "first": list(self.first)}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.rollbacks = list(state_dict.get("rollbacks", []))
+        self.first = list(state_dict.get("first", []))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 import lightning.pytorch as pl
+import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from priorkit.training.spike_guard import SpikeGuard
+from priorkit.training.spike_guard import SpikeGuard, TrainingDivergedError
 
 SPIKE_AT = 25
 
@@ -68,3 +69,95 @@ def test_without_the_guard_the_spike_wrecks_the_weights() -> None:
     )
     trainer.fit(module, data())
     assert not torch.isfinite(module.layer.weight).all() or module.layer.weight.abs().max() > 1e3
+
+
+class NoisyClassifier(pl.LightningModule):
+    """Logistic regression on separable data with a few mislabelled points: the loss goes to
+    near zero, and the batches holding a mislabelled point stay many times the mean."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layer = torch.nn.Linear(2, 2)
+
+    def training_step(self, batch, batch_index):  # type: ignore[no-untyped-def]
+        x, y = batch
+        return torch.nn.functional.cross_entropy(self.layer(x), y)
+
+    def configure_optimizers(self):  # type: ignore[no-untyped-def]
+        return torch.optim.Adam(self.parameters(), lr=0.05)
+
+
+def noisy_data() -> DataLoader:
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(256, 2, generator=generator)
+    y = (x[:, 0] > 0).long()
+    y[:3] = 1 - y[:3]  # three wrong labels
+    x = x + torch.stack([y.float() * 2 - 1, torch.zeros(256)], dim=1)  # a clear margin
+    return DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True, generator=generator)
+
+
+def fit_noisy(guard: SpikeGuard) -> tuple[pl.Trainer, list[float]]:
+    losses: list[float] = []
+
+    class Record(pl.Callback):
+        def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):  # type: ignore[no-untyped-def]
+            losses.append(float(outputs["loss"]))
+
+    trainer = pl.Trainer(
+        max_epochs=40,
+        callbacks=[Record(), guard],
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        accelerator="cpu",
+    )
+    torch.manual_seed(0)
+    trainer.fit(NoisyClassifier(), noisy_data())
+    return trainer, losses
+
+
+def test_a_healthy_run_that_reaches_near_zero_loss_sees_no_rollback() -> None:
+    trainer, losses = fit_noisy(SpikeGuard())
+    late = losses[-100:]
+    mean = sum(late) / len(late)
+    assert mean < 0.1  # near zero
+    assert max(late) > 5 * mean  # with batches far above the mean: minibatch noise, not divergence
+    assert trainer.optimizers[0].param_groups[0]["lr"] == 0.05
+
+
+def test_without_the_rise_condition_the_same_healthy_run_would_be_cut() -> None:
+    """The factor-only rule (the guard before min_rise) fires on that noise."""
+    guard = SpikeGuard(min_rise=0.0)
+    trainer, _ = fit_noisy(guard)
+    assert guard.rollbacks
+    assert trainer.optimizers[0].param_groups[0]["lr"] < 0.05
+
+
+def test_rollbacks_are_capped_so_training_never_freezes(caplog) -> None:  # type: ignore[no-untyped-def]
+    guard = SpikeGuard(min_rise=0.0, max_rollbacks=2)
+    with caplog.at_level(logging.WARNING, logger="priorkit.training"):
+        trainer, _ = fit_noisy(guard)
+    assert len(guard.rollbacks) == 2
+    assert trainer.optimizers[0].param_groups[0]["lr"] == 0.05 * 0.5**2
+    assert "not rolled back: the guard has made its 2 rollbacks" in caplog.text
+
+
+class Diverging(Regression):
+    def training_step(self, batch, batch_index):  # type: ignore[no-untyped-def]
+        loss = super().training_step(batch, batch_index)
+        return loss * float("nan") if self.global_step >= SPIKE_AT else loss
+
+
+def test_a_loss_that_stays_non_finite_stops_training_with_a_clear_error() -> None:
+    trainer = pl.Trainer(
+        max_epochs=5,
+        callbacks=[SpikeGuard(warmup=5, every=1, max_rollbacks=2)],
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        accelerator="cpu",
+    )
+    with pytest.raises(TrainingDivergedError, match=r"expected a finite loss \(got nan at step \d+, after 2"):
+        trainer.fit(Diverging(), data())
