@@ -21,14 +21,14 @@ from torch_geometric.nn import GATConv
 
 from priorkit.data.batch import make_loader
 from priorkit.data.cache import load_cached
+from priorkit.data.dataset import TreeDataset
 from priorkit.data.labels import LabelSpace
 from priorkit.encoders.tree_attention import MessageEdges, TreeAttentionConv
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "twitter15"
 
 
-def batches(folder: Path, batch_size: int) -> list[tuple[torch.Tensor, MessageEdges, torch.Tensor]]:
-    dataset = load_cached("twitter", folder)
+def batches(dataset: TreeDataset, batch_size: int) -> list[tuple[torch.Tensor, MessageEdges, torch.Tensor]]:
     loader = make_loader(dataset, LabelSpace.from_labels(dataset.labels), batch_size)
     out = []
     for batch in loader:
@@ -36,6 +36,15 @@ def batches(folder: Path, batch_size: int) -> list[tuple[torch.Tensor, MessageEd
         edges = MessageEdges.from_tree_edges(graph.edge_index)
         out.append((graph.depth, edges, torch.randn(graph.num_nodes, 64)))
     return out
+
+
+def one_pass(
+    layer: TreeAttentionConv, data: list[tuple[torch.Tensor, MessageEdges, torch.Tensor]], bias: bool
+) -> None:
+    """Forward and backward of ``layer`` over every batch (with a depth bias at the message site)."""
+    for depth, edges, x in data:
+        b = -0.5 * depth[edges.index[0]].float() if bias else None
+        layer(x, edges, b).x.sum().backward()
 
 
 def timed(repeat: int, runs: dict[str, Callable[[], None]]) -> dict[str, float]:
@@ -57,15 +66,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     torch.manual_seed(0)
-    data = batches(args.data, args.batch_size)
+    data = batches(load_cached("twitter", args.data), args.batch_size)
     nodes = sum(x.size(0) for _, _, x in data)
     ours = TreeAttentionConv(64, heads=4)
     peer = GATConv(64, 16, heads=4, concat=True, add_self_loops=False)
 
     def run_ours(bias: bool) -> None:
-        for depth, edges, x in data:
-            b = -0.5 * depth[edges.index[0]].float() if bias else None
-            ours(x, edges, b).x.sum().backward()
+        one_pass(ours, data, bias)
 
     def run_peer() -> None:
         for _, edges, x in data:

@@ -1,8 +1,9 @@
 """No-prior baseline on Twitter15: 5 stratified folds, model selection on each fold's validation part.
 
-Also fits the reference named in the issue on the same folds: logistic regression on the
-text embedding plus a bag of user ids. Prints one row per fold and the mean +- std, and
-writes every run into ``--out`` (one run directory per fold plus ``results.json``).
+Also fits the reference named in the issue on the same folds (``--no-reference`` skips it):
+logistic regression on the text embedding plus a bag of user ids, on the same nodes the model
+sees (the config's node budget). Prints one row per fold and the mean +- std, and writes every
+run into ``--out`` (one run directory per fold plus ``results.json``).
 
     python recipes/twitter15_baseline.py [--data ../shared/datasets/twitter15] [--out runs/twitter15]
         [--set model.fusion=gated ...] [--fold fold1 --fold fold2]
@@ -27,7 +28,9 @@ from sklearn.preprocessing import normalize
 
 from priorkit.config import load_config
 from priorkit.data import TreeDataset, load_cached, stratified_kfold
+from priorkit.data.cache import default_cache_dir
 from priorkit.encoders import TextEncoder
+from priorkit.encoders.embedding_cache import EmbeddingCache
 from priorkit.training.config import RunConfig
 from priorkit.training.run import train
 
@@ -65,6 +68,25 @@ def reference(
     return LogisticRegression(max_iter=2000, C=10.0).fit(x_fit, labels[fit]).predict(x_test)
 
 
+COLUMNS = {
+    "accuracy": "accuracy",
+    "macro_f1": "macro-F1",
+    "reference_accuracy": "reference LR accuracy",
+    "reference_macro_f1": "reference LR macro-F1",
+}
+
+
+def reference_texts(dataset: TreeDataset, config: RunConfig) -> np.ndarray:
+    """The frozen text embedding of every sample, read through the run's embedding cache.
+
+    Shapes:
+        -> (len(dataset), t).
+    """
+    encoder = TextEncoder(config.model.text_config())
+    cache = EmbeddingCache(config.train.cache_dir or default_cache_dir(), encoder.namespace)
+    return cache.get_or_encode([s.text for s in dataset], encoder.encode).numpy()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT)
@@ -73,49 +95,53 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--fold", action="append", default=[], metavar="NAME", help="e.g. fold0")
+    parser.add_argument(
+        "--reference",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also fit the logistic-regression reference on the same folds (default: yes)",
+    )
     args = parser.parse_args()
 
-    dataset = load_cached("twitter", args.data)
     config = load_config(RunConfig, args.config, args.set)
+    # the node budget once, up front: the whole trees are not kept in memory beside the trimmed ones
+    dataset = config.data.budgeted(load_cached("twitter", args.data))
     splits = stratified_kfold(dataset.labels, k=args.folds, val_fraction=0.1, seed=config.train.seed)
     unknown = sorted(set(args.fold) - {split.name for split in splits})
     if unknown:
         parser.error(f"--fold: no fold {unknown} (valid: {[split.name for split in splits]})")
     splits = [split for split in splits if not args.fold or split.name in args.fold]
-    texts = TextEncoder(config.model.text_config()).encode([s.text for s in dataset]).numpy()
     labels = np.asarray([str(s.label) for s in dataset])
+    texts = reference_texts(dataset, config) if args.reference else None
     rows = []
     for split in splits:
         parts = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}
         result = train(config, args.out / split.name, splits=parts)
         test = result.metrics["test"]
-        fit = np.concatenate([split.train, split.val])
-        predicted = reference(texts, user_bags(dataset, fit, split.test), labels, fit, split.test)
-        truth = labels[split.test]
-        ref_acc, ref_f1 = accuracy_score(truth, predicted), f1_score(truth, predicted, average="macro")
-        rows.append(
-            {
-                "fold": split.name,
-                "accuracy": test["accuracy"],
-                "macro_f1": test["macro_f1"],
-                "best_epoch": result.metrics["best_epoch"],
-                "reference_accuracy": ref_acc,
-                "reference_macro_f1": ref_f1,
-                "reliance_text": test["reliance"]["text"],
-            }
-        )
-        print(json.dumps(rows[-1]))
-    print("\n| fold | accuracy | macro-F1 | reference LR accuracy | reference LR macro-F1 |")
-    print("|---|---|---|---|---|")
+        row = {
+            "fold": split.name,
+            "accuracy": test["accuracy"],
+            "macro_f1": test["macro_f1"],
+            "best_epoch": result.metrics["best_epoch"],
+            "epochs_run": result.metrics["epochs_run"],
+            "seconds": result.metrics["seconds"],
+            "reliance_text": test["reliance"]["text"],
+        }
+        if texts is not None:
+            fit = np.concatenate([split.train, split.val])
+            predicted = reference(texts, user_bags(dataset, fit, split.test), labels, fit, split.test)
+            truth = labels[split.test]
+            row["reference_accuracy"] = accuracy_score(truth, predicted)
+            row["reference_macro_f1"] = f1_score(truth, predicted, average="macro")
+        rows.append(row)
+        print(json.dumps(row))
+    keys = [k for k in COLUMNS if k in rows[0]]
+    print("\n| fold | " + " | ".join(COLUMNS[k] for k in keys) + " |")
+    print("|---" * (len(keys) + 1) + "|")
     for row in rows:
-        print(
-            f"| {row['fold']} | {row['accuracy']:.3f} | {row['macro_f1']:.3f} | "
-            f"{row['reference_accuracy']:.3f} | {row['reference_macro_f1']:.3f} |"
-        )
-    summary = {
-        key: (float(np.mean([r[key] for r in rows])), float(np.std([r[key] for r in rows])))
-        for key in ("accuracy", "macro_f1", "reference_accuracy", "reference_macro_f1")
-    }
+        print(f"| {row['fold']} | " + " | ".join(f"{row[k]:.3f}" for k in keys) + " |")
+    values = {key: [r[key] for r in rows] for key in keys}
+    summary = {key: (float(np.mean(v)), float(np.std(v))) for key, v in values.items()}
     print("| mean +- std | " + " | ".join(f"{m:.3f} +- {s:.3f}" for m, s in summary.values()) + " |")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(

@@ -24,7 +24,7 @@ def evaluate_run(
         IncompatibleDataError: unseen labels or another feature width.
     """
     run = load_run(run_dir)
-    dataset = read_jsonl(data)
+    dataset = run.config.data.budgeted(read_jsonl(data))
     run.schema.check(dataset, str(data))
     c = run.config.train
     graphs = to_graphs(dataset, run.schema, run.encoder, c.cache_dir)

@@ -12,7 +12,6 @@ from torch_geometric.data import Data
 
 from priorkit.data.batch import graph_loader
 from priorkit.model import PriorModel
-from priorkit.outputs import PriorModelOutput
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,8 @@ def predict(
     also run every prior's ``measure`` on each batch."""
     was_training = model.training
     model.eval()
-    parts: list[tuple[PriorModelOutput, Tensor, Tensor, Tensor, Tensor, int]] = []
+    parts: dict[str, list[Tensor]] = {key: [] for key in PER_BATCH}
+    weights: list[Tensor | None] = []
     offset_nodes, offset_graphs = 0, 0
     measures = _WeightedMeans()
     device = next(model.parameters()).device
@@ -58,23 +58,24 @@ def predict(
         if measure_priors:
             measures.add(model.priors.measure(out, batch), batch.num_graphs)
         g = batch.graph
-        parts.append(
-            (out, batch.y, g.depth, g.batch + offset_graphs, g.root_index + offset_nodes, g.num_nodes)
-        )
+        # only what the analyses read is kept: a batch's whole output (node states, messages)
+        # would hold every batch of the pass in memory until its end
+        kept = (out.logits, batch.y, out.readout_attention, g.depth, g.batch + offset_graphs)
+        for key, value in zip(PER_BATCH, (*kept, g.root_index + offset_nodes), strict=True):
+            parts[key].append(value.cpu())  # type: ignore[union-attr]
+        weights.append(None if out.modality_weights is None else out.modality_weights.cpu())
         offset_nodes += g.num_nodes
         offset_graphs += batch.num_graphs
     model.train(was_training)
-    weights = [p[0].modality_weights for p in parts]
+    joined = {key: torch.cat(values) for key, values in parts.items()}
     return Predictions(
-        logits=torch.cat([p[0].logits for p in parts]).cpu(),
-        y=torch.cat([p[1] for p in parts]).cpu(),
-        modality_weights=None if any(w is None for w in weights) else torch.cat(weights).cpu(),  # type: ignore[arg-type]
-        readout_attention=torch.cat([p[0].readout_attention for p in parts]).cpu(),
-        depth=torch.cat([p[2] for p in parts]).cpu(),
-        batch=torch.cat([p[3] for p in parts]).cpu(),
-        root_index=torch.cat([p[4] for p in parts]).cpu(),
+        **joined,
+        modality_weights=None if any(w is None for w in weights) else torch.cat(weights),  # type: ignore[arg-type]
         prior_measures=measures.means(),
     )
+
+
+PER_BATCH = ("logits", "y", "readout_attention", "depth", "batch", "root_index")
 
 
 class _WeightedMeans:

@@ -49,7 +49,9 @@ class PriorBatch:
         return len(self.text)
 
     def to(self, device: torch.device | str) -> PriorBatch:
-        """The same batch on another device (texts stay on the host)."""
+        """The same batch on another device (texts stay on the host); itself when it is there."""
+        if self.graph.edge_index.device == torch.device(device):
+            return self
 
         def move(tensor: Tensor | None) -> Tensor | None:
             return None if tensor is None else tensor.to(device)

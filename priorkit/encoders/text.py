@@ -152,33 +152,64 @@ class TextEncoder(nn.Module):
     ) -> None:
         super().__init__()
         self.config = config or TextEncoderConfig()
-        source = self.config.model
-        if model is None or tokenizer is None:
-            from transformers import AutoModel, AutoTokenizer
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()
-            source = resolve_model(self.config.model)
-            try:
-                model = AutoModel.from_pretrained(source)
-                tokenizer = AutoTokenizer.from_pretrained(source)
-            except OSError as error:
-                raise _not_found(self.config.model, f"a load failure: {error}") from None
-        self.model = model
-        self.tokenizer = tokenizer
-        self.source = source
+        self.source = self.config.model
         self.forward_calls = 0
-        for parameter in self.model.parameters():
+        self._tokenizer: Any = None
+        self._dim: int | None = None
+        if model is not None and tokenizer is not None:
+            self._adopt(model, tokenizer)
+            return
+        self.source = resolve_model(self.config.model)
+        if self.frozen:  # weights load on the first text to encode: cached embeddings need none
+            self._dim = int(self._auto("AutoConfig").hidden_size)
+        else:
+            self._load()
+
+    def _auto(self, kind: str) -> Any:
+        import transformers
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        try:
+            return getattr(transformers, kind).from_pretrained(self.source)
+        except OSError as error:
+            raise _not_found(self.config.model, f"a load failure: {error}") from None
+
+    def _load(self) -> None:
+        self._adopt(self._auto("AutoModel"), self._auto("AutoTokenizer"))
+
+    def _adopt(self, model: nn.Module, tokenizer: Any) -> None:
+        self.model = model  # registered as the submodule ``model`` (checkpoint keys ``model.*``)
+        self._tokenizer = tokenizer
+        for parameter in model.parameters():
             parameter.requires_grad_(False)
         if self.config.trainable_layers:
-            layers = _layers(self.model)
+            layers = _layers(model)
             for layer in list(layers)[-self.config.trainable_layers :]:
                 for parameter in layer.parameters():
                     parameter.requires_grad_(True)
 
     @property
+    def model(self) -> nn.Module:
+        """The Hugging Face model, loaded on first use."""
+        if "model" not in self._modules:
+            self._load()
+        return self._modules["model"]  # type: ignore[return-value]
+
+    @property
+    def tokenizer(self) -> Any:
+        if self._tokenizer is None:
+            self._load()
+        return self._tokenizer
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the weights are in memory (a frozen encoder loads them on first use)."""
+        return "model" in self._modules
+
+    @property
     def dim(self) -> int:
-        return int(self.model.config.hidden_size)
+        return self._dim if self._dim is not None else int(self.model.config.hidden_size)
 
     @property
     def frozen(self) -> bool:

@@ -8,19 +8,33 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from priorkit.data.budget import NodeOrder, apply_node_budget
+from priorkit.data.dataset import TreeDataset
 from priorkit.errors import PriorkitError
 from priorkit.model import ModelConfig
 from priorkit.priors.build import build_prior
 
 
 class DataConfig(BaseModel):
-    """Args: train, val, test: JSONL paths (relative paths are resolved against the config file)."""
+    """Args:
+    train, val, test: JSONL paths (relative paths are resolved against the config file).
+    max_nodes: keep the first ``max_nodes`` nodes of every tree (None: all), in every split and
+        whenever the run scores new data, as early-detection work reads the start of a cascade.
+    node_order: which nodes come first: ``time`` (earliest) or ``depth`` (breadth first); see
+        :mod:`priorkit.data.budget`.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     train: str
     val: str
     test: str
+    max_nodes: int | None = Field(None, ge=1)
+    node_order: NodeOrder = "time"
+
+    def budgeted(self, dataset: TreeDataset) -> TreeDataset:
+        """``dataset`` under this node budget."""
+        return apply_node_budget(dataset, self.max_nodes, self.node_order)
 
 
 class TrainConfig(BaseModel):
@@ -31,9 +45,14 @@ class TrainConfig(BaseModel):
         model's rate. Embedding tables get no weight decay.
     patience: early-stopping patience (epochs, on ``monitor``).
     monitor: validation metric that selects the best checkpoint and stops early.
-    lr_patience, lr_factor: reduce the learning rate when ``val/loss`` plateaus.
-    spike_factor: a training loss above ``spike_factor`` x its recent mean is a spike: roll back
-    and lower the learning rate by ``spike_lr_factor`` (0 disables the guard).
+    lr_schedule: ``plateau`` (multiply the learning rate by ``lr_factor`` when ``val/loss`` has
+        not improved for ``lr_patience`` epochs) or ``cosine`` (decay it to zero along a cosine
+        over the ``epochs``, step by step, after ``warmup_epochs`` of linear warm-up: a run of
+        known length that anneals by itself).
+    spike_factor, spike_min_rise: a training loss above ``spike_factor`` x its recent mean and
+        above that mean by ``spike_min_rise`` x the run's initial loss level is a spike (as is a
+        non-finite loss): roll back and lower the learning rate by ``spike_lr_factor``, at most
+        ``spike_max_rollbacks`` times in a run (``spike_factor: 0`` disables the guard).
     accelerator, devices, strategy: passed to Lightning (``gpu``, ``2``, ``ddp`` ...).
     cache_dir: the embedding and data cache (default ``$PRIORKIT_CACHE`` or ~/.cache/priorkit).
     progress_bar: show Lightning's progress bar.
@@ -49,10 +68,14 @@ class TrainConfig(BaseModel):
     embedding_learning_rate: float | None = Field(None, gt=0)
     patience: int = Field(8, ge=1)
     monitor: Literal["val/loss", "val/accuracy", "val/macro_f1"] = "val/loss"
+    lr_schedule: Literal["plateau", "cosine"] = "plateau"
     lr_patience: int = Field(3, ge=1)
     lr_factor: float = Field(0.5, gt=0, lt=1)
+    warmup_epochs: float = Field(0.0, ge=0)
     spike_factor: float = Field(5.0, ge=0)
     spike_lr_factor: float = Field(0.5, gt=0, lt=1)
+    spike_min_rise: float = Field(0.5, ge=0)
+    spike_max_rollbacks: int = Field(3, ge=0)
     accelerator: str = "cpu"
     devices: int | str | list[int] = 1
     strategy: str = "auto"
@@ -89,7 +112,11 @@ class RunConfig(BaseModel):
         def resolve(path: str) -> str:
             return path if Path(path).is_absolute() else str((folder / path).resolve())
 
-        data = DataConfig(
-            train=resolve(self.data.train), val=resolve(self.data.val), test=resolve(self.data.test)
+        data = self.data.model_copy(
+            update={
+                "train": resolve(self.data.train),
+                "val": resolve(self.data.val),
+                "test": resolve(self.data.test),
+            }
         )
         return self.model_copy(update={"data": data})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from functools import partial
 from typing import Any
 
 import lightning.pytorch as pl
@@ -97,7 +99,21 @@ class PriorModule(pl.LightningModule):
             *text_groups,
         ]
         optimizer = torch.optim.AdamW(groups, lr=c.learning_rate, weight_decay=c.weight_decay)
+        if c.lr_schedule == "cosine":
+            total = max(int(self.trainer.estimated_stepping_batches), 1)
+            warmup = min(int(c.warmup_epochs * total / c.epochs), total - 1)
+            schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(cosine_factor, warmup, total))
+            return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, mode="min", factor=c.lr_factor, patience=c.lr_patience
         )
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "monitor": "val/loss"}}
+
+
+def cosine_factor(warmup: int, total: int, step: int) -> float:
+    """The learning-rate multiplier at ``step``: linear from 0 over ``warmup`` steps, then a
+    cosine from 1 down to 0 at step ``total``."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min((step - warmup) / max(total - warmup, 1), 1.0)
+    return 0.5 * (1.0 + math.cos(math.pi * progress))

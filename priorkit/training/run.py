@@ -76,7 +76,14 @@ def _callbacks(run_dir: Path, config: RunConfig) -> tuple[ModelCheckpoint, list[
         EpochHistory(run_dir / HISTORY),
     ]
     if c.spike_factor > 0:
-        callbacks.append(SpikeGuard(factor=c.spike_factor, lr_factor=c.spike_lr_factor))
+        callbacks.append(
+            SpikeGuard(
+                factor=c.spike_factor,
+                lr_factor=c.spike_lr_factor,
+                min_rise=c.spike_min_rise,
+                max_rollbacks=c.spike_max_rollbacks,
+            )
+        )
     return checkpoint, callbacks
 
 
@@ -125,6 +132,7 @@ def _train(
         splits = {
             name: load_split(getattr(config.data, name), c.cache_dir) for name in ("train", "val", "test")
         }
+    splits = {name: config.data.budgeted(data) for name, data in splits.items()}
     schema = DataSchema.of(splits["train"], config.model.user_min_count())
     for name in ("val", "test"):
         schema.check(splits[name], f"data.{name}")

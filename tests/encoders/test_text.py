@@ -114,3 +114,17 @@ def test_default_encoder_matches_sentence_transformers() -> None:
     cosine = torch.nn.functional.cosine_similarity(ours, reference.cpu())
     assert ours.shape == (4, 384)
     assert cosine.min() > 0.999
+
+
+def test_a_frozen_encoder_loads_its_weights_only_when_a_text_is_encoded(tiny_model_dir: Path) -> None:
+    """Runs whose embeddings are all cached never pay for the weights."""
+    frozen = encoder(tiny_model_dir)
+    assert not frozen.loaded and frozen.dim == 32 and frozen.namespace
+    assert frozen.encode(TEXTS[:2]).shape == (2, 32)
+    assert frozen.loaded
+
+
+def test_a_fine_tuned_encoder_loads_at_once(tiny_model_dir: Path) -> None:
+    tuned = encoder(tiny_model_dir, trainable_layers=1)
+    assert tuned.loaded and any(p.requires_grad for p in tuned.parameters())
+    assert all(name.startswith("model.") for name in tuned.state_dict())  # checkpoint keys unchanged

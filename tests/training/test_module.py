@@ -1,10 +1,11 @@
 import io
+from itertools import pairwise
 
 import torch
 
 from priorkit.model import ModelConfig, PriorModel
 from priorkit.training.config import TrainConfig
-from priorkit.training.module import PriorModule
+from priorkit.training.module import PriorModule, cosine_factor
 
 
 def module(seed: int) -> PriorModule:
@@ -23,3 +24,11 @@ def test_the_augmentation_stream_travels_with_the_checkpoint() -> None:
     resumed = module(seed=3)
     resumed.on_load_checkpoint(torch.load(buffer, weights_only=True))
     assert torch.equal(torch.rand(4, generator=resumed.generator), torch.rand(4, generator=trained.generator))
+
+
+def test_cosine_factor_warms_up_then_decays_to_zero() -> None:
+    factors = [cosine_factor(2, 10, step) for step in range(12)]
+    assert factors[:3] == [0.5, 1.0, 1.0]
+    assert all(a >= b for a, b in pairwise(factors[2:]))
+    assert abs(factors[6] - 0.5) < 1e-9 and factors[10] == factors[11] == 0.0
+    assert cosine_factor(0, 4, 0) == 1.0

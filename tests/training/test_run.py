@@ -108,3 +108,43 @@ def test_config_errors_exit_2_with_the_key_path(config_file: Path, tmp_path: Pat
 def test_evaluate_needs_a_finished_run(tmp_path: Path, small_data: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["evaluate", str(tmp_path), "--data", str(small_data / "val.jsonl")]) == 2
     assert "expected a finished training run with config.yaml" in capsys.readouterr().err
+
+
+def test_cosine_schedule_node_budget_and_epoch_times(
+    config_file: Path, small_data: Path, tmp_path: Path
+) -> None:
+    """``lr_schedule: cosine`` anneals over the run; ``data.max_nodes`` trims every split and
+    the data a finished run scores; history.csv records the wall time of every epoch."""
+    import yaml
+
+    from priorkit.analysis.evaluate_run import evaluate_run
+    from priorkit.data.budget import first_nodes
+    from priorkit.training import run as run_module
+
+    config = yaml.safe_load(config_file.read_text())
+    config["data"]["max_nodes"] = 4
+    config["train"].update({"lr_schedule": "cosine", "epochs": 4})
+    config_file.write_text(yaml.safe_dump(config))
+    seen: list[int] = []
+    original = run_module.to_graphs
+
+    def spy(dataset, *args):  # type: ignore[no-untyped-def]
+        seen.extend(s.num_nodes for s in dataset)
+        return original(dataset, *args)
+
+    run_module.to_graphs = spy
+    try:
+        assert main(["train", str(config_file), "--out", str(tmp_path / "run")]) == 0
+    finally:
+        run_module.to_graphs = original
+    assert max(seen) == 4 and min(seen) >= 1
+    history = json.loads((tmp_path / "run" / "metrics.json").read_text())["history"]
+    rates = [row["lr"] for row in history]
+    assert rates == sorted(rates, reverse=True) and rates[-1] < 0.1 * 1e-3
+    assert all(0 < row["train_seconds"] <= row["epoch_seconds"] for row in history)
+
+    test = read_jsonl(small_data / "test_id.jsonl")
+    trimmed = tmp_path / "trimmed.jsonl"
+    write_jsonl([first_nodes(s, 4) for s in test], trimmed)
+    on_full = evaluate_run(tmp_path / "run", small_data / "test_id.jsonl")
+    assert on_full.to_dict() == evaluate_run(tmp_path / "run", trimmed).to_dict()
