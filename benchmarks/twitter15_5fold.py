@@ -38,6 +38,7 @@ from tree_attention_vs_gatconv import batches, one_pass, timed  # the sibling be
 from priorkit.config import load_config
 from priorkit.data import load_cached, stratified_kfold
 from priorkit.data.cache import default_cache_dir
+from priorkit.data.dataset import TreeDataset
 from priorkit.encoders import TextEncoder
 from priorkit.encoders.embedding_cache import EmbeddingCache
 from priorkit.encoders.tree_attention import TreeAttentionConv
@@ -50,10 +51,10 @@ BIGCN_SECONDS = 16 * 60 + 14 + 7
 GOALS = {"seconds": 3.2 * 60, "peak_mib": 1024.0, "accuracy": 0.825}
 
 
-def warm_embeddings(data: Path, config: RunConfig, cache: Path) -> int:
+def warm_embeddings(dataset: TreeDataset, config: RunConfig, cache: Path) -> int:
     """Encode every source tweet into the embedding cache (a no-op when it is warm)."""
     encoder = TextEncoder(config.model.text_config())
-    texts = sorted({s.text for s in load_cached("twitter", data, cache_dir=cache)})
+    texts = sorted({s.text for s in dataset})
     EmbeddingCache(cache, encoder.namespace).get_or_encode(texts, encoder.encode)
     return len(texts)
 
@@ -83,26 +84,24 @@ def run_recipe(data: Path, scratch: Path, cache: Path, sets: list[str]) -> tuple
     return seconds, peak, done.stdout
 
 
-def loop_throughput(data: Path, config: RunConfig, runs: Path) -> tuple[float, int]:
-    """Training nodes per second of the training pass (median epoch per fold, mean over folds),
-    and the number of nodes in the budgeted dataset."""
-    dataset = config.data.budgeted(load_cached("twitter", data))
+def loop_throughput(dataset: TreeDataset, config: RunConfig, runs: Path) -> float:
+    """Training nodes per second of the training pass (median epoch per fold, mean over folds);
+    ``dataset``: the budgeted dataset the recipe trained on."""
     splits = stratified_kfold(dataset.labels, k=5, val_fraction=0.1, seed=config.train.seed)
     rates = []
     for split in splits:
         nodes = sum(dataset[int(i)].num_nodes for i in split.train)
         history = json.loads((runs / split.name / "metrics.json").read_text())["history"]
         rates.append(nodes / statistics.median(row["train_seconds"] for row in history))
-    return sum(rates) / len(rates), sum(s.num_nodes for s in dataset)
+    return sum(rates) / len(rates)
 
 
-def layer_throughput(data: Path, config: RunConfig, repeat: int = 3) -> dict[str, float]:
+def layer_throughput(dataset: TreeDataset, config: RunConfig, repeat: int = 3) -> dict[str, float]:
     """Nodes per second of one TreeAttentionConv (the config's width and heads) alone and of
     torch_geometric's GATConv (the machine's yardstick), forward and backward over the
     budgeted trees in batches of the config's size."""
     torch.manual_seed(0)
     tree = config.model.tree
-    dataset = config.data.budgeted(load_cached("twitter", data))
     batched = [
         (d, e, torch.randn(x.size(0), tree.hidden)) for d, e, x in batches(dataset, config.train.batch_size)
     ]
@@ -136,13 +135,16 @@ def main() -> None:
     args = parser.parse_args()
     cache = args.cache or default_cache_dir()
     config = load_config(RunConfig, RECIPE.with_suffix(".yaml"), args.set)
-    cached = warm_embeddings(args.data, config, cache)
+    dataset = load_cached("twitter", args.data, cache_dir=cache)
+    cached = warm_embeddings(dataset, config, cache)
+    budgeted = config.data.budgeted(dataset)
+    nodes = sum(s.num_nodes for s in budgeted)
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)
         seconds, peak, output = run_recipe(args.data, scratch, cache, args.set)
         summary = json.loads((scratch / "runs" / "results.json").read_text())["summary"]
-        loop, nodes = loop_throughput(args.data, config, scratch / "runs")
-    layer = layer_throughput(args.data, config)
+        loop = loop_throughput(budgeted, config, scratch / "runs")
+    layer = layer_throughput(budgeted, config)
     print("".join(line + "\n" for line in output.splitlines() if line.startswith("|")))
     c = config
     print(

@@ -6,9 +6,13 @@ import json
 from pathlib import Path
 
 import torch
+import yaml
 
+from priorkit.analysis.evaluate_run import evaluate_run
 from priorkit.cli import main
+from priorkit.data.budget import first_nodes
 from priorkit.data.jsonl import read_jsonl, write_jsonl
+from priorkit.training import run as run_module
 
 
 def test_train_then_evaluate_through_the_cli(
@@ -111,16 +115,10 @@ def test_evaluate_needs_a_finished_run(tmp_path: Path, small_data: Path, capsys)
 
 
 def test_cosine_schedule_node_budget_and_epoch_times(
-    config_file: Path, small_data: Path, tmp_path: Path
-) -> None:
+    config_file: Path, small_data: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     """``lr_schedule: cosine`` anneals over the run; ``data.max_nodes`` trims every split and
     the data a finished run scores; history.csv records the wall time of every epoch."""
-    import yaml
-
-    from priorkit.analysis.evaluate_run import evaluate_run
-    from priorkit.data.budget import first_nodes
-    from priorkit.training import run as run_module
-
     config = yaml.safe_load(config_file.read_text())
     config["data"]["max_nodes"] = 4
     config["train"].update({"lr_schedule": "cosine", "epochs": 4})
@@ -132,11 +130,8 @@ def test_cosine_schedule_node_budget_and_epoch_times(
         seen.extend(s.num_nodes for s in dataset)
         return original(dataset, *args)
 
-    run_module.to_graphs = spy
-    try:
-        assert main(["train", str(config_file), "--out", str(tmp_path / "run")]) == 0
-    finally:
-        run_module.to_graphs = original
+    monkeypatch.setattr(run_module, "to_graphs", spy)
+    assert main(["train", str(config_file), "--out", str(tmp_path / "run")]) == 0
     assert max(seen) == 4 and min(seen) >= 1
     history = json.loads((tmp_path / "run" / "metrics.json").read_text())["history"]
     rates = [row["lr"] for row in history]
