@@ -60,8 +60,15 @@ def predict(
         g = batch.graph
         # only what the analyses read is kept: a batch's whole output (node states, messages)
         # would hold every batch of the pass in memory until its end
-        kept = (out.logits, batch.y, out.readout_attention, g.depth, g.batch + offset_graphs)
-        for key, value in zip(PER_BATCH, (*kept, g.root_index + offset_nodes), strict=True):
+        kept = (
+            out.logits,
+            batch.y,
+            out.readout_attention,
+            g.depth,
+            g.batch + offset_graphs,
+            g.root_index + offset_nodes,
+        )
+        for key, value in zip(PER_BATCH, kept, strict=True):
             parts[key].append(value.cpu())  # type: ignore[union-attr]
         weights.append(None if out.modality_weights is None else out.modality_weights.cpu())
         offset_nodes += g.num_nodes

@@ -139,7 +139,8 @@ def _train(
     write_json(run_dir / SCHEMA, schema.to_dict())
     encoder = TextEncoder(config.model.text_config())
     graphs = {name: to_graphs(data, schema, encoder, c.cache_dir) for name, data in splits.items()}
-    log.info("data: %s", ", ".join(f"{k} {len(v)}" for k, v in graphs.items()))
+    sizes = {name: {"samples": len(g), "nodes": sum(x.num_nodes for x in g)} for name, g in graphs.items()}
+    log.info("data: %s", ", ".join(f"{k} {v['samples']} ({v['nodes']} nodes)" for k, v in sizes.items()))
     model = build_model(config, schema, encoder)
     module = PriorModule(model, c)
     checkpoint, callbacks = _callbacks(run_dir, config)
@@ -184,6 +185,7 @@ def _train(
         "monitor": c.monitor,
         "best_score": float(checkpoint.best_model_score) if checkpoint.best_model_score is not None else None,
         "epochs_run": len(history),
+        "data": sizes,
         "history": history,
         "test": test.to_dict(),
         "compliance": test.compliance,

@@ -133,7 +133,10 @@ def test_cosine_schedule_node_budget_and_epoch_times(
     monkeypatch.setattr(run_module, "to_graphs", spy)
     assert main(["train", str(config_file), "--out", str(tmp_path / "run")]) == 0
     assert max(seen) == 4 and min(seen) >= 1
-    history = json.loads((tmp_path / "run" / "metrics.json").read_text())["history"]
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert sum(split["nodes"] for split in metrics["data"].values()) == sum(seen)
+    assert metrics["data"]["train"]["nodes"] <= 4 * metrics["data"]["train"]["samples"]
+    history = metrics["history"]
     rates = [row["lr"] for row in history]
     assert rates == sorted(rates, reverse=True) and rates[-1] < 0.1 * 1e-3
     assert all(0 < row["train_seconds"] <= row["epoch_seconds"] for row in history)
