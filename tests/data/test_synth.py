@@ -1,9 +1,18 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from priorkit.data.jsonl import read_jsonl
-from priorkit.data.synth import POSITIVE_WORDS, SynthConfig, generate, write_synthetic
+from priorkit.data.synth import (
+    CLASS_LABELS,
+    POSITIVE_WORDS,
+    SHORTCUT_WORDS,
+    WORDS,
+    SynthConfig,
+    generate,
+    write_synthetic,
+)
 
 SMALL = SynthConfig(n_train=200, n_val=20, n_test=200, seed=1)
 
@@ -76,3 +85,73 @@ def test_shipped_default_data_is_what_the_generator_writes(tmp_path: Path) -> No
     write_synthetic(tmp_path, config)
     for split in ("train", "val", "test_id", "test_ood"):
         assert (tmp_path / f"{split}.jsonl").read_bytes() == (shipped / f"{split}.jsonl").read_bytes(), split
+
+
+def _mean(samples, value) -> float:  # type: ignore[no-untyped-def]
+    return float(np.mean([value(s) for s in samples]))
+
+
+def test_shapes_grow_the_trees_they_name() -> None:
+    def world(shape: str):  # type: ignore[no-untyped-def]
+        return generate(SMALL.model_copy(update={"shape": shape, "max_depth": 12}))["train"]
+
+    star, chain, recursive = world("star"), world("chain"), world("recursive")
+    under_root = lambda s: float((s.depth == 1).mean())  # noqa: E731
+    assert _mean(star, under_root) > 0.6 > 0.3 > _mean(recursive, under_root)
+    deepest = lambda s: float(s.depth.max())  # noqa: E731
+    assert _mean(chain, deepest) > 2 * _mean(recursive, deepest)
+    for s in world("preferential") + chain:
+        assert s.depth.max() <= 12 and s.parent_index[0] == 0
+
+
+def _shown_class(sample, config: SynthConfig) -> list[int]:  # type: ignore[no-untyped-def]
+    """The class the shortcut carriers of a sample point to."""
+    codes = list(config.shortcut_codes())
+    if config.shortcut == "text":
+        return [next(k for k, w in enumerate(SHORTCUT_WORDS) if sample.text.endswith(w))]
+    if config.shortcut == "user":
+        return [int(u[len("shortcut")]) for u in sample.user if u is not None]
+    if config.shortcut == "time":
+        gaps = sample.time[1:] - sample.time[sample.parent_index[1:]]
+        return [
+            int(
+                np.argmin(
+                    [abs(np.log(gaps.mean() / (config.time_scale * (0.5 + k)))) for k in range(len(codes))]
+                )
+            )
+        ]
+    return [codes.index(v) for v in sample.features[:, 1] if v != 0]
+
+
+@pytest.mark.parametrize("where", ["all_leaves", "deep", "user", "text", "time"])
+def test_every_shortcut_place_is_tied_in_distribution_and_random_out_of_it(where: str) -> None:
+    config = SMALL.model_copy(update={"shortcut": where, "num_classes": 3, "min_nodes": 20, "max_nodes": 40})
+    splits = generate(config)
+
+    def agreement(samples) -> float:  # type: ignore[no-untyped-def]
+        return _mean(
+            samples, lambda s: np.mean([k == config.labels.index(s.label) for k in _shown_class(s, config)])
+        )
+
+    floor = 0.8 if where == "time" else 1.0  # node times are noisy: the class is read off their mean
+    assert agreement(splits["train"]) >= floor
+    assert agreement(splits["test_ood"]) < 0.5
+
+
+def test_deep_and_all_leaves_reach_the_nodes_they_name() -> None:
+    deep = generate(SMALL.model_copy(update={"shortcut": "deep", "deep_depth": 2}))["train"]
+    assert all(((s.features[:, 1] != 0) == (s.depth > 2)).all() for s in deep)
+    star = generate(SMALL.model_copy(update={"shortcut": "all_leaves", "shape": "star"}))["train"]
+    assert _mean(star, lambda s: float(((s.features[:, 1] != 0) & (s.depth == 1)).sum() > 0)) > 0.9
+
+
+def test_classes_have_their_own_words_and_codes() -> None:
+    config = SMALL.model_copy(update={"num_classes": 4, "text_noise": 0.0})
+    samples = generate(config)["train"]
+    assert {s.label for s in samples} == set(CLASS_LABELS[4])
+    for s in samples[:40]:
+        assert any(w in s.text for w in WORDS[s.label])
+    root = {
+        label: np.mean([s.features[0, 0] for s in samples if s.label == label]) for label in CLASS_LABELS[4]
+    }
+    assert root["negative"] < root["positive"] < root["neutral"] < root["mixed"]
