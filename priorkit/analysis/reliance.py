@@ -46,10 +46,44 @@ class Reliance:
         }
 
 
-def _shares(values: dict[str, float]) -> dict[str, float] | None:
+def shares_of(values: dict[str, float]) -> dict[str, float] | None:
+    """``values`` clipped at 0 and scaled to sum to 1; None when nothing is above 0."""
     clipped = {k: max(v, 0.0) for k, v in values.items()}
     total = sum(clipped.values())
     return None if total <= 0 else {k: v / total for k, v in clipped.items()}
+
+
+Shuffle = Callable[[Sequence[Data], torch.Generator], list[Data]]
+
+
+def permutation_effect(
+    model: PriorModel,
+    graphs: Sequence[Data],
+    base: Predictions,
+    shuffle: Shuffle,
+    repeats: int,
+    generator: torch.Generator,
+    batch_size: int = 64,
+) -> tuple[float, float]:
+    """Mean accuracy drop and mean share of changed predictions when ``graphs`` are replaced by
+    ``shuffle(graphs, generator)``, over ``repeats`` draws."""
+    base_accuracy = float((base.predicted == base.y).float().mean())
+    drops, changes = [], []
+    for _ in range(repeats):
+        shuffled = predict(model, shuffle(graphs, generator), batch_size)
+        drops.append(base_accuracy - float((shuffled.predicted == shuffled.y).float().mean()))
+        changes.append(float((shuffled.predicted != base.predicted).float().mean()))
+    return sum(drops) / repeats, sum(changes) / repeats
+
+
+def _swap(modality: str) -> Shuffle:
+    recombine = SHUFFLES[modality]
+
+    def shuffled(graphs: Sequence[Data], generator: torch.Generator) -> list[Data]:
+        permutation = torch.randperm(len(graphs), generator=generator).tolist()
+        return recombine(graphs, [graphs[j] for j in permutation])
+
+    return shuffled
 
 
 def modality_reliance(
@@ -66,19 +100,12 @@ def modality_reliance(
         base: the model's predictions on ``graphs`` when the caller already has them.
     """
     base = base if base is not None else predict(model, graphs, batch_size)
-    base_pred = base.predicted
-    base_accuracy = float((base_pred == base.y).float().mean())
     generator = torch.Generator().manual_seed(seed)
     drop: dict[str, float] = {}
     change: dict[str, float] = {}
-    for modality, shuffle in SHUFFLES.items():
-        drops, changes = [], []
-        for _ in range(repeats):
-            permutation = torch.randperm(len(graphs), generator=generator).tolist()
-            shuffled = predict(model, shuffle(graphs, [graphs[j] for j in permutation]), batch_size)
-            drops.append(base_accuracy - float((shuffled.predicted == shuffled.y).float().mean()))
-            changes.append(float((shuffled.predicted != base_pred).float().mean()))
-        drop[modality] = sum(drops) / repeats
-        change[modality] = sum(changes) / repeats
-    shares = _shares(drop) or _shares(change) or {m: 1.0 / len(SHUFFLES) for m in SHUFFLES}
+    for modality in SHUFFLES:
+        drop[modality], change[modality] = permutation_effect(
+            model, graphs, base, _swap(modality), repeats, generator, batch_size
+        )
+    shares = shares_of(drop) or shares_of(change) or {m: 1.0 / len(SHUFFLES) for m in SHUFFLES}
     return Reliance(shares, drop, change, repeats)

@@ -11,6 +11,7 @@ from torch_geometric.data import Data
 from priorkit.analysis.attention import attention_by_depth, root_attention
 from priorkit.analysis.compliance import ComplianceEntry, compliance
 from priorkit.analysis.metrics import classification_metrics
+from priorkit.analysis.node_reliance import node_reliance
 from priorkit.analysis.predict import predict
 from priorkit.analysis.reliance import modality_reliance
 from priorkit.data.labels import LabelSpace
@@ -23,6 +24,9 @@ class EvaluationReport:
     accuracy, macro_f1, per_class, n: classification results.
     reliance: ``{"text": share, "graph": share}`` by permutation (sums to 1).
     reliance_drops: the raw accuracy drops and prediction-change rates behind the shares.
+    reliance_nodes: node-group reliance (:class:`~priorkit.analysis.node_reliance.NodeReliance`
+        as a dict): ``shares`` of ``root``, ``depth_1``, ``depth_2``, ``3+`` and the ``leaves``
+        share against the root, with the ``accuracy_drop`` and ``prediction_change`` behind them.
     attention_by_depth: readout attention mass at depth 0, 1, 2, 3+ (mean over samples).
     root_attention: readout attention on the root (mean over samples).
     modality_weights: mean fusion weights ``{"text", "graph"}``, or None.
@@ -37,6 +41,7 @@ class EvaluationReport:
     n: int
     reliance: dict[str, float]
     reliance_drops: dict[str, dict[str, float]]
+    reliance_nodes: dict[str, Any]
     attention_by_depth: dict[str, float]
     root_attention: float
     modality_weights: dict[str, float] | None
@@ -52,6 +57,7 @@ class EvaluationReport:
             f"accuracy: {self.accuracy:.4f}",
             f"macro_f1: {self.macro_f1:.4f}",
             "reliance: " + ", ".join(f"{k} {v:.3f}" for k, v in self.reliance.items()),
+            "reliance_nodes: " + ", ".join(f"{k} {v:.3f}" for k, v in self.reliance_nodes["shares"].items()),
             "attention_by_depth: " + ", ".join(f"{k}: {v:.3f}" for k, v in self.attention_by_depth.items()),
             f"root_attention: {self.root_attention:.3f}",
         ]
@@ -77,6 +83,7 @@ def evaluate_model(
     predictions = predict(model, graphs, batch_size, measure_priors=True)
     metrics = classification_metrics(predictions.y.numpy(), predictions.predicted.numpy(), labels)
     reliance = modality_reliance(model, graphs, repeats, seed, batch_size, base=predictions)
+    nodes = node_reliance(model, graphs, repeats, seed, batch_size, base=predictions)
     weights = predictions.modality_weights
     report = EvaluationReport(
         accuracy=metrics["accuracy"],
@@ -88,6 +95,7 @@ def evaluate_model(
             "accuracy_drop": reliance.accuracy_drop,
             "prediction_change": reliance.prediction_change,
         },
+        reliance_nodes=nodes.to_dict(),
         attention_by_depth=attention_by_depth(
             predictions.readout_attention, predictions.depth, predictions.batch
         ),

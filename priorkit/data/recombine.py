@@ -1,8 +1,9 @@
-"""Recombining samples: one sample's text with another sample's tree.
+"""Recombining samples: one sample's text with another sample's tree, or nodes' content with
+other nodes' content.
 
-Both reliance by permutation (what a model does when a modality comes from another
-sample) and counterfactual augmentation (texts paired with trees of another label) are
-built on these. Graphs are shallow-copied; the inputs are never modified.
+Reliance by permutation (what a model does when a modality, or the nodes of a group, come
+from another sample) and counterfactual augmentation (texts paired with trees of another
+label, leaves shuffled) are built on these. Graphs are shallow-copied; the inputs are never modified.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 
+import torch
+from torch import Tensor
 from torch_geometric.data import Data
 
 TEXT_FIELDS = ("text", "text_embedding")
@@ -36,3 +39,57 @@ def with_text_of(receivers: Sequence[Data], donors: Sequence[Data]) -> list[Data
 def with_tree_of(receivers: Sequence[Data], donors: Sequence[Data]) -> list[Data]:
     """Each receiver keeps its text, label and id and gets the tree of its donor."""
     return _take(donors, receivers, SAMPLE_FIELDS)
+
+
+NODE_CONTENT = ("x", "user_code", "node_text_embedding", "time", "time_mask")
+"""What a node brings of its own: everything but its place in the tree (depth, parent)."""
+
+
+def dense(value: Tensor) -> Tensor:
+    """``value`` as a dense tensor (node features may be sparse COO)."""
+    return value.to_dense() if value.is_sparse else value
+
+
+def with_node_rows(
+    graph: Data, mask: Tensor, rows: dict[str, Tensor], fields: tuple[str, ...] = NODE_CONTENT
+) -> Data:
+    """A copy of ``graph`` whose masked nodes take their ``fields`` from ``rows`` (one row per
+    masked node, by field); sparse fields stay sparse.
+
+    Shapes:
+        mask: (n,) bool with k True; rows[field]: (k, ...).
+    """
+    out = copy.copy(graph)
+    for name in fields:
+        if name in graph and name in rows:
+            value = dense(graph[name]).clone()
+            value[mask] = rows[name].to(value.dtype)
+            out[name] = value.to_sparse_coo() if graph[name].is_sparse else value
+    return out
+
+
+def permute_nodes(
+    graphs: Sequence[Data], masks: Sequence[Tensor], generator: torch.Generator, by: Sequence[Tensor]
+) -> list[Data]:
+    """Copies of ``graphs`` whose masked nodes swap their content (:data:`NODE_CONTENT`) among
+    themselves, across graphs, at random; a node only takes content from a node with the same
+    ``by`` key (a depth bucket), so a shuffle moves what nodes bring, not where they sit.
+
+    Shapes:
+        masks[i], by[i]: (n_i,) for graph i.
+    """
+    fields = [name for name in NODE_CONTENT if all(name in g for g in graphs)]
+    pooled = {
+        name: torch.cat([dense(g[name])[m] for g, m in zip(graphs, masks, strict=True)]) for name in fields
+    }
+    keys = torch.cat([key[m] for key, m in zip(by, masks, strict=True)])
+    order = torch.arange(keys.numel())
+    for key in keys.unique().tolist():
+        slots = torch.nonzero(keys == key).flatten()
+        order[slots] = slots[torch.randperm(slots.numel(), generator=generator)]
+    out, start = [], 0
+    for graph, mask in zip(graphs, masks, strict=True):
+        taken = order[start : start + int(mask.sum())]
+        start += taken.numel()
+        out.append(with_node_rows(graph, mask, {name: pooled[name][taken] for name in fields}))
+    return out

@@ -12,7 +12,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from priorkit.data.batch import PriorBatch, collate
-from priorkit.data.recombine import with_tree_of
+from priorkit.data.recombine import dense, with_node_rows, with_tree_of
 from priorkit.data.tensors import keep_nodes
 from priorkit.priors.base import Prior, PriorConfig
 from priorkit.priors.build import PRIORS
@@ -99,7 +99,7 @@ class CounterfactualPrior(Prior):
         c = self.config
         whole = batch.graph
         deep_rows = torch.nonzero(whole.depth > c.depth).flatten()
-        std = _dense(whole.x).std(0, unbiased=False) if whole.x.size(0) > 1 else None
+        std = dense(whole.x).std(0, unbiased=False) if whole.x.size(0) > 1 else None
         out = []
         for i in chosen:
             graph = graphs[i]
@@ -110,7 +110,8 @@ class CounterfactualPrior(Prior):
                 cf = keep_nodes(graph, ~deep)
             elif c.perturb == "shuffle":
                 rows = deep_rows[torch.randint(deep_rows.numel(), (int(deep.sum()),), generator=g)]
-                cf = _replace_content(graph, deep, whole, rows)
+                content = {name: dense(whole[name])[rows] for name in _CONTENT if name in whole}
+                cf = with_node_rows(graph, deep, content, _CONTENT)
             else:
                 cf = _add_noise(graph, deep, c.noise * (std if std is not None else 1.0), g)
             out.append(_mark(cf, graph))
@@ -170,28 +171,7 @@ def _mark(counterfactual: Data, original: Data) -> Data:
     return counterfactual
 
 
-def _dense(x: Tensor) -> Tensor:
-    return x.to_dense() if x.is_sparse else x
-
-
-def _with_rows(value: Tensor, mask: Tensor, rows: Tensor) -> Tensor:
-    dense = _dense(value).clone()
-    dense[mask] = rows.to(dense.dtype)
-    return dense.to_sparse_coo() if value.is_sparse else dense
-
-
-def _replace_content(graph: Data, mask: Tensor, whole: Data, rows: Tensor) -> Data:
-    """Node content (features, users, node texts) of the masked nodes taken from ``rows`` of the batch."""
-    out = graph.clone()
-    for field in _CONTENT:
-        if field in graph and field in whole:
-            out[field] = _with_rows(graph[field], mask, _dense(whole[field])[rows])
-    return out
-
-
 def _add_noise(graph: Data, mask: Tensor, scale: Tensor | float, g: torch.Generator) -> Data:
-    out = graph.clone()
-    x = _dense(graph.x)
+    x = dense(graph.x)
     noise = torch.randn(int(mask.sum()), x.size(1), generator=g) * scale
-    out.x = _with_rows(graph.x, mask, x[mask] + noise)
-    return out
+    return with_node_rows(graph, mask, {"x": x[mask] + noise}, ("x",))

@@ -38,6 +38,7 @@ class TrialResult:
             out[f"{name}/macro_f1"] = report["macro_f1"]
             out[f"{name}/reliance_text"] = report["reliance"]["text"]
             out[f"{name}/root_attention"] = report["root_attention"]
+            out[f"{name}/leaf_share"] = report["reliance_nodes"]["shares"]["leaves"]
             for entry in report.get("compliance", []):
                 out[f"{name}/{entry['prior']}/{entry['metric']}"] = entry["achieved"]
         return out
@@ -50,7 +51,8 @@ class TrialResult:
             out.append(
                 f"{name}: accuracy {report['accuracy']:.3f}, macro-F1 {report['macro_f1']:.3f}, "
                 f"reliance text {reliance['text']:.2f} / graph {reliance['graph']:.2f}, "
-                f"root attention {report['root_attention']:.2f}"
+                f"root attention {report['root_attention']:.2f}, "
+                f"leaf share {report['reliance_nodes']['shares']['leaves']:.2f}"
             )
             out.extend(f"  {ComplianceEntry.from_dict(e).line()}" for e in report.get("compliance", []))
         return out
