@@ -90,6 +90,7 @@ def cmd_ablate(args: argparse.Namespace) -> int:
     from priorkit.ablation import run_study
 
     run = run_study(args.study, args.out, args.executor, args.workers, args.retry_failed, args.address)
+    _say(run.family)  # a study of many datasets: the family table is its headline
     _say(
         [
             f"{len(run.trials)} trials: {run.done} finished, {run.failed} failed, {run.pending} not run "

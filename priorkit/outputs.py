@@ -27,6 +27,8 @@ class PriorModelOutput:
         remix: ``remix(modality, permutation)``: logits if sample i had the ``text`` or
             ``graph`` of sample ``permutation[i]`` (fusion and head rerun, encoders not).
         rerun: the model's forward, for priors that compare with a counterfactual batch.
+        violations: per enforced rule (``prior/metric``), its violation on this batch
+            (:meth:`~priorkit.priors.check.Check.violation`: > 0 broken), detached.
 
     Shapes:
         logits: (b, c); readout_attention: (n,); readout_attention_heads: (n, h);
@@ -47,3 +49,4 @@ class PriorModelOutput:
     remix: Callable[[str, Tensor], Tensor] | None = field(default=None, repr=False)
     rerun: Callable[[PriorBatch], Any] | None = field(default=None, repr=False)
     losses: dict[str, Tensor] = field(default_factory=dict)
+    violations: dict[str, Tensor] = field(default_factory=dict)

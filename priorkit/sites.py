@@ -8,6 +8,7 @@ before their softmax, or states before they move on.
 |---|---|---|---|
 | ``readout`` | attention logits of the graph readout over nodes | (n,) or (n, h) | None |
 | ``message`` | attention logits of each message-passing layer over its edges | (m,) or (m, h) | None |
+| ``message_scale`` | log weight of each message after the softmax (<= 0) | (m,) or (m, h) | None |
 | ``nodes`` | node states after each message-passing layer (before its norm) | (n, d) | the states |
 | ``text`` | the text vector entering the fusion | (b, t) | the vector |
 | ``graph`` | the graph vector entering the fusion | (b, g) | the vector |
@@ -21,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from torch import Tensor
 
-SITES = ("readout", "message", "nodes", "text", "graph", "fusion")
+SITES = ("readout", "message", "message_scale", "nodes", "text", "graph", "fusion")
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,15 @@ class SiteContext:
         root_index: the root of every graph; batch: graph of every node.
         num_heads: attention heads at this site (1 for ``fusion``).
         training: whether the model is training.
-        message_index: for ``message``: (2, m) source and target of each directed edge.
-        message_direction: for ``message``: 0 parent -> child (down), 1 child -> parent (up).
-        layer: for ``message`` and ``nodes``: index of the message-passing layer.
+        message_index: for ``message`` and ``message_scale``: (2, m) source and target of each
+            directed edge.
+        message_direction: for the message sites: 0 parent -> child (down), 1 child -> parent (up).
+        layer: for the message sites and ``nodes``: index of the message-passing layer.
         value: the tensor the bias is added to, where the site has one (see the table).
+        importance: the data's per-node ``importance`` annotation, where the batch has one.
 
     Shapes:
-        depth, parent_index, batch: (n,); root_index: (b,); message_index: (2, m);
+        depth, parent_index, batch, importance: (n,); root_index: (b,); message_index: (2, m);
         message_direction: (m,); value: as the bias of the site.
     """
 
@@ -55,6 +58,7 @@ class SiteContext:
     message_direction: Tensor | None = None
     layer: int | None = None
     value: Tensor | None = None
+    importance: Tensor | None = None
 
     @property
     def num_graphs(self) -> int:

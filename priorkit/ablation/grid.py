@@ -40,10 +40,11 @@ class Trial:
     def key(self) -> str:
         """A path-safe unique name: ``dataset/arm/seed0/fold1``."""
         fold = FIXED if self.fold is None else f"fold{self.fold}"
-        return f"{self.dataset}/{_safe(self.arm)}/seed{self.seed}/{fold}"
+        return f"{self.dataset}/{path_safe(self.arm)}/seed{self.seed}/{fold}"
 
 
-def _safe(name: str) -> str:
+def path_safe(name: str) -> str:
+    """``name`` with every character but letters, digits and ``-_.=@`` replaced by ``_``."""
     return "".join(c if c.isalnum() or c in "-_.=@" else "_" for c in name)
 
 

@@ -10,10 +10,12 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from priorkit.ablation.executors import EXECUTORS
+from priorkit.ablation.family import family_table
 from priorkit.ablation.grid import Trial, expand
 from priorkit.ablation.results import write_results
 from priorkit.ablation.store import TrialStore
 from priorkit.ablation.study import StudyConfig, load_study
+from priorkit.ablation.worlds import write_worlds
 from priorkit.data.cache import load_cached
 from priorkit.training.run_dir import write_json
 
@@ -21,7 +23,8 @@ from priorkit.training.run_dir import write_json
 @dataclass(frozen=True)
 class StudyRun:
     """Args: out: the study folder; trials: the grid; ran: trials run this time;
-    done, failed, pending: counts after this run."""
+    done, failed, pending: counts after this run; family: the family table (markdown lines;
+    empty for a study of one dataset)."""
 
     out: Path
     trials: list[Trial]
@@ -29,6 +32,7 @@ class StudyRun:
     done: int
     failed: int
     pending: int
+    family: list[str]
 
 
 def _group_counts(study: StudyConfig, base: dict[str, Any]) -> dict[str, int] | None:
@@ -60,8 +64,9 @@ def run_study(
     """
     study, base = load_study(study_file)
     folder = Path(out)
-    trials = expand(study, base, _group_counts(study, base))
     folder.mkdir(parents=True, exist_ok=True)
+    study = write_worlds(study, folder)
+    trials = expand(study, base, _group_counts(study, base))
     write_json(
         folder / "study.json", {"study": study.model_dump(mode="json"), "trials": [t.key for t in trials]}
     )
@@ -82,5 +87,8 @@ def run_study(
         bar.update(1)
         bar.set_postfix(finished=counts["done"], failed=counts["failed"], remaining=len(todo) - ran)
     bar.close()
-    write_results(study, trials, store, folder)
-    return StudyRun(folder, trials, ran, counts["done"], counts["failed"], len(trials) - sum(counts.values()))
+    table = write_results(study, trials, store, folder)
+    pending = len(trials) - sum(counts.values())
+    return StudyRun(
+        folder, trials, ran, counts["done"], counts["failed"], pending, family_table(table, study)
+    )

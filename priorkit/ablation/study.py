@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from priorkit.config import load_config
 from priorkit.data.loaders import FORMATS
+from priorkit.data.synth import SynthConfig
 from priorkit.training.config import RunConfig
 
 
@@ -40,6 +41,14 @@ class DatasetConfig(BaseModel):
         source, format: all samples of the dataset, split into folds (``format``: a loader
             of ``priorkit data convert``; ``jsonl`` for a JSONL file).
         evaluate: further files every trial is scored on, by name (``{test_ood: ...}``).
+        synth: a synthetic world (:class:`~priorkit.data.synth.SynthConfig` fields), written
+            into the study folder when the study runs: trained on its ``train``/``val``,
+            tested on ``test_id``, and scored on ``test_ood`` too.
+        note: what the dataset is, for the tables (where its shortcut sits, ...).
+        expect: per arm, what its prior should do here: ``away`` (the default: the shortcut
+            sits where the prior points away from, so it should gain), ``neutral`` (the prior
+            says nothing about where the shortcut sits) or ``wrong`` (the signal really is where
+            the prior points away from: the family table shows the cost).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -50,6 +59,9 @@ class DatasetConfig(BaseModel):
     source: str | None = None
     format: str = "jsonl"
     evaluate: dict[str, str] = Field(default_factory=dict)
+    synth: SynthConfig | None = None
+    note: str = ""
+    expect: dict[str, Literal["away", "neutral", "wrong"]] = Field(default_factory=dict)
 
     @field_validator("format")
     @classmethod
@@ -59,8 +71,12 @@ class DatasetConfig(BaseModel):
     @model_validator(mode="after")
     def _complete(self) -> DatasetConfig:
         fixed = [self.train, self.val, self.test]
-        if self.source is None and any(p is None for p in fixed):
-            raise ValueError("expected either `source` (split into folds) or all of `train`, `val`, `test`")
+        given = [self.source is not None, all(p is not None for p in fixed), self.synth is not None]
+        if sum(given) != 1 or (any(p is not None for p in fixed) and not given[1]):
+            raise ValueError(
+                "expected exactly one of `source` (split into folds), all of `train`, `val`, `test`, "
+                "or `synth`"
+            )
         return self
 
 
@@ -105,6 +121,13 @@ class StudyConfig(BaseModel):
         for sweep in self.sweeps:
             if sweep.arm not in self.arms:
                 raise ValueError(f"sweeps: arm {sweep.arm!r} is not among the arms ({', '.join(self.arms)})")
+        for name, data in (self.datasets or {}).items():
+            unknown = [arm for arm in data.expect if arm not in self.arms]
+            if unknown:
+                raise ValueError(
+                    f"datasets.{name}.expect: {', '.join(unknown)} not among the arms "
+                    f"({', '.join(self.arms)})"
+                )
         if self.folds is not None and self.datasets is not None:
             for name, data in self.datasets.items():
                 if data.source is None:

@@ -182,10 +182,21 @@ def markdown(summary: pd.DataFrame, baseline: str) -> str:
     return "\n".join(lines)
 
 
-def write_summary(summary: pd.DataFrame, path: Path, table: pd.DataFrame, baseline: str = "baseline") -> None:
+def write_summary(
+    summary: pd.DataFrame,
+    path: Path,
+    table: pd.DataFrame,
+    baseline: str = "baseline",
+    family: list[str] | None = None,
+) -> None:
+    """``summary.md``: the family table first when there is one (many datasets), then the
+    tables of every dataset, then the failed trials."""
     text = (
         markdown(summary, baseline) if not summary.empty else "# Study summary\n\nNo finished trials yet.\n"
     )
+    if family:
+        head, _, rest = text.partition("\n")
+        text = head + "\n\n## Across datasets\n\n" + "\n".join(family) + "\n" + rest
     failed = failed_lines(table)
     if failed:
         text += "\n## Failed trials\n\n" + "\n".join(f"- {line}" for line in failed) + "\n"

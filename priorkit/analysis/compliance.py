@@ -19,6 +19,8 @@ class ComplianceEntry:
         target: the stated value; rule: how it is compared (``0.80 +- 0.10``, ``>= 0.50``).
         achieved: the measured value (None when it could not be measured on this data).
         passed: whether the rule holds (None when nothing was measured).
+        multiplier: the rule's enforcement multiplier at the end of training (None when the
+            prior does not enforce its rules).
     """
 
     prior: str
@@ -27,6 +29,7 @@ class ComplianceEntry:
     rule: str
     achieved: float | None
     passed: bool | None
+    multiplier: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -43,7 +46,8 @@ class ComplianceEntry:
     def line(self) -> str:
         achieved = "not measured" if self.achieved is None else f"{self.achieved:.3f}"
         verdict = {True: "PASS", False: "FAIL", None: "n/a"}[self.passed]
-        return f"{self.prior}: {self.metric} {achieved} (target {self.rule}) {verdict}"
+        enforced = "" if self.multiplier is None else f" (enforced, multiplier {self.multiplier:.3g})"
+        return f"{self.prior}: {self.metric} {achieved} (target {self.rule}) {verdict}{enforced}"
 
 
 def _lookup(report: dict[str, Any], path: str) -> float | None:
@@ -69,7 +73,10 @@ def compliance(
             if achieved is not None and math.isnan(achieved):
                 achieved = None
             passed = None if achieved is None else check.passes(achieved)
+            multiplier = float(prior.multiplier(check.metric)) if prior.enforcing else None
             entries.append(
-                ComplianceEntry(label, check.metric, check.target, check.describe(), achieved, passed)
+                ComplianceEntry(
+                    label, check.metric, check.target, check.describe(), achieved, passed, multiplier
+                )
             )
     return entries

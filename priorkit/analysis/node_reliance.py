@@ -48,7 +48,8 @@ class NodeReliance:
     accuracy_drop, prediction_change: per group of :data:`NODE_GROUPS`, averaged over repeats.
     shares: the drops (the prediction changes when no drop) of the depth groups as shares
         summing to 1, plus ``leaves``: the leaves' part of what root and leaves decide
-        together, ``drop(leaves) / (drop(leaves) + drop(root))`` (0 when neither matters).
+        together, ``drop(leaves) / (drop(leaves) + drop(root))`` (from the prediction
+        changes when the drops are below :data:`MIN_EFFECT`; 0 when neither matters).
     repeats: shuffles per group.
     """
 
@@ -61,11 +62,16 @@ class NodeReliance:
         return asdict(self)
 
 
+MIN_EFFECT = 0.01
+"""Root and leaves together must move accuracy (or, failing that, predictions) by this much
+for the leaves' share to be a ratio of effects rather than of noise; below, it is 0."""
+
+
 def _leaf_share(drop: dict[str, float], change: dict[str, float]) -> float:
     for values in (drop, change):
-        pair = shares_of({k: values[k] for k in ("leaves", "root")})
-        if pair is not None:
-            return pair["leaves"]
+        pair = {k: max(values[k], 0.0) for k in ("leaves", "root")}
+        if sum(pair.values()) >= MIN_EFFECT:
+            return pair["leaves"] / sum(pair.values())
     return 0.0
 
 

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 from torch_geometric.data import Data
+
+if TYPE_CHECKING:
+    from priorkit.data.batch import PriorBatch
 
 TEXT_FIELDS = ("text", "text_embedding")
 SAMPLE_FIELDS = (*TEXT_FIELDS, "y", "sample_id")
@@ -93,3 +98,31 @@ def permute_nodes(
         start += taken.numel()
         out.append(with_node_rows(graph, mask, {name: pooled[name][taken] for name in fields}))
     return out
+
+
+def permute_batch_nodes(
+    batch: PriorBatch, mask: Tensor, by: Tensor, generator: torch.Generator
+) -> PriorBatch:
+    """The batch, unlabelled, with the content (:data:`NODE_CONTENT` and node text
+    embeddings) of its masked nodes permuted among them at random, within equal ``by`` keys.
+
+    Shapes:
+        mask, by: (n,) over the batch's nodes.
+    """
+    rows = torch.nonzero(mask).flatten()
+    order = rows.clone()
+    for key in by[rows].unique().tolist():
+        slots = torch.nonzero(by[rows] == key).flatten()
+        order[slots] = rows[slots][torch.randperm(slots.numel(), generator=generator)]
+    graph = copy.copy(batch.graph)
+    for name in NODE_CONTENT:
+        if name in batch.graph:
+            value = dense(batch.graph[name]).clone()
+            value[rows] = value[order]
+            graph[name] = value.to_sparse_coo() if batch.graph[name].is_sparse else value
+    node_text = batch.node_text_embedding
+    if node_text is not None:
+        node_text = node_text.clone()
+        node_text[rows] = node_text[order]
+        graph["node_text_embedding"] = node_text
+    return replace(batch, graph=graph, y=None, node_text_embedding=node_text)

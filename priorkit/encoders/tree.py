@@ -45,7 +45,8 @@ class TreeEncoderOutput:
 
 
 class TreeEncoder(nn.Module):
-    """Encodes a batch of trees; calls ``bias_fn`` at the ``message`` and ``readout`` sites.
+    """Encodes a batch of trees; calls ``bias_fn`` at the ``message``, ``message_scale``,
+    ``nodes`` and ``readout`` sites.
 
     Args:
         num_features: width of the node features.
@@ -81,6 +82,7 @@ class TreeEncoder(nn.Module):
             batch=graph.batch,
             num_heads=self.config.heads,
             training=self.training,
+            importance=graph.get("importance"),
             **extra,
         )  # type: ignore[arg-type]
 
@@ -94,7 +96,11 @@ class TreeEncoder(nn.Module):
             ctx = self.context(
                 graph, "message", message_index=edges.index, message_direction=edges.direction, layer=layer
             )
-            out = conv(F.dropout(x, self.config.dropout, self.training), edges, bias_fn("message", ctx))
+            bias, scale = (
+                bias_fn("message", ctx),
+                bias_fn("message_scale", ctx.at("message_scale", layer=layer)),
+            )
+            out = conv(F.dropout(x, self.config.dropout, self.training), edges, bias, scale)
             x = norm(add_bias(x + F.gelu(out.x), "nodes", ctx, bias_fn))
             attentions.append(out.attention)
         num_graphs = int(graph.root_index.numel())

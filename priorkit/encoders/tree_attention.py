@@ -3,7 +3,11 @@
 Each parent -> child edge carries two messages: down (parent to child) and up (child to
 parent). Attention logits are GAT-style, with attention vectors of their own per direction,
 plus an additive bias per directed edge (the ``message`` site); the softmax runs over the
-messages that arrive at a node. Cost is linear in the number of edges.
+messages that arrive at a node. A second, optional term (the ``message_scale`` site) scales
+each message after the softmax by ``exp(scale)``, ``scale <= 0``: a softmax bias can only move
+weight between the messages a node receives (a root whose messages all come from its
+children still receives all of them), a scale can attenuate or cut them. Cost is linear in
+the number of edges.
 """
 
 from __future__ import annotations
@@ -68,8 +72,8 @@ class TreeAttentionConv(MessagePassing):
         negative_slope: of the LeakyReLU on attention logits.
 
     Shapes:
-        x: (n, d); edges: :class:`MessageEdges` with m directed edges; bias: (m,) or (m, h)
-        -> :class:`TreeAttentionOutput`.
+        x: (n, d); edges: :class:`MessageEdges` with m directed edges; bias, scale: (m,) or
+        (m, h) -> :class:`TreeAttentionOutput`.
     """
 
     def __init__(self, channels: int, heads: int = 4, dropout: float = 0.0, negative_slope: float = 0.2):
@@ -92,7 +96,9 @@ class TreeAttentionConv(MessagePassing):
         nn.init.xavier_uniform_(self.att_src)
         nn.init.xavier_uniform_(self.att_dst)
 
-    def forward(self, x: Tensor, edges: MessageEdges, bias: Tensor | None = None) -> TreeAttentionOutput:
+    def forward(
+        self, x: Tensor, edges: MessageEdges, bias: Tensor | None = None, scale: Tensor | None = None
+    ) -> TreeAttentionOutput:
         n = x.size(0)
         projected = self.lin(x)
         h = projected.reshape(n, self.heads, self.head_dim)
@@ -107,6 +113,8 @@ class TreeAttentionConv(MessagePassing):
             logits = logits + (bias.unsqueeze(-1) if bias.dim() == 1 else bias)
         attention = softmax(logits, edges.index[1], num_nodes=n)
         weights = F.dropout(attention, p=self.dropout) if self.training and self.dropout > 0 else attention
+        if scale is not None:
+            weights = weights * torch.exp((scale.unsqueeze(-1) if scale.dim() == 1 else scale).clamp(max=0.0))
         out = self.propagate(edges.index, x=h, weight=weights, size=(n, n))
         return TreeAttentionOutput(out.reshape(n, -1) + self.bias, attention)
 

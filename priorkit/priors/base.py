@@ -8,6 +8,9 @@
   weighted by the stack.
 - ``measure(outputs, batch)``: evaluation; returns ``{metric: value}`` (means over the batch).
 - ``checks()``: the rules that say whether the model followed the prior (compliance).
+- ``estimates(outputs, batch)``: training batches, when the prior enforces its rules
+  (:mod:`priorkit.priors.enforce`): ``{metric of a check: estimate}``; a differentiable
+  estimate becomes a Lagrangian loss term, a detached one only moves the rule's multiplier.
 - ``bind(dims)``: once, when the model is built; priors with parameters sized by the model
   create them here.
 
@@ -74,6 +77,18 @@ class Prior(nn.Module):
         super().__init__()
         self.config = config if config is not None else self.Config()
         self.weight = self.config.weight
+        # one enforcement multiplier per rule (see priorkit.priors.enforce); saved with the model
+        self.register_buffer("multipliers", torch.ones(len(self.checks())))
+
+    @property
+    def enforcing(self) -> bool:
+        """Whether the prior's rules are constraints of training (its ``enforce`` argument)."""
+        return bool(getattr(self.config, "enforce", False)) and len(self.checks()) > 0
+
+    def multiplier(self, metric: str) -> Tensor:
+        """The enforcement multiplier of the rule on ``metric`` (1 before training)."""
+        names = [check.metric for check in self.checks()]
+        return self.multipliers[names.index(metric)]
 
     @classmethod
     def from_arguments(cls, arguments: dict[str, Any], where: str = "") -> Prior:
@@ -93,6 +108,9 @@ class Prior(nn.Module):
         return {}
 
     def measure(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, float]:
+        return {}
+
+    def estimates(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, Tensor]:
         return {}
 
     def checks(self) -> list[Check]:

@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from torch import Tensor
+
+MARGIN = 0.05
+"""Enforcement aims this far inside a rule (relative to the target; to the tolerance for
+``near``), so that a model trained to the boundary still passes on new data."""
+
 Rule = Literal["near", "at_least", "at_most"]
 
 
@@ -37,3 +43,18 @@ class Check:
         if self.rule == "near":
             return f"{self.target:.2f} +- {self.tolerance:.2f}"
         return f"{'>=' if self.rule == 'at_least' else '<='} {self.target:.2f}"
+
+    def violation(self, value: Tensor) -> Tensor:
+        """How far ``value`` is from keeping the rule with a small margin inside it
+        (:data:`MARGIN`), in units of the target's scale: > 0 violated, < 0 kept with room.
+        Differentiable in ``value``; what enforcement drives below 0.
+
+        Shapes:
+            value: () -> ().
+        """
+        scale = max(abs(self.target), 0.1)
+        if self.rule == "near":
+            return ((value - self.target).abs() - self.tolerance * (1 - MARGIN)) / scale
+        if self.rule == "at_least":
+            return (self.target + MARGIN * scale - value) / scale
+        return (value - self.target + MARGIN * scale) / scale

@@ -14,9 +14,10 @@ from torch_geometric.data import Data
 from priorkit.data.batch import PriorBatch, collate
 from priorkit.data.recombine import dense, with_node_rows, with_tree_of
 from priorkit.data.tensors import keep_nodes
-from priorkit.priors.base import Prior, PriorConfig
+from priorkit.priors.base import Prior
 from priorkit.priors.build import PRIORS
 from priorkit.priors.check import Check
+from priorkit.priors.enforce import EnforcedConfig
 
 if TYPE_CHECKING:
     from priorkit.outputs import PriorModelOutput
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 _CONTENT = ("x", "user_code", "node_text_embedding")
 
 
-class CounterfactualConfig(PriorConfig):
+class CounterfactualConfig(EnforcedConfig):
     """Args:
     kind: ``modality_swap`` (a sample's text with the tree of a sample of another label,
         keeping the text's label: "the graph does not decide"), ``leaf_perturb`` (nodes
@@ -41,6 +42,9 @@ class CounterfactualConfig(PriorConfig):
     noise: scale of ``noise``.
     min_consistency: compliance: share of predictions that survive a counterfactual
         (``pairs``: that follow the label of the counterfactual).
+    enforce: the consistency rule is a constraint of training: a Lagrangian term on the soft
+        consistency of the batch's counterfactuals (the probability that a counterfactual and
+        its original get the same class, or different ones where their labels differ).
     """
 
     kind: Literal["modality_swap", "leaf_perturb", "pairs"] = "modality_swap"
@@ -141,6 +145,16 @@ class CounterfactualPrior(Prior):
             + F.kl_div(a, b, log_target=True, reduction="batchmean")
         )
         return {"consistency": self.config.consistency_weight * symmetric}
+
+    def estimates(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, Tensor]:
+        if batch.origin is None or batch.y is None or not bool((batch.origin >= 0).any()):
+            return {}
+        cf = torch.nonzero(batch.origin >= 0).flatten()
+        original = batch.origin[cf]
+        p = torch.softmax(outputs.logits, -1)
+        same = (p[cf] * p[original]).sum(-1)  # probability that both get the same class
+        follows = torch.where(batch.y[cf] == batch.y[original], same, 1.0 - same)
+        return {"consistency": follows.mean()}
 
     def measure(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, float]:
         predicted = outputs.logits.argmax(-1)

@@ -9,9 +9,10 @@ from pydantic import Field, field_validator
 from torch import Tensor
 
 from priorkit.fusion.base import MODALITIES, modality_values
-from priorkit.priors.base import Prior, PriorConfig
+from priorkit.priors.base import Prior
 from priorkit.priors.build import PRIORS
 from priorkit.priors.check import Check
+from priorkit.priors.enforce import EnforcedConfig
 from priorkit.sites import SiteContext
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from priorkit.outputs import PriorModelOutput
 
 
-class ModalityGateConfig(PriorConfig):
+class ModalityGateConfig(EnforcedConfig):
     """Args:
     target: share per modality, ``{text: 0.8, graph: 0.2}``; one given, the other gets the rest.
     mode: ``hard`` fixes the fusion weights at the target; ``soft`` pulls them toward it
@@ -34,6 +35,8 @@ class ModalityGateConfig(PriorConfig):
         ``softmax(logits / temperature)`` at the true class; lower temperatures come closer
         to the accuracy drops that permutation reliance reports (and give smaller gradients).
     tolerance: compliance: how far the measured shares may lie from the target.
+    enforce: both rules (gate share and reliance share) are constraints of training:
+        Lagrangian terms whose multipliers rise while a training batch breaks them.
     """
 
     target: dict[str, float] = Field(default_factory=lambda: {"text": 0.8, "graph": 0.2})
@@ -119,6 +122,17 @@ class ModalityGatePrior(Prior):
             if shares is not None:
                 losses["reliance"] = self.config.reliance_weight * self._distance(shares)
         return losses
+
+    def estimates(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, Tensor]:
+        out = {}
+        for check in self.checks():
+            kind, modality = check.metric.split(".")
+            k = MODALITIES.index(modality)
+            if kind == "gate" and outputs.modality_weights is not None:
+                out[check.metric] = outputs.modality_weights[:, k].mean()
+            if kind == "reliance" and (shares := self.reliance_shares(outputs, batch)) is not None:
+                out[check.metric] = shares[k]
+        return out
 
     def measure(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, float]:
         if outputs.modality_weights is None:

@@ -11,6 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from priorkit.priors.base import ModelDims, Prior
+from priorkit.priors.enforce import step_multiplier
 from priorkit.sites import SiteContext
 
 if TYPE_CHECKING:
@@ -66,10 +67,43 @@ class PriorStack(nn.Module):
         return total
 
     def loss(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, Tensor]:
-        return {
+        """Every prior's losses (weighted), plus the Lagrangian terms of enforced rules
+        (``label/enforce.metric``); in training, each enforced rule's multiplier then moves
+        with its violation on this batch."""
+        out = {
             f"{label}/{key}": prior.weight * value
             for label, prior in self.named()
             for key, value in prior.loss(outputs, batch).items()
+        }
+        for label, prior in self.named():
+            if prior.enforcing:
+                out.update(self._enforce(label, prior, outputs, batch))
+        return out
+
+    def _enforce(
+        self, label: str, prior: Prior, outputs: PriorModelOutput, batch: PriorBatch
+    ) -> dict[str, Tensor]:
+        """Lagrangian terms of the prior's rules; records each violation in ``outputs``."""
+        checks = {check.metric: k for k, check in enumerate(prior.checks())}
+        terms, multipliers = {}, prior.multipliers.clone()
+        for metric, estimate in prior.estimates(outputs, batch).items():
+            k = checks[metric]
+            violation = prior.checks()[k].violation(estimate)
+            outputs.violations[f"{label}/{metric}"] = violation.detach()
+            if estimate.requires_grad:
+                terms[f"{label}/enforce.{metric}"] = prior.multipliers[k].clone() * violation
+            if self.training:
+                multipliers[k] = step_multiplier(multipliers[k], violation, prior.config.enforce_rate)  # type: ignore[attr-defined]
+        prior.multipliers = multipliers  # out of place: the terms above keep the values they used
+        return terms
+
+    def multipliers(self) -> dict[str, float]:
+        """``label/metric`` -> multiplier, for every enforced rule."""
+        return {
+            f"{label}/{check.metric}": float(prior.multipliers[k])
+            for label, prior in self.named()
+            if prior.enforcing
+            for k, check in enumerate(prior.checks())
         }
 
     def measure(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, float]:

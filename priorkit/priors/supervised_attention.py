@@ -12,21 +12,29 @@ from torch_geometric.utils import scatter
 
 from priorkit.errors import ConfigError
 from priorkit.functional.distributions import segment_kl, segment_normalise, segment_topk_overlap
-from priorkit.priors.base import Prior, PriorConfig
+from priorkit.priors.base import Prior
 from priorkit.priors.build import PRIORS
 from priorkit.priors.check import Check
+from priorkit.priors.enforce import EnforcedConfig
+from priorkit.priors.leaf_share import LEAF_SHARE, batch_leaf_share
+from priorkit.sites import SiteContext
 
 if TYPE_CHECKING:
     from priorkit.data.batch import PriorBatch
     from priorkit.outputs import PriorModelOutput
 
 TargetFn = Callable[["PriorBatch"], Tensor]
+CUT = 1e-6
+"""Weights below it count as it at the message site: a message from a node of weight 0 to one
+of weight 1 is scaled by 1e-6 (times the strength in the exponent)."""
 
 
-class SupervisedAttentionConfig(PriorConfig):
+class SupervisedAttentionConfig(EnforcedConfig):
     """Args:
-    target: ``depth`` (p proportional to exp(-decay * depth)) or ``importance`` (the per-node
-        ``importance`` of the data, normalised per tree; trees without any are skipped).
+    target: ``depth`` (the mass at depth d proportional to exp(-decay * d), shared equally by
+        the nodes at that depth, so that the root's share does not shrink as trees grow wide)
+        or ``importance`` (the per-node ``importance`` of the data, normalised per tree; trees
+        without any are skipped).
         From Python, ``SupervisedAttentionPrior(config, target_fn=...)`` takes a function
         instead.
     decay: for ``depth``.
@@ -35,14 +43,25 @@ class SupervisedAttentionConfig(PriorConfig):
     weight: scales the KL loss.
     top_k: the overlap measured is of the top-k nodes of target and attention.
     max_kl: compliance: the KL must stay at or below it.
+    max_leaf_share: compliance, ``depth`` target only: the leaves' share of the reliance of
+        root and leaves (``reliance_nodes.shares.leaves``) must stay at or below it.
+    enforce: the rules are constraints of training. The KL: a Lagrangian term whose multiplier
+        rises while the KL of training batches is above ``max_kl``. The prior's strength (the leaf
+        rule's multiplier, at least 1) acts twice: what a node receives from a less
+        important neighbour is scaled by the ratio of their target weights to the power of the
+        strength (the ``message_scale`` site; a node of weight 0 is cut off), so that the
+        important nodes' states are not filled with what the others know; and above 1 the
+        readout attention is biased by ``(strength - 1) * log(target weight)``, sharpening it
+        toward the important nodes while the leaf rule is broken.
     """
 
     target: Literal["depth", "importance"] = "depth"
-    decay: float = Field(1.0, ge=0.0)
+    decay: float = Field(2.0, ge=0.0)
     site: Literal["readout", "message"] = "readout"
     weight: float = Field(0.1, ge=0.0)
     top_k: int = Field(1, ge=1)
     max_kl: float = Field(0.25, ge=0.0)
+    max_leaf_share: float = Field(0.3, ge=0.0, le=1.0)
 
 
 @PRIORS.register("supervised_attention")
@@ -56,7 +75,8 @@ class SupervisedAttentionPrior(Prior):
             normalised per tree; replaces ``target``.
 
     Shapes:
-        target distribution: (n,) summing to 1 per tree; loss: scalar.
+        target distribution: (n,) summing to 1 per tree; loss: scalar;
+        bias("message_scale") -> (m,) (not with ``target_fn``).
     """
 
     name = "supervised_attention"
@@ -64,12 +84,19 @@ class SupervisedAttentionPrior(Prior):
     config: SupervisedAttentionConfig
 
     def __init__(self, config: SupervisedAttentionConfig | None = None, target_fn: TargetFn | None = None):
+        self.target_fn = target_fn  # before the base class sizes one multiplier per rule
         super().__init__(config)
-        self.target_fn = target_fn
 
     def node_scores(self, batch: PriorBatch) -> Tensor:
         """Unnormalised target weight of each node (n,)."""
         graph = batch.graph
+        if self.target_fn is None and self.config.target == "depth":
+            level = torch.exp(-self.config.decay * graph.depth.float())
+            per_level = torch.zeros(batch.num_graphs, int(graph.depth.max()) + 1, device=level.device)
+            per_level = per_level.index_put(
+                (graph.batch, graph.depth), torch.ones_like(level), accumulate=True
+            )
+            return level / per_level[graph.batch, graph.depth]
         if self.target_fn is not None:
             scores = self.target_fn(batch)
             if scores.shape != (graph.num_nodes,) or bool((scores < 0).any()):
@@ -78,9 +105,37 @@ class SupervisedAttentionPrior(Prior):
                     f"({graph.num_nodes},) (got {tuple(scores.shape)}). Return one score per node."
                 )
             return scores.float()
-        if self.config.target == "importance":
-            return graph.importance.float().clamp_min(0)
-        return torch.exp(-self.config.decay * graph.depth.float())
+        return graph.importance.float().clamp_min(0)
+
+    def strength(self) -> Tensor:
+        """The multiplier of the leaf rule, at least 1 (1 without that rule): what the message
+        cut and the readout sharpening scale with. The KL rule's multiplier only weighs its
+        Lagrangian term: sharpening toward the root to keep the KL low would break the KL."""
+        if not self._bounds_leaves():
+            return self.multipliers.new_ones(())
+        return self.multiplier(LEAF_SHARE).clamp_min(1.0)
+
+    def _log_weights(self, ctx: SiteContext) -> Tensor | None:
+        """log of each node's own target weight (its depth level's, or its importance)."""
+        if self.target_fn is not None:
+            return None
+        if self.config.target == "depth":
+            return -self.config.decay * ctx.depth.float()
+        return None if ctx.importance is None else torch.log(ctx.importance.float().clamp_min(CUT))
+
+    def bias(self, site: str, ctx: SiteContext) -> Tensor | None:
+        if site not in ("message_scale", self.config.site) or not self.enforcing:
+            return None
+        log_weight = self._log_weights(ctx)
+        if log_weight is None:
+            return None
+        strength = self.strength()
+        if site == "readout":
+            return (strength - 1.0) * log_weight
+        if site == "message":
+            return None
+        sender, receiver = ctx.message_index  # type: ignore[misc]
+        return strength * (log_weight[sender] - log_weight[receiver]).clamp(max=0.0)
 
     def divergences(self, outputs: PriorModelOutput, batch: PriorBatch) -> tuple[Tensor, Tensor]:
         """KL per segment and head, and which segments have a target.
@@ -114,6 +169,16 @@ class SupervisedAttentionPrior(Prior):
             return {"kl": kl.sum() * 0.0}
         return {"kl": kl[has].mean()}
 
+    def estimates(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, Tensor]:
+        kl, has = self.divergences(outputs, batch)
+        out = {"kl": kl[has].mean()} if bool(has.any()) else {}
+        if self._bounds_leaves():
+            out[LEAF_SHARE] = batch_leaf_share(outputs, batch)
+        return out
+
+    def _bounds_leaves(self) -> bool:
+        return self.target_fn is None and self.config.target == "depth"
+
     def measure(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, float]:
         kl, has = self.divergences(outputs, batch)
         out = {"kl": float(kl[has].mean()) if bool(has.any()) else float("nan")}
@@ -127,7 +192,10 @@ class SupervisedAttentionPrior(Prior):
         return out
 
     def checks(self) -> list[Check]:
-        return [Check("kl", self.config.max_kl, "at_most")]
+        checks = [Check("kl", self.config.max_kl, "at_most")]
+        if self._bounds_leaves():
+            checks.append(Check(LEAF_SHARE, self.config.max_leaf_share, "at_most"))
+        return checks
 
 
 def _has_mass(target: Tensor, index: Tensor, segments: int) -> Tensor:

@@ -44,7 +44,8 @@ class TrainConfig(BaseModel):
         ids), which see a row only when its user occurs and so need larger steps; None: the
         model's rate. Embedding tables get no weight decay.
     patience: early-stopping patience (epochs, on ``monitor``).
-    monitor: validation metric that selects the best checkpoint and stops early.
+    monitor: validation metric that selects the best checkpoint and stops early (worsened by
+        any violation of an enforced prior rule: see ``PriorModule``).
     lr_schedule: ``plateau`` (multiply the learning rate by ``lr_factor`` when ``val/loss`` has
         not improved for ``lr_patience`` epochs) or ``cosine`` (decay it to zero along a cosine
         over the ``epochs``, step by step, after ``warmup_epochs`` of linear warm-up: a run of

@@ -16,10 +16,19 @@ from priorkit.model import PriorModel
 from priorkit.outputs import PriorModelOutput
 from priorkit.training.config import TrainConfig
 
+FEASIBILITY_WEIGHT = 10.0
+
 
 class PriorModule(pl.LightningModule):
     """Sums the task loss and every prior loss; logs ``train/loss``, ``val/loss``,
-    ``val/accuracy``, ``val/macro_f1`` and each loss term.
+    ``val/accuracy``, ``val/macro_f1``, each loss term and each enforcement multiplier
+    (``multiplier/<prior>/<metric>``).
+
+    Checkpoints are selected (and training stopped early) on ``val/monitor``: the configured
+    ``monitor``, worsened by ``FEASIBILITY_WEIGHT`` times ``val/violation``, the largest
+    violation of an enforced rule on the validation data (0 when every rule holds). An epoch
+    that keeps the priors' rules is thus preferred to one that scores better by breaking them
+    (in-distribution validation data reward a shortcut the priors exist to refuse).
 
     Args:
         model: the model.
@@ -32,6 +41,8 @@ class PriorModule(pl.LightningModule):
         self.train_config = train
         self._val_true: list[Tensor] = []
         self._val_pred: list[Tensor] = []
+        self._val_loss: list[Tensor] = []
+        self._val_violations: dict[str, list[Tensor]] = {}
         self.generator = torch.Generator().manual_seed(train.seed)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
@@ -69,16 +80,34 @@ class PriorModule(pl.LightningModule):
         )
         self._val_true.append(batch.y.detach().cpu())  # type: ignore[union-attr]
         self._val_pred.append(out.logits.argmax(-1).detach().cpu())
+        self._val_loss.append(loss.detach().cpu().expand(batch.num_graphs))
+        for key, value in out.violations.items():
+            self._val_violations.setdefault(key, []).append(value.detach().cpu().expand(batch.num_graphs))
 
     def on_validation_epoch_end(self) -> None:
+        # each enforced rule's multiplier as training left it (a column of history.csv)
+        for key, value in self.model.priors.multipliers().items():
+            self.log(f"multiplier/{key}", value)
         if not self._val_true:
             return
         true, pred = torch.cat(self._val_true), torch.cat(self._val_pred)
-        self._val_true, self._val_pred = [], []
+        scores = {
+            "val/loss": float(torch.cat(self._val_loss).mean()),
+            "val/accuracy": float((true == pred).float().mean()),
+            "val/macro_f1": float(f1_score(true.numpy(), pred.numpy(), average="macro", zero_division=0)),
+        }
+        violation = max((float(torch.cat(v).mean()) for v in self._val_violations.values()), default=0.0)
+        self._val_true, self._val_pred, self._val_loss, self._val_violations = [], [], [], {}
         # under DDP each process scores its shard; sync_dist averages the shards' values
-        self.log("val/accuracy", (true == pred).float().mean(), prog_bar=True, sync_dist=True)
-        macro_f1 = f1_score(true.numpy(), pred.numpy(), average="macro", zero_division=0)
-        self.log("val/macro_f1", float(macro_f1), sync_dist=True)
+        self.log("val/accuracy", scores["val/accuracy"], prog_bar=True, sync_dist=True)
+        self.log("val/macro_f1", scores["val/macro_f1"], sync_dist=True)
+        if self.model.priors.multipliers():
+            self.log("val/violation", max(violation, 0.0), sync_dist=True)
+        monitor = self.train_config.monitor
+        sign = 1.0 if monitor == "val/loss" else -1.0
+        self.log(
+            "val/monitor", scores[monitor] + sign * FEASIBILITY_WEIGHT * max(violation, 0.0), sync_dist=True
+        )
 
     def configure_optimizers(self) -> dict[str, Any]:
         c = self.train_config

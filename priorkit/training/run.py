@@ -63,7 +63,7 @@ def _callbacks(run_dir: Path, config: RunConfig) -> tuple[ModelCheckpoint, list[
     checkpoint = ModelCheckpoint(
         dirpath=run_dir / CHECKPOINTS,
         filename=BEST.removesuffix(".ckpt"),
-        monitor=c.monitor,
+        monitor="val/monitor",
         mode=mode,
         save_last=True,
         auto_insert_metric_name=False,
@@ -72,7 +72,7 @@ def _callbacks(run_dir: Path, config: RunConfig) -> tuple[ModelCheckpoint, list[
     )
     callbacks: list[pl.Callback] = [
         checkpoint,
-        EarlyStopping(monitor=c.monitor, mode=mode, patience=c.patience),
+        EarlyStopping(monitor="val/monitor", mode=mode, patience=c.patience),
         EpochHistory(run_dir / HISTORY),
     ]
     if c.spike_factor > 0:

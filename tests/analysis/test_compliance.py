@@ -26,6 +26,7 @@ def test_rules_read_the_prior_measures_first_then_the_report() -> None:
             "rule": ">= 0.50",
             "achieved": 0.7,
             "pass": True,
+            "multiplier": None,
         },
         {
             "prior": "stated_1",
@@ -34,6 +35,7 @@ def test_rules_read_the_prior_measures_first_then_the_report() -> None:
             "rule": "0.80 +- 0.10",
             "achieved": 0.75,
             "pass": True,
+            "multiplier": None,
         },
         {
             "prior": "stated_1",
@@ -42,6 +44,7 @@ def test_rules_read_the_prior_measures_first_then_the_report() -> None:
             "rule": "1.00 +- 0.10",
             "achieved": None,
             "pass": None,
+            "multiplier": None,
         },
     ]
     assert entries[3]["achieved"] == 0.2 and entries[3]["pass"] is False

@@ -33,14 +33,9 @@ def test_shapes_and_sites() -> None:
     n, e = b.graph.num_nodes, b.graph.edge_index.size(1)
     assert out.nodes.shape == (n, 16) and out.graph.shape == (6, 16) and out.readout_attention.shape == (n, 2)
     assert [a.shape for a in out.message_attention] == [(2 * e, 2), (2 * e, 2)]
-    message, nodes = ("message", 0, 2, (2, 2 * e)), ("nodes", 0, 2, (2, 2 * e))
-    assert calls == [
-        message,
-        nodes,
-        (*message[:1], 1, *message[2:]),
-        (*nodes[:1], 1, *nodes[2:]),
-        ("readout", None, 2, None),
-    ]
+    layer = [(site, 2, (2, 2 * e)) for site in ("message", "message_scale", "nodes")]
+    expected = [(site, k, *rest) for k in (0, 1) for site, *rest in layer]
+    assert calls == [*expected, ("readout", None, 2, None)]
 
 
 def test_sparse_features_give_the_dense_result() -> None:

@@ -50,6 +50,7 @@ def expected_shape(site: str, batch: PriorBatch, ctx, heads: int) -> set[tuple[i
     return {
         "readout": {(n,), (n, heads)},
         "message": {(m,), (m, heads)},
+        "message_scale": {(m,), (m, heads)},
         "nodes": {(n, 16)},
         "text": {(b, TEXT_DIM)},
         "graph": {(b, 16)},

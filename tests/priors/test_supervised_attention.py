@@ -12,12 +12,20 @@ def prior(**args) -> SupervisedAttentionPrior:  # type: ignore[no-untyped-def]
     return SupervisedAttentionPrior(SupervisedAttentionConfig(**args))
 
 
+def depth_target(batch: PriorBatch, decay: float) -> torch.Tensor:
+    """Mass exp(-decay * d) per depth level, shared by that level's nodes, normalised per tree."""
+    g = batch.graph
+    weights = torch.empty(g.num_nodes)
+    for node in range(g.num_nodes):
+        same_level = (g.batch == g.batch[node]) & (g.depth == g.depth[node])
+        weights[node] = torch.exp(-decay * g.depth[node].float()) / same_level.sum()
+    return segment_normalise(weights, g.batch, batch.num_graphs)
+
+
 def test_attention_equal_to_the_target_costs_nothing(batch: PriorBatch) -> None:
     p = prior(target="depth", decay=1.5)
     out = tiny_model(PriorStack([p]))(batch)
-    target = segment_normalise(
-        torch.exp(-1.5 * batch.graph.depth.float()), batch.graph.batch, batch.num_graphs
-    )
+    target = depth_target(batch, 1.5)
     out.readout_attention_heads = target[:, None].repeat(1, 2)
     assert float(p.loss(out, batch)["kl"]) == pytest.approx(0.0, abs=1e-6)
     out.readout_attention_heads = torch.rand(batch.graph.num_nodes, 2)
@@ -80,3 +88,23 @@ def test_trees_without_importance_are_skipped(batch: PriorBatch) -> None:
     batch.graph.importance.zero_()
     out = tiny_model(PriorStack([prior(target="importance")]))(batch)
     assert float(out.losses["supervised_attention/kl"]) == 0.0
+
+
+def test_the_roots_target_share_does_not_shrink_as_trees_widen() -> None:
+    import numpy as np
+
+    from priorkit.data.batch import collate
+    from priorkit.data.sample import TreeSample
+    from priorkit.data.tensors import sample_to_data
+
+    def star(children: int):  # type: ignore[no-untyped-def]
+        ids = [f"u{i}" for i in range(children + 1)]
+        sample = TreeSample(f"s{children}", "t", "x", ids, np.zeros(children + 1, dtype=np.int64))
+        return sample_to_data(sample)
+
+    p = prior(target="depth", decay=1.0)
+    batch = collate([star(5), star(50)])
+    target = segment_normalise(p.node_scores(batch), batch.graph.batch, 2)
+    root_share = target[batch.graph.root_index]
+    expected = 1.0 / (1.0 + torch.exp(torch.tensor(-1.0)))
+    assert torch.allclose(root_share, expected.expand(2))

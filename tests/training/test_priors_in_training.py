@@ -41,12 +41,14 @@ def test_compliance_is_written_by_training_and_printed_by_evaluate(
         "modality_gate",
         "modality_gate",
         "depth_decay",
+        "depth_decay",
         "supervised_attention",
         "counterfactual",
     ]
     for entry in entries:
-        assert set(entry) == {"prior", "metric", "target", "rule", "achieved", "pass"}
+        assert set(entry) == {"prior", "metric", "target", "rule", "achieved", "pass", "multiplier"}
         assert isinstance(entry["achieved"], float) and isinstance(entry["pass"], bool)
+        assert isinstance(entry["multiplier"], float)  # every prior enforces its rules by default
     assert metrics["test"]["priors"]["depth_decay/root_mass"] == pytest.approx(
         metrics["test"]["root_attention"]
     )
@@ -55,7 +57,7 @@ def test_compliance_is_written_by_training_and_printed_by_evaluate(
     assert main(["evaluate", str(run), "--data", str(small_data / "test_ood.jsonl"), "--json", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "compliance:" in printed and "depth_decay: root_mass" in printed and "(target >= 0.50)" in printed
-    assert len(json.loads(out.read_text())["compliance"]) == 5
+    assert len(json.loads(out.read_text())["compliance"]) == 6
 
 
 def test_unknown_prior_arguments_stop_training_before_it_starts(
@@ -64,7 +66,10 @@ def test_unknown_prior_arguments_stop_training_before_it_starts(
     bad = with_priors(config_file, [{"name": "depth_decay", "lambda": 2}])
     assert main(["train", str(bad), "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
-    assert "`priors`: priors[0] (depth_decay): `lambda`: unknown key. Valid keys here: decay, form" in err
+    assert (
+        "`priors`: priors[0] (depth_decay): `lambda`: unknown key. Valid keys here: decay, enforce, enforce_rate, form"
+        in err
+    )
 
 
 def test_a_user_vocabulary_is_saved_with_the_run_and_used_to_evaluate(

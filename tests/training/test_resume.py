@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 
 from priorkit.cli import main
@@ -25,10 +26,24 @@ def history_rows(path: Path) -> int:
         return len(list(csv.DictReader(handle)))
 
 
-def test_killed_run_resumes_with_its_history(config_file: Path, tmp_path: Path) -> None:
+ENFORCED = ["--set", "priors=[{name: depth_decay, min_root_mass: 0.9}]"]
+
+
+@pytest.mark.parametrize("priors", [[], ENFORCED], ids=["no-prior", "enforced-prior"])
+def test_killed_run_resumes_with_its_history(config_file: Path, tmp_path: Path, priors: list[str]) -> None:
     run = tmp_path / "run"
     process = subprocess.Popen(
-        [sys.executable, "-m", "priorkit.cli", "train", str(config_file), "--out", str(run), *EPOCHS],
+        [
+            sys.executable,
+            "-m",
+            "priorkit.cli",
+            "train",
+            str(config_file),
+            "--out",
+            str(run),
+            *EPOCHS,
+            *priors,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -42,8 +57,14 @@ def test_killed_run_resumes_with_its_history(config_file: Path, tmp_path: Path) 
     saved = torch.load(last, weights_only=True)
     before = next(v for k, v in saved["callbacks"].items() if "EpochHistory" in k)["rows"]
     assert 1 <= len(before) < 25
+    if priors:  # the multipliers in the checkpoint are those its last history row logged
+        multipliers = saved["state_dict"]["model.priors.priors.0.multipliers"]
+        assert float(multipliers[0]) == pytest.approx(
+            before[-1]["multiplier/depth_decay/root_mass"], rel=1e-5
+        )
+        assert float(multipliers[0]) > 1.0
 
-    assert main(["train", str(config_file), "--out", str(run), *EPOCHS]) == 0
+    assert main(["train", str(config_file), "--out", str(run), *EPOCHS, *priors]) == 0
     metrics = json.loads((run / "metrics.json").read_text())
     assert [r["epoch"] for r in metrics["history"]] == [float(e) for e in range(25)]
     assert metrics["history"][: len(before)] == before

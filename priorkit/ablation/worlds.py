@@ -1,0 +1,51 @@
+"""Synthetic datasets of a study (``datasets: {name: {synth: {...}}}``), written into the study folder.
+
+Each world is generated once into ``<out>/data/<name>/`` (``train``, ``val``, ``test_id``,
+``test_ood`` and the ``synth.json`` that made them) and then used as fixed files: trained on
+``train``/``val``, tested on ``test_id``, scored on ``test_ood``. A rerun whose world config is
+unchanged reuses the files; a changed config rewrites them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from priorkit.ablation.grid import path_safe
+from priorkit.ablation.study import DatasetConfig, StudyConfig
+from priorkit.data.synth import SynthConfig, write_synthetic
+
+DATA = "data"
+
+
+def _written(folder: Path, config: SynthConfig) -> bool:
+    made = folder / "synth.json"
+    if not made.is_file():
+        return False
+    return SynthConfig.model_validate_json(made.read_text(encoding="utf-8")) == config
+
+
+def _world(data: DatasetConfig, folder: Path) -> DatasetConfig:
+    assert data.synth is not None
+    if not _written(folder, data.synth):
+        write_synthetic(folder, data.synth)
+    files = {split: str(folder / f"{split}.jsonl") for split in ("train", "val", "test_id", "test_ood")}
+    return data.model_copy(
+        update={
+            "train": files["train"],
+            "val": files["val"],
+            "test": files["test_id"],
+            "evaluate": {"test_ood": files["test_ood"], **data.evaluate},
+        }
+    )
+
+
+def write_worlds(study: StudyConfig, out: Path) -> StudyConfig:
+    """``study`` with every ``synth`` dataset written under ``out/data/<name>`` and pointing at
+    its files (other datasets unchanged)."""
+    if not study.datasets or all(d.synth is None for d in study.datasets.values()):
+        return study
+    datasets = {
+        name: data if data.synth is None else _world(data, out / DATA / path_safe(name))
+        for name, data in study.datasets.items()
+    }
+    return study.model_copy(update={"datasets": datasets})
