@@ -18,7 +18,8 @@ IDENTITY = ["dataset", "arm", "seed", "fold", "status", "error"]
 
 def flatten(report: dict[str, Any], prefix: str) -> dict[str, Any]:
     """Numeric leaves of a report as ``prefix.a.b`` columns; compliance entries as
-    ``prefix.compliance.<prior>.<metric>`` (achieved) and ``....pass``."""
+    ``prefix.compliance.<prior>.<metric>`` (achieved), ``....pass`` and, for an enforced rule,
+    ``....multiplier`` (its multiplier at the end of training)."""
     out: dict[str, Any] = {}
     for key, value in report.items():
         name = f"{prefix}.{key}"
@@ -26,6 +27,8 @@ def flatten(report: dict[str, Any], prefix: str) -> dict[str, Any]:
             for entry in value:
                 where = f"{prefix}.compliance.{entry['prior']}.{entry['metric']}"
                 out[where], out[f"{where}.pass"] = entry["achieved"], entry["pass"]
+                if entry.get("multiplier") is not None:
+                    out[f"{where}.multiplier"] = entry["multiplier"]
         elif isinstance(value, dict):
             out.update(flatten(value, name))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):

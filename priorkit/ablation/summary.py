@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-HEADLINE = ("accuracy", "macro_f1", "reliance.text", "root_attention")
+HEADLINE = ("accuracy", "macro_f1", "reliance.text", "root_attention", "reliance_nodes.shares.leaves")
 TEST = "paired t-test over matched (seed, fold) pairs"
 
 

@@ -17,8 +17,8 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
-from priorkit.analysis.predict import Predictions, predict
-from priorkit.analysis.reliance import permutation_effect, shares_of
+from priorkit.analysis.predict import Predictions
+from priorkit.analysis.reliance import permutation_effects, shares_of
 from priorkit.data.recombine import permute_nodes
 from priorkit.functional.tree import is_leaf
 from priorkit.model import PriorModel
@@ -93,13 +93,8 @@ def node_reliance(
     base: Predictions | None = None,
 ) -> NodeReliance:
     """Permutation reliance of ``model`` on each node group of ``graphs`` (labelled)."""
-    base = base if base is not None else predict(model, graphs, batch_size)
-    generator = torch.Generator().manual_seed(seed)
-    drop, change = {}, {}
-    for group in NODE_GROUPS:
-        drop[group], change[group] = permutation_effect(
-            model, graphs, base, _shuffle(group), repeats, generator, batch_size
-        )
+    shuffles = {group: _shuffle(group) for group in NODE_GROUPS}
+    drop, change = permutation_effects(model, graphs, shuffles, repeats, seed, batch_size, base)
     depth = {k: drop[k] for k in DEPTH_GROUPS}
     shares = (
         shares_of(depth)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 from torch import Tensor
@@ -54,7 +54,7 @@ def predict(
     device = next(model.parameters()).device
     for batch in graph_loader(list(graphs), batch_size):
         batch = batch.to(device)
-        out = model(batch)
+        out = model(replace(batch, y=None))  # no labels: no losses (nor enforcement estimates) to compute
         if measure_priors:
             measures.add(model.priors.measure(out, batch), batch.num_graphs)
         g = batch.graph

@@ -86,15 +86,17 @@ def _swap(modality: str) -> Shuffle:
     return shuffled
 
 
-def modality_reliance(
+def permutation_effects(
     model: PriorModel,
     graphs: Sequence[Data],
+    shuffles: dict[str, Shuffle],
     repeats: int = 5,
     seed: int = 0,
     batch_size: int = 64,
     base: Predictions | None = None,
-) -> Reliance:
-    """Permutation reliance of ``model`` on text and graph over ``graphs`` (labelled).
+) -> tuple[dict[str, float], dict[str, float]]:
+    """:func:`permutation_effect` of every named shuffle, in order, from one seeded generator:
+    (accuracy drop, prediction change) by name.
 
     Args:
         base: the model's predictions on ``graphs`` when the caller already has them.
@@ -103,9 +105,23 @@ def modality_reliance(
     generator = torch.Generator().manual_seed(seed)
     drop: dict[str, float] = {}
     change: dict[str, float] = {}
-    for modality in SHUFFLES:
-        drop[modality], change[modality] = permutation_effect(
-            model, graphs, base, _swap(modality), repeats, generator, batch_size
+    for name, shuffle in shuffles.items():
+        drop[name], change[name] = permutation_effect(
+            model, graphs, base, shuffle, repeats, generator, batch_size
         )
+    return drop, change
+
+
+def modality_reliance(
+    model: PriorModel,
+    graphs: Sequence[Data],
+    repeats: int = 5,
+    seed: int = 0,
+    batch_size: int = 64,
+    base: Predictions | None = None,
+) -> Reliance:
+    """Permutation reliance of ``model`` on text and graph over ``graphs`` (labelled)."""
+    shuffles = {modality: _swap(modality) for modality in SHUFFLES}
+    drop, change = permutation_effects(model, graphs, shuffles, repeats, seed, batch_size, base)
     shares = shares_of(drop) or shares_of(change) or {m: 1.0 / len(SHUFFLES) for m in SHUFFLES}
     return Reliance(shares, drop, change, repeats)

@@ -16,7 +16,7 @@ from priorkit.model import PriorModel
 from priorkit.outputs import PriorModelOutput
 from priorkit.training.config import TrainConfig
 
-FEASIBILITY_WEIGHT = 10.0
+FEASIBILITY_WEIGHT = 1.0
 
 
 class PriorModule(pl.LightningModule):

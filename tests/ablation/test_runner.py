@@ -35,6 +35,7 @@ def test_a_study_writes_one_row_per_trial_and_a_summary(study_file: Path, tmp_pa
         "test_ood.accuracy",
         "test.reliance.text",
         "test.root_attention",
+        "test.reliance_nodes.shares.leaves",
         "test.compliance.depth_decay.root_mass",
         "test.compliance.depth_decay.root_mass.pass",
     ):
@@ -42,6 +43,7 @@ def test_a_study_writes_one_row_per_trial_and_a_summary(study_file: Path, tmp_pa
     summary = (out / "summary.md").read_text()
     assert "Runs per arm: baseline 2, decay 2" in summary and "paired t-test" in summary
     assert "| decay | test: depth_decay.root_mass |" in summary
+    assert "test.reliance_nodes.shares.leaves" in summary.split("## ")[1]  # a headline column
     before = finished(out)
     assert main(["ablate", str(study_file), "--out", str(out)]) == 0  # nothing left to do
     assert "(0 run now)" in capsys.readouterr().out and finished(out) == before
