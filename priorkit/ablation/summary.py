@@ -196,7 +196,7 @@ def write_summary(
     )
     if family:
         head, _, rest = text.partition("\n")
-        text = head + "\n\n## Across datasets\n\n" + "\n".join(family) + "\n" + rest
+        text = head + "\n\n## Across datasets\n\n" + "\n".join(family) + "\n\n## Per dataset\n" + rest
     failed = failed_lines(table)
     if failed:
         text += "\n## Failed trials\n\n" + "\n".join(f"- {line}" for line in failed) + "\n"

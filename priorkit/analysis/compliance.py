@@ -20,7 +20,7 @@ class ComplianceEntry:
         achieved: the measured value (None when it could not be measured on this data).
         passed: whether the rule holds (None when nothing was measured).
         multiplier: the rule's enforcement multiplier at the end of training (None when the
-            prior does not enforce its rules).
+            rule is not enforced).
     """
 
     prior: str
@@ -73,7 +73,8 @@ def compliance(
             if achieved is not None and math.isnan(achieved):
                 achieved = None
             passed = None if achieved is None else check.passes(achieved)
-            multiplier = float(prior.multiplier(check.metric)) if prior.enforcing else None
+            enforced = prior.enforcing and check.enforceable
+            multiplier = float(prior.multiplier(check.metric)) if enforced else None
             entries.append(
                 ComplianceEntry(
                     label, check.metric, check.target, check.describe(), achieved, passed, multiplier

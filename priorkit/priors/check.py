@@ -27,12 +27,15 @@ class Check:
         target: the value stated by the prior.
         rule: ``near`` (within ``tolerance``), ``at_least`` or ``at_most``.
         tolerance: for ``near``.
+        enforceable: whether a prior that enforces its rules enforces this one (False: only
+            checked).
     """
 
     metric: str
     target: float
     rule: Rule = "near"
     tolerance: float = 0.1
+    enforceable: bool = True
 
     def passes(self, achieved: float) -> bool:
         if self.rule == "near":

@@ -42,9 +42,11 @@ class CounterfactualConfig(EnforcedConfig):
     noise: scale of ``noise``.
     min_consistency: compliance: share of predictions that survive a counterfactual
         (``pairs``: that follow the label of the counterfactual).
-    enforce: the consistency rule is a constraint of training: a Lagrangian term on the soft
-        consistency of the batch's counterfactuals (the probability that a counterfactual and
-        its original get the same class, or different ones where their labels differ).
+    enforce: the consistency rule is a constraint of training: its multiplier rises while the
+        batch's soft consistency (the probability that a counterfactual and its original get
+        the same class) is below ``min_consistency``, and above 1 it weighs the consistency
+        loss (a symmetric KL between the predictions on a sample and on its counterfactual) on
+        top of ``consistency_weight``.
     """
 
     kind: Literal["modality_swap", "leaf_perturb", "pairs"] = "modality_swap"
@@ -131,8 +133,14 @@ class CounterfactualPrior(Prior):
         graphs = batch.graph.to_data_list()
         return collate([graph for graph, d in zip(graphs, drop.tolist(), strict=True) if not d])
 
+    def consistency_weight(self) -> float:
+        """``consistency_weight``, plus the rule's multiplier beyond 1 while it is enforced."""
+        extra = float(self.multiplier("consistency")) - 1.0 if self.enforcing else 0.0
+        return self.config.consistency_weight + max(extra, 0.0)
+
     def loss(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, Tensor]:
-        if self.config.consistency_weight <= 0 or batch.origin is None or batch.y is None:
+        weight = self.consistency_weight()
+        if weight <= 0 or batch.origin is None or batch.y is None:
             return {}
         cf = torch.nonzero(batch.origin >= 0).flatten()
         cf = cf[batch.y[cf] == batch.y[batch.origin[cf]]]
@@ -144,15 +152,20 @@ class CounterfactualPrior(Prior):
             F.kl_div(b, a, log_target=True, reduction="batchmean")
             + F.kl_div(a, b, log_target=True, reduction="batchmean")
         )
-        return {"consistency": self.config.consistency_weight * symmetric}
+        return {"consistency": weight * symmetric}
 
     def estimates(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, Tensor]:
+        # a soft consistency (the probability that a counterfactual and its original get the
+        # same class, or different ones where their labels differ), detached: stricter than the
+        # hard one the rule checks, it keeps the pressure on where training pairs are fitted
+        # better than new ones; it steers the multiplier, which weighs the consistency loss (as
+        # a Lagrangian term it would ask an undecided model to be confident, against the task)
         if batch.origin is None or batch.y is None or not bool((batch.origin >= 0).any()):
             return {}
         cf = torch.nonzero(batch.origin >= 0).flatten()
         original = batch.origin[cf]
-        p = torch.softmax(outputs.logits, -1)
-        same = (p[cf] * p[original]).sum(-1)  # probability that both get the same class
+        p = torch.softmax(outputs.logits.detach(), -1)
+        same = (p[cf] * p[original]).sum(-1)
         follows = torch.where(batch.y[cf] == batch.y[original], same, 1.0 - same)
         return {"consistency": follows.mean()}
 

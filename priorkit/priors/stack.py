@@ -104,6 +104,7 @@ class PriorStack(nn.Module):
             for label, prior in self.named()
             if prior.enforcing
             for k, check in enumerate(prior.checks())
+            if check.enforceable
         }
 
     def measure(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, float]:

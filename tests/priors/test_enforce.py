@@ -24,7 +24,7 @@ from tests.priors.conftest import tiny_model
         (Check("m", 0.25, "at_most"), 0.2, False),
         (Check("m", 0.8, "near", 0.1), 0.95, True),
         (Check("m", 0.8, "near", 0.1), 0.77, False),
-        (Check("m", 0.8, "near", 0.1), 0.86, True),  # passes, but outside half the tolerance
+        (Check("m", 0.8, "near", 0.1), 0.89, True),  # passes, but outside three quarters of the tolerance
     ],
 )
 def test_violation_is_positive_exactly_when_the_rule_is_broken_or_at_its_margin(
@@ -125,3 +125,28 @@ def _message_contexts(model, batch):  # type: ignore[no-untyped-def]
         )
         for layer in range(2)
     ]
+
+
+def test_the_modality_gate_enforces_its_gate_and_only_checks_its_reliance(batch: PriorBatch) -> None:
+    from priorkit.priors.modality_gate import ModalityGateConfig, ModalityGatePrior
+
+    gate = ModalityGatePrior(ModalityGateConfig())
+    model = tiny_model(PriorStack([gate]))
+    model.train()
+    out = model(batch)
+    assert set(out.violations) == {"modality_gate/gate.text"}
+    assert set(model.priors.multipliers()) == {"modality_gate/gate.text"}
+
+
+def test_counterfactual_consistency_weighs_its_loss_only_while_the_rule_needs_it(batch: PriorBatch) -> None:
+    from priorkit.priors.counterfactual import CounterfactualConfig, CounterfactualPrior
+
+    prior = CounterfactualPrior(CounterfactualConfig(kind="leaf_perturb"))
+    assert prior.consistency_weight() == 0.0  # multiplier 1: today's behaviour
+    prior.multipliers = torch.tensor([3.0])
+    assert prior.consistency_weight() == 2.0
+    loose = CounterfactualPrior(
+        CounterfactualConfig(kind="leaf_perturb", enforce=False, consistency_weight=0.5)
+    )
+    loose.multipliers = torch.tensor([3.0])
+    assert loose.consistency_weight() == 0.5
