@@ -22,7 +22,8 @@ def test_unknown_key_names_the_valid_keys() -> None:
 
 def test_bad_value_names_the_key_path_and_value() -> None:
     with pytest.raises(
-        ConfigError, match=r"`shortcut`: input should be 'root', 'shallow', 'leaves', .* or 'text' \(got 'x'\)"
+        ConfigError,
+        match=r"`shortcut`: input should be 'root', 'shallow', 'leaves', .* or 'text' \(got 'x'\)",
     ):
         load_config(SynthConfig, {"shortcut": "x"})
 
