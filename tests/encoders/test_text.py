@@ -84,6 +84,9 @@ def test_unreachable_hub_fails_at_once_instead_of_retrying(monkeypatch) -> None:
     def must_not_be_called(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise AssertionError("the Hub client would retry against an unreachable network")
 
+    import huggingface_hub.constants as constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # online, whatever the shell exports
     monkeypatch.setattr(text_module, "_hub_reachable", lambda timeout=3.0: False)
     monkeypatch.setattr(transformers.AutoModel, "from_pretrained", must_not_be_called)
     with pytest.raises(ModelNotFoundError, match="not in the local cache, and the Hub is unreachable"):
