@@ -45,7 +45,7 @@ def family_table(table: pd.DataFrame, study: StudyConfig) -> list[str]:
     if len(study.datasets or {}) < 2 or SHIFTED not in table.columns or table.empty:
         return []
     rows = gains(table, study.baseline)
-    arms = [a for a in dict.fromkeys(rows["arm"])]
+    arms = list(dict.fromkeys(rows["arm"]))
     if not arms:
         return []
     datasets = study.datasets or {}

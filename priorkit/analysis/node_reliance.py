@@ -20,26 +20,21 @@ from torch_geometric.data import Data
 from priorkit.analysis.predict import Predictions
 from priorkit.analysis.reliance import permutation_effects, shares_of
 from priorkit.data.recombine import permute_nodes
-from priorkit.functional.tree import is_leaf
+from priorkit.functional.distributions import depth_bucket
+from priorkit.functional.tree import NODE_GROUPS, node_group
 from priorkit.model import PriorModel
 
-DEPTH_GROUPS = ("root", "depth_1", "depth_2", "3+")
+DEPTH_GROUPS = tuple(group for group in NODE_GROUPS if group != "leaves")
 """Groups that partition the nodes; their shares sum to 1."""
-NODE_GROUPS = ("root", "leaves", "depth_1", "depth_2", "3+")
 
 
 def group_mask(graph: Data, group: str) -> Tensor:
-    """Which nodes of ``graph`` belong to ``group`` (a leaf is a non-root node without children).
+    """Which nodes of ``graph`` belong to ``group`` (see :func:`~priorkit.functional.tree.node_group`).
 
     Shapes:
         -> (n,) bool.
     """
-    depth = graph.depth
-    if group == "leaves":
-        return is_leaf(graph.parent_index) & (depth > 0)
-    if group == "3+":
-        return depth >= 3
-    return depth == {"root": 0, "depth_1": 1, "depth_2": 2}[group]
+    return node_group(group, graph.depth, graph.parent_index)
 
 
 @dataclass(frozen=True)
@@ -78,7 +73,7 @@ def _leaf_share(drop: dict[str, float], change: dict[str, float]) -> float:
 def _shuffle(group: str) -> Callable[[Sequence[Data], torch.Generator], list[Data]]:
     def shuffled(graphs: Sequence[Data], generator: torch.Generator) -> list[Data]:
         masks = [group_mask(g, group) for g in graphs]
-        buckets = [g.depth.clamp(max=3) for g in graphs]
+        buckets = [depth_bucket(g.depth) for g in graphs]
         return permute_nodes(graphs, masks, generator, by=buckets)
 
     return shuffled

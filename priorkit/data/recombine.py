@@ -73,6 +73,19 @@ def with_node_rows(
     return out
 
 
+def shuffle_within(keys: Tensor, generator: torch.Generator) -> Tensor:
+    """A random permutation of positions that only moves a position among those with the same key.
+
+    Shapes:
+        keys: (k,) -> (k,) int64: position i takes from position ``out[i]``.
+    """
+    order = torch.arange(keys.numel(), device=keys.device)
+    for key in keys.unique().tolist():
+        slots = torch.nonzero(keys == key).flatten()
+        order[slots] = slots[torch.randperm(slots.numel(), generator=generator).to(keys.device)]
+    return order
+
+
 def permute_nodes(
     graphs: Sequence[Data], masks: Sequence[Tensor], generator: torch.Generator, by: Sequence[Tensor]
 ) -> list[Data]:
@@ -87,11 +100,7 @@ def permute_nodes(
     pooled = {
         name: torch.cat([dense(g[name])[m] for g, m in zip(graphs, masks, strict=True)]) for name in fields
     }
-    keys = torch.cat([key[m] for key, m in zip(by, masks, strict=True)])
-    order = torch.arange(keys.numel())
-    for key in keys.unique().tolist():
-        slots = torch.nonzero(keys == key).flatten()
-        order[slots] = slots[torch.randperm(slots.numel(), generator=generator)]
+    order = shuffle_within(torch.cat([key[m] for key, m in zip(by, masks, strict=True)]), generator)
     out, start = [], 0
     for graph, mask in zip(graphs, masks, strict=True):
         taken = order[start : start + int(mask.sum())]
@@ -103,26 +112,15 @@ def permute_nodes(
 def permute_batch_nodes(
     batch: PriorBatch, mask: Tensor, by: Tensor, generator: torch.Generator
 ) -> PriorBatch:
-    """The batch, unlabelled, with the content (:data:`NODE_CONTENT` and node text
-    embeddings) of its masked nodes permuted among them at random, within equal ``by`` keys.
+    """The batch, unlabelled, with the content (:data:`NODE_CONTENT`, node text embeddings
+    included) of its masked nodes permuted among them at random, within equal ``by`` keys.
 
     Shapes:
         mask, by: (n,) over the batch's nodes.
     """
     rows = torch.nonzero(mask).flatten()
-    order = rows.clone()
-    for key in by[rows].unique().tolist():
-        slots = torch.nonzero(by[rows] == key).flatten()
-        order[slots] = rows[slots][torch.randperm(slots.numel(), generator=generator)]
-    graph = copy.copy(batch.graph)
-    for name in NODE_CONTENT:
-        if name in batch.graph:
-            value = dense(batch.graph[name]).clone()
-            value[rows] = value[order]
-            graph[name] = value.to_sparse_coo() if batch.graph[name].is_sparse else value
-    node_text = batch.node_text_embedding
-    if node_text is not None:
-        node_text = node_text.clone()
-        node_text[rows] = node_text[order]
-        graph["node_text_embedding"] = node_text
-    return replace(batch, graph=graph, y=None, node_text_embedding=node_text)
+    order = rows[shuffle_within(by[rows], generator)]  # the node each masked node takes from
+    content = {name: dense(batch.graph[name])[order] for name in NODE_CONTENT if name in batch.graph}
+    graph = with_node_rows(batch.graph, mask, content)
+    # a batch's node text embeddings are its graph's (``collate``), so they move with it
+    return replace(batch, graph=graph, y=None, node_text_embedding=graph.get("node_text_embedding"))

@@ -14,15 +14,23 @@ from torch_geometric.utils import scatter, softmax
 DEPTH_BUCKETS = ("0", "1", "2", "3+")
 
 
+def depth_bucket(depth: Tensor) -> Tensor:
+    """The index of each node's bucket of :data:`DEPTH_BUCKETS` (0, 1, 2, 3 for 3 or more).
+
+    Shapes:
+        depth: (n,) -> (n,) int64.
+    """
+    return depth.clamp(max=len(DEPTH_BUCKETS) - 1)
+
+
 def mass_by_depth(attention: Tensor, depth: Tensor, batch: Tensor, num_graphs: int) -> Tensor:
     """Attention mass of each graph at depth 0, 1, 2 and 3 or more.
 
     Shapes:
         attention, depth, batch: (n,) -> (b, 4).
     """
-    bucket = depth.clamp(max=len(DEPTH_BUCKETS) - 1)
     mass = attention.new_zeros(num_graphs, len(DEPTH_BUCKETS))
-    return mass.index_put((batch, bucket), attention, accumulate=True)
+    return mass.index_put((batch, depth_bucket(depth)), attention, accumulate=True)
 
 
 def segment_normalise(weights: Tensor, index: Tensor, num_segments: int, eps: float = 1e-12) -> Tensor:

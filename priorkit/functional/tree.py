@@ -88,3 +88,21 @@ def is_leaf(parent_index: Tensor) -> Tensor:
         parent_index: (n,) -> (n,) bool.
     """
     return child_count(parent_index) == 0
+
+
+NODE_GROUPS = ("root", "leaves", "depth_1", "depth_2", "3+")
+"""The node groups of node-group reliance; all but ``leaves`` partition the nodes by depth."""
+
+
+def node_group(group: str, depth: Tensor, parent_index: Tensor) -> Tensor:
+    """Which nodes belong to ``group`` of :data:`NODE_GROUPS` (a leaf is a non-root node
+    without children); works on a batch of trees as on one.
+
+    Shapes:
+        depth, parent_index: (n,) -> (n,) bool.
+    """
+    if group == "leaves":
+        return is_leaf(parent_index) & (depth > 0)
+    if group == "3+":
+        return depth >= 3
+    return depth == {"root": 0, "depth_1": 1, "depth_2": 2}[group]

@@ -15,7 +15,8 @@ import torch
 from torch import Tensor
 
 from priorkit.data.recombine import permute_batch_nodes
-from priorkit.functional.tree import is_leaf
+from priorkit.functional.distributions import depth_bucket
+from priorkit.functional.tree import node_group
 
 if TYPE_CHECKING:
     from priorkit.data.batch import PriorBatch
@@ -42,12 +43,12 @@ def batch_leaf_share(outputs: PriorModelOutput, batch: PriorBatch) -> Tensor:
     if outputs.rerun is None or batch.y is None or batch.num_graphs < 2:
         return outputs.logits.new_zeros(())
     generator = torch.Generator().manual_seed(zlib.crc32("|".join(batch.sample_id).encode()))
-    bucket = graph.depth.clamp(max=3)
-    leaves = is_leaf(graph.parent_index) & (graph.depth > 0)
+    bucket = depth_bucket(graph.depth)
     y = batch.y[:, None]
     base = torch.softmax(outputs.logits, -1).gather(1, y).mean()
     drops = []
-    for mask in (leaves, graph.depth == 0):
+    for group in ("leaves", "root"):
+        mask = node_group(group, graph.depth, graph.parent_index)
         logits = outputs.rerun(permute_batch_nodes(batch, mask, bucket, generator)).logits
         drops.append((base - torch.softmax(logits, -1).gather(1, y).mean()).clamp_min(0.0))
     total = drops[0] + drops[1]

@@ -84,11 +84,12 @@ class PriorStack(nn.Module):
         self, label: str, prior: Prior, outputs: PriorModelOutput, batch: PriorBatch
     ) -> dict[str, Tensor]:
         """Lagrangian terms of the prior's rules; records each violation in ``outputs``."""
-        checks = {check.metric: k for k, check in enumerate(prior.checks())}
+        checks = prior.checks()
+        position = {check.metric: k for k, check in enumerate(checks)}
         terms, multipliers = {}, prior.multipliers.clone()
         for metric, estimate in prior.estimates(outputs, batch).items():
-            k = checks[metric]
-            violation = prior.checks()[k].violation(estimate)
+            k = position[metric]
+            violation = checks[k].violation(estimate)
             outputs.violations[f"{label}/{metric}"] = violation.detach()
             if estimate.requires_grad:
                 terms[f"{label}/enforce.{metric}"] = prior.multipliers[k].clone() * violation

@@ -69,15 +69,6 @@ class PriorModule(pl.LightningModule):
     def validation_step(self, batch: PriorBatch, batch_index: int) -> None:
         out = self.model(batch)
         loss = torch.stack(list(out.losses.values())).sum()
-        self.log(
-            "val/loss",
-            loss,
-            on_step=False,
-            on_epoch=True,
-            prog_bar=True,
-            batch_size=batch.num_graphs,
-            sync_dist=True,
-        )
         self._val_true.append(batch.y.detach().cpu())  # type: ignore[union-attr]
         self._val_pred.append(out.logits.argmax(-1).detach().cpu())
         self._val_loss.append(loss.detach().cpu().expand(batch.num_graphs))
@@ -96,18 +87,18 @@ class PriorModule(pl.LightningModule):
             "val/accuracy": float((true == pred).float().mean()),
             "val/macro_f1": float(f1_score(true.numpy(), pred.numpy(), average="macro", zero_division=0)),
         }
-        violation = max((float(torch.cat(v).mean()) for v in self._val_violations.values()), default=0.0)
+        worst = max((float(torch.cat(v).mean()) for v in self._val_violations.values()), default=0.0)
+        violation = max(worst, 0.0)
         self._val_true, self._val_pred, self._val_loss, self._val_violations = [], [], [], {}
         # under DDP each process scores its shard; sync_dist averages the shards' values
+        self.log("val/loss", scores["val/loss"], prog_bar=True, sync_dist=True)
         self.log("val/accuracy", scores["val/accuracy"], prog_bar=True, sync_dist=True)
         self.log("val/macro_f1", scores["val/macro_f1"], sync_dist=True)
         if self.model.priors.multipliers():
-            self.log("val/violation", max(violation, 0.0), sync_dist=True)
+            self.log("val/violation", violation, sync_dist=True)
         monitor = self.train_config.monitor
         sign = 1.0 if monitor == "val/loss" else -1.0
-        self.log(
-            "val/monitor", scores[monitor] + sign * FEASIBILITY_WEIGHT * max(violation, 0.0), sync_dist=True
-        )
+        self.log("val/monitor", scores[monitor] + sign * FEASIBILITY_WEIGHT * violation, sync_dist=True)
 
     def configure_optimizers(self) -> dict[str, Any]:
         c = self.train_config
