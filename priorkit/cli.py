@@ -53,6 +53,41 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _split_options(args: argparse.Namespace) -> dict[str, object]:
+    names = ("kind", "k", "val_fraction", "seed", "tfidf", "embedding", "test_fraction")
+    given = {name: getattr(args, name) for name in names}
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def cmd_leakage(args: argparse.Namespace) -> int:
+    from priorkit.analysis.leakage import leakage_report
+    from priorkit.data.split_plan import SplitConfig, make_splits
+    from priorkit.training.run_dir import write_json
+
+    split = load_config(SplitConfig, _split_options(args), where="split options: ")
+    dataset = read_jsonl(args.source) if args.format == "jsonl" else load_cached(args.format, args.source)
+    dataset.relabel(dict(args.relabel or []))
+    embeddings, features = None, "TF-IDF of the text"
+    if args.encoder is not None:
+        from priorkit.data.cache import default_cache_dir
+        from priorkit.encoders.text import TextEncoder, TextEncoderConfig
+        from priorkit.encoders.text_table import encode_texts
+
+        encoder = TextEncoder(TextEncoderConfig(model=args.encoder))
+        embeddings = encode_texts([s.text for s in dataset], encoder, default_cache_dir())[0].numpy()
+        features = f"{args.encoder.rstrip('/').rsplit('/', 1)[-1]} embeddings"
+    plan = make_splits(dataset, split, embeddings if split.needs_embeddings else None)
+    threshold = args.threshold if args.threshold is not None else split.tfidf or 0.5
+    report = leakage_report(dataset, plan.splits, split.kind, threshold, embeddings, features)
+    stories = f"; {len(set(plan.groups))} groups" if plan.groups is not None else ""
+    print(f"{args.source}: {len(dataset)} samples, {len(plan.splits)} folds ({split.kind}){stories}")
+    _say(report.lines())
+    if args.json:
+        write_json(Path(args.json), {"split": plan.to_dict(), "leakage": report.to_dict()})
+        print(f"folds and report: {args.json}")
+    return 0
+
+
 def cmd_synth(args: argparse.Namespace) -> int:
     overrides = list(args.set or []) + ([f"seed={args.seed}"] if args.seed is not None else [])
     config = load_config(SynthConfig, args.config, overrides)
@@ -174,12 +209,49 @@ def _data_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("file", help="JSONL file (or a dataset folder with --format)")
     p.add_argument("--format", default="jsonl", choices=["jsonl", *FORMATS.names()])
     p.set_defaults(run=cmd_stats)
+    _leakage_parser(sub)
     p = sub.add_parser("synth", help="write synthetic train/val/test_id/test_ood JSONL files")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--config", help="YAML file of SynthConfig fields")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field, repeatable")
     p.add_argument("--seed", type=int, help="shortcut for --set seed=N")
     p.set_defaults(run=cmd_synth)
+
+
+def _rename(text: str) -> tuple[str, str]:
+    old, sep, new = text.partition("=")
+    if not sep or not old or not new:
+        raise argparse.ArgumentTypeError(f"expected OLD=NEW, e.g. false=rumour (got {text!r})")
+    return old, new
+
+
+def _leakage_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "leakage",
+        help="per fold of a split: test samples with a near-duplicate in training, 1-NN, probe and majority",
+    )
+    p.add_argument("source", help="JSONL file (or a dataset folder with --format)")
+    p.add_argument("--format", default="jsonl", choices=["jsonl", *FORMATS.names()])
+    p.add_argument("--split", dest="kind", default="stratified", help="stratified, groups, story or temporal")
+    p.add_argument("--k", type=int, help="folds (stratified, story: 5) or test blocks (temporal: 1)")
+    p.add_argument("--val-fraction", type=float, help="share of each training part for validation (0.1)")
+    p.add_argument("--seed", type=int, help="seeds the fold assignment (0)")
+    p.add_argument("--tfidf", type=float, help="story: TF-IDF cosine linking two texts (0.5)")
+    p.add_argument(
+        "--embedding", type=float, help="story: embedding cosine linking two texts (needs --encoder)"
+    )
+    p.add_argument("--test-fraction", type=float, help="temporal: share of the samples per test block (0.2)")
+    p.add_argument(
+        "--threshold", type=float, help="TF-IDF cosine of a near-duplicate (default: --tfidf or 0.5)"
+    )
+    p.add_argument(
+        "--encoder", help="text encoder (hub id or folder) for the 1-NN and probe (default: TF-IDF)"
+    )
+    p.add_argument(
+        "--relabel", action="append", type=_rename, metavar="OLD=NEW", help="rename a label, repeatable"
+    )
+    p.add_argument("--json", help="write the folds (sample ids, groups) and the report here")
+    p.set_defaults(run=cmd_leakage)
 
 
 def build_parser() -> argparse.ArgumentParser:

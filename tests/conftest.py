@@ -49,11 +49,12 @@ def assert_same_samples(a, b) -> None:  # type: ignore[no-untyped-def]
     """Every field of two sequences of samples is equal (NaN equal to NaN)."""
     assert len(a) == len(b)
     for x, y in zip(a, b, strict=True):
-        assert (x.id, x.text, x.label, x.group, x.node_ids, x.node_text, x.user) == (
+        assert (x.id, x.text, x.label, x.group, x.created_at, x.node_ids, x.node_text, x.user) == (
             y.id,
             y.text,
             y.label,
             y.group,
+            y.created_at,
             y.node_ids,
             y.node_text,
             y.user,

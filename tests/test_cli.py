@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from priorkit.cli import main
-from priorkit.data.jsonl import read_jsonl
+from priorkit.data.jsonl import read_jsonl, write_jsonl
 from tests.conftest import real_data, record
 
 
@@ -109,3 +110,29 @@ def test_unknown_format_is_refused(capsys) -> None:  # type: ignore[no-untyped-d
         main(["data", "convert", "--format", "csv", "x", "--out", "y"])
     assert raised.value.code == 2
     assert "invalid choice: 'csv'" in capsys.readouterr().err
+
+
+def test_leakage_of_a_story_split(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from tests.data.test_split_plan import story_dataset
+
+    data = tmp_path / "told.jsonl"
+    write_jsonl(story_dataset(copies=6), data)
+    out = tmp_path / "leak.json"
+    assert main(["data", "leakage", str(data), "--k", "3", "--relabel", "news=fact", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "36 samples, 3 folds (stratified)" in printed and "| mean +- std | | 1.000 +- 0.000 |" in printed
+    saved = json.loads(out.read_text())
+    assert saved["leakage"]["mean"]["nearest"]["mean"] == 1.0 and len(saved["split"]["folds"]) == 3
+    assert main(["data", "leakage", str(data), "--split", "story", "--k", "3"]) == 0
+    assert "3 folds (story); 6 groups" in capsys.readouterr().out
+
+
+def test_leakage_refuses_options_of_another_split(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from tests.data.test_split_plan import story_dataset
+
+    data = tmp_path / "told.jsonl"
+    write_jsonl(story_dataset(), data)
+    assert main(["data", "leakage", str(data), "--split", "story", "--test-fraction", "0.3"]) == 2
+    assert "test_fraction: not an option of kind 'story'" in capsys.readouterr().err
+    assert main(["data", "leakage", str(data), "--split", "temporal", "--k", "9"]) == 2
+    assert "temporal needs k >= 1 and 0 < k * test_fraction < 1" in capsys.readouterr().err

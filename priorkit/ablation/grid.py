@@ -19,7 +19,9 @@ class Trial:
     Args:
         dataset, arm, seed: where it sits in the grid; fold: the fold's index (None: fixed split).
         config: the full training config (a mapping, data paths absolute).
-        source, format, folds, val_fraction: the data to split into folds (None: fixed files).
+        source, format: the data to split into folds (None: fixed files).
+        split_file: the study's saved folds of that data (``splits/<dataset>.json``).
+        labels: label renames of that data (old -> new).
         evaluate: further files to score the run on, by name.
         sweep: ``{prior, arg, value}`` when the arm comes from a sweep.
     """
@@ -31,8 +33,8 @@ class Trial:
     config: dict[str, Any]
     source: str | None = None
     format: str = "jsonl"
-    folds: int | str | None = None
-    val_fraction: float = 0.1
+    split_file: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
     evaluate: dict[str, str] = field(default_factory=dict)
     sweep: dict[str, Any] | None = None
 
@@ -71,19 +73,19 @@ def arms(study: StudyConfig, base: dict[str, Any]) -> dict[str, tuple[dict[str, 
 
 
 def expand(
-    study: StudyConfig, base: dict[str, Any], fold_counts: dict[str, int] | None = None
+    study: StudyConfig, base: dict[str, Any], folds: dict[str, tuple[int, str]] | None = None
 ) -> list[Trial]:
     """Every trial, in a stable order (dataset, arm, seed, fold).
 
     Args:
-        fold_counts: folds per dataset for ``folds: groups`` (the number of groups).
+        folds: for a folded study, dataset -> (its number of folds, the file of its saved folds).
     """
     datasets = study.datasets or {}
     names = list(datasets) or [default_name(base)]
     trials = []
     for name in names:
         data = datasets.get(name)
-        count = _fold_count(study, name, fold_counts)
+        count, split_file = _folds(study, name, folds)
         for arm, (config, sweep) in arms(study, base).items():
             for seed in study.seeds:
                 config_seeded = merge(config, {"train": {"seed": seed}})
@@ -102,8 +104,8 @@ def expand(
                             config=config_seeded,
                             source=None if data is None else data.source,
                             format="jsonl" if data is None else data.format,
-                            folds=study.folds,
-                            val_fraction=study.val_fraction,
+                            split_file=split_file,
+                            labels={} if data is None else dict(data.labels),
                             evaluate=evaluate,
                             sweep=sweep,
                         )
@@ -117,11 +119,11 @@ def default_name(base: dict[str, Any]) -> str:
     return Path(base["data"]["train"]).parent.name or "data"
 
 
-def _fold_count(study: StudyConfig, dataset: str, fold_counts: dict[str, int] | None) -> int:
+def _folds(
+    study: StudyConfig, dataset: str, folds: dict[str, tuple[int, str]] | None
+) -> tuple[int, str | None]:
     if study.folds is None:
-        return 0
-    if isinstance(study.folds, int):
-        return study.folds
-    if not fold_counts or dataset not in fold_counts:
-        raise ConfigError(f"folds: groups: the number of groups of {dataset!r} is needed to expand the grid.")
-    return fold_counts[dataset]
+        return 0, None
+    if not folds or dataset not in folds:
+        raise ConfigError(f"folds: the saved folds of {dataset!r} are needed to expand the grid.")
+    return folds[dataset]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from priorkit.ablation.folds import load_leakage
 from priorkit.ablation.plots import make_plots
 from priorkit.ablation.summary import (
     TEST,
@@ -22,6 +23,7 @@ from priorkit.ablation.summary import (
     versus_text,
     write_summary,
 )
+from priorkit.analysis.leakage import LeakageReport
 from priorkit.errors import PriorkitError
 
 # marks the page once loaded: how many images decoded, and any script error (read by tests
@@ -75,6 +77,15 @@ def _table_html(summary: pd.DataFrame, dataset: str, baseline: str) -> str:
     return table
 
 
+def _leakage_html(report: LeakageReport) -> str:
+    """The split's leakage report: its title line, then its markdown table as an HTML table."""
+    title, _, head, _, *rows = report.lines()
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in (head, *rows)]
+    header = "".join(f"<th>{html.escape(c)}</th>" for c in cells[0])
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in cells[1:])
+    return f'<p class="leakage">{html.escape(title)}</p><table><tr>{header}</tr>{body}</table>'
+
+
 def _image(path: Path) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
@@ -93,7 +104,8 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
     baseline = study.get("study", {}).get("baseline", "baseline")
     done = table[table["status"] == "done"]
     summary = summarise(done, baseline)
-    write_summary(summary, out / "summary.md", table, baseline)
+    leakage = load_leakage(out)
+    write_summary(summary, out / "summary.md", table, baseline, leakage=leakage)
     plots = make_plots(table, out / "plots")
     parts = [
         f"<h1>Study report: {html.escape(out.name)}</h1>",
@@ -105,6 +117,8 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
     for dataset in dict.fromkeys(done["dataset"]):
         parts.append(f"<h2>{html.escape(str(dataset))}</h2>")
         parts.append(_table_html(summary, dataset, baseline))
+        if dataset in leakage:
+            parts.append(_leakage_html(leakage[dataset]))
         parts.extend(_image(p) for p in plots if p.name.startswith(f"{dataset}_"))
     failed = failed_lines(table)
     if failed:

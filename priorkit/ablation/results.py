@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from priorkit.ablation.family import family_table
+from priorkit.ablation.folds import load_leakage
 from priorkit.ablation.grid import Trial
 from priorkit.ablation.store import TrialStore
 from priorkit.ablation.study import StudyConfig
@@ -65,5 +66,6 @@ def write_results(study: StudyConfig, trials: list[Trial], store: TrialStore, ou
     table = pd.DataFrame([trial_row(t, store) for t in trials])
     table.to_csv(out / "results.csv", index=False)
     summary = summarise(table[table["status"] == "done"], study.baseline)
-    write_summary(summary, out / "summary.md", table, study.baseline, family_table(table, study))
+    family = family_table(table, study)
+    write_summary(summary, out / "summary.md", table, study.baseline, family, load_leakage(out))
     return table

@@ -5,18 +5,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from tqdm.auto import tqdm
 
 from priorkit.ablation.executors import EXECUTORS
 from priorkit.ablation.family import family_table
+from priorkit.ablation.folds import save_folds
 from priorkit.ablation.grid import Trial, expand
 from priorkit.ablation.results import write_results
 from priorkit.ablation.store import TrialStore
-from priorkit.ablation.study import StudyConfig, load_study
+from priorkit.ablation.study import load_study
 from priorkit.ablation.worlds import write_worlds
-from priorkit.data.cache import load_cached
 from priorkit.training.run_dir import write_json
 
 
@@ -33,17 +32,6 @@ class StudyRun:
     failed: int
     pending: int
     family: list[str]
-
-
-def _group_counts(study: StudyConfig, base: dict[str, Any]) -> dict[str, int] | None:
-    """Groups per dataset for ``folds: groups``, loaded through the cache the trials use."""
-    if study.folds != "groups":
-        return None
-    counts = {}
-    for name, data in (study.datasets or {}).items():
-        dataset = load_cached(data.format, data.source, cache_dir=base["train"]["cache_dir"])  # type: ignore[arg-type]
-        counts[name] = len({s.group for s in dataset})
-    return counts
 
 
 def run_study(
@@ -66,7 +54,7 @@ def run_study(
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     study = write_worlds(study, folder)
-    trials = expand(study, base, _group_counts(study, base))
+    trials = expand(study, base, save_folds(study, base, folder))
     write_json(
         folder / "study.json", {"study": study.model_dump(mode="json"), "trials": [t.key for t in trials]}
     )

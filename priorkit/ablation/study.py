@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from priorkit.config import load_config
 from priorkit.data.loaders import FORMATS
+from priorkit.data.split_plan import SplitConfig
 from priorkit.data.synth import SynthConfig
 from priorkit.training.config import RunConfig
 
@@ -40,6 +41,8 @@ class DatasetConfig(BaseModel):
         train, val, test: JSONL files of a fixed split (when the study has no ``folds``).
         source, format: all samples of the dataset, split into folds (``format``: a loader
             of ``priorkit data convert``; ``jsonl`` for a JSONL file).
+        labels: old label -> new label for a ``source`` dataset (labels not named stay), e.g.
+            PHEME's veracity classes folded into ``rumour`` / ``non-rumour``.
         evaluate: further files every trial is scored on, by name (``{test_ood: ...}``).
         synth: a synthetic world (:class:`~priorkit.data.synth.SynthConfig` fields), written
             into the study folder when the study runs: trained on its ``train``/``val``,
@@ -58,6 +61,7 @@ class DatasetConfig(BaseModel):
     test: str | None = None
     source: str | None = None
     format: str = "jsonl"
+    labels: dict[str, str] = Field(default_factory=dict)
     evaluate: dict[str, str] = Field(default_factory=dict)
     synth: SynthConfig | None = None
     note: str = ""
@@ -77,6 +81,8 @@ class DatasetConfig(BaseModel):
                 "expected exactly one of `source` (split into folds), all of `train`, `val`, `test`, "
                 "or `synth`"
             )
+        if self.labels and self.source is None:
+            raise ValueError("labels: renaming labels needs a `source` dataset (split into folds)")
         return self
 
 
@@ -88,13 +94,17 @@ class StudyConfig(BaseModel):
         arms: arm name -> overrides of the base config (``{priors: [...]}``, nested mappings
             or dotted keys such as ``model.fusion``).
         seeds: one trial per seed.
-        folds: k for stratified k-fold, ``groups`` for leave one group out (PHEME events),
-            or None for the fixed train/val/test files.
+        folds: how folded datasets are split: a :class:`~priorkit.data.split_plan.SplitConfig`
+            mapping (``{kind: story, k: 5}``; kinds stratified, groups, story, temporal), an
+            integer k (stratified k-fold), ``groups`` (leave one group out, e.g. PHEME events), or
+            None for the fixed train/val/test files. The folds are made once per dataset and saved
+            in the study folder (``splits/<dataset>.json``).
         datasets: name -> data; None: the base config's data files (plus ``evaluate``).
         sweeps: prior arguments varied over values.
         evaluate: further files to score every trial on (for the base config's data).
         baseline: the arm the others are compared with.
-        val_fraction: the share of each fold's training part used for validation.
+        val_fraction: the share of each fold's training part used for validation (when
+            ``folds`` does not set its own).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -102,19 +112,40 @@ class StudyConfig(BaseModel):
     base: str | dict[str, Any]
     arms: dict[str, dict[str, Any]] = Field(min_length=1)
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
-    folds: int | Literal["groups"] | None = None
+    folds: SplitConfig | None = None
     datasets: dict[str, DatasetConfig] | None = None
     sweeps: list[SweepConfig] = Field(default_factory=list)
     evaluate: dict[str, str] = Field(default_factory=dict)
     baseline: str = "baseline"
     val_fraction: float = Field(0.1, gt=0.0, lt=1.0)
 
-    @field_validator("folds")
+    @field_validator("folds", mode="before")
     @classmethod
-    def _fold_count(cls, value: int | str | None) -> int | str | None:
-        if isinstance(value, int) and value < 2:
-            raise ValueError(f"expected an integer >= 2 or `groups` (got {value})")
-        return value
+    def _shorthand(cls, value: Any) -> Any:
+        """``folds: 5`` is short for ``{kind: stratified, k: 5}``, ``folds: groups`` for
+        ``{kind: groups}``."""
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            return value
+        if isinstance(value, int) and value >= 2:
+            return {"kind": "stratified", "k": value}
+        if value == "groups":
+            return {"kind": "groups"}
+        raise ValueError(f"expected an integer >= 2, `groups` or a split mapping (got {value!r})")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _study_val_fraction(cls, data: Any) -> Any:
+        """A split without its own ``val_fraction`` takes the study's."""
+        if not isinstance(data, dict) or "val_fraction" not in data:
+            return data
+        folds = data.get("folds")
+        try:
+            folds = cls._shorthand(folds)
+        except ValueError:
+            return data  # the field's validation names the problem
+        if isinstance(folds, dict) and "val_fraction" not in folds:
+            return {**data, "folds": {**folds, "val_fraction": data["val_fraction"]}}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> StudyConfig:

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from priorkit.analysis.leakage import LeakageReport
+
 HEADLINE = ("accuracy", "macro_f1", "reliance.text", "root_attention", "reliance_nodes.shares.leaves")
 TEST = "paired t-test over matched (seed, fold) pairs"
 
@@ -157,9 +159,10 @@ def _compliance(part: pd.DataFrame) -> list[str]:
     return [*lines, *(f"| {arm} | {metric} | {value} |" for arm, metric, value in rows), ""]
 
 
-def markdown(summary: pd.DataFrame, baseline: str) -> str:
+def markdown(summary: pd.DataFrame, baseline: str, leakage: dict[str, LeakageReport] | None = None) -> str:
     """``summary.md``: per dataset, a table of arms x headline metrics (n, mean +- std, CI),
-    the comparisons with the baseline, and the priors' compliance values."""
+    the comparisons with the baseline, the priors' compliance values and, for a folded
+    dataset, the leakage report of its split."""
     lines = [
         "# Study summary",
         "",
@@ -179,6 +182,8 @@ def markdown(summary: pd.DataFrame, baseline: str) -> str:
         lines += [*_table(part, metrics, cell_text), "", f"Against `{baseline}`:", ""]
         lines += [*_table(part, metrics, versus_text, skip=baseline), ""]
         lines += _compliance(part)
+        if leakage and dataset in leakage:
+            lines += [*leakage[dataset].lines(), ""]
     return "\n".join(lines)
 
 
@@ -188,11 +193,14 @@ def write_summary(
     table: pd.DataFrame,
     baseline: str = "baseline",
     family: list[str] | None = None,
+    leakage: dict[str, LeakageReport] | None = None,
 ) -> None:
     """``summary.md``: the family table first when there is one (many datasets), then the
-    tables of every dataset, then the failed trials."""
+    tables of every dataset (with its split's leakage report), then the failed trials."""
     text = (
-        markdown(summary, baseline) if not summary.empty else "# Study summary\n\nNo finished trials yet.\n"
+        markdown(summary, baseline, leakage)
+        if not summary.empty
+        else "# Study summary\n\nNo finished trials yet.\n"
     )
     if family:
         head, _, rest = text.partition("\n")

@@ -9,33 +9,13 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from priorkit.ablation.folds import pool, trial_split
 from priorkit.ablation.grid import Trial
 from priorkit.ablation.store import ERROR, RESULT, TrialStore
 from priorkit.analysis.evaluate_run import evaluate_run
-from priorkit.data.cache import load_cached
-from priorkit.data.dataset import TreeDataset
-from priorkit.data.splits import Split, leave_one_group_out, stratified_kfold
 from priorkit.training.config import RunConfig
-from priorkit.training.data import load_split
 from priorkit.training.run import train
 from priorkit.training.run_dir import write_json
-
-
-def _pool(trial: Trial, config: RunConfig) -> TreeDataset:
-    """All samples of a folded dataset: its source, or the base config's three files."""
-    cache = config.train.cache_dir
-    if trial.source is not None:
-        return load_cached(trial.format, trial.source, cache_dir=cache)
-    parts = [load_split(getattr(config.data, name), cache) for name in ("train", "val", "test")]
-    return TreeDataset([s for part in parts for s in part])
-
-
-def _split(trial: Trial, dataset: TreeDataset) -> Split:
-    if trial.folds == "groups":
-        groups = [s.group for s in dataset]
-        return leave_one_group_out(groups, dataset.labels, trial.val_fraction, trial.seed)[trial.fold or 0]
-    splits = stratified_kfold(dataset.labels, int(trial.folds or 2), trial.val_fraction, seed=0)
-    return splits[trial.fold or 0]
 
 
 def execute(trial: Trial, run_dir: Path) -> dict[str, Any]:
@@ -43,8 +23,8 @@ def execute(trial: Trial, run_dir: Path) -> dict[str, Any]:
     config = RunConfig.model_validate(trial.config)
     splits = None
     if trial.fold is not None:
-        dataset = _pool(trial, config)
-        split = _split(trial, dataset)
+        dataset = pool(trial.source, trial.format, trial.labels, config)
+        split = trial_split(trial, dataset)
         splits = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}
     result = train(config, run_dir, resume=True, splits=splits)
     reports = {"test": result.metrics["test"]}

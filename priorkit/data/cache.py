@@ -24,7 +24,7 @@ from priorkit.data.memory import paused_gc
 from priorkit.data.problems import Problem
 from priorkit.data.sample import TreeSample
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 _SEP = "\x1f"  # joins node-level strings; strings that contain it are stored as lists
 
 
@@ -154,7 +154,9 @@ def pack(dataset: TreeDataset) -> dict[str, Any]:
         "node_ids": _encode_strings([s.node_ids for s in samples]),
         "node_text": _encode_strings([s.node_text for s in samples]),
         "user": _encode_strings([s.user for s in samples]),
-        "meta": [[s.id, s.text, s.label, s.group, s.counterfactual_of, s.source] for s in samples],
+        "meta": [
+            [s.id, s.text, s.label, s.group, s.counterfactual_of, s.source, s.created_at] for s in samples
+        ],
         "report": {
             "source": dataset.report.source,
             "changes": dict(dataset.report.changes),
@@ -185,6 +187,7 @@ def unpack(packed: dict[str, Any]) -> TreeDataset:
                 group=meta[3],
                 counterfactual_of=meta[4],
                 source=meta[5],
+                created_at=meta[6],
                 node_ids=node_ids[i],
                 parent_index=packed["parent_index"][a:b].numpy(),
                 features=_unpack_features(packed["features"], a, b),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
@@ -89,6 +89,13 @@ class TreeDataset(Sequence[TreeSample]):
     @property
     def groups(self) -> list[str | None]:
         return [s.group for s in self.samples]
+
+    def relabel(self, renames: Mapping[str, Label]) -> TreeDataset:
+        """Rename labels in place (``{"false": "rumour"}``; a label matches by its text, labels
+        not named stay) and return the dataset."""
+        for sample in self.samples:
+            sample.label = renames.get(str(sample.label), sample.label)
+        return self
 
     @property
     def num_features(self) -> int:

@@ -9,7 +9,7 @@ import networkx as nx
 from priorkit.data.records import sample_from_dict, sample_to_record
 from priorkit.data.sample import TreeSample
 
-_GRAPH_KEYS = ("id", "text", "label", "group", "counterfactual_of")
+_GRAPH_KEYS = ("id", "text", "label", "group", "created_at", "counterfactual_of")
 
 
 def to_networkx(sample: TreeSample) -> nx.DiGraph:

@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from priorkit.data.problems import DataValidationError, Problem
 from priorkit.data.sample import Features, TreeSample
 from priorkit.data.schema import schema_problems
+from priorkit.data.times import iso_time, parse_time
 from priorkit.data.validate import Issue, feature_issues, resolve_parents
 
 _TREE_FIELD = re.compile(r"^(-|nodes|nodes\[\d+\](\.id|\.parent)?)$")
@@ -58,6 +59,7 @@ def sample_from_record(obj: dict[str, Any], parent_index: np.ndarray, source: st
         node_text=_optional_list(nodes, "text"),
         user=_optional_list(nodes, "user"),
         group=None if obj.get("group") is None else str(obj["group"]),
+        created_at=None if obj.get("created_at") is None else parse_time(obj["created_at"]),
         counterfactual_of=None if obj.get("counterfactual_of") is None else str(obj["counterfactual_of"]),
         source=source,
     )
@@ -125,6 +127,8 @@ def sample_to_record(sample: TreeSample) -> dict[str, Any]:
     record: dict[str, Any] = {"id": sample.id, "text": sample.text, "label": sample.label}
     if sample.group is not None:
         record["group"] = sample.group
+    if sample.created_at is not None:
+        record["created_at"] = iso_time(sample.created_at)
     if sample.counterfactual_of is not None:
         record["counterfactual_of"] = sample.counterfactual_of
     record["nodes"] = nodes

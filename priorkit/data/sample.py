@@ -37,6 +37,8 @@ class TreeSample:
         node_text: text of each node (None where absent), or None.
         user: user id of each node (None where absent), or None.
         group: optional group (an event name) for leave-one-group-out splits.
+        created_at: when the sample (its root post) was posted, seconds since 1970-01-01 UTC,
+            or None; temporal splits order samples by it.
         counterfactual_of: id of the sample this one is a counterfactual of, if any.
         source: where the sample came from, ``"file:line"``, for error messages.
 
@@ -55,6 +57,7 @@ class TreeSample:
     node_text: list[str | None] | None = None
     user: list[str | None] | None = None
     group: str | None = None
+    created_at: float | None = None
     counterfactual_of: str | None = None
     source: str = field(default="", repr=False)
 

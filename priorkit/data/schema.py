@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -27,6 +28,7 @@ from pydantic import (
 from typing_extensions import NotRequired, TypedDict
 
 from priorkit.data.problems import show_value
+from priorkit.data.times import parse_time
 
 NonEmpty = Annotated[str, Field(strict=True, min_length=1)]
 Int = Annotated[int, Field(strict=True)]
@@ -53,6 +55,11 @@ FeatureValue = Annotated[
 ]
 
 
+def _iso_time(value: str) -> str:
+    parse_time(value)  # its ValueError becomes the field's problem
+    return value
+
+
 @with_config(ConfigDict(extra="forbid"))
 class NodeRecord(TypedDict):
     """One node of a sample's tree."""
@@ -74,6 +81,7 @@ class SampleRecord(TypedDict):
     text: Annotated[str, Field(strict=True)]
     label: NonEmpty | Int
     group: NotRequired[IdValue | None]
+    created_at: NotRequired[Annotated[str, AfterValidator(_iso_time)] | Finite | None]
     counterfactual_of: NotRequired[IdValue | None]
     nodes: Annotated[list[NodeRecord], Field(min_length=1)]
 
@@ -91,6 +99,10 @@ EXPECTED = {
     "text": ("a string", 'give the sample text as a JSON string, e.g. "text": "the pasta was cold"'),
     "label": (_ID, 'give a class name or number, e.g. "label": "negative"'),
     "group": (_ID + ", or null", "give the group (an event name) as a string"),
+    "created_at": (
+        "seconds since 1970-01-01 UTC, an ISO 8601 time (2015-01-07T11:11:33Z), or null",
+        'give when the sample was posted, e.g. "created_at": "2015-01-07T11:11:33Z"',
+    ),
     "counterfactual_of": (_ID + ", or null", "name the id of the original sample"),
     "nodes": ("a non-empty list of node objects", 'add "nodes": [{"id": "u0", "parent": null}]'),
     "nodes.id": (_ID, "give every node an id that is unique within its sample"),

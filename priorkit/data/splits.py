@@ -1,16 +1,19 @@
 """Seeded, leakage-safe splits: every split has its own validation part, carved from training.
 
 Early stopping and model selection use ``val`` only; ``test`` is never looked at before
-the final score.
+the final score. Four kinds: stratified k-fold (samples of one story may sit on both sides),
+leave one group out (PHEME events), story k-fold (no story on both sides; validation groups
+carved from the training groups) and temporal (train on older samples, test on newer).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
 
 from priorkit.errors import ConfigError
 
@@ -103,3 +106,100 @@ def leave_one_group_out(
         fit, val = _carve_val(np.flatnonzero(g != name), y, val_fraction, seed + i)
         splits.append(Split(name, fit, val, test))
     return splits
+
+
+def story_kfold(
+    stories: Sequence[object], labels: Sequence[object], k: int = 5, val_fraction: float = 0.1, seed: int = 0
+) -> list[Split]:
+    """k folds with no story on both sides: stratified group k-fold over the stories, and a
+    validation part made of whole training stories (so selection also sees new stories); with
+    fewer training stories than ``1 / val_fraction``, the validation part is one of as many
+    story folds as there are training stories.
+
+    Args:
+        stories: the story (group) of each sample, e.g. from :func:`priorkit.data.stories.story_groups`.
+        labels: one label per sample.
+        k: number of folds; val_fraction: share of each training part for validation.
+        seed: seeds the assignment of stories to folds.
+    """
+    g = np.asarray([str(v) for v in stories])
+    y = np.asarray([str(v) for v in labels])
+    _check(val_fraction, len(y), 2 * k)
+    if k < 2 or len(set(g)) < k:
+        raise ConfigError(f"folds: expected 2 <= k <= the number of stories ({len(set(g))}) (got {k}).")
+    splits = []
+    for i, (train, test) in enumerate(_group_folds(g, y, k, seed)):
+        inner = min(max(2, round(1.0 / val_fraction)), len(set(g[train])))
+        if inner < 2:
+            raise ConfigError(f"folds: fold {i} has one training story; a validation part needs two.")
+        fit, val = _group_folds(g[train], y[train], inner, seed + i + 1)[0]
+        splits.append(Split(f"fold{i}", np.sort(train[fit]), np.sort(train[val]), np.sort(test)))
+    return splits
+
+
+def _group_folds(
+    groups: np.ndarray, labels: np.ndarray, k: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    with warnings.catch_warnings():  # "the least populated class has only n members": expected here
+        warnings.simplefilter("ignore", UserWarning)
+        folds = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+        return list(folds.split(np.zeros(len(labels)), labels, groups))
+
+
+def temporal_splits(
+    times: Sequence[float | None],
+    ids: Sequence[str],
+    k: int = 1,
+    test_fraction: float = 0.2,
+    val_fraction: float = 0.1,
+) -> list[Split]:
+    """Train on older samples, test on newer ones, by each sample's time.
+
+    The newest ``k * test_fraction`` of the samples form ``k`` consecutive test blocks; fold i
+    tests on block i and trains on every older sample, whose newest ``val_fraction`` is the
+    validation part (selection also looks forward in time). Samples posted at the same time
+    never straddle a cut.
+
+    Args:
+        times: each sample's time (``created_at``); None or NaN is an error.
+        ids: sample ids, to name a sample without a time.
+        k: number of test blocks; test_fraction: share of the samples in each block.
+    """
+    t = np.asarray([np.nan if v is None else float(v) for v in times], dtype=np.float64)
+    missing = np.flatnonzero(np.isnan(t))
+    if len(missing):
+        raise ConfigError(
+            f"folds: temporal splits need a time on every sample; {len(missing)} of {len(t)} have none "
+            f"(first: sample {ids[missing[0]]!r}). Set `created_at` on every sample (seconds since 1970 "
+            "or an ISO 8601 time), or use another split kind."
+        )
+    if k < 1 or not 0.0 < k * test_fraction < 1.0:
+        raise ConfigError(
+            "folds: temporal needs k >= 1 and 0 < k * test_fraction < 1 "
+            f"(got k={k}, test_fraction={test_fraction})."
+        )
+    _check(val_fraction, len(t), 3 * (k + 1))
+    order = np.argsort(t, kind="stable")
+    ordered = t[order]
+    n, block = len(t), test_fraction * len(t)
+    splits = []
+    for i in range(k):
+        start = _cut(ordered, round(n - (k - i) * block))
+        end = _cut(ordered, round(n - (k - i - 1) * block)) if i < k - 1 else n
+        val_start = _cut(ordered, round(start * (1.0 - val_fraction)))
+        parts = (order[:val_start], order[val_start:start], order[start:end])
+        if min(len(p) for p in parts) == 0:
+            raise ConfigError(
+                f"folds: temporal fold {i} has an empty part (many samples share one time?); "
+                "use fewer folds or a larger test_fraction."
+            )
+        splits.append(Split(f"fold{i}", *(np.sort(p) for p in parts)))
+    return splits
+
+
+def _cut(ordered: np.ndarray, position: int) -> int:
+    """``position`` moved down so that samples of one time stay on the same side."""
+    position = min(max(position, 0), len(ordered))
+    while 0 < position < len(ordered) and ordered[position - 1] == ordered[position]:
+        position -= 1
+    return position

@@ -12,6 +12,19 @@ from priorkit.encoders.embedding_cache import EmbeddingCache
 from priorkit.encoders.text import TextEncoder
 
 
+def encode_texts(
+    texts: Sequence[str], encoder: TextEncoder, cache_dir: str | os.PathLike[str] | None = None
+) -> tuple[torch.Tensor, EmbeddingCache | None]:
+    """The frozen embedding of each text, through the on-disk cache when ``cache_dir`` is given.
+
+    Shapes:
+        -> (len(texts), t) and the cache used (None without ``cache_dir``).
+    """
+    cache = EmbeddingCache(cache_dir, encoder.namespace) if cache_dir is not None else None
+    table = cache.get_or_encode(texts, encoder.encode) if cache is not None else encoder.encode(list(texts))
+    return table, cache
+
+
 def attach_text_embeddings(
     graphs: Sequence[Data],
     encoder: TextEncoder,
@@ -29,8 +42,7 @@ def attach_text_embeddings(
     if node_text:
         texts |= {t for g in graphs for t in g.node_text if t is not None}
     ordered = sorted(texts)
-    cache = EmbeddingCache(cache_dir, encoder.namespace) if cache_dir is not None else None
-    table = cache.get_or_encode(ordered, encoder.encode) if cache is not None else encoder.encode(ordered)
+    table, cache = encode_texts(ordered, encoder, cache_dir)
     row = {text: i for i, text in enumerate(ordered)}
     for graph in graphs:
         graph.text_embedding = table[row[graph.text]].unsqueeze(0)

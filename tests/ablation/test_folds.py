@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -9,7 +10,9 @@ import pytest
 import yaml
 
 from priorkit.ablation import run_study
+from priorkit.ablation.report import write_report
 from priorkit.data.jsonl import read_jsonl, write_jsonl
+from priorkit.errors import ConfigError
 from tests.conftest import real_data
 
 
@@ -17,7 +20,7 @@ def study_with(study_file: Path, changes: dict) -> Path:  # type: ignore[type-ar
     spec = yaml.safe_load(study_file.read_text())
     spec.update(changes)
     spec["arms"] = {"baseline": {"priors": []}}
-    spec.pop("evaluate")
+    spec.pop("evaluate", None)
     study_file.write_text(yaml.safe_dump(spec))
     return study_file
 
@@ -37,6 +40,54 @@ def test_leave_one_group_out_tests_each_group_once(
     table = pd.read_csv(tmp_path / "study" / "results.csv")
     assert sorted(table["fold"]) == [0, 1, 2]
     assert table["test.n"].sum() == len(samples)  # every sample is tested exactly once
+
+
+def retold(small_data: Path, tmp_path: Path) -> Path:
+    """The small data with every text told twice (two trees per story), each sample timed."""
+    samples = [s for name in ("train", "val", "test_id") for s in read_jsonl(small_data / f"{name}.jsonl")]
+    for k, sample in enumerate(samples):
+        sample.text = samples[k - k % 2].text + (" URL" if k % 2 else "")
+        sample.created_at = 1.4e9 + 60.0 * k
+    write_jsonl(samples, tmp_path / "all.jsonl")
+    return tmp_path / "all.jsonl"
+
+
+def test_story_folds_are_saved_with_their_leakage_and_kept(
+    study_file: Path, small_data: Path, tmp_path: Path
+) -> None:
+    source = retold(small_data, tmp_path)
+    folds = {"kind": "story", "k": 2}
+    study = study_with(
+        study_file, {"folds": folds, "seeds": [0], "datasets": {"told": {"source": str(source)}}}
+    )
+    run = run_study(study, tmp_path / "study", progress=False)
+    assert run.done == 2 and run.failed == 0
+    saved = json.loads((tmp_path / "study" / "splits" / "told.json").read_text())
+    assert saved["config"]["kind"] == "story" and saved["config"]["k"] == 2
+    for fold in saved["folds"]:
+        train = {saved["groups"][i] for i in fold["train"] + fold["val"]}
+        assert not train & {saved["groups"][i] for i in fold["test"]}  # no story on both sides
+    summary = (tmp_path / "study" / "summary.md").read_text()
+    assert "Leakage of the story split (near-duplicate: TF-IDF cosine >= 0.5" in summary
+    assert "| mean +- std | | 0.000 +- 0.000 |" in summary  # no test text is retold in training
+    assert '<p class="leakage">Leakage of the story split' in write_report(tmp_path / "study").read_text()
+    # asking the same folder for other folds is refused, naming the file and the way out
+    study_with(study, {"folds": {"kind": "temporal"}})
+    with pytest.raises(ConfigError, match=r"told.json: this study folder was split with .* Use a new --out"):
+        run_study(study, tmp_path / "study", progress=False)
+
+
+def test_random_folds_of_retold_texts_report_their_leak(
+    study_file: Path, small_data: Path, tmp_path: Path
+) -> None:
+    source = retold(small_data, tmp_path)
+    told = {"source": str(source), "labels": {"positive": "good"}}
+    study = study_with(study_file, {"folds": 2, "seeds": [0], "datasets": {"told": told}})
+    run_study(study, tmp_path / "study", progress=False)
+    leakage = json.loads((tmp_path / "study" / "splits" / "told.leakage.json").read_text())
+    assert leakage["kind"] == "stratified" and leakage["mean"]["near_duplicates"]["mean"] > 0.4
+    table = pd.read_csv(tmp_path / "study" / "results.csv")
+    assert "test.per_class.good.f1" in table.columns and "test.per_class.positive.f1" not in table.columns
 
 
 @pytest.mark.real_data

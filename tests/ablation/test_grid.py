@@ -27,12 +27,15 @@ def test_one_trial_per_dataset_arm_seed_and_fold(study_file: Path, tmp_path: Pat
     study["datasets"] = {"a": {"source": "a.jsonl"}, "b": {"source": "b.jsonl", "evaluate": {"x": "x.jsonl"}}}
     study["sweeps"] = [{"arm": "decay", "prior": "depth_decay", "arg": "decay", "values": [0.5, 4]}]
     loaded, base = load_study(write(study_file.parent, study))
-    trials = expand(loaded, base)
+    with pytest.raises(ConfigError, match="saved folds of 'a' are needed"):
+        expand(loaded, base)
+    trials = expand(loaded, base, {"a": (3, "splits/a.json"), "b": (3, "splits/b.json")})
     arms = ["baseline", "decay", "decay@decay=0.5", "decay@decay=4"]
     assert len(trials) == 2 * 4 * 2 * 3 and len({t.key for t in trials}) == len(trials)
     assert sorted({t.arm for t in trials}) == sorted(arms)
     first = trials[0]
     assert first.key == "a/baseline/seed0/fold0" and first.source == str(tmp_path / "a.jsonl")
+    assert first.split_file == "splits/a.json" and trials[-1].split_file == "splits/b.json"
     swept = next(t for t in trials if t.arm == "decay@decay=4")
     assert swept.config["priors"][0]["decay"] == 4 and swept.sweep == {
         "prior": "depth_decay",
@@ -64,7 +67,7 @@ def test_fixed_split_trials_keep_the_base_files(study_file: Path, small_data: Pa
         ({"arms": {"baseline": {}}, "sede": [1]}, r"`sede`: unknown key. Valid keys here: arms, base"),
         (
             {"folds": 1},
-            r"`folds`: value error, expected an integer >= 2 or `groups`|`folds`: expected an integer >= 2",
+            r"`folds`: expected an integer >= 2, `groups` or a split mapping \(got 1\)",
         ),
         (
             {"sweeps": [{"arm": "nope", "prior": "x", "arg": "y", "values": [1]}]},

@@ -102,6 +102,17 @@ CASES = [
         "nodes[1].importance: expected a finite number >= 0",
     ),
     ("not an object", ["[1, 2]"], ":1: sample ?: -: expected a JSON object"),
+    (
+        "created_at not a time",
+        [record(created_at="last tuesday")],
+        "created_at: expected seconds since 1970-01-01 UTC, an ISO 8601 time (2015-01-07T11:11:33Z), or null "
+        "(got 'last tuesday')",
+    ),
+    (
+        "created_at not finite",
+        [record(created_at=1e400)],
+        "created_at: expected seconds since 1970-01-01 UTC",
+    ),
 ]
 
 
@@ -220,8 +231,19 @@ def test_sparse_index_out_of_range(write_lines) -> None:  # type: ignore[no-unty
     assert any("nodes[0].features.indices: an index is not below size (got 7)" in p for p in problems)
 
 
+def test_created_at_reads_numbers_and_iso_times(write_lines) -> None:  # type: ignore[no-untyped-def]
+    samples = read_jsonl(
+        write_lines(
+            [record("a", created_at=1420629093), record("b", created_at="2015-01-07T11:11:33Z"), record("c")]
+        )
+    )
+    assert [s.created_at for s in samples] == [1420629093.0, 1420629093.0, None]
+
+
 def test_write_then_read_is_lossless(tmp_path: Path, write_lines) -> None:  # type: ignore[no-untyped-def]
-    original = read_jsonl(write_lines([record("a", group="g"), record("b", label=2)]))
+    original = read_jsonl(
+        write_lines([record("a", group="g", created_at=1420629093.5), record("b", label=2)])
+    )
     write_jsonl(original, tmp_path / "out.jsonl")
     again = read_jsonl(tmp_path / "out.jsonl")
     assert_same_samples(original, again)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from priorkit.data.splits import leave_one_group_out, stratified_kfold
+from priorkit.data.splits import leave_one_group_out, story_kfold, stratified_kfold, temporal_splits
 from priorkit.errors import ConfigError
 
 
@@ -49,3 +49,52 @@ def test_leave_one_group_out() -> None:
 def test_leave_one_group_out_needs_groups() -> None:
     with pytest.raises(ConfigError, match="expected a group on every sample"):
         leave_one_group_out(["a", None], ["x", "y"])
+
+
+def _parts(split: object) -> list[set[int]]:
+    return [set(split.train.tolist()), set(split.val.tolist()), set(split.test.tolist())]  # type: ignore[attr-defined]
+
+
+def test_story_kfold_keeps_every_story_on_one_side() -> None:
+    # 24 stories of 1 to 4 samples each; the label follows the story
+    stories = [f"s{i}" for i in range(24) for _ in range(1 + i % 4)]
+    labels = ["x" if int(s[1:]) % 2 else "y" for s in stories]
+    splits = story_kfold(stories, labels, k=4, val_fraction=0.2, seed=0)
+    assert sorted(np.concatenate([s.test for s in splits]).tolist()) == list(range(len(stories)))
+    for split in splits:
+        train, val, test = ({stories[i] for i in part} for part in _parts(split))
+        assert not (train & test or val & test or train & val)  # whole stories, including validation
+        assert len(split.train) + len(split.val) + len(split.test) == len(stories)
+        assert val and {labels[i] for i in split.test} == {"x", "y"}
+
+
+def test_story_kfold_needs_enough_stories() -> None:
+    with pytest.raises(ConfigError, match="number of stories"):
+        story_kfold(["a"] * 10 + ["b"] * 10, ["x", "y"] * 10, k=3)
+
+
+def test_temporal_split_trains_on_the_past() -> None:
+    times = [float(t) for t in np.random.default_rng(0).permutation(100)]
+    ids = [f"id{i}" for i in range(100)]
+    (split,) = temporal_splits(times, ids, k=1, test_fraction=0.2, val_fraction=0.25)
+    t = np.asarray(times)
+    assert len(split.test) == 20 and len(split.val) == 20 and len(split.train) == 60
+    assert t[split.train].max() < t[split.val].min() and t[split.val].max() < t[split.test].min()
+    assert sorted(t[split.test].tolist()) == list(range(80, 100))
+
+
+def test_temporal_blocks_move_forward_and_ties_stay_together() -> None:
+    times = [float(i // 2) for i in range(60)]  # every time twice
+    splits = temporal_splits(times, [str(i) for i in range(60)], k=3, test_fraction=0.15)
+    t = np.asarray(times)
+    starts = [t[s.test].min() for s in splits]
+    assert starts == sorted(starts) and len(set(starts)) == 3
+    for split in splits:
+        assert t[np.concatenate([split.train, split.val])].max() < t[split.test].min()
+        assert t[split.train].max() < t[split.val].min()
+    assert sum(len(s.test) for s in splits) in (26, 28)  # cuts moved to keep equal times together
+
+
+def test_temporal_split_names_a_sample_without_time() -> None:
+    with pytest.raises(ConfigError, match=r"1 of 12 have none \(first: sample 'b'\). Set `created_at`"):
+        temporal_splits([1.0, None] + [float(i) for i in range(2, 12)], list("abcdefghijkl"))

@@ -88,6 +88,7 @@ def thread_sample(path: Path, thread_id: str, thread: dict[str, Any], report: Lo
         node_text=[str(tweets[t].get("text") or "") for t in ids],
         user=[None if tweets[t].get("userid") is None else str(tweets[t]["userid"]) for t in ids],
         group=str(thread.get("event_name") or path.stem),
+        created_at=None if np.isnan(minutes[root]) else float(minutes[root]) * 60.0,
         source=str(path),
     )
 

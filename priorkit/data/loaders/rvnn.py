@@ -25,6 +25,7 @@ from priorkit.data.memory import paused_gc
 from priorkit.data.problems import DataValidationError, Problem, show_value
 from priorkit.data.records import check_record
 from priorkit.data.sample import TreeSample
+from priorkit.data.times import snowflake_seconds
 
 VOCABULARY_SIZE = 5000
 _Row = tuple[int, str, str, str]  # line number, parent, node, bag of words
@@ -96,6 +97,7 @@ def _tree_sample(path: Path, tree_id: str, rows: list[_Row], label: str, text: s
         node_ids=[row[2] for row in rows],
         parent_index=parent_index,
         features=features,
+        created_at=snowflake_seconds(tree_id),
         source=f"{path}:{rows[0][0]}",
     )
 

@@ -37,6 +37,7 @@ from priorkit.data.loaders.base import (
 from priorkit.data.memory import paused_gc
 from priorkit.data.problems import DataValidationError, Problem, show_value
 from priorkit.data.sample import TreeSample
+from priorkit.data.times import snowflake_seconds
 
 _NODE = r"\['([^']*)', '([^']*)', '([^']*)'\]"
 _EDGE_LINE = re.compile(r"^" + _NODE + "->" + _NODE + r"\s*$")
@@ -171,6 +172,7 @@ def tree_sample(tweet: str, label: str, text: str, path: Path, report: LoadRepor
         parent_index=parent_index,
         time=time,
         user=[node[0] for node in nodes],
+        created_at=snowflake_seconds(tweet),
         source=str(path),
     )
     is_retweet = (tweet_ids == tweet_ids[parent_index]).astype(np.float32)

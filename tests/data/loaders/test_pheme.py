@@ -6,6 +6,7 @@ import pytest
 
 from priorkit.data.loaders.pheme import load_pheme
 from priorkit.data.problems import DataValidationError
+from priorkit.data.times import iso_time
 from tests.conftest import real_data
 
 TIME = "Wed Jan 07 11:{:02d}:00 +0000 2015"
@@ -34,6 +35,7 @@ def test_thread_with_a_missing_parent_and_an_unlabelled_thread(tmp_path: Path) -
     assert sample.node_text == ["source", "reply", "orphan"]
     assert sample.depth.tolist() == [0, 1, 1]
     assert sample.time.tolist() == [0.0, 5.0, 7.0]
+    assert iso_time(sample.created_at) == "2015-01-07T11:00:00Z"  # type: ignore[arg-type]  # the source's time
     assert dataset.report.changes["missing_parents_attached_to_root"] == 1
     assert [d.id for d in dataset.report.dropped] == ["20"]
 

@@ -10,6 +10,7 @@ import pytest
 
 from priorkit.data.loaders.twitter import load_twitter
 from priorkit.data.problems import DataValidationError
+from priorkit.data.times import iso_time
 from tests.conftest import real_data
 
 
@@ -44,6 +45,7 @@ def test_a_clean_tree(tmp_path: Path) -> None:
     assert sample.depth.tolist() == [0, 1, 1, 2]
     assert sample.user == ["1", "2", "3", "4"]
     assert sample.time.tolist() == [0.0, 1.5, 2.0, 5.0]
+    assert sample.created_at is None  # "100" is not a snowflake id; real ids are (below)
     # features: signed log1p(delay), is_retweet (same tweet id as the parent), depth
     assert np.allclose(sample.features[:, 0], np.log1p([0.0, 1.5, 2.0, 5.0]))
     assert sample.features[:, 1].tolist() == [0.0, 1.0, 0.0, 0.0]
@@ -136,3 +138,5 @@ def test_all_of_twitter15_loads() -> None:
     assert changes["unreachable_nodes_dropped"] == 0
     assert max(int(s.depth.max()) for s in dataset) == 12
     assert all(s.text for s in dataset)
+    posted = sorted(iso_time(s.created_at) for s in dataset)  # type: ignore[arg-type]  # from the tweet ids
+    assert posted[0].startswith("2011-06") and posted[-1].startswith("2016-09")

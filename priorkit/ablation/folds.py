@@ -1,0 +1,119 @@
+"""The folds of a study's datasets: made once per dataset when the study starts, saved in the
+study folder, and read back by every trial.
+
+``splits/<dataset>.json`` holds the split config, every fold's sample ids and each sample's group
+(its story or event), so a rerun or another machine trains on exactly the same folds and a
+reader can check them; ``splits/<dataset>.leakage.json`` holds the split's leakage report.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from priorkit.ablation.grid import Trial, default_name
+from priorkit.ablation.study import StudyConfig
+from priorkit.analysis.leakage import LeakageReport, leakage_report
+from priorkit.data.cache import default_cache_dir, load_cached
+from priorkit.data.dataset import TreeDataset
+from priorkit.data.split_plan import SplitConfig, SplitPlan, make_splits
+from priorkit.data.splits import Split
+from priorkit.encoders.text import TextEncoder
+from priorkit.encoders.text_table import encode_texts
+from priorkit.errors import ConfigError
+from priorkit.training.config import RunConfig
+from priorkit.training.data import load_split
+from priorkit.training.run_dir import write_json
+
+
+def pool(source: str | None, fmt: str, labels: dict[str, str], config: RunConfig) -> TreeDataset:
+    """All samples of a folded dataset: its ``source``, or the base config's three files."""
+    cache = config.train.cache_dir
+    if source is not None:
+        return load_cached(fmt, source, cache_dir=cache).relabel(labels)
+    parts = [load_split(getattr(config.data, name), cache) for name in ("train", "val", "test")]
+    return TreeDataset([s for part in parts for s in part]).relabel(labels)
+
+
+def text_features(dataset: TreeDataset, config: RunConfig) -> np.ndarray:
+    """The run's frozen text embedding of each sample's text (through the embedding cache).
+
+    Shapes:
+        -> (len(dataset), t).
+    """
+    encoder = TextEncoder(config.model.text_config())
+    folder = config.train.cache_dir or default_cache_dir()
+    return encode_texts([s.text for s in dataset], encoder, folder)[0].numpy()
+
+
+def split_file(folder: Path, dataset: str) -> Path:
+    return folder / "splits" / f"{dataset}.json"
+
+
+def save_folds(study: StudyConfig, base: dict[str, Any], folder: Path) -> dict[str, tuple[int, str]]:
+    """Make (or read back) the folds of every dataset of a folded study, with their leakage
+    reports; returns dataset -> (number of folds, the saved file).
+
+    Raises:
+        ConfigError: the study folder holds folds made under another split config.
+    """
+    if study.folds is None:
+        return {}
+    config = RunConfig.model_validate(base)
+    datasets = study.datasets or {}
+    out = {}
+    for name in datasets or [default_name(base)]:
+        data = datasets.get(name)
+        file = split_file(folder, name)
+        saved = json.loads(file.read_text()) if file.is_file() else None
+        if (
+            saved is not None
+            and SplitConfig.model_validate(saved["config"]).model_dump() != study.folds.model_dump()
+        ):
+            raise ConfigError(
+                f"{file}: this study folder was split with {saved['config']}, the study now asks for "
+                f"{study.folds.model_dump(mode='json')}. Use a new --out folder for the new folds."
+            )
+        if saved is None:
+            labels = {} if data is None else data.labels
+            dataset = pool(
+                None if data is None else data.source,
+                "jsonl" if data is None else data.format,
+                labels,
+                config,
+            )
+            saved = _make(dataset, study.folds, config, file)
+        out[name] = (len(saved["folds"]), str(file))
+    return out
+
+
+def _make(dataset: TreeDataset, split: SplitConfig, config: RunConfig, file: Path) -> dict[str, Any]:
+    embeddings = text_features(dataset, config)
+    plan = make_splits(dataset, split, embeddings if split.needs_embeddings else None)
+    name = config.model.text_encoder.rsplit("/", 1)[-1]
+    threshold = split.tfidf if split.kind == "story" and split.tfidf is not None else 0.5
+    file.parent.mkdir(parents=True, exist_ok=True)
+    report = leakage_report(dataset, plan.splits, split.kind, threshold, embeddings, f"{name} embeddings")
+    write_json(file.with_suffix(".leakage.json"), report.to_dict())
+    saved = plan.to_dict()
+    write_json(file, saved)
+    return saved
+
+
+def load_leakage(folder: Path) -> dict[str, LeakageReport]:
+    """The saved leakage report of each dataset of a study folder, by dataset name."""
+    return {
+        path.name.removesuffix(".leakage.json"): LeakageReport.from_dict(json.loads(path.read_text()))
+        for path in sorted((folder / "splits").glob("*.leakage.json"))
+    }
+
+
+def trial_split(trial: Trial, dataset: TreeDataset) -> Split:
+    """The fold of ``trial``, read from the study's saved folds."""
+    if trial.split_file is None or trial.fold is None:
+        raise ConfigError(f"{trial.key}: not a folded trial")
+    plan = SplitPlan.from_dict(json.loads(Path(trial.split_file).read_text()), dataset)
+    return plan.splits[trial.fold]

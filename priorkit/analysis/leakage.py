@@ -1,0 +1,188 @@
+"""The leakage report of a split: does a fold's test part repeat its training part?
+
+Per fold: the share of test samples with a near-duplicate text among the training samples
+(TF-IDF cosine of the cleaned texts >= the threshold), and three references fitted on the
+training part (train + val) and scored on the test part: a 1-nearest-neighbour on the text
+features, a linear probe (logistic regression) on them, and the majority class. When the
+1-NN is close to the trained model, the split measures memory more than generalisation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.preprocessing import normalize
+
+from priorkit.data.dataset import TreeDataset
+from priorkit.data.splits import Split
+from priorkit.data.stories import tfidf_vectors
+
+REFERENCES = ("nearest", "probe", "majority")
+_BLOCK = 1024
+_SHOWN = {
+    "near_duplicates": "test with a near-duplicate in train",
+    "nearest": "1-NN text",
+    "probe": "linear text probe",
+    "majority": "majority class",
+}
+
+
+@dataclass(frozen=True)
+class LeakageFold:
+    """One fold: sizes, the near-duplicate share, and accuracy / macro-F1 of each reference."""
+
+    name: str
+    n_train: int
+    n_test: int
+    near_duplicates: float
+    nearest: float
+    nearest_f1: float
+    probe: float
+    probe_f1: float
+    majority: float
+    majority_f1: float
+
+
+@dataclass(frozen=True)
+class LeakageReport:
+    """Args: kind: the split kind; threshold: the TF-IDF cosine of a near-duplicate;
+    features: what the 1-NN and the probe read; folds: one entry per fold."""
+
+    kind: str
+    threshold: float
+    features: str
+    folds: list[LeakageFold]
+
+    def mean(self, field: str) -> tuple[float, float]:
+        """Mean and standard deviation of one field over the folds."""
+        values = np.asarray([getattr(f, field) for f in self.folds], dtype=np.float64)
+        return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        means = {
+            field: dict(zip(("mean", "std"), self.mean(field), strict=True))
+            for field in LeakageFold.__dataclass_fields__
+            if field not in ("name", "n_train", "n_test")
+        }
+        return {
+            "kind": self.kind,
+            "threshold": self.threshold,
+            "features": self.features,
+            "folds": [asdict(f) for f in self.folds],
+            "mean": means,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> LeakageReport:
+        folds = [LeakageFold(**f) for f in data["folds"]]  # type: ignore[arg-type, union-attr]
+        return cls(str(data["kind"]), float(data["threshold"]), str(data["features"]), folds)  # type: ignore[arg-type]
+
+    def lines(self) -> list[str]:
+        """A markdown table: one row per fold and the mean +- std (accuracy, macro-F1 in brackets)."""
+        head = ["fold", "test n", _SHOWN["near_duplicates"], *(_SHOWN[r] for r in REFERENCES)]
+        out = [
+            f"Leakage of the {self.kind} split (near-duplicate: TF-IDF cosine >= {self.threshold:g}; "
+            f"1-NN and probe on {self.features}; accuracy, macro-F1 in brackets):",
+            "",
+            "| " + " | ".join(head) + " |",
+            "|" + "---|" * len(head),
+        ]
+        for f in self.folds:
+            refs = [f"{getattr(f, r):.3f} ({getattr(f, r + '_f1'):.3f})" for r in REFERENCES]
+            out.append(f"| {f.name} | {f.n_test} | {f.near_duplicates:.3f} | " + " | ".join(refs) + " |")
+        refs = [_pm(*self.mean(r)) + f" ({self.mean(r + '_f1')[0]:.3f})" for r in REFERENCES]
+        out.append(f"| mean +- std | | {_pm(*self.mean('near_duplicates'))} | " + " | ".join(refs) + " |")
+        return out
+
+
+def _pm(mean: float, std: float) -> str:
+    return f"{mean:.3f} +- {std:.3f}"
+
+
+def leakage_report(
+    dataset: TreeDataset,
+    splits: list[Split],
+    kind: str,
+    threshold: float = 0.5,
+    embeddings: np.ndarray | None = None,
+    features: str = "TF-IDF of the text",
+) -> LeakageReport:
+    """The leakage report of ``splits`` of ``dataset``.
+
+    Args:
+        kind: the split kind, for the report's title.
+        threshold: TF-IDF cosine at which two texts count as near-duplicates.
+        embeddings: text features for the 1-NN and the probe (None: the TF-IDF vectors).
+        features: what ``embeddings`` are, for the report.
+
+    Shapes:
+        embeddings: (len(dataset), t).
+    """
+    tfidf = tfidf_vectors([s.text for s in dataset])
+    vectors = tfidf if embeddings is None else normalize(np.asarray(embeddings, dtype=np.float64))
+    labels = np.asarray([str(v) for v in dataset.labels])
+    folds = [_fold(split, tfidf, vectors, labels, threshold) for split in splits]
+    return LeakageReport(kind, threshold, features, folds)
+
+
+def _fold(
+    split: Split,
+    tfidf: sp.csr_matrix,
+    vectors: sp.csr_matrix | np.ndarray,
+    labels: np.ndarray,
+    threshold: float,
+) -> LeakageFold:
+    fit = np.concatenate([split.train, split.val])
+    test = split.test
+    y_fit, y_test = labels[fit], labels[test]
+    nearest = y_fit[_best_match(vectors[test], vectors[fit])[0]]
+    probe = _probe(vectors[fit], y_fit, vectors[test])
+    majority = np.full(len(test), Counter(y_fit.tolist()).most_common(1)[0][0])
+    return LeakageFold(
+        name=split.name,
+        n_train=len(fit),
+        n_test=len(test),
+        near_duplicates=float((_best_match(tfidf[test], tfidf[fit])[1] >= threshold).mean()),
+        **_scores("nearest", y_test, nearest),
+        **_scores("probe", y_test, probe),
+        **_scores("majority", y_test, majority),
+    )
+
+
+def _scores(name: str, truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    return {
+        name: float(accuracy_score(truth, predicted)),
+        f"{name}_f1": float(f1_score(truth, predicted, average="macro", zero_division=0)),
+    }
+
+
+def _best_match(
+    query: sp.csr_matrix | np.ndarray, pool: sp.csr_matrix | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each query row (rows L2-normalised): the index of its most similar pool row and that
+    cosine, computed in blocks of query rows.
+
+    Shapes:
+        query: (q, d), pool: (p, d) -> (q,) int64 and (q,) float64.
+    """
+    index, best = [np.zeros(0, np.int64)], [np.zeros(0)]
+    for start in range(0, query.shape[0], _BLOCK):
+        similarity = query[start : start + _BLOCK] @ pool.T
+        similarity = similarity.toarray() if sp.issparse(similarity) else np.asarray(similarity)
+        index.append(similarity.argmax(axis=1).astype(np.int64))
+        best.append(similarity.max(axis=1))
+    return np.concatenate(index), np.concatenate(best)
+
+
+def _probe(
+    x_fit: sp.csr_matrix | np.ndarray, y_fit: np.ndarray, x_test: sp.csr_matrix | np.ndarray
+) -> np.ndarray:
+    if len(set(y_fit.tolist())) < 2:
+        return np.full(x_test.shape[0], y_fit[0])
+    model = LogisticRegression(max_iter=2000, C=1.0)
+    return model.fit(x_fit, y_fit).predict(x_test)

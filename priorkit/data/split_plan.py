@@ -1,0 +1,159 @@
+"""``SplitConfig`` (how to split a dataset into folds) and ``make_splits`` (the folds it gives).
+
+One validated config serves the Python API, study files (``folds: {kind: story, k: 5}``) and
+recipes. A :class:`SplitPlan` keeps the folds with the groups they were made from, and writes
+itself as JSON by sample id, so a study saves the exact folds its trials used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from priorkit.data.dataset import TreeDataset
+from priorkit.data.splits import Split, leave_one_group_out, story_kfold, stratified_kfold, temporal_splits
+from priorkit.data.stories import story_groups
+from priorkit.errors import ConfigError
+
+SplitKind = Literal["stratified", "groups", "story", "temporal"]
+_OWN_KEYS = {"story": {"tfidf", "embedding"}, "temporal": {"test_fraction"}}
+_DEFAULT_K = {"stratified": 5, "story": 5, "temporal": 1}
+
+
+class SplitConfig(BaseModel):
+    """How a dataset is split into folds.
+
+    Args:
+        kind: ``stratified`` (k-fold by label), ``groups`` (leave one ``group`` out, e.g. PHEME
+            events), ``story`` (k-fold with no story of near-duplicate texts on both sides) or
+            ``temporal`` (train on older samples, test on newer, by ``created_at``).
+        k: folds (stratified, story: 5) or test blocks (temporal: 1); not used by ``groups``.
+        val_fraction: share of each training part used for validation (whole stories for
+            ``story``, the newest samples for ``temporal``).
+        seed: seeds the fold assignment (the same for every trial, so arms are paired).
+        tfidf: story: link texts whose TF-IDF cosine reaches it (null: no TF-IDF links).
+        embedding: story: also link texts whose text-embedding cosine reaches it (the run's
+            frozen text encoder; null: no embedding links).
+        test_fraction: temporal: share of the samples in each test block.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: SplitKind = "stratified"
+    k: int | None = Field(None, ge=1)
+    val_fraction: float = Field(0.1, gt=0.0, lt=1.0)
+    seed: int = 0
+    tfidf: float | None = Field(0.5, gt=0.0, le=1.0)
+    embedding: float | None = Field(None, gt=0.0, le=1.0)
+    test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
+
+    @model_validator(mode="after")
+    def _keys_of_kind(self) -> SplitConfig:
+        fields = type(self).model_fields
+        foreign = {
+            key
+            for kind, keys in _OWN_KEYS.items()
+            if kind != self.kind
+            for key in keys
+            if getattr(self, key) != fields[key].default
+        }
+        if foreign:
+            raise ValueError(f"{', '.join(sorted(foreign))}: not an option of kind {self.kind!r}")
+        if self.kind == "groups" and self.k is not None:
+            raise ValueError("k: kind 'groups' makes one fold per group; remove k")
+        if self.kind in ("stratified", "story") and self.k is not None and self.k < 2:
+            raise ValueError(f"k: expected an integer >= 2 for kind {self.kind!r} (got {self.k})")
+        return self
+
+    @property
+    def folds(self) -> int | None:
+        """The number of folds (None for ``groups``: one per group of the data)."""
+        return None if self.kind == "groups" else self.k or _DEFAULT_K[self.kind]
+
+    @property
+    def needs_embeddings(self) -> bool:
+        return self.kind == "story" and self.embedding is not None
+
+
+@dataclass(frozen=True)
+class SplitPlan:
+    """The folds of one dataset under one :class:`SplitConfig`.
+
+    Args:
+        config: how they were made; splits: one per fold (indices into the dataset).
+        ids: the dataset's sample ids; groups: the group of each sample (its story or event;
+            None for stratified and temporal splits).
+    """
+
+    config: SplitConfig
+    splits: list[Split]
+    ids: list[str]
+    groups: list[str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the config, every fold's sample ids, and each sample's group."""
+        folds = [
+            {part: [self.ids[i] for i in getattr(split, part)] for part in ("train", "val", "test")}
+            | {"name": split.name}
+            for split in self.splits
+        ]
+        groups = None if self.groups is None else dict(zip(self.ids, self.groups, strict=True))
+        return {"config": self.config.model_dump(mode="json"), "folds": folds, "groups": groups}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], dataset: TreeDataset) -> SplitPlan:
+        """The plan saved by :meth:`to_dict`, as indices into ``dataset`` (which must hold every
+        saved id)."""
+        position = {s.id: i for i, s in enumerate(dataset)}
+        missing = {i for fold in data["folds"] for part in ("train", "val", "test") for i in fold[part]}
+        missing -= set(position)
+        if missing:
+            raise ConfigError(
+                f"saved folds name {len(missing)} sample(s) the data no longer has "
+                f"(first: {sorted(missing)[0]!r}); the data changed since the folds were made."
+            )
+        splits = [
+            Split(
+                fold["name"],
+                *(np.asarray([position[i] for i in fold[p]], np.int64) for p in ("train", "val", "test")),
+            )
+            for fold in data["folds"]
+        ]
+        ids = [s.id for s in dataset]
+        saved = data.get("groups")
+        groups = None if saved is None else [saved.get(i, "") for i in ids]
+        return cls(SplitConfig.model_validate(data["config"]), splits, ids, groups)
+
+
+def make_splits(dataset: TreeDataset, config: SplitConfig, embeddings: np.ndarray | None = None) -> SplitPlan:
+    """The folds of ``dataset`` under ``config``.
+
+    Args:
+        embeddings: one text embedding per sample, needed when ``config.embedding`` is set.
+
+    Shapes:
+        embeddings: (len(dataset), t).
+    """
+    labels, ids = dataset.labels, [s.id for s in dataset]
+    val, seed, k = config.val_fraction, config.seed, config.folds
+    if config.kind == "stratified":
+        return SplitPlan(config, stratified_kfold(labels, int(k or 5), val, seed), ids)
+    if config.kind == "groups":
+        groups = [s.group for s in dataset]
+        return SplitPlan(
+            config, leave_one_group_out(groups, labels, val, seed), ids, [str(g) for g in groups]
+        )
+    if config.kind == "temporal":
+        return SplitPlan(
+            config,
+            temporal_splits([s.created_at for s in dataset], ids, int(k or 1), config.test_fraction, val),
+            ids,
+        )
+    if config.needs_embeddings and embeddings is None:
+        raise ConfigError("folds: story with `embedding` needs the samples' text embeddings.")
+    stories = story_groups([s.text for s in dataset], config.tfidf, embeddings, config.embedding)
+    names = [f"story{g}" for g in stories]
+    return SplitPlan(config, story_kfold(names, labels, int(k or 5), val, seed), ids, names)

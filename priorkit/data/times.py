@@ -1,0 +1,57 @@
+"""When a sample was posted: ``TreeSample.created_at``, seconds since 1970-01-01 UTC.
+
+Temporal splits order samples by it. Files give it as a number of seconds or as an ISO 8601
+time; Twitter loaders read it from the source tweet's id (Twitter ids since November 2010
+are "snowflake" ids whose upper bits count milliseconds since 2010-11-04).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+TWITTER_EPOCH_MS = 1288834974657
+_FIRST_SNOWFLAKE = 2**22 * 10**6  # ids below this are the sequential pre-2010 ones
+
+
+def snowflake_seconds(tweet_id: str | int) -> float | None:
+    """The creation time coded in a Twitter snowflake id, or None for an id that is not one
+    (not an integer, or an id from before November 2010)."""
+    try:
+        value = int(str(tweet_id).strip())
+    except ValueError:
+        return None
+    if value < _FIRST_SNOWFLAKE:
+        return None
+    return ((value >> 22) + TWITTER_EPOCH_MS) / 1000.0
+
+
+def parse_time(value: str | float | int) -> float:
+    """Seconds since 1970-01-01 UTC from a number (taken as such) or an ISO 8601 time (a time
+    without a zone is read as UTC).
+
+    Raises:
+        ValueError: naming what was expected.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected seconds since 1970 or an ISO 8601 time (got {value!r})")
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite number of seconds (got {value!r})")
+        return float(value)
+    try:
+        stamp = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"expected an ISO 8601 time such as 2015-01-07T11:11:33Z (got {str(value)[:40]!r})"
+        ) from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.timestamp()
+
+
+def iso_time(seconds: float) -> str:
+    """``1420629093.0`` -> ``"2015-01-07T11:11:33Z"`` (fractions of a second kept)."""
+    stamp = datetime.fromtimestamp(seconds, tz=UTC)
+    text = stamp.isoformat().replace("+00:00", "Z")
+    return text

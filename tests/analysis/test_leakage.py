@@ -1,0 +1,45 @@
+"""The leakage report on splits whose leaks are known: retold stories across a random split,
+none across a story split."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from priorkit.analysis.leakage import LeakageReport, leakage_report
+from priorkit.data.split_plan import SplitConfig, make_splits
+from tests.data.test_split_plan import story_dataset
+
+
+def test_random_folds_of_retold_stories_leak_and_story_folds_do_not() -> None:
+    data = story_dataset(copies=6)
+    random = make_splits(data, SplitConfig(kind="stratified", k=3))
+    report = leakage_report(data, random.splits, "stratified", threshold=0.5)
+    assert report.mean("near_duplicates")[0] == 1.0  # every story is retold in training
+    assert report.mean("nearest")[0] == 1.0  # so a 1-NN on the text is perfect
+    story = make_splits(data, SplitConfig(kind="story", k=3))
+    honest = leakage_report(data, story.splits, "story", threshold=0.5)
+    assert honest.mean("near_duplicates")[0] == 0.0
+    assert honest.mean("nearest")[0] < 0.7
+
+
+def test_majority_and_probe_references() -> None:
+    data = story_dataset(copies=6)
+    plan = make_splits(data, SplitConfig(kind="stratified", k=3))
+    embeddings = np.asarray([[1.0, 0.0] if s.label == "rumour" else [0.0, 1.0] for s in data])
+    report = leakage_report(data, plan.splits, "stratified", embeddings=embeddings, features="label oracle")
+    for fold in report.folds:
+        assert fold.probe == 1.0 and fold.nearest == 1.0  # the features give the label away
+        assert fold.majority == 0.5 and fold.majority_f1 == 1 / 3  # balanced labels: half right
+        assert fold.n_test + fold.n_train == len(data)
+
+
+def test_report_round_trips_and_prints_a_table() -> None:
+    data = story_dataset(copies=6)
+    plan = make_splits(data, SplitConfig(kind="story", k=3))
+    report = leakage_report(data, plan.splits, "story")
+    again = LeakageReport.from_dict(report.to_dict())
+    assert again == report
+    lines = report.lines()
+    assert lines[0].startswith("Leakage of the story split (near-duplicate: TF-IDF cosine >= 0.5")
+    assert lines[-1].startswith("| mean +- std | | 0.000 +- 0.000 |")
+    assert sum(line.startswith("| fold") for line in lines) == 3 + 1  # the header and three folds

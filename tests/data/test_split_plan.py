@@ -1,0 +1,89 @@
+"""Split configs, the folds they make on literal datasets, and their round trip by sample id."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from priorkit.data.dataset import TreeDataset
+from priorkit.data.records import sample_from_dict
+from priorkit.data.split_plan import SplitConfig, SplitPlan, make_splits
+from priorkit.errors import ConfigError
+from tests.conftest import record
+
+STORIES = [
+    "plane crash in the alps feared dead",
+    "gunman inside the parliament building in ottawa",
+    "the prince will play a concert in toronto",
+    "the ebola patient was treated in a hospital",
+    "putin has not been seen for ten days",
+    "the magazine office attack in paris",
+]
+
+
+def story_dataset(copies: int = 4) -> TreeDataset:
+    """Six stories, each told ``copies`` times (with a changing tail), label by story; the
+    sample posted at hour h has ``created_at`` h * 3600."""
+    samples = []
+    for k in range(copies):
+        for s, text in enumerate(STORIES):
+            n = len(samples)
+            extra = {"created_at": float(n * 3600), "group": f"event{s % 3}"}
+            line = record(f"t{n}", label="rumour" if s % 2 else "news", text=f"{text} URL rt{k}", **extra)
+            samples.append(sample_from_dict(line))
+    return TreeDataset(samples)
+
+
+def test_config_refuses_options_of_another_kind() -> None:
+    with pytest.raises(ValidationError, match="test_fraction: not an option of kind 'story'"):
+        SplitConfig(kind="story", test_fraction=0.3)
+    with pytest.raises(ValidationError, match="kind 'groups' makes one fold per group"):
+        SplitConfig(kind="groups", k=3)
+    assert SplitConfig(kind="story").folds == 5 and SplitConfig(kind="temporal").folds == 1
+    assert SplitConfig(kind="groups").folds is None
+
+
+def test_story_folds_keep_retold_stories_together() -> None:
+    data = story_dataset()
+    plan = make_splits(data, SplitConfig(kind="story", k=3, val_fraction=0.34))
+    assert plan.groups is not None and len(set(plan.groups)) == 6
+    for split in plan.splits:
+        sides = [{plan.groups[i] for i in part} for part in (split.train, split.val, split.test)]
+        assert not (sides[0] & sides[2] or sides[1] & sides[2] or sides[0] & sides[1])
+    stratified = make_splits(data, SplitConfig(kind="stratified", k=3))
+    straddles = [
+        {plan.groups[i] for i in s.train} & {plan.groups[i] for i in s.test} for s in stratified.splits
+    ]
+    assert any(straddles)  # the same data under random folds: stories on both sides
+
+
+def test_temporal_and_group_folds() -> None:
+    data = story_dataset()
+    (split,) = make_splits(data, SplitConfig(kind="temporal", test_fraction=0.25)).splits
+    times = np.asarray([s.created_at for s in data])
+    assert times[split.test].min() > times[np.concatenate([split.train, split.val])].max()
+    groups = make_splits(data, SplitConfig(kind="groups"))
+    assert [s.name for s in groups.splits] == ["event0", "event1", "event2"]
+
+
+def test_temporal_without_times_is_a_clear_error() -> None:
+    data = TreeDataset([sample_from_dict(record(f"r{i}", label="ab"[i % 2])) for i in range(12)])
+    with pytest.raises(ConfigError, match="12 of 12 have none \\(first: sample 'r0'\\)"):
+        make_splits(data, SplitConfig(kind="temporal"))
+
+
+def test_plan_round_trips_by_sample_id() -> None:
+    data = story_dataset()
+    plan = make_splits(data, SplitConfig(kind="story", k=2))
+    saved = plan.to_dict()
+    assert saved["groups"]["t0"] == saved["groups"]["t6"]  # the same story, told twice
+    shuffled = TreeDataset(list(reversed(list(data))))
+    again = SplitPlan.from_dict(saved, shuffled)
+    for a, b in zip(plan.splits, again.splits, strict=True):
+        for part in ("train", "val", "test"):
+            ids_a = sorted(data[i].id for i in getattr(a, part))
+            ids_b = sorted(shuffled[i].id for i in getattr(b, part))
+            assert ids_a == ids_b
+    with pytest.raises(ConfigError, match="the data changed since the folds were made"):
+        SplitPlan.from_dict(saved, TreeDataset(list(data)[:-1]))
