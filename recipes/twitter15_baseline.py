@@ -1,4 +1,5 @@
-"""No-prior baseline on Twitter15: 5 stratified folds, model selection on each fold's validation part.
+"""No-prior baseline on Twitter15: 5 folds (stratified, or ``--split story`` / ``temporal``), model
+selection on each fold's validation part.
 
 Also fits the reference named in the issue on the same folds (``--no-reference`` skips it):
 logistic regression on the text embedding plus a bag of user ids, on the same nodes the model
@@ -6,7 +7,7 @@ sees (the config's node budget). Prints one row per fold and the mean +- std, an
 run into ``--out`` (one run directory per fold plus ``results.json``).
 
     python recipes/twitter15_baseline.py [--data ../shared/datasets/twitter15] [--out runs/twitter15]
-        [--set model.fusion=gated ...] [--fold fold1 --fold fold2]
+        [--split story] [--set model.fusion=gated ...] [--fold fold1 --fold fold2]
 
 ``--set`` changes one config key (the README's ablation of the baseline uses it); ``--fold``
 runs only the named folds of the same 5-fold split.
@@ -27,10 +28,11 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.preprocessing import normalize
 
 from priorkit.config import load_config
-from priorkit.data import TreeDataset, load_cached, stratified_kfold
+from priorkit.data import TreeDataset, load_cached
 from priorkit.data.cache import default_cache_dir
+from priorkit.data.split_plan import SplitConfig, make_splits
 from priorkit.encoders import TextEncoder
-from priorkit.encoders.embedding_cache import EmbeddingCache
+from priorkit.encoders.text_table import encode_texts
 from priorkit.training.config import RunConfig
 from priorkit.training.run import train
 
@@ -83,8 +85,8 @@ def reference_texts(dataset: TreeDataset, config: RunConfig) -> np.ndarray:
         -> (len(dataset), t).
     """
     encoder = TextEncoder(config.model.text_config())
-    cache = EmbeddingCache(config.train.cache_dir or default_cache_dir(), encoder.namespace)
-    return cache.get_or_encode([s.text for s in dataset], encoder.encode).numpy()
+    folder = config.train.cache_dir or default_cache_dir()
+    return encode_texts([s.text for s in dataset], encoder, folder)[0].numpy()
 
 
 def main() -> None:
@@ -92,7 +94,13 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT)
     parser.add_argument("--config", type=Path, default=Path(__file__).with_name("twitter15_baseline.yaml"))
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "twitter15-baseline")
-    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--split",
+        default="stratified",
+        choices=["stratified", "story", "temporal"],
+        help="stratified folds (the default), story-disjoint folds (TF-IDF cosine >= 0.5), or temporal",
+    )
+    parser.add_argument("--folds", type=int, default=None, help="folds (default 5; temporal: 1 test block)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--fold", action="append", default=[], metavar="NAME", help="e.g. fold0")
     parser.add_argument(
@@ -106,7 +114,8 @@ def main() -> None:
     config = load_config(RunConfig, args.config, args.set)
     # the node budget once, up front: the whole trees are not kept in memory beside the trimmed ones
     dataset = config.data.budgeted(load_cached("twitter", args.data))
-    splits = stratified_kfold(dataset.labels, k=args.folds, val_fraction=0.1, seed=config.train.seed)
+    split = SplitConfig(kind=args.split, k=args.folds, val_fraction=0.1, seed=config.train.seed)
+    splits = make_splits(dataset, split).splits
     unknown = sorted(set(args.fold) - {split.name for split in splits})
     if unknown:
         parser.error(f"--fold: no fold {unknown} (valid: {[split.name for split in splits]})")

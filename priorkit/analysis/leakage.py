@@ -1,10 +1,12 @@
 """The leakage report of a split: does a fold's test part repeat its training part?
 
 Per fold: the share of test samples with a near-duplicate text among the training samples
-(TF-IDF cosine of the cleaned texts >= the threshold), and three references fitted on the
+(TF-IDF cosine of the cleaned texts >= the threshold), and references fitted on the
 training part (train + val) and scored on the test part: a 1-nearest-neighbour on the text
-features, a linear probe (logistic regression) on them, and the majority class. When the
-1-NN is close to the trained model, the split measures memory more than generalisation.
+features, a linear probe (logistic regression) on them, the majority class and, when every
+sample has a ``created_at``, a 1-nearest-neighbour on the post time alone. When the 1-NN is
+close to the trained model, the split measures memory more than generalisation; when the
+post time alone predicts the label, the labels were collected in time blocks.
 """
 
 from __future__ import annotations
@@ -22,19 +24,21 @@ from priorkit.data.dataset import TreeDataset
 from priorkit.data.splits import Split
 from priorkit.data.stories import tfidf_vectors
 
-REFERENCES = ("nearest", "probe", "majority")
+REFERENCES = ("nearest", "probe", "majority", "posted")
 _BLOCK = 1024
 _SHOWN = {
     "near_duplicates": "test with a near-duplicate in train",
     "nearest": "1-NN text",
     "probe": "linear text probe",
     "majority": "majority class",
+    "posted": "1-NN post time",
 }
 
 
 @dataclass(frozen=True)
 class LeakageFold:
-    """One fold: sizes, the near-duplicate share, and accuracy / macro-F1 of each reference."""
+    """One fold: sizes, the near-duplicate share, and accuracy / macro-F1 of each reference
+    (``posted``: None when some sample has no ``created_at``)."""
 
     name: str
     n_train: int
@@ -46,6 +50,8 @@ class LeakageFold:
     probe_f1: float
     majority: float
     majority_f1: float
+    posted: float | None = None
+    posted_f1: float | None = None
 
 
 @dataclass(frozen=True)
@@ -63,12 +69,14 @@ class LeakageReport:
         values = np.asarray([getattr(f, field) for f in self.folds], dtype=np.float64)
         return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
 
+    @property
+    def references(self) -> tuple[str, ...]:
+        """The references every fold has."""
+        return tuple(r for r in REFERENCES if all(getattr(f, r) is not None for f in self.folds))
+
     def to_dict(self) -> dict[str, object]:
-        means = {
-            field: dict(zip(("mean", "std"), self.mean(field), strict=True))
-            for field in LeakageFold.__dataclass_fields__
-            if field not in ("name", "n_train", "n_test")
-        }
+        fields = ["near_duplicates", *(name for r in self.references for name in (r, f"{r}_f1"))]
+        means = {field: dict(zip(("mean", "std"), self.mean(field), strict=True)) for field in fields}
         return {
             "kind": self.kind,
             "threshold": self.threshold,
@@ -84,7 +92,8 @@ class LeakageReport:
 
     def lines(self) -> list[str]:
         """A markdown table: one row per fold and the mean +- std (accuracy, macro-F1 in brackets)."""
-        head = ["fold", "test n", _SHOWN["near_duplicates"], *(_SHOWN[r] for r in REFERENCES)]
+        references = self.references
+        head = ["fold", "test n", _SHOWN["near_duplicates"], *(_SHOWN[r] for r in references)]
         out = [
             f"Leakage of the {self.kind} split (near-duplicate: TF-IDF cosine >= {self.threshold:g}; "
             f"1-NN and probe on {self.features}; accuracy, macro-F1 in brackets):",
@@ -93,9 +102,9 @@ class LeakageReport:
             "|" + "---|" * len(head),
         ]
         for f in self.folds:
-            refs = [f"{getattr(f, r):.3f} ({getattr(f, r + '_f1'):.3f})" for r in REFERENCES]
+            refs = [f"{getattr(f, r):.3f} ({getattr(f, r + '_f1'):.3f})" for r in references]
             out.append(f"| {f.name} | {f.n_test} | {f.near_duplicates:.3f} | " + " | ".join(refs) + " |")
-        refs = [_pm(*self.mean(r)) + f" ({self.mean(r + '_f1')[0]:.3f})" for r in REFERENCES]
+        refs = [_pm(*self.mean(r)) + f" ({self.mean(r + '_f1')[0]:.3f})" for r in references]
         out.append(f"| mean +- std | | {_pm(*self.mean('near_duplicates'))} | " + " | ".join(refs) + " |")
         return out
 
@@ -126,7 +135,9 @@ def leakage_report(
     tfidf = tfidf_vectors([s.text for s in dataset])
     vectors = tfidf if embeddings is None else normalize(np.asarray(embeddings, dtype=np.float64))
     labels = np.asarray([str(v) for v in dataset.labels])
-    folds = [_fold(split, tfidf, vectors, labels, threshold) for split in splits]
+    times = np.asarray([np.nan if s.created_at is None else s.created_at for s in dataset], np.float64)
+    posted = None if np.isnan(times).any() else times
+    folds = [_fold(split, tfidf, vectors, labels, threshold, posted) for split in splits]
     return LeakageReport(kind, threshold, features, folds)
 
 
@@ -136,6 +147,7 @@ def _fold(
     vectors: sp.csr_matrix | np.ndarray,
     labels: np.ndarray,
     threshold: float,
+    times: np.ndarray | None,
 ) -> LeakageFold:
     fit = np.concatenate([split.train, split.val])
     test = split.test
@@ -151,7 +163,22 @@ def _fold(
         **_scores("nearest", y_test, nearest),
         **_scores("probe", y_test, probe),
         **_scores("majority", y_test, majority),
+        **({} if times is None else _scores("posted", y_test, y_fit[_closest_time(times[test], times[fit])])),
     )
+
+
+def _closest_time(query: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """Index in ``pool`` of the time closest to each query time (shapes (q,), (p,) -> (q,))."""
+    order = np.argsort(pool, kind="stable")
+    ordered = pool[order]
+    right = (
+        np.clip(np.searchsorted(ordered, query), 1, len(ordered) - 1)
+        if len(ordered) > 1
+        else np.zeros(len(query), np.int64)
+    )
+    left = np.maximum(right - 1, 0)
+    closer_left = np.abs(query - ordered[left]) <= np.abs(ordered[right] - query)
+    return order[np.where(closer_left, left, right)]
 
 
 def _scores(name: str, truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:

@@ -15,8 +15,16 @@ if TYPE_CHECKING:
     from priorkit.data.problems import DataValidationError, Problem
     from priorkit.data.records import sample_from_dict, sample_to_record
     from priorkit.data.sample import TreeSample
-    from priorkit.data.splits import Split, leave_one_group_out, stratified_kfold
+    from priorkit.data.split_plan import SplitConfig, SplitPlan, make_splits
+    from priorkit.data.splits import (
+        Split,
+        leave_one_group_out,
+        story_kfold,
+        stratified_kfold,
+        temporal_splits,
+    )
     from priorkit.data.stats import DatasetStats, dataset_stats
+    from priorkit.data.stories import story_groups
     from priorkit.data.synth import SynthConfig, generate, write_synthetic
     from priorkit.data.tensors import sample_to_data
 
@@ -45,9 +53,15 @@ _EXPORTS = {
     "sample_from_dict": "priorkit.data.records",
     "sample_to_record": "priorkit.data.records",
     "TreeSample": "priorkit.data.sample",
+    "SplitConfig": "priorkit.data.split_plan",
+    "SplitPlan": "priorkit.data.split_plan",
+    "make_splits": "priorkit.data.split_plan",
     "Split": "priorkit.data.splits",
     "leave_one_group_out": "priorkit.data.splits",
+    "story_kfold": "priorkit.data.splits",
     "stratified_kfold": "priorkit.data.splits",
+    "temporal_splits": "priorkit.data.splits",
+    "story_groups": "priorkit.data.stories",
     "DatasetStats": "priorkit.data.stats",
     "dataset_stats": "priorkit.data.stats",
     "SynthConfig": "priorkit.data.synth",
@@ -66,6 +80,8 @@ __all__ = [
     "PriorBatch",
     "Problem",
     "Split",
+    "SplitConfig",
+    "SplitPlan",
     "SynthConfig",
     "TreeDataset",
     "TreeSample",
@@ -81,11 +97,15 @@ __all__ = [
     "load_rvnn",
     "load_twitter",
     "make_loader",
+    "make_splits",
     "read_jsonl",
     "sample_from_dict",
     "sample_to_data",
     "sample_to_record",
+    "story_groups",
+    "story_kfold",
     "stratified_kfold",
+    "temporal_splits",
     "to_networkx",
     "validate_jsonl",
     "write_jsonl",

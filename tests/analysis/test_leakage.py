@@ -43,3 +43,19 @@ def test_report_round_trips_and_prints_a_table() -> None:
     assert lines[0].startswith("Leakage of the story split (near-duplicate: TF-IDF cosine >= 0.5")
     assert lines[-1].startswith("| mean +- std | | 0.000 +- 0.000 |")
     assert sum(line.startswith("| fold") for line in lines) == 3 + 1  # the header and three folds
+
+
+def test_post_time_reference_shows_labels_collected_in_time_blocks() -> None:
+    data = story_dataset(copies=6)
+    for k, sample in enumerate(data):
+        sample.created_at = (
+            0.0 if sample.label == "rumour" else 1e6
+        ) + k  # each label posted in its own month
+    plan = make_splits(data, SplitConfig(kind="story", k=3))
+    report = leakage_report(data, plan.splits, "story")
+    assert report.mean("posted")[0] == 1.0 and "1-NN post time" in report.lines()[2]
+    for sample in data:
+        sample.created_at = None
+    untimed = leakage_report(data, plan.splits, "story")
+    assert "posted" not in untimed.references and "post time" not in "\n".join(untimed.lines())
+    assert "posted" not in untimed.to_dict()["mean"]  # type: ignore[operator]

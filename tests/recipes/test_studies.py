@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from priorkit.ablation import expand, load_study
+from priorkit.priors import PRIORS
 from tests.conftest import real_data
 
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
@@ -36,9 +37,31 @@ def test_the_sweep_study_sweeps_lambda() -> None:
 @pytest.mark.real_data
 def test_the_real_data_studies_point_at_the_shared_datasets() -> None:
     twitter, base = load_study(RECIPES / "twitter15_study.yaml")
-    trials = expand(twitter, base)
+    trials = expand(twitter, base, {"twitter15": (5, "splits/twitter15.json")})
     assert len(trials) == len(twitter.arms) * 3 * 5
     assert Path(trials[0].source) == real_data("twitter15").resolve()  # type: ignore[arg-type]
     pheme, base = load_study(RECIPES / "pheme_study.yaml")
     assert Path(pheme.datasets["pheme"].source) == real_data("pheme6").resolve()  # type: ignore[arg-type,index]
-    assert len(expand(pheme, base, {"pheme": 6})) == len(pheme.arms) * 3 * 6
+    assert pheme.folds is not None and pheme.folds.kind == "groups"
+    assert pheme.datasets["pheme_rumour"].labels == {
+        "false": "rumour",
+        "true": "rumour",
+        "unverified": "rumour",
+    }  # type: ignore[index]
+    folds = {"pheme": (6, "a.json"), "pheme_rumour": (6, "b.json")}
+    assert len(expand(pheme, base, folds)) == len(pheme.arms) * 3 * 6 * 2
+
+
+@pytest.mark.real_data
+def test_the_story_study_has_every_prior_at_its_defaults() -> None:
+    story, base = load_study(RECIPES / "twitter15_story_study.yaml")
+    assert story.folds is not None and (story.folds.kind, story.folds.folds, story.folds.tfidf) == (
+        "story",
+        5,
+        0.5,
+    )
+    single = {arm: p[0]["name"] for arm, spec in story.arms.items() if len(p := spec["priors"]) == 1}
+    assert all(arm == name for arm, name in single.items())  # each arm is named after its prior
+    assert set(single) == set(PRIORS.names())  # every registered prior, at its defaults
+    assert all(set(spec) == {"name"} for arm in story.arms.values() for spec in arm["priors"])
+    assert len(expand(story, base, {"twitter15": (5, "s.json")})) == len(story.arms) * 3 * 5
