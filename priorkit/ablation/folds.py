@@ -55,7 +55,8 @@ def split_file(folder: Path, dataset: str) -> Path:
 
 def save_folds(study: StudyConfig, base: dict[str, Any], folder: Path) -> dict[str, tuple[int, str]]:
     """Make (or read back) the folds of every dataset of a folded study, with their leakage
-    reports; returns dataset -> (number of folds, the saved file).
+    reports (a missing report is made again from the saved folds); returns dataset ->
+    (number of folds, the saved file).
 
     Raises:
         ConfigError: the study folder holds folds made under another split config.
@@ -69,37 +70,40 @@ def save_folds(study: StudyConfig, base: dict[str, Any], folder: Path) -> dict[s
         data = datasets.get(name)
         file = split_file(folder, name)
         saved = json.loads(file.read_text()) if file.is_file() else None
-        if (
-            saved is not None
-            and SplitConfig.model_validate(saved["config"]).model_dump() != study.folds.model_dump()
-        ):
-            raise ConfigError(
-                f"{file}: this study folder was split with {saved['config']}, the study now asks for "
-                f"{study.folds.model_dump(mode='json')}. Use a new --out folder for the new folds."
-            )
-        if saved is None:
-            labels = {} if data is None else data.labels
-            dataset = pool(
-                None if data is None else data.source,
-                "jsonl" if data is None else data.format,
-                labels,
-                config,
-            )
-            saved = _make(dataset, study.folds, config, file)
+        _check_same(saved, study.folds, file)
+        if saved is None or not file.with_suffix(".leakage.json").is_file():
+            source, fmt = (None, "jsonl") if data is None else (data.source, data.format)
+            dataset = pool(source, fmt, {} if data is None else data.labels, config)
+            saved = _save(dataset, study.folds, config, file, saved)
         out[name] = (len(saved["folds"]), str(file))
     return out
 
 
-def _make(dataset: TreeDataset, split: SplitConfig, config: RunConfig, file: Path) -> dict[str, Any]:
+def _check_same(saved: dict[str, Any] | None, split: SplitConfig, file: Path) -> None:
+    if saved is not None and SplitConfig.model_validate(saved["config"]).model_dump() != split.model_dump():
+        raise ConfigError(
+            f"{file}: this study folder was split with {saved['config']}, the study now asks for "
+            f"{split.model_dump(mode='json')}. Use a new --out folder for the new folds."
+        )
+
+
+def _save(
+    dataset: TreeDataset, split: SplitConfig, config: RunConfig, file: Path, saved: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Write the folds (unless ``saved``: kept as they are) and their leakage report."""
     embeddings = text_features(dataset, config)
-    plan = make_splits(dataset, split, embeddings if split.needs_embeddings else None)
-    name = config.model.text_encoder.rsplit("/", 1)[-1]
+    if saved is None:
+        plan = make_splits(dataset, split, embeddings if split.needs_embeddings else None)
+    else:
+        plan = SplitPlan.from_dict(saved, dataset)
+    name = config.model.text_encoder.rstrip("/").rsplit("/", 1)[-1]
     threshold = split.tfidf if split.kind == "story" and split.tfidf is not None else 0.5
     file.parent.mkdir(parents=True, exist_ok=True)
     report = leakage_report(dataset, plan.splits, split.kind, threshold, embeddings, f"{name} embeddings")
     write_json(file.with_suffix(".leakage.json"), report.to_dict())
-    saved = plan.to_dict()
-    write_json(file, saved)
+    if saved is None:
+        saved = plan.to_dict()
+        write_json(file, saved)
     return saved
 
 

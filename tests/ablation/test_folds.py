@@ -71,6 +71,12 @@ def test_story_folds_are_saved_with_their_leakage_and_kept(
     assert "Leakage of the story split (near-duplicate: TF-IDF cosine >= 0.5" in summary
     assert "| mean +- std | | 0.000 +- 0.000 |" in summary  # no test text is retold in training
     assert '<p class="leakage">Leakage of the story split' in write_report(tmp_path / "study").read_text()
+    # a lost leakage report is made again from the saved folds, which stay as they were
+    splits = tmp_path / "study" / "splits"
+    before = (splits / "told.json").read_text()
+    (splits / "told.leakage.json").unlink()
+    assert run_study(study, tmp_path / "study", progress=False).ran == 0
+    assert (splits / "told.leakage.json").is_file() and (splits / "told.json").read_text() == before
     # asking the same folder for other folds is refused, naming the file and the way out
     study_with(study, {"folds": {"kind": "temporal"}})
     with pytest.raises(ConfigError, match=r"told.json: this study folder was split with .* Use a new --out"):
