@@ -7,11 +7,15 @@ import html
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
+from priorkit.ablation.family import family_table
 from priorkit.ablation.folds import load_leakage
 from priorkit.ablation.plots import make_plots
+from priorkit.ablation.study import StudyConfig
 from priorkit.ablation.summary import (
     TEST,
     cell_text,
@@ -77,6 +81,20 @@ def _table_html(summary: pd.DataFrame, dataset: str, baseline: str) -> str:
     return table
 
 
+def _family(study: dict[str, Any], table: pd.DataFrame) -> list[str]:
+    """The family table of the study saved in ``study.json`` (none when it cannot be read). A
+    world of the study was written to files when the study ran: its files stand for it."""
+    try:
+        saved = dict(study["study"])
+        saved["datasets"] = {
+            name: {k: v for k, v in data.items() if not (k == "synth" and data.get("train"))}
+            for name, data in (saved.get("datasets") or {}).items()
+        } or None
+        return family_table(table, StudyConfig.model_validate(saved))
+    except (KeyError, TypeError, AttributeError, ValidationError):
+        return []
+
+
 def _leakage_html(report: LeakageReport) -> str:
     """The split's leakage report: its title line, then its markdown table as an HTML table."""
     title, _, head, _, *rows = report.lines()
@@ -105,7 +123,7 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
     done = table[table["status"] == "done"]
     summary = summarise(done, baseline)
     leakage = load_leakage(out)
-    write_summary(summary, out / "summary.md", table, baseline, leakage=leakage)
+    write_summary(summary, out / "summary.md", table, baseline, _family(study, table), leakage)
     plots = make_plots(table, out / "plots")
     parts = [
         f"<h1>Study report: {html.escape(out.name)}</h1>",

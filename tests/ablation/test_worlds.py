@@ -53,6 +53,8 @@ def test_a_study_of_worlds_writes_them_once_and_prints_the_family_table(
     table = pd.read_csv(out / "results.csv")
     assert set(table["dataset"]) == {"stars", "roots"} and "test_ood.accuracy" in table.columns
     assert "## Across datasets" in (out / "summary.md").read_text()
+    assert main(["report", str(out)]) == 0  # the report rewrites summary.md with the family table
+    assert "## Across datasets" in (out / "summary.md").read_text()
     stamp = (out / "data" / "stars" / "train.jsonl").stat().st_mtime_ns
     assert main(["ablate", str(path), "--out", str(out)]) == 0  # everything done: nothing rewritten
     assert (out / "data" / "stars" / "train.jsonl").stat().st_mtime_ns == stamp
