@@ -3,8 +3,9 @@
 Per fold: the share of test samples with a near-duplicate text among the training samples
 (TF-IDF cosine of the cleaned texts >= the threshold), and references fitted on the
 training part (train + val) and scored on the test part: a 1-nearest-neighbour on the text
-features, a linear probe (logistic regression) on them, the majority class and, when every
-sample has a ``created_at``, a 1-nearest-neighbour on the post time alone. When the 1-NN is
+features, a linear probe (logistic regression) on them, the same probe on the text plus a bag
+of the tree's users (when nodes have users; the users seen in training only), the majority
+class and, when every sample has a ``created_at``, a 1-nearest-neighbour on the post time. When the 1-NN is
 close to the trained model, the split measures memory more than generalisation; when the
 post time alone predicts the label, the labels were collected in time blocks.
 """
@@ -16,6 +17,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.preprocessing import normalize
@@ -24,12 +26,13 @@ from priorkit.data.dataset import TreeDataset
 from priorkit.data.splits import Split
 from priorkit.data.stories import tfidf_vectors
 
-REFERENCES = ("nearest", "probe", "majority", "posted")
+REFERENCES = ("nearest", "probe", "users_probe", "majority", "posted")
 _BLOCK = 1024
 _SHOWN = {
     "near_duplicates": "test with a near-duplicate in train",
     "nearest": "1-NN text",
     "probe": "linear text probe",
+    "users_probe": "linear probe text + users",
     "majority": "majority class",
     "posted": "1-NN post time",
 }
@@ -38,7 +41,8 @@ _SHOWN = {
 @dataclass(frozen=True)
 class LeakageFold:
     """One fold: sizes, the near-duplicate share, and accuracy / macro-F1 of each reference
-    (``posted``: None when some sample has no ``created_at``)."""
+    (``users_probe``: None without users; ``posted``: None when some sample has no
+    ``created_at``)."""
 
     name: str
     n_train: int
@@ -52,6 +56,8 @@ class LeakageFold:
     majority_f1: float
     posted: float | None = None
     posted_f1: float | None = None
+    users_probe: float | None = None
+    users_probe_f1: float | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +143,9 @@ def leakage_report(
     labels = np.asarray([str(v) for v in dataset.labels])
     times = np.asarray([np.nan if s.created_at is None else s.created_at for s in dataset], np.float64)
     posted = None if np.isnan(times).any() else times
-    folds = [_fold(split, tfidf, vectors, labels, threshold, posted) for split in splits]
+    users = [" ".join(u for u in (s.user or []) if u) for s in dataset]
+    bags = users if any(users) else None
+    folds = [_fold(split, tfidf, vectors, labels, threshold, posted, bags) for split in splits]
     return LeakageReport(kind, threshold, features, folds)
 
 
@@ -148,6 +156,7 @@ def _fold(
     labels: np.ndarray,
     threshold: float,
     times: np.ndarray | None,
+    users: list[str] | None,
 ) -> LeakageFold:
     fit = np.concatenate([split.train, split.val])
     test = split.test
@@ -164,7 +173,28 @@ def _fold(
         **_scores("probe", y_test, probe),
         **_scores("majority", y_test, majority),
         **({} if times is None else _scores("posted", y_test, y_fit[_closest_time(times[test], times[fit])])),
+        **(
+            {}
+            if users is None
+            else _scores("users_probe", y_test, _users_probe(vectors, users, y_fit, fit, test))
+        ),
     )
+
+
+def _users_probe(
+    vectors: sp.csr_matrix | np.ndarray,
+    users: list[str],
+    y_fit: np.ndarray,
+    fit: np.ndarray,
+    test: np.ndarray,
+) -> np.ndarray:
+    """The linear probe on [text features, L2-normalised binary bag of the tree's users]."""
+    bag = CountVectorizer(tokenizer=str.split, token_pattern=None, binary=True, lowercase=False)
+    fit_users = normalize(bag.fit_transform([users[i] for i in fit]))
+    test_users = normalize(bag.transform([users[i] for i in test]))
+    x_fit = sp.hstack([sp.csr_matrix(vectors[fit]), fit_users]).tocsr()
+    x_test = sp.hstack([sp.csr_matrix(vectors[test]), test_users]).tocsr()
+    return _probe(x_fit, y_fit, x_test)
 
 
 def _closest_time(query: np.ndarray, pool: np.ndarray) -> np.ndarray:

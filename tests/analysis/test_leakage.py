@@ -59,3 +59,19 @@ def test_post_time_reference_shows_labels_collected_in_time_blocks() -> None:
     untimed = leakage_report(data, plan.splits, "story")
     assert "posted" not in untimed.references and "post time" not in "\n".join(untimed.lines())
     assert "posted" not in untimed.to_dict()["mean"]  # type: ignore[operator]
+
+
+def test_users_probe_reads_who_spread_the_tree() -> None:
+    data = story_dataset(copies=6)
+    assert (
+        "users_probe"
+        not in leakage_report(
+            data, make_splits(data, SplitConfig(kind="story", k=3)).splits, "story"
+        ).references
+    )
+    for sample in data:  # the same accounts spread every tree of one label
+        sample.user = [f"fan_of_{sample.label}_{k}" for k in range(sample.num_nodes)]
+    plan = make_splits(data, SplitConfig(kind="story", k=3))
+    report = leakage_report(data, plan.splits, "story")
+    assert report.mean("users_probe")[0] == 1.0 and report.mean("probe")[0] < 1.0
+    assert "linear probe text + users" in report.lines()[2]
