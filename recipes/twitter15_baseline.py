@@ -29,11 +29,9 @@ from sklearn.preprocessing import normalize
 
 from priorkit.config import load_config
 from priorkit.data import TreeDataset, load_cached
-from priorkit.data.cache import default_cache_dir
 from priorkit.data.split_plan import SplitConfig, make_splits
-from priorkit.encoders import TextEncoder
-from priorkit.encoders.text_table import encode_texts
 from priorkit.training.config import RunConfig
+from priorkit.training.data import text_features
 from priorkit.training.run import train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,17 +76,6 @@ COLUMNS = {
 }
 
 
-def reference_texts(dataset: TreeDataset, config: RunConfig) -> np.ndarray:
-    """The frozen text embedding of every sample, read through the run's embedding cache.
-
-    Shapes:
-        -> (len(dataset), t).
-    """
-    encoder = TextEncoder(config.model.text_config())
-    folder = config.train.cache_dir or default_cache_dir()
-    return encode_texts([s.text for s in dataset], encoder, folder)[0].numpy()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT)
@@ -121,7 +108,7 @@ def main() -> None:
         parser.error(f"--fold: no fold {unknown} (valid: {[split.name for split in splits]})")
     splits = [split for split in splits if not args.fold or split.name in args.fold]
     labels = np.asarray([str(s.label) for s in dataset])
-    texts = reference_texts(dataset, config) if args.reference else None
+    texts = text_features(dataset, config) if args.reference else None
     rows = []
     for split in splits:
         parts = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}

@@ -12,20 +12,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from priorkit.ablation.grid import Trial, default_name
 from priorkit.ablation.study import StudyConfig
 from priorkit.analysis.leakage import LeakageReport, leakage_report
-from priorkit.data.cache import default_cache_dir, load_cached
+from priorkit.data.cache import load_cached
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.split_plan import SplitConfig, SplitPlan, make_splits
 from priorkit.data.splits import Split
-from priorkit.encoders.text import TextEncoder
-from priorkit.encoders.text_table import encode_texts
 from priorkit.errors import ConfigError
 from priorkit.training.config import RunConfig
-from priorkit.training.data import load_split
+from priorkit.training.data import load_split, text_features
 from priorkit.training.run_dir import write_json
 
 
@@ -36,17 +32,6 @@ def pool(source: str | None, fmt: str, labels: dict[str, str], config: RunConfig
         return load_cached(fmt, source, cache_dir=cache).relabel(labels)
     parts = [load_split(getattr(config.data, name), cache) for name in ("train", "val", "test")]
     return TreeDataset([s for part in parts for s in part]).relabel(labels)
-
-
-def text_features(dataset: TreeDataset, config: RunConfig) -> np.ndarray:
-    """The run's frozen text embedding of each sample's text (through the embedding cache).
-
-    Shapes:
-        -> (len(dataset), t).
-    """
-    encoder = TextEncoder(config.model.text_config())
-    folder = config.train.cache_dir or default_cache_dir()
-    return encode_texts([s.text for s in dataset], encoder, folder)[0].numpy()
 
 
 def split_file(folder: Path, dataset: str) -> Path:

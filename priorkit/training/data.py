@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from torch_geometric.data import Data
@@ -15,8 +16,11 @@ from priorkit.data.memory import paused_gc
 from priorkit.data.tensors import sample_to_data
 from priorkit.data.users import UserVocabulary
 from priorkit.encoders.text import TextEncoder
-from priorkit.encoders.text_table import attach_text_embeddings
+from priorkit.encoders.text_table import attach_text_embeddings, encode_texts
 from priorkit.errors import PriorkitError
+
+if TYPE_CHECKING:
+    from priorkit.training.config import RunConfig
 
 
 class IncompatibleDataError(PriorkitError, ValueError):
@@ -102,3 +106,15 @@ def to_graphs(
         folder = cache_dir if cache_dir is not None else default_cache_dir()
         attach_text_embeddings(graphs, encoder, folder, node_text=schema.node_text)
     return graphs
+
+
+def text_features(dataset: TreeDataset, config: RunConfig) -> np.ndarray:
+    """The run's frozen text embedding of each sample's text (through the embedding cache), for
+    references and story grouping outside the model.
+
+    Shapes:
+        -> (len(dataset), t).
+    """
+    encoder = TextEncoder(config.model.text_config())
+    folder = config.train.cache_dir or default_cache_dir()
+    return encode_texts([s.text for s in dataset], encoder, folder)[0].numpy()
