@@ -188,7 +188,7 @@ def _model_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("run_dir", help="a run directory written by `priorkit train`")
     p.add_argument("--data", required=True, help="JSONL file with labels the run knows")
     p.add_argument("--json", help="also write the report as JSON here")
-    p.add_argument("--repeats", type=int, default=5, help="shuffles per modality for reliance")
+    p.add_argument("--repeats", type=_positive, default=5, help="shuffles per modality for reliance")
     p.set_defaults(run=cmd_evaluate)
 
 
@@ -216,6 +216,16 @@ def _data_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field, repeatable")
     p.add_argument("--seed", type=int, help="shortcut for --set seed=N")
     p.set_defaults(run=cmd_synth)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1 (got {text!r})")
+    return value
 
 
 def _rename(text: str) -> tuple[str, str]:

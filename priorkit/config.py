@@ -12,17 +12,69 @@ from pydantic import BaseModel, ValidationError
 from priorkit.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
+MAX_VALUES = 100_000  # values of a config once its YAML aliases are expanded
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """The safe loader, refusing a key given twice in one mapping (YAML would keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {str(key)[:80]!r} (first at line {seen[key] + 1}); give each key once",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def parse_yaml(text: str) -> Any:
+    """YAML text as Python values: safe tags only, no duplicate keys, at most
+    :data:`MAX_VALUES` values once aliases are expanded.
+
+    Raises:
+        yaml.YAMLError: with the line of the problem; ValueError: too many values or too deep.
+    """
+    try:
+        loaded = yaml.load(text, Loader=_StrictLoader)
+    except RecursionError:
+        raise ValueError("nested too deeply to read") from None
+    count = _expanded_size(loaded, {})
+    if count > MAX_VALUES:
+        raise ValueError(f"{count} values once its aliases are expanded (at most {MAX_VALUES})")
+    return loaded
+
+
+def _expanded_size(value: Any, sizes: dict[int, int]) -> int:
+    """How many values ``value`` holds with every alias expanded, each distinct object visited once."""
+    if not isinstance(value, dict | list):
+        return 1
+    known = sizes.get(id(value))
+    if known is not None:
+        return known
+    sizes[id(value)] = 1  # a cycle counts once
+    children = list(value.values()) if isinstance(value, dict) else value
+    total = 1 + sum(_expanded_size(child, sizes) for child in children)
+    sizes[id(value)] = total
+    return total
 
 
 def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
     """A YAML mapping from a file, with errors that name the file and line."""
     file = Path(path)
     try:
-        loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
+        loaded = parse_yaml(file.read_text(encoding="utf-8"))
     except OSError as error:
         raise ConfigError(
             f"{file}: expected a readable YAML file (got {error.strerror}). Check the path."
         ) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{file}: expected UTF-8 text (got byte {error.object[error.start]:#x}).") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
@@ -30,6 +82,8 @@ def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"{where}: expected valid YAML (got {getattr(error, 'problem', error)}). "
             "Fix the syntax at that line."
         ) from None
+    except ValueError as error:
+        raise ConfigError(f"{file}: expected a config of ordinary size (got one {error}).") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
@@ -50,8 +104,21 @@ def apply_overrides(mapping: dict[str, Any], overrides: list[str]) -> dict[str, 
             child = node.get(part)
             node[part] = dict(child) if isinstance(child, dict) else {}
             node = node[part]
-        node[parts[-1]] = yaml.safe_load(raw) if raw.strip() else ""
+        node[parts[-1]] = _override_value(item, raw)
     return out
+
+
+def _override_value(item: str, raw: str) -> Any:
+    if not raw.strip():
+        return ""
+    try:
+        return parse_yaml(raw)
+    except (yaml.YAMLError, ValueError) as error:
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(
+            f"--set {item[:80]!r}: expected a YAML value (got {problem}). Quote a string, "
+            "e.g. --set 'model.fusion=concat', or give a list as [1, 2]."
+        ) from None
 
 
 def _describe(model: type[BaseModel], error: dict[str, Any], where: str) -> str:

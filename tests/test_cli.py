@@ -136,3 +136,11 @@ def test_leakage_refuses_options_of_another_split(tmp_path: Path, capsys) -> Non
     assert "test_fraction: not an option of kind 'story'" in capsys.readouterr().err
     assert main(["data", "leakage", str(data), "--split", "temporal", "--k", "9"]) == 2
     assert "temporal needs k >= 1 and 0 < k * test_fraction < 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("repeats", ["0", "-2", "two"])
+def test_evaluate_refuses_a_repeat_count_below_one(tmp_path: Path, repeats: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as exited:
+        main(["evaluate", str(tmp_path), "--data", "x.jsonl", "--repeats", repeats])
+    assert exited.value.code == 2
+    assert f"--repeats: expected an integer >= 1 (got '{repeats}')" in capsys.readouterr().err

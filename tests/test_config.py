@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from priorkit.config import apply_overrides, load_config
+from priorkit.config import apply_overrides, load_config, parse_yaml
 from priorkit.data.synth import SynthConfig
 from priorkit.errors import ConfigError
 
@@ -38,3 +38,55 @@ def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
 def test_malformed_override() -> None:
     with pytest.raises(ConfigError, match="expected key=value"):
         apply_overrides({}, ["seed"])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "seed: 1\nn_train: 5\nseed: 2\n",
+            r"c.yaml:3: expected valid YAML \(got duplicate key 'seed' \(first at line 1\)",
+        ),
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+            "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+            r"c.yaml: expected a config of ordinary size \(got one \d+ values once its aliases are expanded",
+        ),
+        (
+            "seed: " + "[" * 50_000 + "]" * 50_000 + "\n",
+            r"c.yaml: expected a config of ordinary size \(got one nested",
+        ),
+        (
+            "seed: !!python/object/apply:os.system ['true']\n",
+            r"c.yaml:1: expected valid YAML \(got could not determine a constructor",
+        ),
+    ],
+    ids=["duplicate key", "billion laughs", "deep nesting", "python tag"],
+)
+def test_hostile_yaml_is_refused_in_one_line(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message) as raised:
+        load_config(SynthConfig, path)
+    assert len(str(raised.value)) < 400 and "\n" not in str(raised.value)
+
+
+def test_aliases_of_ordinary_size_still_work() -> None:
+    shared = {"priors": [{"name": "depth_decay"}]}
+    assert parse_yaml("a: &arm {priors: [{name: depth_decay}]}\nb: *arm\n") == {"a": shared, "b": shared}
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ("n_train=[1", r"--set 'n_train=\[1': expected a YAML value \(got expected ',' or '\]'"),
+        (
+            "n_train=!!python/object/apply:os.system ['true']",
+            r"expected a YAML value \(got could not determine a constructor",
+        ),
+    ],
+)
+def test_bad_override_values_are_named(item: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        apply_overrides({}, [item])

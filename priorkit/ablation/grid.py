@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from priorkit.ablation.study import StudyConfig, merge
+from priorkit.ablation.study import StudyConfig, merge, path_safe
+from priorkit.config import load_config
 from priorkit.errors import ConfigError
+from priorkit.training.config import RunConfig
 
 FIXED = "fixed"
 
@@ -45,11 +47,6 @@ class Trial:
         return f"{self.dataset}/{path_safe(self.arm)}/seed{self.seed}/{fold}"
 
 
-def path_safe(name: str) -> str:
-    """``name`` with every character but letters, digits and ``-_.=@`` replaced by ``_``."""
-    return "".join(c if c.isalnum() or c in "-_.=@" else "_" for c in name)
-
-
 def arms(study: StudyConfig, base: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, Any] | None]]:
     """Arm name -> (its training config, its sweep point or None); sweeps add arms."""
     out: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {
@@ -69,7 +66,22 @@ def arms(study: StudyConfig, base: dict[str, Any]) -> dict[str, tuple[dict[str, 
                 swept,
                 {"prior": sweep.prior, "arg": sweep.arg, "value": value},
             )
+    _distinct_folders(list(out))
+    for name, (config, _) in out.items():  # every arm fully checked before any trial runs
+        load_config(RunConfig, config, where=f"arms.{name}: ")
     return out
+
+
+def _distinct_folders(names: list[str]) -> None:
+    """Refuse two arm names that would share a trial folder (``a b`` and ``a_b``)."""
+    first: dict[str, str] = {}
+    for name in names:
+        other = first.setdefault(path_safe(name), name)
+        if other != name:
+            raise ConfigError(
+                f"arms: {other!r} and {name!r} would share the trial folder {path_safe(name)!r}. "
+                "Rename one of them (letters, digits and -_.=@ are kept as they are)."
+            )
 
 
 def expand(
@@ -116,7 +128,8 @@ def expand(
 def default_name(base: dict[str, Any]) -> str:
     """The dataset name of a study without ``datasets``: the folder of the base config's
     training file (``synthetic`` for ``datasets/synthetic/train.jsonl``)."""
-    return Path(base["data"]["train"]).parent.name or "data"
+    name = path_safe(Path(base["data"]["train"]).parent.name)
+    return name if name.strip(".") else "data"
 
 
 def _folds(

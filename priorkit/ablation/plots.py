@@ -117,7 +117,13 @@ def sweep_plot(table: pd.DataFrame, dataset: str, prior: str, arg: str, path: Pa
 
 
 def make_plots(table: pd.DataFrame, folder: Path) -> list[Path]:
-    """Every plot of the finished trials in ``table`` into ``folder``; returns their paths."""
+    """Every plot of the finished trials in ``table`` into ``folder``; returns their paths. Names
+    are drawn as written (an arm ``a$b`` is not read as mathtext)."""
+    with plt.rc_context({"text.parse_math": False}):
+        return _plots(table, folder)
+
+
+def _plots(table: pd.DataFrame, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     done = table[table["status"] == "done"]
     paths = []

@@ -117,7 +117,15 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
             f"{out}: expected a study folder with results.csv (got none). "
             f"Run `priorkit ablate STUDY --out {out}` first."
         )
-    table = pd.read_csv(out / "results.csv")
+    try:
+        table = pd.read_csv(out / "results.csv")
+    except pd.errors.EmptyDataError:
+        table = pd.DataFrame()
+    if "status" not in table.columns:
+        raise PriorkitError(
+            f"{out / 'results.csv'}: expected one row per trial (got an empty or foreign file). "
+            f"Run `priorkit ablate STUDY --out {out}` again to rewrite it."
+        )
     study = json.loads((out / "study.json").read_text()) if (out / "study.json").is_file() else {}
     baseline = study.get("study", {}).get("baseline", "baseline")
     done = table[table["status"] == "done"]

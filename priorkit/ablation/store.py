@@ -29,9 +29,15 @@ class TrialStore:
         return self.out / "trials" / trial.key
 
     def status(self, trial: Trial) -> Status:
+        """``done``, ``failed`` or ``pending``; a result file that cannot be read (torn by a crash
+        outside priorkit, edited by hand) is set aside as ``result.json.unreadable`` and the
+        trial counts as pending, so the next run redoes it."""
         folder = self.folder(trial)
         if (folder / RESULT).is_file():
-            return "done"
+            if _readable(folder / RESULT):
+                return "done"
+            os.replace(folder / RESULT, folder / f"{RESULT}.unreadable")
+            return "pending"
         if (folder / ERROR).is_file():
             return "failed"
         return "pending"
@@ -45,3 +51,10 @@ class TrialStore:
     def statuses(self, trials: list[Trial]) -> dict[str, Status]:
         """The status of each trial, by key (one look at the disk per trial)."""
         return {t.key: self.status(t) for t in trials}
+
+
+def _readable(path: Path) -> bool:
+    try:
+        return isinstance(json.loads(path.read_text(encoding="utf-8")), dict)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False

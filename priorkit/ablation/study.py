@@ -153,6 +153,10 @@ class StudyConfig(BaseModel):
             if sweep.arm not in self.arms:
                 raise ValueError(f"sweeps: arm {sweep.arm!r} is not among the arms ({', '.join(self.arms)})")
         for name, data in (self.datasets or {}).items():
+            if path_safe(name) != name or name.strip(".") == "":
+                raise ValueError(
+                    f"datasets: {name!r} cannot name a folder of the study; use letters, digits and -_.=@"
+                )
             unknown = [arm for arm in data.expect if arm not in self.arms]
             if unknown:
                 raise ValueError(
@@ -164,6 +168,11 @@ class StudyConfig(BaseModel):
                 if data.source is None:
                     raise ValueError(f"datasets.{name}: folds need a `source` with all samples")
         return self
+
+
+def path_safe(name: str) -> str:
+    """``name`` with every character but letters, digits and ``-_.=@`` replaced by ``_``."""
+    return "".join(c if c.isalnum() or c in "-_.=@" else "_" for c in name)
 
 
 def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from priorkit.ablation.grid import path_safe
-from priorkit.ablation.study import DatasetConfig, StudyConfig
+from priorkit.ablation.study import DatasetConfig, StudyConfig, path_safe
 from priorkit.data.synth import SynthConfig, write_synthetic
 
 DATA = "data"

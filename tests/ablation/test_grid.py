@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from priorkit.ablation import run_study
 from priorkit.ablation.grid import expand
 from priorkit.ablation.study import load_study, merge
 from priorkit.errors import ConfigError
@@ -73,6 +74,11 @@ def test_fixed_split_trials_keep_the_base_files(study_file: Path, small_data: Pa
             {"sweeps": [{"arm": "nope", "prior": "x", "arg": "y", "values": [1]}]},
             r"sweeps: arm 'nope' is not among",
         ),
+        (
+            {"datasets": {"../../ESCAPED": {"source": "all.jsonl"}}},
+            r"datasets: '../../ESCAPED' cannot name a folder of the study; use letters, digits and -_.=@",
+        ),
+        ({"datasets": {"..": {"source": "all.jsonl"}}}, r"datasets: '..' cannot name a folder"),
     ],
 )
 def test_bad_study_files_are_refused_with_the_key(study_file: Path, change: dict, message: str) -> None:  # type: ignore[type-arg]
@@ -88,3 +94,45 @@ def test_a_sweep_over_a_prior_the_arm_lacks_names_it(study_file: Path) -> None:
     loaded, base = load_study(write(study_file.parent, study))
     with pytest.raises(ConfigError, match="arm 'baseline' has no prior 'depth_decay'"):
         expand(loaded, base)
+
+
+def test_arms_that_would_share_a_folder_are_refused(study_file: Path) -> None:
+    study = yaml.safe_load(study_file.read_text())
+    study["arms"] = {"a b": {"priors": []}, "a_b": {"priors": []}}
+    loaded, base = load_study(write(study_file.parent, study))
+    with pytest.raises(ConfigError, match=r"arms: 'a b' and 'a_b' would share the trial folder 'a_b'"):
+        expand(loaded, base)
+
+
+@pytest.mark.parametrize(
+    ("arm", "message"),
+    [
+        ({"model.fusion": "gatd"}, r"arms.typo: `model.fusion`: .*gatd"),
+        ({"priors": [{"name": "depth_decay", "decya": 2.0}]}, r"arms.typo: .*decya"),
+    ],
+)
+def test_every_arm_is_checked_before_any_trial(
+    study_file: Path, tmp_path: Path, arm: dict, message: str
+) -> None:  # type: ignore[type-arg]
+    study = yaml.safe_load(study_file.read_text())
+    study["arms"]["typo"] = arm
+    with pytest.raises(ConfigError, match=message):
+        run_study(write(study_file.parent, study), tmp_path / "out", progress=False)
+    assert not (tmp_path / "out" / "trials").exists()  # nothing ran
+
+
+def test_a_sweep_over_an_argument_the_prior_lacks_is_refused_before_any_trial(study_file: Path) -> None:
+    study = yaml.safe_load(study_file.read_text())
+    study["sweeps"] = [{"arm": "decay", "prior": "depth_decay", "arg": "lambda", "values": [1, 2]}]
+    loaded, base = load_study(write(study_file.parent, study))
+    with pytest.raises(ConfigError, match=r"arms.decay@lambda=1: .*lambda"):
+        expand(loaded, base)
+
+
+def test_a_key_given_twice_in_a_study_file_is_refused(study_file: Path) -> None:
+    text = study_file.read_text() + "seeds: [5]\n"  # the file already sets seeds
+    study_file.write_text(text)
+    with pytest.raises(
+        ConfigError, match=r"study.yaml:\d+: expected valid YAML \(got duplicate key 'seeds' \(first at line"
+    ):
+        load_study(study_file)

@@ -79,3 +79,18 @@ def test_the_page_loads_without_errors_and_its_images_render(study: Path) -> Non
 def test_report_needs_a_study_folder(tmp_path: Path) -> None:
     with pytest.raises(PriorkitError, match=r"expected a study folder with results\.csv"):
         write_report(tmp_path)
+
+
+def test_report_on_an_empty_results_file_says_how_to_fix(tmp_path: Path) -> None:
+    (tmp_path / "results.csv").write_text("")
+    with pytest.raises(
+        PriorkitError, match=r"results.csv: expected one row per trial .* Run `priorkit ablate"
+    ):
+        write_report(tmp_path)
+
+
+def test_names_with_dollars_are_drawn_as_written(study: Path) -> None:
+    table = study / "results.csv"
+    table.write_text(table.read_text().replace(",decay,", ",de$cay$ $x,"))  # mathtext would choke on it
+    assert write_report(study).is_file()
+    assert "de$cay$ $x" in (study / "report.html").read_text()

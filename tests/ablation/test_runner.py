@@ -121,3 +121,13 @@ def test_the_demo_runs_its_study_and_writes_the_report(
     assert main(["demo", "--out", str(tmp_path / "demo"), "--workers", "1"]) == 0
     out = capsys.readouterr().out
     assert "# Study summary" in out and "report:" in out and (tmp_path / "demo" / "report.html").is_file()
+
+
+def test_an_unreadable_result_is_set_aside_and_its_trial_redone(study_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "study"
+    run_study(study_file, out, progress=False)
+    torn = sorted(out.glob("trials/*/baseline/seed0/*/result.json"))[0]
+    torn.write_text('{"key": "half a fi')
+    run = run_study(study_file, out, progress=False)
+    assert run.ran == 1 and run.done == 4 and run.failed == 0
+    assert (torn.parent / "result.json.unreadable").is_file() and torn.is_file()
