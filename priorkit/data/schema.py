@@ -32,7 +32,8 @@ from priorkit.data.times import parse_time
 
 NonEmpty = Annotated[str, Field(strict=True, min_length=1)]
 Int = Annotated[int, Field(strict=True)]
-Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+FLOAT32_MAX = 3.4028234663852886e38
+Finite = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-FLOAT32_MAX, le=FLOAT32_MAX)]
 IdValue = NonEmpty | Int
 
 
@@ -69,7 +70,9 @@ class NodeRecord(TypedDict):
     text: NotRequired[Annotated[str, Field(strict=True)] | None]
     features: NotRequired[FeatureValue | None]
     time: NotRequired[Finite | None]
-    importance: NotRequired[Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)] | None]
+    importance: NotRequired[
+        Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=FLOAT32_MAX)] | None
+    ]
     user: NotRequired[IdValue | None]
 
 
@@ -115,14 +118,23 @@ EXPECTED = {
         "a list of numbers or a sparse {size, indices, values} object",
         "give features as a list of finite numbers, the same length on every node",
     ),
-    "nodes.features.item": ("a finite number", "replace it by a finite number (no NaN, no Infinity)"),
+    "nodes.features.item": (
+        "a finite number within float32 range (|x| <= 3.4e38)",
+        "replace it by a finite number (no NaN, no Infinity, nothing that overflows float32)",
+    ),
     "nodes.features.size": ("an integer > 0", "give the full width of the sparse vector"),
     "nodes.features.indices": ("a list of integers >= 0", "give positions as integers"),
     "nodes.features.indices.item": ("an integer >= 0", "give positions as integers"),
     "nodes.features.values": ("a list of finite numbers", "give values as finite numbers"),
-    "nodes.features.values.item": ("a finite number", "replace it by a finite number"),
-    "nodes.time": ("a finite number of minutes after the root, or null", "give time as a number"),
-    "nodes.importance": ("a finite number >= 0, or null", "give importance as a number >= 0"),
+    "nodes.features.values.item": (
+        "a finite number within float32 range (|x| <= 3.4e38)",
+        "replace it by a finite number",
+    ),
+    "nodes.time": (
+        "a finite number of minutes after the root (float32 range), or null",
+        "give time as a number",
+    ),
+    "nodes.importance": ("a finite number >= 0 (float32 range), or null", "give importance as a number >= 0"),
     "nodes.user": (_ID + ", or null", "give the user id as a string"),
 }
 

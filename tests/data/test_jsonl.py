@@ -61,19 +61,19 @@ CASES = [
     (
         "non-numeric feature",
         [node_edit(1, features=[0.5, "x"])],
-        "nodes[1].features[1]: expected a finite number (got 'x')",
+        "nodes[1].features[1]: expected a finite number within float32 range (|x| <= 3.4e38) (got 'x')",
     ),
     (
         "NaN feature",
         ['{"id": "r1", "text": "t", "label": 1, "nodes": [{"id": "a", "parent": null, "features": [NaN]}]}'],
-        "nodes[0].features[0]: expected a finite number (got nan)",
+        "nodes[0].features[0]: expected a finite number within float32 range (|x| <= 3.4e38) (got nan)",
     ),
     (
         "infinite feature",
         [
             '{"id": "r1", "text": "t", "label": 1, "nodes": [{"id": "a", "parent": null, "features": [Infinity]}]}'
         ],
-        "nodes[0].features[0]: expected a finite number (got inf)",
+        "nodes[0].features[0]: expected a finite number within float32 range (|x| <= 3.4e38) (got inf)",
     ),
     (
         "widths differ in a sample",
@@ -102,6 +102,16 @@ CASES = [
         "nodes[1].importance: expected a finite number >= 0",
     ),
     ("not an object", ["[1, 2]"], ":1: sample ?: -: expected a JSON object"),
+    (
+        "feature overflows float32",
+        [node_edit(0, features=[1e308, 0.0])],
+        "nodes[0].features[0]: expected a finite number within float32 range (|x| <= 3.4e38) (got 1e+308)",
+    ),
+    (
+        "time overflows float32",
+        [node_edit(1, time=-1e39)],
+        "nodes[1].time: expected a finite number of minutes",
+    ),
     (
         "created_at not a time",
         [record(created_at="last tuesday")],
