@@ -19,6 +19,7 @@ from priorkit.data.synth import SynthConfig, write_synthetic
 from priorkit.errors import PriorkitError
 
 EXIT_INVALID = 2
+EXIT_INTERRUPTED = 130
 
 
 def _say(lines: Sequence[str], stream: TextIO | None = None) -> None:
@@ -275,7 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 2 invalid input or config)."""
+    """Run the command line; returns the exit code (0 ok, 2 invalid input or config, 130
+    interrupted by Ctrl-C)."""
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
@@ -286,6 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PriorkitError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("interrupted; rerun the same command to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -144,3 +144,14 @@ def test_evaluate_refuses_a_repeat_count_below_one(tmp_path: Path, repeats: str,
         main(["evaluate", str(tmp_path), "--data", "x.jsonl", "--repeats", repeats])
     assert exited.value.code == 2
     assert f"--repeats: expected an integer >= 1 (got '{repeats}')" in capsys.readouterr().err
+
+
+def test_ctrl_c_ends_in_one_line_and_exit_130(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import priorkit.cli as cli
+
+    def interrupted(args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "cmd_stats", interrupted)
+    assert cli.main(["data", "stats", "x.jsonl"]) == 130
+    assert capsys.readouterr().err == "interrupted; rerun the same command to resume\n"
