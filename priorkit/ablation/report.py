@@ -82,16 +82,10 @@ def _table_html(summary: pd.DataFrame, dataset: str, baseline: str) -> str:
 
 
 def _family(study: dict[str, Any], table: pd.DataFrame) -> list[str]:
-    """The family table of the study saved in ``study.json`` (none when it cannot be read). A
-    world of the study was written to files when the study ran: its files stand for it."""
+    """The family table of the study saved in ``study.json`` (none when it cannot be read)."""
     try:
-        saved = dict(study["study"])
-        saved["datasets"] = {
-            name: {k: v for k, v in data.items() if not (k == "synth" and data.get("train"))}
-            for name, data in (saved.get("datasets") or {}).items()
-        } or None
-        return family_table(table, StudyConfig.model_validate(saved))
-    except (KeyError, TypeError, AttributeError, ValidationError):
+        return family_table(table, StudyConfig.model_validate(study["study"]))
+    except (KeyError, ValidationError):
         return []
 
 

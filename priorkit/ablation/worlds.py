@@ -28,8 +28,9 @@ def _world(data: DatasetConfig, folder: Path) -> DatasetConfig:
     if not _written(folder, data.synth):
         write_synthetic(folder, data.synth)
     files = {split: str(folder / f"{split}.jsonl") for split in ("train", "val", "test_id", "test_ood")}
-    return data.model_copy(
+    return data.model_copy(  # now a files dataset: its config stays in ``synth.json`` beside them
         update={
+            "synth": None,
             "train": files["train"],
             "val": files["val"],
             "test": files["test_id"],
@@ -39,8 +40,8 @@ def _world(data: DatasetConfig, folder: Path) -> DatasetConfig:
 
 
 def write_worlds(study: StudyConfig, out: Path) -> StudyConfig:
-    """``study`` with every ``synth`` dataset written under ``out/data/<name>`` and pointing at
-    its files (other datasets unchanged)."""
+    """``study`` with every ``synth`` dataset written under ``out/data/<name>`` and replaced by
+    a dataset of its files (other datasets unchanged), so the study stays a valid config."""
     if not study.datasets or all(d.synth is None for d in study.datasets.values()):
         return study
     datasets = {
