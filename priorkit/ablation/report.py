@@ -90,11 +90,10 @@ def _family(study: dict[str, Any], table: pd.DataFrame) -> list[str]:
 
 
 def _leakage_html(report: LeakageReport) -> str:
-    """The split's leakage report: its title line, then its markdown table as an HTML table."""
-    title, _, head, _, *rows = report.lines()
-    cells = [[c.strip() for c in line.strip("|").split("|")] for line in (head, *rows)]
-    header = "".join(f"<th>{html.escape(c)}</th>" for c in cells[0])
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in cells[1:])
+    """The split's leakage report: its title line, then its table."""
+    title, head, rows = report.table()
+    header = "".join(f"<th>{html.escape(c)}</th>" for c in head)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f'<p class="leakage">{html.escape(title)}</p><table><tr>{header}</tr>{body}</table>'
 
 

@@ -96,23 +96,34 @@ class LeakageReport:
         folds = [LeakageFold(**f) for f in data["folds"]]  # type: ignore[arg-type, union-attr]
         return cls(str(data["kind"]), float(data["threshold"]), str(data["features"]), folds)  # type: ignore[arg-type]
 
-    def lines(self) -> list[str]:
-        """A markdown table: one row per fold and the mean +- std (accuracy, macro-F1 in brackets)."""
+    def table(self) -> tuple[str, list[str], list[list[str]]]:
+        """The report as text cells: its title, the column names, and one row per fold plus the
+        mean +- std (accuracy, macro-F1 in brackets)."""
         references = self.references
-        head = ["fold", "test n", _SHOWN["near_duplicates"], *(_SHOWN[r] for r in references)]
-        out = [
+        title = (
             f"Leakage of the {self.kind} split (near-duplicate: TF-IDF cosine >= {self.threshold:g}; "
-            f"1-NN and probe on {self.features}; accuracy, macro-F1 in brackets):",
-            "",
-            "| " + " | ".join(head) + " |",
-            "|" + "---|" * len(head),
+            f"1-NN and probe on {self.features}; accuracy, macro-F1 in brackets):"
+        )
+        head = ["fold", "test n", _SHOWN["near_duplicates"], *(_SHOWN[r] for r in references)]
+        rows = [
+            [f.name, str(f.n_test), f"{f.near_duplicates:.3f}"]
+            + [f"{getattr(f, r):.3f} ({getattr(f, r + '_f1'):.3f})" for r in references]
+            for f in self.folds
         ]
-        for f in self.folds:
-            refs = [f"{getattr(f, r):.3f} ({getattr(f, r + '_f1'):.3f})" for r in references]
-            out.append(f"| {f.name} | {f.n_test} | {f.near_duplicates:.3f} | " + " | ".join(refs) + " |")
-        refs = [_pm(*self.mean(r)) + f" ({self.mean(r + '_f1')[0]:.3f})" for r in references]
-        out.append(f"| mean +- std | | {_pm(*self.mean('near_duplicates'))} | " + " | ".join(refs) + " |")
-        return out
+        rows.append(
+            ["mean +- std", "", _pm(*self.mean("near_duplicates"))]
+            + [_pm(*self.mean(r)) + f" ({self.mean(r + '_f1')[0]:.3f})" for r in references]
+        )
+        return title, head, rows
+
+    def lines(self) -> list[str]:
+        """:meth:`table` as markdown lines."""
+        title, head, rows = self.table()
+        return [title, "", _row(head), "|" + "---|" * len(head), *(_row(r) for r in rows)]
+
+
+def _row(cells: list[str]) -> str:
+    return "|" + "|".join(f" {c} " if c else " " for c in cells) + "|"
 
 
 def _pm(mean: float, std: float) -> str:
