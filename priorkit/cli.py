@@ -61,7 +61,7 @@ def _split_options(args: argparse.Namespace) -> dict[str, object]:
 
 
 def cmd_leakage(args: argparse.Namespace) -> int:
-    from priorkit.analysis.leakage import leakage_report
+    from priorkit.analysis.leakage import embedding_features, leakage_report
     from priorkit.data.split_plan import SplitConfig, make_splits
     from priorkit.training.run_dir import write_json
 
@@ -76,9 +76,9 @@ def cmd_leakage(args: argparse.Namespace) -> int:
 
         encoder = TextEncoder(TextEncoderConfig(model=args.encoder))
         embeddings = encode_texts([s.text for s in dataset], encoder, default_cache_dir())[0].numpy()
-        features = f"{args.encoder.rstrip('/').rsplit('/', 1)[-1]} embeddings"
+        features = embedding_features(args.encoder)
     plan = make_splits(dataset, split, embeddings if split.needs_embeddings else None)
-    threshold = args.threshold if args.threshold is not None else split.tfidf or 0.5
+    threshold = args.threshold if args.threshold is not None else split.near_duplicate
     report = leakage_report(dataset, plan.splits, split.kind, threshold, embeddings, features)
     stories = f"; {len(set(plan.groups))} groups" if plan.groups is not None else ""
     print(f"{args.source}: {len(dataset)} samples, {len(plan.splits)} folds ({split.kind}){stories}")
@@ -253,7 +253,9 @@ def _leakage_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     p.add_argument("--test-fraction", type=float, help="temporal: share of the samples per test block (0.2)")
     p.add_argument(
-        "--threshold", type=float, help="TF-IDF cosine of a near-duplicate (default: --tfidf or 0.5)"
+        "--threshold",
+        type=float,
+        help="TF-IDF cosine of a near-duplicate (default: a story split's --tfidf, else 0.5)",
     )
     p.add_argument(
         "--encoder", help="text encoder (hub id or folder) for the 1-NN and probe (default: TF-IDF)"

@@ -22,13 +22,12 @@ from pathlib import Path
 import numpy as np
 import yaml
 from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
-from sklearn.preprocessing import normalize
 
+from priorkit.analysis.leakage import user_bags, user_documents
 from priorkit.config import load_config
-from priorkit.data import TreeDataset, load_cached
+from priorkit.data import load_cached
 from priorkit.data.split_plan import SplitConfig, make_splits
 from priorkit.training.config import RunConfig
 from priorkit.training.data import text_features
@@ -36,18 +35,6 @@ from priorkit.training.run import train
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "datasets" / "twitter15"
-
-
-def user_bags(dataset: TreeDataset, fit: np.ndarray, test: np.ndarray) -> tuple[csr_matrix, csr_matrix]:
-    """Binary bags of user ids, each row L2-normalised; the vocabulary comes from ``fit`` only.
-
-    Shapes:
-        -> (len(fit), u) and (len(test), u) sparse, u users seen in the fitting part.
-    """
-    users = CountVectorizer(tokenizer=str.split, token_pattern=None, binary=True, lowercase=False)
-    bags = [" ".join(u for u in (s.user or []) if u) for s in dataset]
-    fit_users = users.fit_transform([bags[i] for i in fit])
-    return normalize(fit_users), normalize(users.transform([bags[i] for i in test]))
 
 
 def reference(
@@ -58,7 +45,7 @@ def reference(
     test: np.ndarray,
 ) -> np.ndarray:
     """Predictions for ``test`` of a logistic regression on [text embedding, bag of user ids]
-    fitted on ``fit`` (``users``: the bags of :func:`user_bags` for the same parts).
+    fitted on ``fit`` (``users``: the bags of :func:`priorkit.analysis.leakage.user_bags` for the same parts).
 
     Shapes:
         texts: (N, t); labels: (N,) -> (len(test),).
@@ -109,6 +96,7 @@ def main() -> None:
     splits = [split for split in splits if not args.fold or split.name in args.fold]
     labels = np.asarray([str(s.label) for s in dataset])
     texts = text_features(dataset, config) if args.reference else None
+    users = user_documents(dataset)
     rows = []
     for split in splits:
         parts = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}
@@ -125,7 +113,7 @@ def main() -> None:
         }
         if texts is not None:
             fit = np.concatenate([split.train, split.val])
-            predicted = reference(texts, user_bags(dataset, fit, split.test), labels, fit, split.test)
+            predicted = reference(texts, user_bags(users, fit, split.test), labels, fit, split.test)
             truth = labels[split.test]
             row["reference_accuracy"] = accuracy_score(truth, predicted)
             row["reference_macro_f1"] = f1_score(truth, predicted, average="macro")

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
-from twitter15_baseline import reference, user_bags  # the sibling recipe (this folder is on sys.path)
+from twitter15_baseline import reference  # the sibling recipe (this folder is on sys.path)
 
+from priorkit.analysis.leakage import user_bags, user_documents
 from priorkit.data import TreeDataset, load_cached, stratified_kfold
 from priorkit.encoders import TextEncoder
 from priorkit.encoders.text import TextEncoderConfig
@@ -30,7 +31,7 @@ def references(
     dataset: TreeDataset, texts: np.ndarray, labels: np.ndarray, fit: np.ndarray, test: np.ndarray
 ) -> list[float]:
     """Test accuracy of: the baseline script's reference, LR on the user bags alone, 1-NN on the texts."""
-    users = user_bags(dataset, fit, test)
+    users = user_bags(user_documents(dataset), fit, test)
     predictions = [
         reference(texts, users, labels, fit, test),
         LogisticRegression(max_iter=2000, C=10.0).fit(users[0], labels[fit]).predict(users[1]),

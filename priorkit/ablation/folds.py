@@ -14,7 +14,7 @@ from typing import Any
 
 from priorkit.ablation.grid import Trial, default_name
 from priorkit.ablation.study import StudyConfig
-from priorkit.analysis.leakage import LeakageReport, leakage_report
+from priorkit.analysis.leakage import LeakageReport, embedding_features, leakage_report
 from priorkit.data.cache import load_cached
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.split_plan import SplitConfig, SplitPlan, make_splits
@@ -81,10 +81,9 @@ def _save(
         plan = make_splits(dataset, split, embeddings if split.needs_embeddings else None)
     else:
         plan = SplitPlan.from_dict(saved, dataset)
-    name = config.model.text_encoder.rstrip("/").rsplit("/", 1)[-1]
-    threshold = split.tfidf if split.kind == "story" and split.tfidf is not None else 0.5
+    features = embedding_features(config.model.text_encoder)
     file.parent.mkdir(parents=True, exist_ok=True)
-    report = leakage_report(dataset, plan.splits, split.kind, threshold, embeddings, f"{name} embeddings")
+    report = leakage_report(dataset, plan.splits, split.kind, split.near_duplicate, embeddings, features)
     write_json(file.with_suffix(".leakage.json"), report.to_dict())
     if saved is None:
         saved = plan.to_dict()

@@ -13,6 +13,7 @@ post time alone predicts the label, the labels were collected in time blocks.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -122,6 +123,11 @@ class LeakageReport:
         return [title, "", _row(head), "|" + "---|" * len(head), *(_row(r) for r in rows)]
 
 
+def embedding_features(encoder: str) -> str:
+    """How a report names the embeddings of ``encoder`` (a hub id or a folder)."""
+    return f"{encoder.rstrip('/').rsplit('/', 1)[-1]} embeddings"
+
+
 def _row(cells: list[str]) -> str:
     return "|" + "|".join(f" {c} " if c else " " for c in cells) + "|"
 
@@ -154,7 +160,7 @@ def leakage_report(
     labels = np.asarray([str(v) for v in dataset.labels])
     times = np.asarray([np.nan if s.created_at is None else s.created_at for s in dataset], np.float64)
     posted = None if np.isnan(times).any() else times
-    users = [" ".join(u for u in (s.user or []) if u) for s in dataset]
+    users = user_documents(dataset)
     bags = users if any(users) else None
     folds = [_fold(split, tfidf, vectors, labels, threshold, posted, bags) for split in splits]
     return LeakageReport(kind, threshold, features, folds)
@@ -200,12 +206,29 @@ def _users_probe(
     test: np.ndarray,
 ) -> np.ndarray:
     """The linear probe on [text features, L2-normalised binary bag of the tree's users]."""
-    bag = CountVectorizer(tokenizer=str.split, token_pattern=None, binary=True, lowercase=False)
-    fit_users = normalize(bag.fit_transform([users[i] for i in fit]))
-    test_users = normalize(bag.transform([users[i] for i in test]))
+    fit_users, test_users = user_bags(users, fit, test)
     x_fit = sp.hstack([sp.csr_matrix(vectors[fit]), fit_users]).tocsr()
     x_test = sp.hstack([sp.csr_matrix(vectors[test]), test_users]).tocsr()
     return _probe(x_fit, y_fit, x_test)
+
+
+def user_documents(dataset: TreeDataset) -> list[str]:
+    """Each sample's user ids joined by spaces (the input of :func:`user_bags`)."""
+    return [" ".join(u for u in (s.user or []) if u) for s in dataset]
+
+
+def user_bags(users: Sequence[str], fit: np.ndarray, test: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """Binary bags of user ids, each row L2-normalised; the vocabulary comes from ``fit`` only.
+
+    Args:
+        users: :func:`user_documents` of the dataset; fit, test: sample indices.
+
+    Shapes:
+        -> (len(fit), u) and (len(test), u) sparse, u users seen in the fitting part.
+    """
+    bag = CountVectorizer(tokenizer=str.split, token_pattern=None, binary=True, lowercase=False)
+    fit_users = bag.fit_transform([users[i] for i in fit])
+    return normalize(fit_users), normalize(bag.transform([users[i] for i in test]))
 
 
 def _closest_time(query: np.ndarray, pool: np.ndarray) -> np.ndarray:

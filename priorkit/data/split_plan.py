@@ -74,6 +74,12 @@ class SplitConfig(BaseModel):
         return None if self.kind == "groups" else self.k or _DEFAULT_K[self.kind]
 
     @property
+    def near_duplicate(self) -> float:
+        """The TF-IDF cosine at which a leakage report counts a near-duplicate: the story link of
+        a ``story`` split that has one, else 0.5."""
+        return self.tfidf if self.kind == "story" and self.tfidf is not None else 0.5
+
+    @property
     def needs_embeddings(self) -> bool:
         return self.kind == "story" and self.embedding is not None
 
