@@ -42,7 +42,7 @@ from priorkit.data.dataset import TreeDataset
 from priorkit.encoders import TextEncoder
 from priorkit.encoders.embedding_cache import EmbeddingCache
 from priorkit.encoders.tree_attention import TreeAttentionConv
-from priorkit.training.config import RunConfig
+from priorkit.runs.config import RunConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE = ROOT / "recipes" / "twitter15_baseline.py"

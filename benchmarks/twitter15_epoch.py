@@ -17,7 +17,7 @@ from pathlib import Path
 import lightning.pytorch as pl
 
 from priorkit.data.cache import load_cached
-from priorkit.training.config import RunConfig
+from priorkit.runs.config import RunConfig
 from priorkit.training.run import train
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "twitter15"

@@ -11,8 +11,8 @@ from typing import TextIO
 from priorkit import __version__
 from priorkit.config import load_config
 from priorkit.data.cache import load_cached
+from priorkit.data.formats import FORMATS, load_format
 from priorkit.data.jsonl import read_jsonl, validate_jsonl, write_jsonl
-from priorkit.data.loaders import FORMATS, load_format
 from priorkit.data.problems import DataValidationError
 from priorkit.data.stats import dataset_stats
 from priorkit.data.synth import SynthConfig, write_synthetic
@@ -39,7 +39,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    options = {"labels": args.labels, "texts": args.texts} if args.format == "rvnn" else {}
+    options = {
+        "rvnn": {"labels": args.labels, "texts": args.texts},
+        "csv": {"edges": args.edges},
+    }.get(args.format, {})
     dataset = load_format(args.format, args.source, **{k: v for k, v in options.items() if v})
     count = write_jsonl(dataset, args.out)
     _say(dataset.report.lines(), sys.stderr)
@@ -62,8 +65,8 @@ def _split_options(args: argparse.Namespace) -> dict[str, object]:
 
 def cmd_leakage(args: argparse.Namespace) -> int:
     from priorkit.analysis.leakage import embedding_features, leakage_report
+    from priorkit.atomic import write_json
     from priorkit.data.split_plan import SplitConfig, make_splits
-    from priorkit.training.run_dir import write_json
 
     split = load_config(SplitConfig, _split_options(args), where="split options: ")
     dataset = read_jsonl(args.source) if args.format == "jsonl" else load_cached(args.format, args.source)
@@ -99,7 +102,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from priorkit.training.config import RunConfig
+    from priorkit.runs.config import RunConfig
     from priorkit.training.run import train
 
     config = load_config(RunConfig, args.config, args.set or []).resolve_paths(Path(args.config).parent)
@@ -115,10 +118,28 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from priorkit.analysis.evaluate_run import evaluate_run
+    from priorkit.api.evaluate import evaluate_run
 
     report = evaluate_run(args.run_dir, args.data, args.json, repeats=args.repeats)
     _say(report.lines())
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from priorkit.api.predict import predict_file
+
+    result = predict_file(
+        args.model, args.data, args.out, explain=args.explain, top_k=args.top_k, progress=not args.quiet
+    )
+    print(f"wrote {result.count} predictions to {result.out}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from priorkit.api.export import export
+
+    folder = export(args.run_dir, args.folder)
+    print(f"saved model: {folder} (load with priorkit.load({str(folder)!r}))")
     return 0
 
 
@@ -191,6 +212,20 @@ def _model_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("--json", help="also write the report as JSON here")
     p.add_argument("--repeats", type=_positive, default=5, help="shuffles per modality for reliance")
     p.set_defaults(run=cmd_evaluate)
+    p = commands.add_parser("predict", help="predict labels of (unlabelled) samples into a JSONL file")
+    p.add_argument("model", help="a run directory or a saved model folder (priorkit export)")
+    p.add_argument("--data", required=True, help="JSONL samples; labels are not needed")
+    p.add_argument("--out", required=True, help="output JSONL: id, label, probabilities per sample")
+    p.add_argument(
+        "--explain", action="store_true", help="add fusion weights, top nodes and per-prior measures"
+    )
+    p.add_argument("--top-k", type=_positive, default=5, help="--explain: nodes listed per sample")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=cmd_predict)
+    p = commands.add_parser("export", help="save a run's best model as a folder (config.json + safetensors)")
+    p.add_argument("run_dir", help="a run directory written by `priorkit train`")
+    p.add_argument("folder", help="the folder to write")
+    p.set_defaults(run=cmd_export)
 
 
 def _data_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -205,6 +240,7 @@ def _data_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("--out", required=True, help="output JSONL file")
     p.add_argument("--labels", help="rvnn: label file (default: *label*.txt beside the data)")
     p.add_argument("--texts", help="rvnn: source_tweets.txt for the sample texts")
+    p.add_argument("--edges", help="csv: the edges CSV (sample, node, parent; default edges.csv beside)")
     p.set_defaults(run=cmd_convert)
     p = sub.add_parser("stats", help="print counts, labels, tree sizes and depths")
     p.add_argument("file", help="JSONL file (or a dataset folder with --format)")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
@@ -15,6 +15,7 @@ from priorkit.encoders.text import DEFAULT_MODEL, TextEncoder, TextEncoderConfig
 from priorkit.encoders.tree import TreeEncoder, TreeEncoderConfig
 from priorkit.errors import ConfigError
 from priorkit.fusion import FUSIONS
+from priorkit.fusion.base import FusionConfig
 from priorkit.outputs import PriorModelOutput
 from priorkit.priors.base import ModelDims
 from priorkit.priors.stack import PriorStack
@@ -32,7 +33,8 @@ class ModelConfig(BaseModel):
             embeddings are small in scale (all-MiniLM-L6-v2 on Twitter15: elements of standard
             deviation about 0.2), which slows what the layers after them learn; standardised,
             each vector reaches them at unit scale (on Twitter15 worth several accuracy points).
-        fusion: ``concat``, ``gated`` or ``cross_attention``.
+        fusion: ``concat``, ``gated``, ``cross_attention`` or a registered fusion, by name or as a
+            mapping with its arguments (``{name: cross_attention, heads: 8}``).
         hidden: width of the fused vector; tree: tree encoder settings; dropout: in the head.
     """
 
@@ -45,15 +47,33 @@ class ModelConfig(BaseModel):
     text_learning_rate: float | None = Field(None, gt=0)
     node_text: bool = True
     text_norm: bool = False
-    fusion: str = "gated"
+    fusion: str | dict[str, Any] = "gated"
     hidden: int = Field(64, ge=2)
     tree: TreeEncoderConfig = Field(default_factory=TreeEncoderConfig)
     dropout: float = Field(0.1, ge=0.0, lt=1.0)
 
     @field_validator("fusion")
     @classmethod
-    def _known_fusion(cls, value: str) -> str:
-        return FUSIONS.validated(value)
+    def _known_fusion(cls, value: str | dict[str, Any]) -> str | dict[str, Any]:
+        name = value.get("name") if isinstance(value, dict) else value
+        if not isinstance(name, str):
+            raise ValueError(f"expected a fusion name, or a mapping with a `name` (got {value!r})")
+        FUSIONS.validated(name)
+        if isinstance(value, dict):
+            try:  # the fusion's own arguments, checked now
+                FUSIONS.get(name).parse_config(value, where=f"fusion ({name}): ")
+            except ConfigError as error:
+                raise ValueError(str(error)) from None
+        return value
+
+    @property
+    def fusion_name(self) -> str:
+        return self.fusion["name"] if isinstance(self.fusion, dict) else self.fusion
+
+    def fusion_config(self) -> FusionConfig:
+        """The fusion's validated arguments (its defaults when given by name only)."""
+        fusion = FUSIONS.get(self.fusion_name)
+        return fusion.parse_config(self.fusion if isinstance(self.fusion, dict) else {})
 
     def user_min_count(self) -> int | None:
         """The vocabulary threshold when users are numbered by a training vocabulary, else None."""
@@ -102,8 +122,8 @@ class PriorModel(nn.Module):
         self.text_encoder = text_encoder if text_encoder is not None and not text_encoder.frozen else None
         self.text_norm = nn.LayerNorm(text_dim) if config.text_norm else nn.Identity()
         self.tree = TreeEncoder(num_features, node_text_dim, config.tree, num_users)
-        fusion = FUSIONS.get(config.fusion)
-        self.fusion = fusion(text_dim, config.tree.hidden, config.hidden)
+        fusion = FUSIONS.get(config.fusion_name)
+        self.fusion = fusion(text_dim, config.tree.hidden, config.hidden, config.fusion_config())
         self.head = nn.Sequential(
             nn.Dropout(config.dropout),
             nn.Linear(config.hidden, config.hidden),

@@ -1,9 +1,18 @@
-"""A tiny decorator registry with forgiving, case/``-``/``_``-insensitive lookup."""
+"""A tiny decorator registry with forgiving, case/``-``/``_``-insensitive lookup.
+
+Entries come from three places: ``@REGISTRY.register(name)`` in any imported module; built-in
+entries named as ``"module:attribute"`` and imported on first use (so that the modules that
+define them need not import the registry); and, for registries with an entry-point group
+(``priorkit.priors``, ``priorkit.fusions``, ``priorkit.formats``), the entry points of
+installed packages, loaded the first time a name is not found.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+import importlib
+from collections.abc import Callable, Iterator, Mapping
+from importlib.metadata import entry_points
+from typing import Any, Generic, TypeVar
 
 from priorkit.errors import RegistryError
 
@@ -15,23 +24,37 @@ def normalise_name(name: str) -> str:
     return name.strip().lower().replace("-", "_")
 
 
+def import_object(target: str) -> Any:
+    """``"package.module:attribute"`` -> the attribute (``"package.module"`` -> the module)."""
+    module, _, attribute = target.partition(":")
+    loaded = importlib.import_module(module)
+    return getattr(loaded, attribute) if attribute else loaded
+
+
 class Registry(Generic[T]):
     """Maps names to objects (classes, functions) registered with :meth:`register`.
 
     Args:
         kind: what the registry holds, used in error messages (``"prior"``, ``"format"``).
+        builtin: names of entries imported on first use, ``{"jsonl": "priorkit.data.jsonl:read_jsonl"}``.
+        group: the entry-point group installed packages add entries to, or None.
     """
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, builtin: Mapping[str, str] | None = None, group: str | None = None) -> None:
         self.kind = kind
+        self.group = group
         self._entries: dict[str, T] = {}
+        self._lazy: dict[str, str] = {normalise_name(k): v for k, v in (builtin or {}).items()}
+        self._builtin = frozenset(self._lazy)
+        self._scanned = group is None
 
     def register(self, name: str) -> Callable[[T], T]:
         """Decorator that registers its target under ``name``."""
 
         def add(obj: T) -> T:
             key = normalise_name(name)
-            if key in self._entries:
+            taken = key in self._entries and self._entries[key] is not obj
+            if taken or (key in self._builtin and key not in self._entries):
                 raise RegistryError(f"{self.kind} {name!r} is registered twice")
             self._entries[key] = obj
             return obj
@@ -41,13 +64,29 @@ class Registry(Generic[T]):
     def get(self, name: str) -> T:
         """The entry called ``name``; raises :class:`RegistryError` listing the valid names."""
         key = normalise_name(name) if isinstance(name, str) else None
+        if key is not None and key not in self._entries:
+            self._resolve(key)
         if key is None or key not in self._entries:
             valid = ", ".join(self.names()) or "(none registered yet)"
             raise RegistryError(
                 f"{self.kind}: expected one of {valid} (got {name!r}). "
-                f"Check the spelling of the {self.kind} name."
+                f"Check the spelling of the {self.kind} name, or import the module that registers it "
+                "(a config's `imports:` list)."
             )
         return self._entries[key]
+
+    def _resolve(self, key: str) -> None:
+        if key in self._lazy:
+            self._entries.setdefault(key, import_object(self._lazy[key]))
+            return
+        if not self._scanned:
+            self._scanned = True
+            for point in entry_points(group=self.group or ""):
+                name = normalise_name(point.name)
+                if name not in self._entries and name not in self._lazy:
+                    self._lazy[name] = point.value
+            if key in self._lazy:
+                self._resolve(key)
 
     def validated(self, name: str) -> str:
         """``name`` if registered, for config validators: raises ``ValueError`` listing the valid names."""
@@ -56,11 +95,18 @@ class Registry(Generic[T]):
         return name
 
     def names(self) -> list[str]:
-        """The registered names, sorted."""
-        return sorted(self._entries)
+        """The registered names (built-in and installed ones included), sorted."""
+        if not self._scanned:
+            self._resolve("")
+        return sorted(set(self._entries) | set(self._lazy))
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and normalise_name(name) in self._entries
+        if not isinstance(name, str):
+            return False
+        key = normalise_name(name)
+        if key not in self._entries:
+            self._resolve(key)
+        return key in self._entries
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from priorkit.config import load_config
 from priorkit.priors import build_prior
-from priorkit.training.config import RunConfig
-from priorkit.training.trial import recipe_arguments, run_trial
+from priorkit.runs.config import RunConfig
+from priorkit.api.trial import recipe_arguments, run_trial
 
 HERE = Path(__file__).resolve().parent
 OOD = HERE.parent / "datasets" / "synthetic" / "test_ood.jsonl"

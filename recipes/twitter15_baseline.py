@@ -29,8 +29,8 @@ from priorkit.analysis.leakage import user_bags, user_documents
 from priorkit.config import load_config
 from priorkit.data import load_cached
 from priorkit.data.split_plan import SplitConfig, make_splits
-from priorkit.training.config import RunConfig
-from priorkit.training.data import text_features
+from priorkit.runs.config import RunConfig
+from priorkit.runs.graphs import text_features
 from priorkit.training.run import train
 
 ROOT = Path(__file__).resolve().parents[1]

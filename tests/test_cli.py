@@ -107,9 +107,9 @@ def test_convert_twitter15_and_read_it_back(tmp_path: Path, capsys) -> None:  # 
 
 def test_unknown_format_is_refused(capsys) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SystemExit) as raised:
-        main(["data", "convert", "--format", "csv", "x", "--out", "y"])
+        main(["data", "convert", "--format", "xml", "x", "--out", "y"])
     assert raised.value.code == 2
-    assert "invalid choice: 'csv'" in capsys.readouterr().err
+    assert "invalid choice: 'xml'" in capsys.readouterr().err
 
 
 def test_leakage_of_a_story_split(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -15,14 +15,14 @@ from typing import Any
 from priorkit.ablation.grid import Trial, default_name
 from priorkit.ablation.study import StudyConfig
 from priorkit.analysis.leakage import LeakageReport, embedding_features, leakage_report
+from priorkit.atomic import write_json
 from priorkit.data.cache import load_cached
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.split_plan import SplitConfig, SplitPlan, make_splits
 from priorkit.data.splits import Split
 from priorkit.errors import ConfigError
-from priorkit.training.config import RunConfig
-from priorkit.training.data import load_split, text_features
-from priorkit.training.run_dir import write_json
+from priorkit.runs.config import RunConfig
+from priorkit.runs.graphs import load_split, text_features
 
 
 def pool(source: str | None, fmt: str, labels: dict[str, str], config: RunConfig) -> TreeDataset:

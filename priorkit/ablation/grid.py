@@ -9,7 +9,7 @@ from typing import Any
 from priorkit.ablation.study import StudyConfig, merge, path_safe
 from priorkit.config import load_config
 from priorkit.errors import ConfigError
-from priorkit.training.config import RunConfig
+from priorkit.runs.config import RunConfig
 
 FIXED = "fixed"
 

@@ -16,7 +16,7 @@ from priorkit.ablation.results import write_results
 from priorkit.ablation.store import TrialStore
 from priorkit.ablation.study import load_study
 from priorkit.ablation.worlds import write_worlds
-from priorkit.training.run_dir import write_json
+from priorkit.atomic import write_json
 
 
 @dataclass(frozen=True)

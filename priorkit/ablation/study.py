@@ -11,10 +11,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from priorkit.config import load_config
-from priorkit.data.loaders import FORMATS
+from priorkit.data.formats import FORMATS
 from priorkit.data.split_plan import SplitConfig
 from priorkit.data.synth import SynthConfig
-from priorkit.training.config import RunConfig
+from priorkit.runs.config import RunConfig
 
 
 class SweepConfig(BaseModel):

@@ -12,10 +12,10 @@ from typing import Any
 from priorkit.ablation.folds import pool, trial_split
 from priorkit.ablation.grid import Trial
 from priorkit.ablation.store import ERROR, RESULT, TrialStore
-from priorkit.analysis.evaluate_run import evaluate_run
-from priorkit.training.config import RunConfig
+from priorkit.api.evaluate import evaluate_run
+from priorkit.atomic import write_json
+from priorkit.runs.config import RunConfig
 from priorkit.training.run import train
-from priorkit.training.run_dir import write_json
 
 
 def execute(trial: Trial, run_dir: Path) -> dict[str, Any]:

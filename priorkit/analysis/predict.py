@@ -19,14 +19,14 @@ class Predictions:
     """Per sample and per node results of one pass over a dataset.
 
     Shapes:
-        logits: (b, c); y: (b,); modality_weights: (b, 2) or None; readout_attention, depth,
-        batch: (n,) over every node of the dataset; root_index: (b,).
+        logits: (b, c); y: (b,), None for unlabelled graphs; modality_weights: (b, 2) or None;
+        readout_attention, depth, batch: (n,) over every node of the dataset; root_index: (b,).
         prior_measures: each prior's ``measure`` (``label/metric``), averaged over the
             samples of the batches where it was measured (empty unless asked for).
     """
 
     logits: Tensor
-    y: Tensor
+    y: Tensor | None
     modality_weights: Tensor | None
     readout_attention: Tensor
     depth: Tensor
@@ -62,7 +62,7 @@ def predict(
         # would hold every batch of the pass in memory until its end
         kept = (
             out.logits,
-            batch.y,
+            batch.y if batch.y is not None else torch.full_like(out.logits[:, 0], -1, dtype=torch.long),
             out.readout_attention,
             g.depth,
             g.batch + offset_graphs,
@@ -75,6 +75,8 @@ def predict(
         offset_graphs += batch.num_graphs
     model.train(was_training)
     joined = {key: torch.cat(values) for key, values in parts.items()}
+    if bool((joined["y"] < 0).any()):
+        joined["y"] = None  # type: ignore[assignment]
     return Predictions(
         **joined,
         modality_weights=None if any(w is None for w in weights) else torch.cat(weights),  # type: ignore[arg-type]

@@ -8,9 +8,10 @@ if TYPE_CHECKING:
     from priorkit.data.batch import PriorBatch, collate, make_loader
     from priorkit.data.cache import load_cached
     from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
+    from priorkit.data.formats import FORMATS, load_format
     from priorkit.data.jsonl import read_jsonl, validate_jsonl, write_jsonl
     from priorkit.data.labels import LabelSpace, UnknownLabelError
-    from priorkit.data.loaders import FORMATS, load_format, load_pheme, load_rvnn, load_twitter
+    from priorkit.data.loaders import load_pheme, load_rvnn, load_twitter
     from priorkit.data.networkx_io import from_networkx, to_networkx
     from priorkit.data.problems import DataValidationError, Problem
     from priorkit.data.records import sample_from_dict, sample_to_record
@@ -41,8 +42,8 @@ _EXPORTS = {
     "write_jsonl": "priorkit.data.jsonl",
     "LabelSpace": "priorkit.data.labels",
     "UnknownLabelError": "priorkit.data.labels",
-    "FORMATS": "priorkit.data.loaders",
-    "load_format": "priorkit.data.loaders",
+    "FORMATS": "priorkit.data.formats",
+    "load_format": "priorkit.data.formats",
     "load_pheme": "priorkit.data.loaders",
     "load_rvnn": "priorkit.data.loaders",
     "load_twitter": "priorkit.data.loaders",

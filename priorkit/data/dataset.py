@@ -83,7 +83,7 @@ class TreeDataset(Sequence[TreeSample]):
         return f"TreeDataset({len(self)} samples from {self.report.source})"
 
     @property
-    def labels(self) -> list[Label]:
+    def labels(self) -> list[Label | None]:
         return [s.label for s in self.samples]
 
     @property
@@ -94,7 +94,8 @@ class TreeDataset(Sequence[TreeSample]):
         """Rename labels in place (``{"false": "rumour"}``; a label matches by its text, labels
         not named stay) and return the dataset."""
         for sample in self.samples:
-            sample.label = renames.get(str(sample.label), sample.label)
+            if sample.label is not None:
+                sample.label = renames.get(str(sample.label), sample.label)
         return self
 
     @property

@@ -1,8 +1,12 @@
-"""The registry of dataset formats (``jsonl``, ``twitter``, ``rvnn``, ``pheme``) and ``load_format``."""
+"""The registry of dataset formats and ``load_format``.
+
+Built-in formats are named here and imported on first use (the loaders do not import this
+module, so there is no import cycle); installed packages add formats through the entry-point
+group ``priorkit.formats``, and code through ``@FORMATS.register(name)``.
+"""
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable
 
@@ -10,10 +14,19 @@ from priorkit.data.dataset import TreeDataset
 from priorkit.registry import Registry
 
 Loader = Callable[..., TreeDataset]
-FORMATS: Registry[Loader] = Registry("format")
+FORMATS: Registry[Loader] = Registry(
+    "format",
+    builtin={
+        "jsonl": "priorkit.data.jsonl:read_jsonl",
+        "csv": "priorkit.data.tables:load_csv",
+        "twitter": "priorkit.data.loaders.twitter:load_twitter",
+        "rvnn": "priorkit.data.loaders.rvnn:load_rvnn",
+        "pheme": "priorkit.data.loaders.pheme:load_pheme",
+    },
+    group="priorkit.formats",
+)
 
 
 def load_format(name: str, source: str | os.PathLike[str], **options: object) -> TreeDataset:
     """Load ``source`` with the loader registered as ``name``."""
-    importlib.import_module("priorkit.data.loaders")  # registers the built-in formats
     return FORMATS.get(name)(source, **options)

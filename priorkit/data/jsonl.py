@@ -9,112 +9,62 @@ from pathlib import Path
 from typing import Any, Literal
 
 from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
-from priorkit.data.formats import FORMATS
 from priorkit.data.problems import DataValidationError, Problem, show_value
-from priorkit.data.records import check_record, sample_from_record, sample_to_record
+from priorkit.data.record_checks import RecordChecks
+from priorkit.data.records import sample_from_record, sample_to_record
 from priorkit.data.sample import TreeSample
-from priorkit.data.validate import feature_width
 
 OnError = Literal["fail", "skip"]
 ON_ERROR = ("fail", "skip")
 
 
 def _lines(path: Path, shown: str) -> Iterator[tuple[int, str | None, Problem | None]]:
-    """Yield ``(line_number, text, problem)`` for every non-blank line of a file."""
+    """Yield ``(line_number, text, problem)`` for every non-blank line of a file, reading it line
+    by line (constant memory whatever the file's size)."""
     try:
-        raw = path.read_bytes()
+        handle = path.open("rb")
     except OSError as error:
-        yield (
-            0,
-            None,
-            Problem.whole_line(
-                shown, 0, "-", f"cannot read the file: {error.strerror}", None, "check the path"
-            ),
-        )
+        yield 0, None, _whole_file(shown, f"cannot read the file: {error.strerror}", "check the path")
         return
-    if not raw.strip():
-        yield (
-            0,
-            None,
-            Problem.whole_line(
-                shown,
-                0,
-                "-",
-                "the file is empty",
-                None,
-                "write one JSON sample per line (see datasets/README.md)",
-            ),
-        )
-        return
-    for number, chunk in enumerate(raw.split(b"\n"), start=1):
-        if not chunk.strip():
-            continue
-        try:
-            yield number, chunk.decode("utf-8"), None
-        except UnicodeDecodeError as error:
-            bad = chunk[error.start : error.start + 4]
-            yield (
-                number,
-                None,
-                Problem.whole_line(
-                    shown,
+    empty = True
+    with handle:
+        for number, chunk in enumerate(handle, start=1):
+            if not chunk.strip():
+                continue
+            empty = False
+            try:
+                yield number, chunk.decode("utf-8"), None
+            except UnicodeDecodeError as error:
+                bad = chunk[error.start : error.start + 4]
+                yield (
                     number,
-                    "?",
-                    f"not valid UTF-8 at byte {error.start}",
-                    show_value(bad),
-                    "re-save the file with UTF-8 encoding",
-                ),
-            )
-
-
-class _FileChecks:
-    """State shared by the lines of one file: sample ids seen, the file's feature width."""
-
-    def __init__(self) -> None:
-        self.first_line: dict[str, int] = {}
-        self.mode: tuple[int | None, bool, int] | None = None  # width, sparse, line that set it
-
-    def check_id(self, number: int, sample_id: str) -> list[tuple[str, str, str | None, str]]:
-        if sample_id in self.first_line:
-            return [
-                (
-                    "id",
-                    f"duplicate sample id (first at line {self.first_line[sample_id]})",
-                    show_value(sample_id),
-                    "give every sample a unique id",
-                )
-            ]
-        self.first_line[sample_id] = number
-        return []
-
-    def check_features(self, number: int, obj: dict[str, Any]) -> list[tuple[str, str, str | None, str]]:
-        issues: list[tuple[str, str, str | None, str]] = []
-        width, sparse = feature_width(obj["nodes"])
-        if self.mode is None:
-            self.mode = (width, sparse, number)
-            return issues
-        width0, sparse0, line0 = self.mode
-        if (width, sparse) != (width0, sparse0):
-            if width is None:
-                what = f"missing, but line {line0} has {width0} features per node"
-            elif width0 is None:
-                what = f"{width} features per node, but line {line0} has none"
-            else:
-                what = f"{width} features per node, but line {line0} has {width0}"
-            issues.append(
-                (
-                    "nodes[0].features",
-                    what,
                     None,
-                    "give every node of the file features of the same length, or none",
+                    Problem.whole_line(
+                        shown,
+                        number,
+                        "?",
+                        f"not valid UTF-8 at byte {error.start}",
+                        show_value(bad),
+                        "re-save the file with UTF-8 encoding",
+                    ),
                 )
-            )
-        return issues
+    if empty:
+        yield (
+            0,
+            None,
+            _whole_file(
+                shown, "the file is empty", "write one JSON sample per line (see datasets/README.md)"
+            ),
+        )
+
+
+def _whole_file(shown: str, message: str, fix: str) -> Problem:
+    return Problem.whole_line(shown, 0, "-", message, None, fix)
 
 
 def _parse(path: Path, shown: str) -> Iterator[tuple[int, str, Any, list[Problem]]]:
     """Yield ``(line, sample_id, (record, parent_index) or None, problems)`` per line."""
-    checks = _FileChecks()
+    checks = RecordChecks(shown)
     for number, text, problem in _lines(path, shown):
         if problem is not None:
             yield number, "?", None, [problem]
@@ -138,18 +88,9 @@ def _parse(path: Path, shown: str) -> Iterator[tuple[int, str, Any, list[Problem
                 ],
             )
             continue
-        has_id = isinstance(obj, dict) and isinstance(obj.get("id"), (str, int)) and str(obj["id"]).strip()
-        sample_id = str(obj["id"]) if has_id else "?"
-        parent_index, issues = check_record(obj)
-        if has_id:
-            issues = checks.check_id(number, sample_id) + issues
-        if parent_index is not None:
-            issues += checks.check_features(number, obj)
-        problems = [Problem(shown, number, sample_id, *issue) for issue in issues]
-        yield number, sample_id, (None if problems else (obj, parent_index)), problems
+        yield number, *checks.check(number, obj)
 
 
-@FORMATS.register("jsonl")
 def read_jsonl(path: str | os.PathLike[str], on_error: OnError = "fail") -> TreeDataset:
     """Load and validate a priorkit JSONL file.
 
@@ -179,6 +120,20 @@ def read_jsonl(path: str | os.PathLike[str], on_error: OnError = "fail") -> Tree
     if problems:
         raise DataValidationError(problems)
     return TreeDataset(samples, report)
+
+
+def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[TreeSample]:
+    """The samples of a JSONL file one at a time, in constant memory (for prediction on large
+    files). Validate the file first (:func:`validate_jsonl`): a bad line raises when reached.
+
+    Raises:
+        DataValidationError: at the first line with problems, listing them.
+    """
+    shown = str(path)
+    for number, _, parsed, found in _parse(Path(path), shown):
+        if parsed is None:
+            raise DataValidationError(found)
+        yield sample_from_record(parsed[0], parsed[1], f"{shown}:{number}")
 
 
 def validate_jsonl(path: str | os.PathLike[str]) -> list[Problem]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from priorkit.data.problems import show_value
-from priorkit.data.sample import Label
+from priorkit.data.problems import DataValidationError, Problem, show_value
+from priorkit.data.sample import Label, TreeSample
 from priorkit.errors import PriorkitError
 
 
@@ -49,3 +49,28 @@ class LabelSpace:
     @cached_property
     def _lookup(self) -> dict[Label, int]:
         return {name: i for i, name in enumerate(self.names)}
+
+
+def require_labels(samples: Sequence[TreeSample], where: str) -> None:
+    """Refuse unlabelled samples where labels are needed (training, evaluation, splits).
+
+    Raises:
+        DataValidationError: one problem per unlabelled sample, naming its file and line.
+    """
+    problems = []
+    for sample in samples:
+        if sample.label is None:
+            file, _, line = (sample.source or where).rpartition(":")
+            problems.append(
+                Problem(
+                    file if line.isdigit() else (sample.source or where),
+                    int(line) if line.isdigit() else 0,
+                    sample.id,
+                    "label",
+                    f"missing ({where} needs a label on every sample)",
+                    None,
+                    "add the label, or leave the sample to prediction (`priorkit predict`)",
+                )
+            )
+    if problems:
+        raise DataValidationError(problems)

@@ -37,11 +37,17 @@ def from_networkx(graph: nx.DiGraph, **attributes: Any) -> TreeSample:
             parents) or lacks a required attribute.
     """
     meta = {**{k: v for k, v in graph.graph.items() if k in _GRAPH_KEYS}, **attributes}
+    return sample_from_dict({**meta, "nodes": graph_nodes(graph)}, source=f"<networkx {meta.get('id', '?')}>")
+
+
+def graph_nodes(graph: nx.DiGraph) -> list[dict[str, Any]]:
+    """The node records of a parent -> child DiGraph (``id``, ``parent`` and its node
+    attributes), in node order, for validation as a sample's ``nodes``."""
     nodes = []
     for node, data in graph.nodes(data=True):
         parents = list(graph.predecessors(node))
         record = {"id": node, "parent": parents[0] if parents else None, **data}
-        nodes.append(record)
         if len(parents) > 1:  # a DiGraph node with two parents is not a tree
             record["parent"] = parents
-    return sample_from_dict({**meta, "nodes": nodes}, source=f"<networkx {meta.get('id', '?')}>")
+        nodes.append(record)
+    return nodes

@@ -29,6 +29,8 @@ class Problem:
         message: what is wrong.
         got: the offending value, already shown (see :func:`show_value`), or ``None``.
         fix: how to fix it.
+        unit: what ``line`` counts: ``line`` of a file, or ``row`` of a table (a DataFrame's
+            position, from 0, as ``df.iloc[row]``; a list of records' index).
     """
 
     file: str
@@ -38,6 +40,7 @@ class Problem:
     message: str
     got: str | None = None
     fix: str = ""
+    unit: str = "line"
 
     @classmethod
     def whole_line(
@@ -49,7 +52,8 @@ class Problem:
     def __str__(self) -> str:
         got = f" (got {self.got})" if self.got is not None else ""
         fix = f"; {self.fix}" if self.fix else ""
-        return f"{self.file}:{self.line}: sample {self.sample}: {self.field}: {self.message}{got}{fix}"
+        place = f"{self.file}:{self.line}" if self.unit == "line" else f"{self.file} {self.unit} {self.line}"
+        return f"{place}: sample {self.sample}: {self.field}: {self.message}{got}{fix}"
 
 
 class DataValidationError(PriorkitError, ValueError):

@@ -50,7 +50,7 @@ def sample_from_record(obj: dict[str, Any], parent_index: np.ndarray, source: st
     return TreeSample(
         id=str(obj["id"]),
         text=obj["text"],
-        label=obj["label"],
+        label=obj.get("label"),
         node_ids=[str(node["id"]) for node in nodes],
         parent_index=parent_index,
         features=_features(nodes),
@@ -124,7 +124,9 @@ def sample_to_record(sample: TreeSample) -> dict[str, Any]:
         if sample.user is not None and sample.user[i] is not None:
             node["user"] = sample.user[i]
         nodes.append(node)
-    record: dict[str, Any] = {"id": sample.id, "text": sample.text, "label": sample.label}
+    record: dict[str, Any] = {"id": sample.id, "text": sample.text}
+    if sample.label is not None:
+        record["label"] = sample.label
     if sample.group is not None:
         record["group"] = sample.group
     if sample.created_at is not None:

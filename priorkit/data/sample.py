@@ -28,7 +28,8 @@ class TreeSample:
     Args:
         id: unique sample id.
         text: the sample's text (a review, a source post).
-        label: a string or an integer.
+        label: a string or an integer; None for an unlabelled sample (prediction only: training
+            and evaluation refuse it).
         node_ids: id of every node.
         parent_index: index of each node's parent; the root is its own parent.
         features: numeric node features, dense or scipy CSR (bag of words), or None.
@@ -48,7 +49,7 @@ class TreeSample:
 
     id: str
     text: str
-    label: Label
+    label: Label | None
     node_ids: list[str]
     parent_index: np.ndarray
     features: Features | None = None

@@ -82,7 +82,7 @@ class SampleRecord(TypedDict):
 
     id: IdValue
     text: Annotated[str, Field(strict=True)]
-    label: NonEmpty | Int
+    label: NotRequired[NonEmpty | Int | None]
     group: NotRequired[IdValue | None]
     created_at: NotRequired[Annotated[str, AfterValidator(_iso_time)] | Finite | None]
     counterfactual_of: NotRequired[IdValue | None]
@@ -100,7 +100,7 @@ EXPECTED = {
     "": ("a JSON object", 'write one object per line: {"id", "text", "label", "nodes": [...]}'),
     "id": (_ID, "give every sample a unique id"),
     "text": ("a string", 'give the sample text as a JSON string, e.g. "text": "the pasta was cold"'),
-    "label": (_ID, 'give a class name or number, e.g. "label": "negative"'),
+    "label": (_ID + ", or null (unlabelled)", 'give a class name or number, e.g. "label": "negative"'),
     "group": (_ID + ", or null", "give the group (an event name) as a string"),
     "created_at": (
         "seconds since 1970-01-01 UTC, an ISO 8601 time (2015-01-07T11:11:33Z), or null",

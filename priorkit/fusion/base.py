@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
+from pydantic import BaseModel, ConfigDict
 from torch import Tensor, nn
 
+from priorkit.config import load_config
 from priorkit.registry import Registry
 from priorkit.sites import BiasFn, SiteContext, no_bias
 
@@ -31,20 +34,38 @@ class FusionOutput:
     modality_weights: Tensor | None
 
 
+class FusionConfig(BaseModel):
+    """The arguments of a fusion (none for the base class); a config's ``model.fusion`` is a name
+    or ``{name: cross_attention, heads: 8}``, validated against the fusion's ``Config``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class Fusion(nn.Module):
-    """Base class of fusions.
+    """Base class of fusions. A new fusion subclasses it, declares its ``Config`` (a
+    :class:`FusionConfig` with its own arguments) and registers with ``@FUSIONS.register(name)``.
 
     Args:
         text_dim: width of the text vector; graph_dim: width of the graph vector and node states;
-        hidden: output width d.
+        hidden: output width d; config: the fusion's arguments (defaults when None).
 
     Shapes:
         text: (b, t); graph: (b, g); nodes: (n, g); batch: (n,) -> FusionOutput.
     """
 
-    def __init__(self, text_dim: int, graph_dim: int, hidden: int) -> None:
+    Config: ClassVar[type[FusionConfig]] = FusionConfig
+
+    def __init__(
+        self, text_dim: int, graph_dim: int, hidden: int, config: FusionConfig | None = None
+    ) -> None:
         super().__init__()
         self.text_dim, self.graph_dim, self.hidden = text_dim, graph_dim, hidden
+        self.config = config if config is not None else self.Config()
+
+    @classmethod
+    def parse_config(cls, arguments: dict[str, Any], where: str = "") -> FusionConfig:
+        """Validate ``arguments`` (without ``name``) against ``Config``; unknown keys name the valid ones."""
+        return load_config(cls.Config, {k: v for k, v in arguments.items() if k != "name"}, where=where)
 
     def forward(
         self,
@@ -58,7 +79,7 @@ class Fusion(nn.Module):
         raise NotImplementedError
 
 
-FUSIONS: Registry[type[Fusion]] = Registry("fusion")
+FUSIONS: Registry[type[Fusion]] = Registry("fusion", group="priorkit.fusions")
 
 
 def normalised_projection(in_dim: int, hidden: int) -> nn.Sequential:

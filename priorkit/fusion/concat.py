@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from priorkit.fusion.base import FUSIONS, Fusion, FusionOutput
+from priorkit.fusion.base import FUSIONS, Fusion, FusionConfig, FusionOutput
 from priorkit.sites import BiasFn, SiteContext, no_bias
 
 
@@ -17,8 +17,10 @@ class ConcatFusion(Fusion):
         text: (b, t); graph: (b, g) -> fused (b, d).
     """
 
-    def __init__(self, text_dim: int, graph_dim: int, hidden: int) -> None:
-        super().__init__(text_dim, graph_dim, hidden)
+    def __init__(
+        self, text_dim: int, graph_dim: int, hidden: int, config: FusionConfig | None = None
+    ) -> None:
+        super().__init__(text_dim, graph_dim, hidden, config)
         self.project = nn.Sequential(nn.Linear(text_dim + graph_dim, hidden), nn.GELU())
 
     def forward(

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from torch import Tensor, nn
 from torch_geometric.utils import scatter, softmax
 
 from priorkit.errors import ConfigError
-from priorkit.fusion.base import FUSIONS, Fusion, FusionOutput, normalised_projection
+from priorkit.fusion.base import FUSIONS, Fusion, FusionConfig, FusionOutput, normalised_projection
 from priorkit.fusion.gated import ModalityGate
 from priorkit.sites import BiasFn, SiteContext, no_bias
+
+
+class CrossAttentionConfig(FusionConfig):
+    """Args: heads: attention heads (a divisor of the model's ``hidden`` width)."""
+
+    heads: int = Field(4, ge=1)
 
 
 @FUSIONS.register("cross_attention")
@@ -18,14 +25,19 @@ class CrossAttentionFusion(Fusion):
     attended graph vector and the text are then mixed by a :class:`ModalityGate`.
 
     Args:
-        heads: attention heads (a divisor of ``hidden``).
+        config: :class:`CrossAttentionConfig` (``heads``, a divisor of ``hidden``).
 
     Shapes:
         text: (b, t); nodes: (n, g); batch: (n,) -> fused (b, d), modality_weights (b, 2).
     """
 
-    def __init__(self, text_dim: int, graph_dim: int, hidden: int, heads: int = 4) -> None:
-        super().__init__(text_dim, graph_dim, hidden)
+    Config = CrossAttentionConfig
+
+    def __init__(
+        self, text_dim: int, graph_dim: int, hidden: int, config: CrossAttentionConfig | None = None
+    ) -> None:
+        super().__init__(text_dim, graph_dim, hidden, config)
+        heads = self.config.heads  # type: ignore[attr-defined]
         if hidden % heads:
             raise ConfigError(f"heads: expected a divisor of the hidden width {hidden} (got {heads}).")
         self.heads, self.head_dim = heads, hidden // heads

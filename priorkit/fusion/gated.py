@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from priorkit.fusion.base import FUSIONS, Fusion, FusionOutput, normalised_projection
+from priorkit.fusion.base import FUSIONS, Fusion, FusionConfig, FusionOutput, normalised_projection
 from priorkit.sites import BiasFn, SiteContext, add_bias, no_bias
 
 
@@ -41,8 +41,10 @@ class GatedFusion(Fusion):
         text: (b, t); graph: (b, g) -> fused (b, d), modality_weights (b, 2).
     """
 
-    def __init__(self, text_dim: int, graph_dim: int, hidden: int) -> None:
-        super().__init__(text_dim, graph_dim, hidden)
+    def __init__(
+        self, text_dim: int, graph_dim: int, hidden: int, config: FusionConfig | None = None
+    ) -> None:
+        super().__init__(text_dim, graph_dim, hidden, config)
         self.text = normalised_projection(text_dim, hidden)
         self.graph = normalised_projection(graph_dim, hidden)
         self.gate = ModalityGate(hidden)

@@ -8,7 +8,7 @@ from priorkit.priors.base import Prior
 from priorkit.priors.stack import PriorStack
 from priorkit.registry import Registry
 
-PRIORS: Registry[type[Prior]] = Registry("prior")
+PRIORS: Registry[type[Prior]] = Registry("prior", group="priorkit.priors")
 
 
 def build_prior(entry: dict[str, Any], where: str = "priors") -> Prior:

@@ -14,7 +14,7 @@ from torch import Tensor, nn
 from priorkit.data.batch import PriorBatch
 from priorkit.model import PriorModel
 from priorkit.outputs import PriorModelOutput
-from priorkit.training.config import TrainConfig
+from priorkit.runs.config import TrainConfig
 
 FEASIBILITY_WEIGHT = 1.0
 

@@ -12,33 +12,25 @@ from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
-import torch
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
 from priorkit import __version__
 from priorkit.analysis.report import evaluate_model
+from priorkit.atomic import write_json
 from priorkit.data.batch import graph_loader
 from priorkit.data.dataset import TreeDataset
 from priorkit.encoders.text import TextEncoder
-from priorkit.training.config import RunConfig
-from priorkit.training.data import DataSchema, load_split, to_graphs
+from priorkit.runs.config import RunConfig
+from priorkit.runs.files import BEST, CHECKPOINTS, HISTORY, LAST, LOG, METRICS, SCHEMA, write_config
+from priorkit.runs.graphs import load_split, to_graphs
+from priorkit.runs.schema import DataSchema
+from priorkit.runs.trained import build_model, read_checkpoint
 from priorkit.training.history import EpochHistory
 from priorkit.training.module import PriorModule
-from priorkit.training.run_dir import (
-    BEST,
-    CHECKPOINTS,
-    HISTORY,
-    LAST,
-    LOG,
-    METRICS,
-    SCHEMA,
-    build_model,
-    write_config,
-    write_json,
-)
 from priorkit.training.spike_guard import SpikeGuard
 
 log = logging.getLogger("priorkit.training")
+SPLITS = ("train", "val", "test")
 
 
 @dataclass(frozen=True)
@@ -129,9 +121,7 @@ def _train(
     pl.seed_everything(c.seed, workers=True, verbose=False)
     write_config(run_dir, config)
     if splits is None:
-        splits = {
-            name: load_split(getattr(config.data, name), c.cache_dir) for name in ("train", "val", "test")
-        }
+        splits = {name: load_split(config.data.path(name), c.cache_dir) for name in SPLITS}
     splits = {name: config.data.budgeted(data) for name, data in splits.items()}
     schema = DataSchema.of(splits["train"], config.model.user_min_count())
     for name in ("val", "test"):
@@ -173,7 +163,7 @@ def _train(
             weights_only=True,
         )
     best = Path(checkpoint.best_model_path or run_dir / CHECKPOINTS / BEST)
-    state = torch.load(best, map_location="cpu", weights_only=True)
+    state = read_checkpoint(best)
     model.load_state_dict({k.removeprefix("model."): v for k, v in state["state_dict"].items()})
     test = evaluate_model(model, graphs["test"], schema.labels, seed=c.seed, batch_size=c.batch_size)
     history = next(cb for cb in callbacks if isinstance(cb, EpochHistory)).rows

@@ -11,6 +11,7 @@ import pytest
 
 from priorkit.data.jsonl import read_jsonl, validate_jsonl, write_jsonl
 from priorkit.data.problems import DataValidationError
+from priorkit.data.records import sample_to_record
 from tests.conftest import assert_same_samples, record
 
 
@@ -30,9 +31,13 @@ CASES = [
     ("not json", ['{"id": "r1", "text": '], ":1: sample ?: -: not valid JSON"),
     ("missing id", [without("id")], ":1: sample ?: id: missing field"),
     ("empty id", [record(sample_id="")], ":1: sample ?: id: expected a non-empty string"),
-    ("missing label", [without("label")], ":1: sample r1: label: missing field"),
-    ("empty label", [record(label="")], "label: expected a non-empty string or an integer (got '')"),
-    ("boolean label", [record(label=True)], "label: expected a non-empty string or an integer (got True)"),
+    (
+        "label as a number and as a string",
+        [record(label=1), record(sample_id="r2", label="1")],
+        ":2: sample r2: label: a string here, but line 1 writes the same label as a number (got '1')",
+    ),
+    ("empty label", [record(label="")], "label: expected a non-empty string or an integer, or null (unlabelled) (got '')"),
+    ("boolean label", [record(label=True)], "label: expected a non-empty string or an integer, or null (unlabelled) (got True)"),
     ("missing nodes", [without("nodes")], ":1: sample r1: nodes: missing field"),
     ("empty nodes", [record(nodes=[])], "nodes: expected a non-empty list of node objects (got [])"),
     (
@@ -265,3 +270,18 @@ def test_input_dicts_are_not_mutated(write_lines) -> None:  # type: ignore[no-un
     before = copy.deepcopy(line)
     read_jsonl(write_lines([line]))
     assert line == before
+
+
+def test_a_sample_without_label_is_valid_for_prediction_and_refused_for_training(write_lines) -> None:  # type: ignore[no-untyped-def]
+    from priorkit.data.labels import require_labels
+
+    path = write_lines([without("label"), record(sample_id="r2")])
+    assert validate_jsonl(path) == []
+    dataset = read_jsonl(path)
+    assert dataset[0].label is None and "label" not in sample_to_record(dataset[0])
+    with pytest.raises(DataValidationError) as caught:
+        require_labels(dataset, "training")
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:1: sample r1: label: missing (training needs a label on every sample); "
+        "add the label, or leave the sample to prediction (`priorkit predict`)"
+    ]

@@ -3,6 +3,7 @@ import torch
 
 from priorkit.errors import ConfigError, RegistryError
 from priorkit.fusion import FUSIONS
+from priorkit.fusion.cross_attention import CrossAttentionConfig
 from priorkit.sites import SiteContext
 
 B, T, G, H = 3, 6, 8, 16
@@ -78,4 +79,4 @@ def test_unknown_fusion_and_bad_heads() -> None:
     with pytest.raises(RegistryError, match="concat, cross_attention, gated"):
         FUSIONS.get("sum")
     with pytest.raises(ConfigError, match="heads: expected a divisor"):
-        FUSIONS.get("cross_attention")(T, G, 10, heads=4)  # type: ignore[call-arg]
+        FUSIONS.get("cross_attention")(T, G, 10, CrossAttentionConfig(heads=4))

@@ -4,7 +4,7 @@ from itertools import pairwise
 import torch
 
 from priorkit.model import ModelConfig, PriorModel
-from priorkit.training.config import TrainConfig
+from priorkit.runs.config import TrainConfig
 from priorkit.training.module import PriorModule, cosine_factor
 
 

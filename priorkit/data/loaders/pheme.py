@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 
 from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
-from priorkit.data.formats import FORMATS
 from priorkit.data.loaders.base import reachable_from, require_file
 from priorkit.data.memory import paused_gc
 from priorkit.data.problems import DataValidationError, Problem, show_value
@@ -120,7 +119,6 @@ def _read_event(path: Path) -> dict[str, Any]:
         ) from None
 
 
-@FORMATS.register("pheme")
 def load_pheme(source: str | os.PathLike[str]) -> TreeDataset:
     """Load PHEME threads from one event file or a folder of them (one group per event)."""
     report = LoadReport(source=str(source))

@@ -18,7 +18,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from priorkit.data.dataset import LoadReport, TreeDataset
-from priorkit.data.formats import FORMATS
 from priorkit.data.loaders.base import require_file
 from priorkit.data.loaders.twitter import read_source_texts
 from priorkit.data.memory import paused_gc
@@ -126,7 +125,6 @@ def read_rvnn_labels(path: Path) -> dict[str, str]:
     return labels
 
 
-@FORMATS.register("rvnn")
 def load_rvnn(
     data: str | os.PathLike[str],
     labels: str | os.PathLike[str] | None = None,

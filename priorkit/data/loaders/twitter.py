@@ -27,7 +27,6 @@ from pathlib import Path
 import numpy as np
 
 from priorkit.data.dataset import LoadReport, TreeDataset
-from priorkit.data.formats import FORMATS
 from priorkit.data.loaders.base import (
     keep_nodes,
     reachable_from,
@@ -181,7 +180,6 @@ def tree_sample(tweet: str, label: str, text: str, path: Path, report: LoadRepor
     return sample
 
 
-@FORMATS.register("twitter")
 def load_twitter(folder: str | os.PathLike[str]) -> TreeDataset:
     """Load a Twitter15 or Twitter16 release folder.
 

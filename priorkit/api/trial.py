@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from priorkit.analysis.compliance import ComplianceEntry
-from priorkit.analysis.evaluate_run import evaluate_run
-from priorkit.training.config import RunConfig
+from priorkit.api.evaluate import evaluate_run
+from priorkit.runs.config import RunConfig
 from priorkit.training.run import train
 
 

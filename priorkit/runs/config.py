@@ -6,18 +6,20 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from priorkit.data.budget import NodeOrder, apply_node_budget
 from priorkit.data.dataset import TreeDataset
 from priorkit.errors import PriorkitError
 from priorkit.model import ModelConfig
 from priorkit.priors.build import build_prior
+from priorkit.registry import import_object
 
 
 class DataConfig(BaseModel):
     """Args:
-    train, val, test: JSONL paths (relative paths are resolved against the config file).
+    train, val, test: JSONL paths (relative paths are resolved against the config file); may be
+        left out when the data are given in memory (``pk.fit(config, data=...)``).
     max_nodes: keep the first ``max_nodes`` nodes of every tree (None: all), in every split and
         whenever the run scores new data, as early-detection work reads the start of a cascade.
     node_order: which nodes come first: ``time`` (earliest) or ``depth`` (breadth first); see
@@ -26,11 +28,21 @@ class DataConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    train: str
-    val: str
-    test: str
+    train: str | None = None
+    val: str | None = None
+    test: str | None = None
     max_nodes: int | None = Field(None, ge=1)
     node_order: NodeOrder = "time"
+
+    def path(self, split: str) -> str:
+        """The file of ``split`` (``train``, ``val``, ``test``); a clear error when there is none."""
+        value = getattr(self, split)
+        if value is None:
+            raise PriorkitError(
+                f"data.{split}: expected a JSONL path (got none). Give it in the config, or pass the "
+                f"data in memory: pk.fit(config, data={{'train': ..., 'val': ..., 'test': ...}})."
+            )
+        return value
 
     def budgeted(self, dataset: TreeDataset) -> TreeDataset:
         """``dataset`` under this node budget."""
@@ -85,14 +97,37 @@ class TrainConfig(BaseModel):
 
 
 class RunConfig(BaseModel):
-    """The whole training config: ``data``, ``model``, ``priors``, ``train``."""
+    """The whole training config: ``data``, ``model``, ``priors``, ``train``.
+
+    Args:
+        imports: modules imported before the rest is read, so that the priors, fusions and
+            formats they register can be named (``imports: [my_package.priors]``); packages that
+            declare entry points in the groups ``priorkit.priors`` / ``priorkit.fusions`` need none.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
+    imports: list[str] = Field(default_factory=list)
     data: DataConfig
     model: ModelConfig = Field(default_factory=ModelConfig)
     priors: list[dict[str, Any]] = Field(default_factory=list)
     train: TrainConfig = Field(default_factory=TrainConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _import_first(cls, data: Any) -> Any:
+        modules = data.get("imports") if isinstance(data, dict) else None
+        for i, module in enumerate(modules if isinstance(modules, list) else []):
+            if not isinstance(module, str):
+                continue  # the field's own validation names it
+            try:
+                import_object(module)
+            except Exception as error:  # any failure of user code: name the module and the cause
+                raise ValueError(
+                    f"imports[{i}]: expected an importable module (got {module!r}: {type(error).__name__}: "
+                    f"{error}). Install it or put its folder on PYTHONPATH"
+                ) from None
+        return data
 
     @field_validator("priors")
     @classmethod
@@ -110,8 +145,10 @@ class RunConfig(BaseModel):
         """A copy whose relative data paths are taken relative to ``base`` (the config's folder)."""
         folder = Path(base)
 
-        def resolve(path: str) -> str:
-            return path if Path(path).is_absolute() else str((folder / path).resolve())
+        def resolve(path: str | None) -> str | None:
+            if path is None or Path(path).is_absolute():
+                return path
+            return str((folder / path).resolve())
 
         data = self.data.model_copy(
             update={

@@ -1,0 +1,66 @@
+"""``evaluate``: score a trained model on labelled data (``pk.evaluate``, ``priorkit evaluate``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from priorkit.analysis.report import EvaluationReport, evaluate_model
+from priorkit.atomic import write_json
+from priorkit.data.sources import DataSource, as_dataset
+from priorkit.errors import ConfigError
+from priorkit.runs.graphs import to_graphs
+from priorkit.runs.trained import TrainedModel, load
+
+
+def evaluate(
+    model: TrainedModel | str | os.PathLike[str],
+    data: DataSource,
+    repeats: int = 5,
+    json_out: str | os.PathLike[str] | None = None,
+    batch_size: int | None = None,
+) -> EvaluationReport:
+    """Accuracy, reliance per modality and node group, attention by depth and each prior's
+    compliance of a trained model on labelled data.
+
+    Args:
+        model: a :class:`TrainedModel` (``pk.fit``, ``pk.load``) or the path of a run directory
+            or saved model folder.
+        data: a JSONL path, a dataset, or a list of samples or records, with labels the model knows.
+        repeats: shuffles per modality and node group for reliance (>= 1).
+        json_out: also write the report here as JSON.
+        batch_size: samples per batch (default: the training batch size).
+
+    Raises:
+        IncompatibleDataError: unseen labels, another feature width; DataValidationError:
+            unlabelled or invalid samples.
+    """
+    if repeats < 1:
+        raise ConfigError(f"repeats: expected an integer >= 1 (got {repeats}). Give 1 or more shuffles.")
+    trained = model if isinstance(model, TrainedModel) else load(model)
+    where = str(data) if isinstance(data, (str, os.PathLike)) else "data"
+    dataset = trained.config.data.budgeted(as_dataset(data, where))
+    trained.schema.check(dataset, where)
+    c = trained.config.train
+    graphs = to_graphs(dataset, trained.schema, trained.encoder, c.cache_dir)
+    report = evaluate_model(
+        trained.model,
+        graphs,
+        trained.schema.labels,
+        repeats=repeats,
+        seed=c.seed,
+        batch_size=batch_size or c.batch_size,
+    )
+    if json_out is not None:
+        write_json(Path(json_out), report.to_dict())
+    return report
+
+
+def evaluate_run(
+    run_dir: str | os.PathLike[str],
+    data: str | os.PathLike[str],
+    json_out: str | os.PathLike[str] | None = None,
+    repeats: int = 5,
+) -> EvaluationReport:
+    """:func:`evaluate` of the run directory ``run_dir`` on the file ``data``."""
+    return evaluate(run_dir, data, repeats=repeats, json_out=json_out)

@@ -1,0 +1,66 @@
+"""``fit``: train a model from a config and data (files or memory) into a run directory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from priorkit.config import load_config
+from priorkit.data.sources import DataSource, as_dataset
+from priorkit.errors import ConfigError
+from priorkit.runs.config import RunConfig
+from priorkit.runs.trained import TrainedModel
+from priorkit.training.run import SPLITS, train
+
+ConfigSource = RunConfig | Mapping[str, Any] | str | os.PathLike[str]
+
+
+def fit(
+    config: ConfigSource,
+    data: Mapping[str, DataSource] | None = None,
+    out: str | os.PathLike[str] = "runs/fit",
+    overrides: list[str] | None = None,
+    resume: bool = True,
+) -> TrainedModel:
+    """Train, select the best epoch on validation data, score it on the test data, and return it.
+
+    Args:
+        config: a :class:`RunConfig`, a mapping of its sections (``model``, ``priors``,
+            ``train``, ``data``), or a YAML path (relative data paths resolved against its folder).
+        data: ``{"train", "val", "test"}``, each a JSONL path, a dataset, or a list of samples or
+            records; None: the files named in ``config.data``.
+        out: the run directory (checkpoints, ``history.csv``, ``metrics.json``; rerun to resume).
+        overrides: ``key=value`` changes of the config, as ``--set`` on the command line.
+        resume: continue from the run directory's last checkpoint when there is one.
+
+    Returns:
+        the trained model (its ``metrics`` hold the test report).
+    """
+    run_config = _config(config, overrides or [])
+    splits = None if data is None else _splits(data)
+    result = train(run_config, out, resume=resume, splits=splits)
+    return TrainedModel.from_run(result.run_dir)
+
+
+def _config(config: ConfigSource, overrides: list[str]) -> RunConfig:
+    if isinstance(config, RunConfig):
+        return load_config(RunConfig, config.model_dump(), overrides) if overrides else config
+    if isinstance(config, (str, os.PathLike)):
+        return load_config(RunConfig, config, overrides).resolve_paths(Path(config).parent)
+    if isinstance(config, Mapping):
+        return load_config(RunConfig, dict(config), overrides, where="config: ")
+    raise ConfigError(
+        f"config: expected a RunConfig, a mapping or a YAML path (got {type(config).__name__})."
+    )
+
+
+def _splits(data: Mapping[str, DataSource]) -> dict[str, Any]:
+    if not isinstance(data, Mapping) or set(data) != set(SPLITS):
+        got = sorted(data) if isinstance(data, Mapping) else type(data).__name__
+        raise ConfigError(
+            f"data: expected a mapping with exactly the keys {', '.join(SPLITS)} (got {got}). "
+            "Split your samples first, e.g. with pk.make_splits(dataset, pk.SplitConfig(k=5))."
+        )
+    return {name: as_dataset(data[name], f"data[{name!r}]") for name in SPLITS}

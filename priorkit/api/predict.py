@@ -1,0 +1,176 @@
+"""``predict``: labels and class probabilities of a trained model for new, possibly unlabelled
+samples, optionally with explanations (``pk.predict``, ``priorkit predict``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm.auto import tqdm
+
+from priorkit.analysis.explain import explain as explain_graphs
+from priorkit.analysis.predict import predict as run_model
+from priorkit.atomic import atomic_write
+from priorkit.data.dataset import TreeDataset
+from priorkit.data.jsonl import iter_jsonl, validate_jsonl
+from priorkit.data.problems import DataValidationError
+from priorkit.data.sample import Label, TreeSample
+from priorkit.data.sources import DataSource, as_dataset
+from priorkit.errors import ConfigError
+from priorkit.runs.graphs import to_graphs
+from priorkit.runs.trained import TrainedModel, load
+
+CHUNK = 512  # samples turned into graphs at a time: memory stays flat on large files
+
+
+@dataclass(frozen=True)
+class SamplePrediction:
+    """Args:
+    id: the sample id; label: the predicted label; probabilities: per label name (as text).
+    explanation: with ``explain``: ``modality_weights``, ``top_nodes`` (``id``, ``depth``,
+        ``attention``) and ``priors`` (each prior's measurements on this sample), else None.
+    """
+
+    id: str
+    label: Label
+    probabilities: dict[str, float]
+    explanation: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "label": self.label, "probabilities": self.probabilities}
+        if self.explanation is not None:
+            out["explanation"] = self.explanation
+        return out
+
+
+def predict(
+    model: TrainedModel | str | os.PathLike[str],
+    samples: DataSource,
+    explain: bool = False,
+    top_k: int = 5,
+    batch_size: int | None = None,
+) -> list[SamplePrediction]:
+    """Predict every sample (labels are not needed, and not read).
+
+    Args:
+        model: a :class:`TrainedModel` or the path of a run directory or saved model folder.
+        samples: a JSONL path, a dataset, or a list of samples or records.
+        explain: add fusion weights, the ``top_k`` nodes by readout attention, and each prior's
+            per-sample measurements.
+        batch_size: samples per forward pass (default: the training batch size).
+    """
+    trained = _trained(model)
+    dataset = as_dataset(samples, "samples")
+    out: list[SamplePrediction] = []
+    for chunk in _chunks(iter(dataset)):
+        out.extend(_predict_chunk(trained, chunk, explain, top_k, batch_size, "samples"))
+    return out
+
+
+@dataclass(frozen=True)
+class PredictFileResult:
+    """Args: count: samples predicted; out: the JSONL file written."""
+
+    count: int
+    out: Path
+
+
+def predict_file(
+    model: TrainedModel | str | os.PathLike[str],
+    data: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    explain: bool = False,
+    top_k: int = 5,
+    batch_size: int | None = None,
+    progress: bool = True,
+) -> PredictFileResult:
+    """Predict a JSONL file into a JSONL file of :meth:`SamplePrediction.to_dict` lines, in
+    constant memory. The file is validated first: on any problem nothing is written."""
+    trained = _trained(model)
+    problems = validate_jsonl(data)
+    if problems:
+        raise DataValidationError(problems)
+    total = _count_lines(Path(data))
+    count = 0
+    with (
+        atomic_write(out) as handle,
+        tqdm(total=total, unit="sample", disable=not progress, file=sys.stderr, desc="predict") as bar,
+    ):
+        for chunk in _chunks(iter_jsonl(data)):
+            for prediction in _predict_chunk(trained, chunk, explain, top_k, batch_size, str(data)):
+                handle.write(_json_line(prediction.to_dict()))
+            count += len(chunk)
+            bar.update(len(chunk))
+    return PredictFileResult(count, Path(out))
+
+
+def _trained(model: TrainedModel | str | os.PathLike[str]) -> TrainedModel:
+    if isinstance(model, TrainedModel):
+        return model
+    if isinstance(model, (str, os.PathLike)):
+        return load(model)
+    raise ConfigError(
+        f"model: expected a TrainedModel or the path of a run or saved model (got {type(model).__name__})."
+    )
+
+
+def _chunks(samples: Iterator[TreeSample]) -> Iterable[list[TreeSample]]:
+    while chunk := list(islice(samples, CHUNK)):
+        yield chunk
+
+
+def _predict_chunk(
+    trained: TrainedModel,
+    samples: Sequence[TreeSample],
+    explain: bool,
+    top_k: int,
+    batch_size: int | None,
+    where: str,
+) -> list[SamplePrediction]:
+    dataset = trained.config.data.budgeted(TreeDataset(list(samples)))
+    trained.schema.check(dataset, where, labelled=False)
+    c = trained.config.train
+    graphs = to_graphs(dataset, trained.schema, trained.encoder, c.cache_dir, labelled=False)
+    predictions = run_model(trained.model, graphs, batch_size or c.batch_size)
+    probabilities = torch.softmax(predictions.logits.float(), -1)
+    names = trained.schema.labels.names
+    explanations = explain_graphs(trained.model, graphs, predictions, top_k) if explain else None
+    out = []
+    for i, sample in enumerate(dataset):
+        explanation = None
+        if explanations is not None:
+            e = explanations[i]
+            explanation = {
+                "modality_weights": e.modality_weights,
+                "top_nodes": [
+                    {"id": sample.node_ids[n.position], "depth": n.depth, "attention": n.attention}
+                    for n in e.top_nodes
+                ],
+                "priors": e.priors,
+            }
+        row = probabilities[i]
+        out.append(
+            SamplePrediction(
+                id=sample.id,
+                label=names[int(row.argmax())],
+                probabilities={str(name): float(row[k]) for k, name in enumerate(names)},
+                explanation=explanation,
+            )
+        )
+    return out
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.strip())

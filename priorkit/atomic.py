@@ -1,0 +1,65 @@
+"""``atomic_write``: the one way priorkit writes a file that others may read while it is written.
+
+The content goes to a temporary file beside the target (same folder, so the same filesystem),
+is flushed and fsynced, then renamed over the target: a reader sees the old file or the new
+one, never a torn one, and a failed write (full disk, Ctrl-C) leaves the old file in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path`` for writing; on a clean exit it replaces ``path``.
+
+    Args:
+        path: the target file (its folder is created).
+        mode: ``"w"`` (UTF-8 text, newlines as written) or ``"wb"``.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
+    encoding = {"encoding": "utf-8", "newline": ""} if mode == "w" else {}
+    try:
+        with open(partial, mode, **encoding) as handle:  # type: ignore[call-overload]
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def atomic_path(path: str | os.PathLike[str]) -> contextlib.AbstractContextManager[Path]:
+    """A temporary path beside ``path`` for writers that take a file name (``torch.save``,
+    safetensors); on a clean exit the file is fsynced and renamed over ``path``."""
+    return _atomic_path(Path(path))
+
+
+@contextlib.contextmanager
+def _atomic_path(target: Path) -> Iterator[Path]:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
+    try:
+        yield partial
+        with open(partial, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> None:
+    """``data`` as indented, key-sorted JSON, written atomically."""
+    with atomic_write(path) as handle:
+        handle.write(json.dumps(data, indent=2, sort_keys=True) + "\n")

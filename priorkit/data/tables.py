@@ -1,0 +1,248 @@
+"""Datasets from Python records and tables: a list of dicts, a pandas table of samples with
+trees as networkx graphs or as a parent/child edge table, and the ``csv`` format (a samples
+CSV plus an edges CSV). Every record is validated as a JSONL line is, rows named instead of
+lines."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from priorkit.data.dataset import TreeDataset
+from priorkit.data.loaders.base import require_file
+from priorkit.data.networkx_io import graph_nodes
+from priorkit.data.problems import DataValidationError, Problem, show_value
+from priorkit.data.record_checks import RecordChecks
+from priorkit.data.records import sample_from_record
+
+SAMPLE_COLUMNS = ("id", "text", "label", "group", "created_at", "counterfactual_of")
+NODE_COLUMNS = ("text", "time", "importance", "user")
+EDGE_COLUMNS = ("sample", "node", "parent")
+_NODE_FIELD = re.compile(r"^nodes\[(\d+)\]")
+
+
+def from_records(
+    records: Iterable[Mapping[str, Any]], source: str = "<records>", unit: str = "row", first: int = 0
+) -> TreeDataset:
+    """A dataset from JSON-like records (the fields of a JSONL line), validated as a file is.
+
+    Args:
+        records: one mapping per sample; ``nodes`` a list of node mappings or a networkx DiGraph.
+        source: names the records in problems; unit, first: how records are numbered there
+            (``row`` from 0 for lists and DataFrames, ``line`` from 2 for a CSV with a header).
+
+    Raises:
+        DataValidationError: every problem of every record.
+    """
+    dataset, problems = _collect(records, source, unit, first)
+    if problems:
+        raise DataValidationError(problems)
+    return dataset
+
+
+def _collect(
+    records: Iterable[Mapping[str, Any]], source: str, unit: str, first: int
+) -> tuple[TreeDataset, list[Problem]]:
+    checks = RecordChecks(source, unit)
+    samples, problems = [], []
+    for number, record in enumerate(records, start=first):
+        obj = dict(record) if isinstance(record, Mapping) else record
+        if isinstance(obj, dict) and isinstance(obj.get("nodes"), nx.DiGraph):
+            obj["nodes"] = graph_nodes(obj["nodes"])
+        _, parsed, found = checks.check(number, _plain(obj))
+        if parsed is not None:
+            samples.append(sample_from_record(parsed[0], parsed[1], f"{source} {unit} {number}"))
+        problems.extend(found)
+    return TreeDataset(samples), problems
+
+
+def from_pandas(
+    samples: pd.DataFrame,
+    trees: Mapping[Any, nx.DiGraph] | None = None,
+    edges: pd.DataFrame | None = None,
+    tree_column: str = "tree",
+    source: str = "samples",
+) -> TreeDataset:
+    """A dataset from a table of samples (``id``, ``text``, optional ``label``, ``group``,
+    ``created_at``, ``counterfactual_of``; other columns are not read) and their trees, given
+    one of three ways: a ``tree_column`` of networkx DiGraphs (parent -> child), ``trees`` (sample
+    id -> DiGraph), or ``edges``, a table of one row per node: ``sample``, ``node``, ``parent``
+    (empty for the root), optional ``text``, ``time``, ``importance``, ``user``.
+
+    Problems name the row (``df.iloc[row]``) of the samples table and, for nodes, the row of
+    the edge table.
+
+    Raises:
+        DataValidationError: every problem found; a missing tree is one.
+    """
+    given = [trees is not None, edges is not None, tree_column in samples.columns]
+    if sum(given) != 1:
+        raise DataValidationError(
+            [
+                Problem.whole_line(
+                    source,
+                    0,
+                    "-",
+                    "expected the trees one way: a 'tree' column, trees=, or edges=",
+                    f"{sum(given)} ways",
+                    "give exactly one of them",
+                )
+            ]
+        )
+    rows = _table_records(samples, (*SAMPLE_COLUMNS, tree_column))
+    edge_rows: dict[str, list[int]] = {}
+    problems: list[Problem] = []
+    if edges is not None:
+        nodes_of, edge_rows, problems = _edge_nodes(edges, {str(r.get("id")) for r in rows})
+    for row in rows:
+        key = row.get("id")
+        if edges is not None:
+            row["nodes"] = nodes_of.get(str(key), [])
+        elif trees is not None:
+            row["nodes"] = trees.get(key, trees.get(str(key), []))  # type: ignore[arg-type]
+        else:
+            row["nodes"] = row.pop(tree_column)
+    dataset, found = _collect(rows, source, "row", 0)
+    problems += [_with_edge_row(p, edge_rows) for p in found]
+    if problems:
+        raise DataValidationError(problems)
+    return dataset
+
+
+def _table_records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    kept = [c for c in frame.columns if c in columns]
+    return [
+        {k: v for k, v in zip(kept, values, strict=True) if not _missing(v)}
+        for values in frame[kept].itertuples(index=False, name=None)
+    ]
+
+
+def _edge_nodes(
+    edges: pd.DataFrame, sample_ids: set[str]
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[int]], list[Problem]]:
+    """Node records per sample from an edge table, each node's edge row, and rows that name no
+    sample of the samples table."""
+    missing = [c for c in ("sample", "node") if c not in edges.columns]
+    if missing:
+        raise DataValidationError(
+            [
+                Problem.whole_line(
+                    "edges",
+                    0,
+                    "-",
+                    f"missing column {', '.join(missing)}",
+                    show_value(list(edges.columns)),
+                    "give one row per node: sample, node, parent (empty for the root)",
+                )
+            ]
+        )
+    nodes: dict[str, list[dict[str, Any]]] = {}
+    rows: dict[str, list[int]] = {}
+    problems = []
+    for row, record in enumerate(_table_records(edges, EDGE_COLUMNS + NODE_COLUMNS)):
+        sample = str(record.pop("sample", ""))
+        if sample not in sample_ids:
+            problems.append(
+                Problem(
+                    "edges",
+                    row,
+                    sample,
+                    "sample",
+                    "names no sample of the samples table",
+                    show_value(sample),
+                    "fix the id, or add the sample",
+                    unit="row",
+                )
+            )
+            continue
+        record["id"] = record.pop("node", None)
+        record.setdefault("parent", None)
+        nodes.setdefault(sample, []).append(record)
+        rows.setdefault(sample, []).append(row)
+    return nodes, rows, problems
+
+
+def _with_edge_row(problem: Problem, edge_rows: dict[str, list[int]]) -> Problem:
+    match = _NODE_FIELD.match(problem.field)
+    rows = edge_rows.get(problem.sample)
+    if match is None or rows is None or int(match.group(1)) >= len(rows):
+        return problem
+    return Problem(
+        problem.file,
+        problem.line,
+        problem.sample,
+        problem.field,
+        f"{problem.message} (edges row {rows[int(match.group(1))]})",
+        problem.got,
+        problem.fix,
+        problem.unit,
+    )
+
+
+def load_csv(source: str | os.PathLike[str], edges: str | os.PathLike[str] | None = None) -> TreeDataset:
+    """The ``csv`` format: a samples CSV (``id``, ``text``, ``label``, ...) and an edges CSV
+    (``sample``, ``node``, ``parent``, ...), as :func:`from_pandas` reads them.
+
+    Args:
+        source: the samples CSV, or a folder holding ``samples.csv`` and ``edges.csv``.
+        edges: the edges CSV (default: ``edges.csv`` beside the samples file).
+    """
+    path = Path(source)
+    samples_file = path / "samples.csv" if path.is_dir() else path
+    edges_file = Path(edges) if edges is not None else samples_file.with_name("edges.csv")
+    frames = []
+    for file, what in ((samples_file, "samples CSV"), (edges_file, "edges CSV (sample, node, parent)")):
+        require_file(file, what)
+        frames.append(pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""]))
+    for frame in frames:
+        for column in ("time", "importance", "created_at"):
+            if column in frame.columns:
+                frame[column] = frame[column].map(_number_or_text)
+    return from_pandas(frames[0], edges=frames[1], source=str(samples_file))
+
+
+def _number_or_text(value: Any) -> Any:
+    if _missing(value):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return value  # validation names it with what it expected
+
+
+def _missing(value: Any) -> bool:
+    """An empty cell (None, NaN, pandas NA / NaT); lists, arrays and graphs never are."""
+    if value is None:
+        return True
+    if isinstance(value, (list, tuple, dict, np.ndarray, nx.Graph)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _plain(value: Any) -> Any:
+    """numpy and pandas values as the plain JSON-like values validation expects."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

@@ -1,0 +1,216 @@
+"""``TrainedModel``: a trained model with everything it needs to score new data, loaded from a
+run directory or from a saved model folder, and saved as one (safetensors; no pickle)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_model, save_model
+
+from priorkit import __version__
+from priorkit.atomic import atomic_path, write_json
+from priorkit.config import load_config
+from priorkit.encoders.text import TextEncoder
+from priorkit.errors import PriorkitError
+from priorkit.model import PriorModel
+from priorkit.priors.build import build_priors
+from priorkit.runs.config import RunConfig
+from priorkit.runs.files import (
+    BEST,
+    CHECKPOINTS,
+    CONFIG,
+    PRETRAINED_CONFIG,
+    SCHEMA,
+    USERS,
+    WEIGHTS,
+    is_pretrained,
+    is_run,
+)
+from priorkit.runs.schema import DataSchema
+
+FORMAT_VERSION = 1
+
+
+def build_model(config: RunConfig, schema: DataSchema, encoder: TextEncoder) -> PriorModel:
+    """A fresh (untrained) model of ``config`` for data of ``schema``."""
+    node_text_dim = encoder.dim if schema.node_text and config.model.node_text else 0
+    return PriorModel(
+        config.model,
+        schema.num_features,
+        len(schema.labels),
+        encoder.dim,
+        node_text_dim,
+        encoder,
+        build_priors(config.priors),
+        len(schema.users) if schema.users is not None else 0,
+    )
+
+
+@dataclass
+class TrainedModel:
+    """A trained model ready to score or predict.
+
+    Args:
+        config: the run config it was trained with (data paths dropped once saved).
+        schema: its label space, feature width, node texts and user vocabulary.
+        encoder: its text encoder; model: the network with the trained weights (eval mode).
+        source: the run directory or saved folder it came from (None: built in memory).
+        metrics: the run's ``metrics.json`` when loaded from a run directory, else empty.
+    """
+
+    config: RunConfig
+    schema: DataSchema
+    encoder: TextEncoder
+    model: PriorModel
+    source: Path | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> tuple[Any, ...]:
+        """The class names, in the order of the model's outputs."""
+        return self.schema.labels.names
+
+    def save_pretrained(self, folder: str | os.PathLike[str]) -> Path:
+        """Write ``config.json``, ``model.safetensors`` and (with a user vocabulary) ``users.json``
+        into ``folder``; :meth:`from_pretrained` reads them back with identical predictions."""
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        with atomic_path(out / WEIGHTS) as partial:
+            save_model(self.model, str(partial), metadata={"format": "pt", "priorkit": __version__})
+        if self.schema.users is not None:
+            write_json(out / USERS, self.schema.users.to_dict())
+        write_json(out / PRETRAINED_CONFIG, _pretrained_config(self.config, self.schema))
+        return out
+
+    @classmethod
+    def from_pretrained(cls, folder: str | os.PathLike[str]) -> TrainedModel:
+        """Load a folder written by :meth:`save_pretrained` (or ``priorkit export``)."""
+        path = Path(folder)
+        if not is_pretrained(path):
+            raise PriorkitError(
+                f"{path}: expected a saved model folder with {PRETRAINED_CONFIG} and {WEIGHTS} (got "
+                f"{_listing(path)}). Write one with model.save_pretrained(folder) or "
+                "`priorkit export RUN FOLDER`."
+            )
+        saved = _read_json(path / PRETRAINED_CONFIG)
+        if saved.get("format_version") != FORMAT_VERSION:
+            raise PriorkitError(
+                f"{path / PRETRAINED_CONFIG}: expected format_version {FORMAT_VERSION} (got "
+                f"{saved.get('format_version')!r}). Export the model again with this priorkit version."
+            )
+        config = load_config(RunConfig, saved["run"], where=f"{path / PRETRAINED_CONFIG}: run.")
+        schema_dict = dict(saved["schema"])
+        if (path / USERS).is_file():
+            schema_dict["users"] = _read_json(path / USERS)
+        schema = DataSchema.from_dict(schema_dict)
+        encoder = TextEncoder(config.model.text_config())
+        model = build_model(config, schema, encoder)
+        try:
+            load_model(model, str(path / WEIGHTS), strict=True)
+        except (SafetensorError, RuntimeError, OSError) as error:
+            raise PriorkitError(
+                f"{path / WEIGHTS}: expected the weights of this model (got {_first_line(error)}). "
+                "The file is damaged or belongs to another config; export the model again."
+            ) from None
+        model.eval()
+        return cls(config, schema, encoder, model, path)
+
+    @classmethod
+    def from_run(cls, run_dir: str | os.PathLike[str]) -> TrainedModel:
+        """Rebuild the model of a run directory with its best checkpoint's weights."""
+        folder = Path(run_dir)
+        checkpoint = folder / CHECKPOINTS / BEST
+        for needed in (folder / CONFIG, folder / SCHEMA, checkpoint):
+            if not needed.is_file():
+                raise PriorkitError(
+                    f"{folder}: expected a finished training run with {needed.relative_to(folder)} "
+                    f"(got no such file). Train with `priorkit train CONFIG --out {folder}`."
+                )
+        config = load_config(RunConfig, folder / CONFIG)
+        schema = DataSchema.from_dict(_read_json(folder / SCHEMA))
+        encoder = TextEncoder(config.model.text_config())
+        model = build_model(config, schema, encoder)
+        state = read_checkpoint(checkpoint)["state_dict"]
+        model.load_state_dict({k.removeprefix("model."): v for k, v in state.items()})
+        model.eval()
+        metrics_file = folder / "metrics.json"
+        metrics = _read_json(metrics_file) if metrics_file.is_file() else {}
+        return cls(config, schema, encoder, model, folder, metrics)
+
+
+def load_run(run_dir: str | os.PathLike[str]) -> TrainedModel:
+    """The trained model of a run directory (see :meth:`TrainedModel.from_run`)."""
+    return TrainedModel.from_run(run_dir)
+
+
+def load(path: str | os.PathLike[str]) -> TrainedModel:
+    """A trained model from a run directory (``priorkit train --out``) or a saved model folder
+    (``save_pretrained``, ``priorkit export``)."""
+    folder = Path(path)
+    if is_pretrained(folder):
+        return TrainedModel.from_pretrained(folder)
+    if is_run(folder):
+        return TrainedModel.from_run(folder)
+    raise PriorkitError(
+        f"{folder}: expected a run directory ({CONFIG}, {SCHEMA}, {CHECKPOINTS}/{BEST}) or a saved model "
+        f"folder ({PRETRAINED_CONFIG}, {WEIGHTS}) (got {_listing(folder)}). Give the --out folder of "
+        "`priorkit train` or a folder written by save_pretrained / `priorkit export`."
+    )
+
+
+def read_checkpoint(path: Path) -> dict[str, Any]:
+    """A Lightning checkpoint read with ``torch.load(weights_only=True)``: tensors and plain
+    values only, so a file carrying code (a pickle payload) is refused, as is a torn one."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as error:
+        raise PriorkitError(
+            f"{path}: expected a priorkit checkpoint of tensors and plain values (got "
+            f"{type(error).__name__}: {_first_line(error)}). The file is torn or carries code; "
+            "retrain with --restart, or restore the file."
+        ) from None
+
+
+def _pretrained_config(config: RunConfig, schema: DataSchema) -> dict[str, Any]:
+    data = config.data.model_copy(update={"train": None, "val": None, "test": None})
+    train = config.train.model_copy(update={"cache_dir": None})
+    run = config.model_copy(update={"data": data, "train": train})
+    described = schema.to_dict()
+    described.pop("users")
+    return {
+        "format_version": FORMAT_VERSION,
+        "priorkit_version": __version__,
+        "text_encoder": {"model": config.model.text_encoder, "pooling": config.model.pooling},
+        "labels": list(schema.labels.names),
+        "schema": described,
+        "run": run.model_dump(mode="json"),
+    }
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise PriorkitError(
+            f"{path}: expected a readable JSON file (got {_first_line(error)}). Restore or rewrite it."
+        ) from None
+
+
+def _listing(folder: Path) -> str:
+    if not folder.is_dir():
+        return "no such folder"
+    names = sorted(p.name for p in folder.iterdir())[:8]
+    return ", ".join(names) if names else "an empty folder"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:200] if text else type(error).__name__
