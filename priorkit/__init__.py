@@ -18,10 +18,9 @@ from priorkit.errors import ConfigError, PriorkitError, RegistryError
 if TYPE_CHECKING:
     from priorkit.analysis.leakage import leakage_report
     from priorkit.analysis.report import EvaluationReport
-    from priorkit.api.evaluate import evaluate
-    from priorkit.api.export import export
-    from priorkit.api.fit import fit
-    from priorkit.api.predict import SamplePrediction, predict, predict_file
+    from priorkit.api.evaluation import evaluate
+    from priorkit.api.fitting import fit
+    from priorkit.api.prediction import SamplePrediction, predict, predict_file
     from priorkit.data import (
         DataValidationError,
         LabelSpace,
@@ -61,7 +60,7 @@ if TYPE_CHECKING:
     from priorkit.priors import PRIORS, Check, Prior, PriorConfig, build_prior
     from priorkit.runs.config import DataConfig, RunConfig, TrainConfig
     from priorkit.runs.schema import IncompatibleDataError
-    from priorkit.runs.trained import TrainedModel, load
+    from priorkit.runs.trained import TrainedModel, export, load
 
 __version__ = "0.1.0"
 
@@ -72,10 +71,10 @@ _EXPORTS = {
     "collate": "priorkit.data",
     "DataConfig": "priorkit.runs.config",
     "DataValidationError": "priorkit.data",
-    "evaluate": "priorkit.api.evaluate",
+    "evaluate": "priorkit.api.evaluation",
     "EvaluationReport": "priorkit.analysis.report",
-    "export": "priorkit.api.export",
-    "fit": "priorkit.api.fit",
+    "export": "priorkit.runs.trained",
+    "fit": "priorkit.api.fitting",
     "from_networkx": "priorkit.data",
     "from_pandas": "priorkit.data.tables",
     "from_records": "priorkit.data.tables",
@@ -94,8 +93,8 @@ _EXPORTS = {
     "make_loader": "priorkit.data",
     "make_splits": "priorkit.data",
     "ModelConfig": "priorkit.model",
-    "predict": "priorkit.api.predict",
-    "predict_file": "priorkit.api.predict",
+    "predict": "priorkit.api.prediction",
+    "predict_file": "priorkit.api.prediction",
     "Prior": "priorkit.priors",
     "PriorBatch": "priorkit.data",
     "PriorConfig": "priorkit.priors",
@@ -106,7 +105,7 @@ _EXPORTS = {
     "RunConfig": "priorkit.runs.config",
     "sample_from_dict": "priorkit.data",
     "sample_to_data": "priorkit.data",
-    "SamplePrediction": "priorkit.api.predict",
+    "SamplePrediction": "priorkit.api.prediction",
     "Split": "priorkit.data",
     "SplitConfig": "priorkit.data",
     "story_groups": "priorkit.data",

@@ -118,7 +118,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from priorkit.api.evaluate import evaluate_run
+    from priorkit.api.evaluation import evaluate_run
 
     report = evaluate_run(args.run_dir, args.data, args.json, repeats=args.repeats)
     _say(report.lines())
@@ -126,7 +126,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from priorkit.api.predict import predict_file
+    from priorkit.api.prediction import predict_file
 
     result = predict_file(
         args.model, args.data, args.out, explain=args.explain, top_k=args.top_k, progress=not args.quiet
@@ -136,7 +136,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from priorkit.api.export import export
+    from priorkit.runs.trained import export
 
     folder = export(args.run_dir, args.folder)
     print(f"saved model: {folder} (load with priorkit.load({str(folder)!r}))")

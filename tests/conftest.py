@@ -63,7 +63,9 @@ def assert_same_samples(a, b) -> None:  # type: ignore[no-untyped-def]
         for name in ("time", "importance"):
             u, v = getattr(x, name), getattr(y, name)
             assert (u is None and v is None) or np.array_equal(u, v, equal_nan=True)
-        if isinstance(x.features, np.ndarray):
+        if x.features is None or y.features is None:
+            assert x.features is None and y.features is None
+        elif isinstance(x.features, np.ndarray):
             assert np.array_equal(x.features, y.features)
         else:
             assert (x.features != y.features).nnz == 0
@@ -123,4 +125,14 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     BertModel(config).save_pretrained(folder)
     BertTokenizer(vocab_file=str(folder / "vocab.txt")).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def small_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic dataset: train 48, val 16, test_id and test_ood 24 samples, 4 features."""
+    from priorkit.data.synth import SynthConfig, write_synthetic
+
+    folder = tmp_path_factory.mktemp("synthetic")
+    write_synthetic(folder, SynthConfig(n_train=48, n_val=16, n_test=24, max_nodes=12, seed=5))
     return folder

@@ -10,7 +10,7 @@ from priorkit.ablation.report import write_report
 from priorkit.ablation.runner import StudyRun, run_study
 from priorkit.errors import PriorkitError
 
-STUDY = Path(__file__).resolve().parents[2] / "recipes" / "synthetic_study.yaml"
+STUDY = Path(__file__).resolve().parent / "demo_study.yaml"  # package data: works from a wheel
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,14 @@ class DemoResult:
 def run_demo(
     out: str | os.PathLike[str] = "runs/demo", workers: int = 2, progress: bool = True
 ) -> DemoResult:
-    """Run ``recipes/synthetic_study.yaml`` (every prior strategy and the baseline, 3 seeds, on
-    the shipped synthetic data, offline default encoder) into ``out`` and write its report.
+    """Run the packaged ``demo_study.yaml`` (the study of ``recipes/synthetic_study.yaml``: every
+    prior strategy and the baseline, 3 seeds, on the synthetic reviews of ``datasets/synthetic``,
+    generated into ``out/data``, offline default encoder) into ``out`` and write its report.
     Rerunning resumes: finished trials are kept."""
     if not STUDY.is_file():
         raise PriorkitError(
-            f"demo: expected the study file {STUDY} (got no such file). The demo runs from a clone of "
-            'the repository installed with pip install -e ".[dev]".'
+            f"demo: expected the study file {STUDY} inside the installed package (got no such file). "
+            "Reinstall priorkit."
         )
     run = run_study(STUDY, out, "local", workers, progress=progress)
     report = write_report(out)

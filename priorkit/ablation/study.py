@@ -201,7 +201,8 @@ def load_study(path: str | os.PathLike[str]) -> tuple[StudyConfig, dict[str, Any
         base_file = folder / study.base
         base = load_config(RunConfig, base_file).resolve_paths(base_file.parent).model_dump(mode="json")
     else:
-        base = RunConfig.model_validate(study.base).resolve_paths(folder).model_dump(mode="json")
+        base = load_config(RunConfig, study.base, where=f"{file}: base.").resolve_paths(folder)
+        base = base.model_dump(mode="json")
     study = study.model_copy(
         update={"datasets": _absolute(study, folder), "evaluate": _paths(study.evaluate, folder)}
     )

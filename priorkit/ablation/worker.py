@@ -12,7 +12,7 @@ from typing import Any
 from priorkit.ablation.folds import pool, trial_split
 from priorkit.ablation.grid import Trial
 from priorkit.ablation.store import ERROR, RESULT, TrialStore
-from priorkit.api.evaluate import evaluate_run
+from priorkit.api.evaluation import evaluate_run
 from priorkit.atomic import write_json
 from priorkit.runs.config import RunConfig
 from priorkit.training.run import train

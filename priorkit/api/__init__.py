@@ -1,4 +1,4 @@
-"""The user loop: ``fit``, ``evaluate``, ``predict`` (and ``predict_file``), ``export``; this layer
+"""The user loop: ``fit``, ``evaluate``, ``predict`` (and ``predict_file``), trials; this layer
 sits above both :mod:`priorkit.training` and :mod:`priorkit.analysis`."""
 
 from typing import TYPE_CHECKING
@@ -6,21 +6,19 @@ from typing import TYPE_CHECKING
 from priorkit._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from priorkit.api.evaluate import evaluate, evaluate_run
-    from priorkit.api.export import export
-    from priorkit.api.fit import fit
-    from priorkit.api.predict import PredictFileResult, SamplePrediction, predict, predict_file
+    from priorkit.api.evaluation import evaluate, evaluate_run
+    from priorkit.api.fitting import fit
+    from priorkit.api.prediction import PredictFileResult, SamplePrediction, predict, predict_file
     from priorkit.api.trial import TrialResult, run_trial
 
 _EXPORTS = {
-    "evaluate": "priorkit.api.evaluate",
-    "evaluate_run": "priorkit.api.evaluate",
-    "export": "priorkit.api.export",
-    "fit": "priorkit.api.fit",
-    "PredictFileResult": "priorkit.api.predict",
-    "SamplePrediction": "priorkit.api.predict",
-    "predict": "priorkit.api.predict",
-    "predict_file": "priorkit.api.predict",
+    "evaluate": "priorkit.api.evaluation",
+    "evaluate_run": "priorkit.api.evaluation",
+    "fit": "priorkit.api.fitting",
+    "PredictFileResult": "priorkit.api.prediction",
+    "SamplePrediction": "priorkit.api.prediction",
+    "predict": "priorkit.api.prediction",
+    "predict_file": "priorkit.api.prediction",
     "TrialResult": "priorkit.api.trial",
     "run_trial": "priorkit.api.trial",
 }
@@ -31,7 +29,6 @@ __all__ = [
     "TrialResult",
     "evaluate",
     "evaluate_run",
-    "export",
     "fit",
     "predict",
     "predict_file",

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from priorkit.analysis.compliance import ComplianceEntry
-from priorkit.api.evaluate import evaluate_run
+from priorkit.api.evaluation import evaluate_run
 from priorkit.runs.config import RunConfig
 from priorkit.training.run import train
 

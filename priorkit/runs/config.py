@@ -108,7 +108,7 @@ class RunConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     imports: list[str] = Field(default_factory=list)
-    data: DataConfig
+    data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     priors: list[dict[str, Any]] = Field(default_factory=list)
     train: TrainConfig = Field(default_factory=TrainConfig)

@@ -166,6 +166,13 @@ def load(path: str | os.PathLike[str]) -> TrainedModel:
     )
 
 
+def export(run_dir: str | os.PathLike[str], folder: str | os.PathLike[str]) -> Path:
+    """Write the best checkpoint of ``run_dir`` as ``config.json`` + ``model.safetensors`` (+
+    ``users.json``) into ``folder`` (``priorkit export``); ``load(folder)`` predicts exactly as
+    the run does."""
+    return TrainedModel.from_run(run_dir).save_pretrained(folder)
+
+
 def read_checkpoint(path: Path) -> dict[str, Any]:
     """A Lightning checkpoint read with ``torch.load(weights_only=True)``: tensors and plain
     values only, so a file carrying code (a pickle payload) is refused, as is a torn one."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.training.conftest import config_file, small_data  # noqa: F401  (fixtures)
+from tests.training.conftest import config_file  # noqa: F401  (fixture)
 
 
 @pytest.fixture

@@ -36,8 +36,16 @@ CASES = [
         [record(label=1), record(sample_id="r2", label="1")],
         ":2: sample r2: label: a string here, but line 1 writes the same label as a number (got '1')",
     ),
-    ("empty label", [record(label="")], "label: expected a non-empty string or an integer, or null (unlabelled) (got '')"),
-    ("boolean label", [record(label=True)], "label: expected a non-empty string or an integer, or null (unlabelled) (got True)"),
+    (
+        "empty label",
+        [record(label="")],
+        "label: expected a non-empty string or an integer, or null (unlabelled) (got '')",
+    ),
+    (
+        "boolean label",
+        [record(label=True)],
+        "label: expected a non-empty string or an integer, or null (unlabelled) (got True)",
+    ),
     ("missing nodes", [without("nodes")], ":1: sample r1: nodes: missing field"),
     ("empty nodes", [record(nodes=[])], "nodes: expected a non-empty list of node objects (got [])"),
     (

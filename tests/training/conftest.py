@@ -1,4 +1,4 @@
-"""A small synthetic dataset and a training config that uses the tiny offline encoder."""
+"""A training config on the small synthetic data (tests/conftest.py) with the tiny offline encoder."""
 
 from __future__ import annotations
 
@@ -6,15 +6,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from priorkit.data.synth import SynthConfig, write_synthetic
-
-
-@pytest.fixture(scope="session")
-def small_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("synthetic")
-    write_synthetic(folder, SynthConfig(n_train=48, n_val=16, n_test=24, max_nodes=12, seed=5))
-    return folder
 
 
 @pytest.fixture

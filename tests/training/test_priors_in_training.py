@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from priorkit.api.trial import run_trial
 from priorkit.cli import main
 from priorkit.config import load_config
 from priorkit.data.jsonl import read_jsonl, write_jsonl
 from priorkit.runs.config import RunConfig
-from priorkit.api.trial import run_trial
 
 PRIORS = [
     {"name": "modality_gate", "target": {"text": 0.8}, "mode": "soft"},

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 import yaml
 
-from priorkit.api.evaluate import evaluate_run
+from priorkit.api.evaluation import evaluate_run
 from priorkit.cli import main
 from priorkit.data.budget import first_nodes
 from priorkit.data.jsonl import read_jsonl, write_jsonl
@@ -111,7 +111,10 @@ def test_config_errors_exit_2_with_the_key_path(config_file: Path, tmp_path: Pat
 
 def test_evaluate_needs_a_finished_run(tmp_path: Path, small_data: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["evaluate", str(tmp_path), "--data", str(small_data / "val.jsonl")]) == 2
-    assert "expected a run directory (config.yaml, schema.json, checkpoints/best.ckpt)" in capsys.readouterr().err
+    assert (
+        "expected a run directory (config.yaml, schema.json, checkpoints/best.ckpt)"
+        in capsys.readouterr().err
+    )
 
 
 def test_cosine_schedule_node_budget_and_epoch_times(

@@ -1,0 +1,118 @@
+"""``priorkit predict`` on unlabelled JSONL (with --explain), in chunks; ``priorkit export``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import priorkit as pk
+from priorkit.api import prediction as predict_module
+from priorkit.cli import main
+from priorkit.data.jsonl import write_jsonl
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory, small_data: Path, tiny_model_dir: Path) -> Path:
+    out = tmp_path_factory.mktemp("predict")
+    config = {
+        "model": {"text_encoder": str(tiny_model_dir), "hidden": 16, "tree": {"hidden": 16, "heads": 2}},
+        "priors": [{"name": "depth_decay"}],
+        "train": {"epochs": 1, "batch_size": 16, "cache_dir": str(out / "cache"), "progress_bar": False},
+    }
+    data = {
+        name: small_data / f"{file}.jsonl"
+        for name, file in [("train", "train"), ("val", "val"), ("test", "test_id")]
+    }
+    return pk.fit(config, data=data, out=out / "run").source
+
+
+@pytest.fixture
+def unlabelled_file(small_data: Path, tmp_path: Path) -> Path:
+    samples = list(pk.read_jsonl(small_data / "test_ood.jsonl"))
+    for sample in samples:
+        sample.label = None
+    path = tmp_path / "new.jsonl"
+    write_jsonl(samples, path)
+    assert '"label"' not in path.read_text()
+    return path
+
+
+def test_predict_writes_one_line_per_sample_with_explanations(
+    run_dir: Path, unlabelled_file: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(predict_module, "CHUNK", 5)  # 24 samples in 5 chunks: the streaming path
+    out = tmp_path / "preds.jsonl"
+    args = [
+        "predict",
+        str(run_dir),
+        "--data",
+        str(unlabelled_file),
+        "--out",
+        str(out),
+        "--explain",
+        "--top-k",
+        "2",
+    ]
+    assert main(args) == 0
+    assert f"wrote 24 predictions to {out}" in capsys.readouterr().out
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in lines] == [s.id for s in pk.read_jsonl(unlabelled_file)]
+    first = lines[0]
+    assert set(first) == {"id", "label", "probabilities", "explanation"}
+    assert first["label"] in ("negative", "positive") and len(first["explanation"]["top_nodes"]) == 2
+    assert "depth_decay/root_mass" in first["explanation"]["priors"]
+    whole = pk.predict(run_dir, unlabelled_file, explain=True, top_k=2)  # one pass, no chunks
+    assert [p.to_dict() for p in whole] == lines
+
+
+def test_a_bad_line_is_reported_and_nothing_is_written(
+    run_dir: Path, unlabelled_file: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    with unlabelled_file.open("a") as handle:
+        handle.write('{"id": "x", "text": "t", "nodes": [{"id": "a", "parent": "b"}]}\n')
+    out = tmp_path / "preds.jsonl"
+    assert main(["predict", str(run_dir), "--data", str(unlabelled_file), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"{unlabelled_file}:25: sample x: nodes[0].parent: names no node of this sample" in err
+    assert not out.exists() and list(tmp_path.glob("*.partial")) == []
+
+
+def test_export_writes_a_folder_that_predicts_as_the_run(
+    run_dir: Path, unlabelled_file: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "exported"
+    assert main(["export", str(run_dir), str(folder)]) == 0
+    assert f"saved model: {folder}" in capsys.readouterr().out
+    weights = (folder / "model.safetensors").read_bytes()
+    assert not weights.startswith(b"PK") and b"\x80\x04" not in weights[:16]  # not a zip of pickles
+    assert (
+        main(
+            [
+                "predict",
+                str(folder),
+                "--data",
+                str(unlabelled_file),
+                "--out",
+                str(tmp_path / "a.jsonl"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "predict",
+                str(run_dir),
+                "--data",
+                str(unlabelled_file),
+                "--out",
+                str(tmp_path / "b.jsonl"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert (tmp_path / "a.jsonl").read_text() == (tmp_path / "b.jsonl").read_text()

@@ -1,0 +1,148 @@
+"""pk.fit -> pk.evaluate -> pk.predict on unlabelled samples -> save_pretrained -> pk.load -> the
+same predictions, from files and from memory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+import priorkit as pk
+from priorkit.data.records import sample_to_record
+from priorkit.errors import PriorkitError
+
+PRIORS = [{"name": "modality_gate", "target": {"text": 0.8, "graph": 0.2}}, {"name": "depth_decay"}]
+
+
+@pytest.fixture(scope="module")
+def trained(
+    tmp_path_factory: pytest.TempPathFactory, small_data: Path, tiny_model_dir: Path
+) -> pk.TrainedModel:
+    out = tmp_path_factory.mktemp("fit")
+    config = {
+        "model": {"text_encoder": str(tiny_model_dir), "hidden": 16, "tree": {"hidden": 16, "heads": 2}},
+        "priors": PRIORS,
+        "train": {"epochs": 2, "batch_size": 16, "cache_dir": str(out / "cache"), "progress_bar": False},
+    }
+    train = pk.read_jsonl(small_data / "train.jsonl")
+    records = [sample_to_record(s) for s in pk.read_jsonl(small_data / "test_id.jsonl")]
+    return pk.fit(
+        config,
+        # three kinds of data source: a dataset, a path, and plain records
+        data={"train": train, "val": small_data / "val.jsonl", "test": records},
+        out=out / "run",
+    )
+
+
+def unlabelled(small_data: Path) -> list[pk.TreeSample]:
+    samples = list(pk.read_jsonl(small_data / "test_ood.jsonl"))
+    for sample in samples:
+        sample.label = None
+    return samples
+
+
+def test_fit_returns_the_trained_model_with_its_test_report(trained: pk.TrainedModel) -> None:
+    assert trained.labels == ("negative", "positive")
+    assert trained.metrics["test"]["n"] == 24 and 0.0 <= trained.metrics["test"]["accuracy"] <= 1.0
+    assert [e["prior"] for e in trained.metrics["compliance"]][:1] == ["modality_gate"]
+    assert (trained.source / "checkpoints" / "best.ckpt").is_file()
+
+
+def test_evaluate_a_model_on_samples_in_memory(trained: pk.TrainedModel, small_data: Path) -> None:
+    samples = list(pk.read_jsonl(small_data / "test_id.jsonl"))
+    report = pk.evaluate(trained, samples, repeats=1)
+    assert report.n == 24 and report.accuracy == trained.metrics["test"]["accuracy"]
+    with pytest.raises(pk.DataValidationError, match="label: missing"):
+        pk.evaluate(trained, unlabelled(small_data)[:3], repeats=1)
+
+
+def test_predict_unlabelled_samples_with_ids_labels_and_probabilities(
+    trained: pk.TrainedModel, small_data: Path
+) -> None:
+    samples = unlabelled(small_data)
+    predictions = pk.predict(trained, samples)
+    assert [p.id for p in predictions] == [s.id for s in samples]
+    for p in predictions:
+        assert set(p.probabilities) == {"negative", "positive"}
+        assert abs(sum(p.probabilities.values()) - 1.0) < 1e-5
+        assert p.label == max(p.probabilities, key=p.probabilities.get) and p.explanation is None
+
+
+def test_explanations_name_nodes_of_the_sample_and_measure_each_prior(
+    trained: pk.TrainedModel, small_data: Path
+) -> None:
+    samples = unlabelled(small_data)[:4]
+    for sample, p in zip(samples, pk.predict(trained, samples, explain=True, top_k=3), strict=True):
+        e = p.explanation
+        assert set(e["modality_weights"]) == {"text", "graph"}
+        assert len(e["top_nodes"]) == min(3, sample.num_nodes)
+        attention = [n["attention"] for n in e["top_nodes"]]
+        assert attention == sorted(attention, reverse=True) and 0 < sum(attention) <= 1.0 + 1e-5
+        for node in e["top_nodes"]:
+            assert node["depth"] == int(sample.depth[sample.node_ids.index(node["id"])])
+        assert 0.0 <= e["priors"]["depth_decay/root_mass"] <= 1.0
+        assert e["priors"]["modality_gate/gate.text"] == pytest.approx(
+            e["modality_weights"]["text"], abs=1e-5
+        )
+
+
+def test_save_and_load_give_identical_predictions(
+    trained: pk.TrainedModel, small_data: Path, tmp_path: Path
+) -> None:
+    samples = unlabelled(small_data)
+    before = pk.predict(trained, samples, explain=True)
+    folder = trained.save_pretrained(tmp_path / "model")
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.safetensors"]
+    saved = json.loads((folder / "config.json").read_text())
+    assert saved["labels"] == ["negative", "positive"] and saved["text_encoder"]["pooling"] == "mean"
+    assert saved["run"]["data"]["train"] is None and saved["run"]["priors"] == PRIORS
+    loaded = pk.load(folder)
+    assert [p.to_dict() for p in pk.predict(loaded, samples, explain=True)] == [p.to_dict() for p in before]
+    assert pk.load(trained.source).labels == trained.labels  # a run directory loads too
+
+
+def test_a_weights_file_of_another_model_is_refused(trained: pk.TrainedModel, tmp_path: Path) -> None:
+    folder = trained.save_pretrained(tmp_path / "model")
+    config = json.loads((folder / "config.json").read_text())
+    config["run"]["model"]["hidden"] = 8
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(PriorkitError, match=r"model.safetensors: expected the weights of this model"):
+        pk.load(folder)
+    (folder / "model.safetensors").write_bytes(b"\x80\x04not safetensors")
+    with pytest.raises(PriorkitError, match=r"model.safetensors: expected the weights of this model"):
+        pk.load(folder)
+
+
+def test_load_names_what_a_folder_lacks(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(PriorkitError, match=r"expected a run directory .* \(got notes.txt\)"):
+        pk.load(tmp_path)
+
+
+def test_data_of_another_width_is_refused_naming_the_sample(
+    trained: pk.TrainedModel, small_data: Path
+) -> None:
+    sample = unlabelled(small_data)[0]
+    sample.features = sample.features[:, :2]
+    with pytest.raises(
+        pk.IncompatibleDataError, match=rf"sample {sample.id} .*expected 4 node features \(got 2\)"
+    ):
+        pk.predict(trained, [sample])
+
+
+def test_fit_names_missing_data(small_data: Path, tiny_model_dir: Path, tmp_path: Path) -> None:
+    config = {"model": {"text_encoder": str(tiny_model_dir)}}
+    with pytest.raises(PriorkitError, match=r"data.train: expected a JSONL path \(got none\)"):
+        pk.fit(config, out=tmp_path / "a")
+    with pytest.raises(
+        PriorkitError, match=r"expected a mapping with exactly the keys train, val, test \(got \['train'\]\)"
+    ):
+        pk.fit(config, data={"train": small_data / "train.jsonl"}, out=tmp_path / "b")
+
+
+def test_fit_reads_a_yaml_config_with_overrides(config_file: Path, tmp_path: Path) -> None:
+    model = pk.fit(config_file, out=tmp_path / "run", overrides=["train.epochs=1"])
+    assert model.metrics["epochs_run"] == 1
+    assert yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())["train"]["epochs"] == 1

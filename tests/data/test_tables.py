@@ -1,0 +1,114 @@
+"""Datasets from records, pandas tables (trees as networkx graphs or as an edge table) and the
+``csv`` format: the same samples as JSONL, the same problems with rows named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from priorkit.cli import main
+from priorkit.data.jsonl import read_jsonl
+from priorkit.data.networkx_io import to_networkx
+from priorkit.data.problems import DataValidationError
+from priorkit.data.records import sample_from_dict
+from priorkit.data.tables import from_pandas, from_records, load_csv
+from tests.conftest import assert_same_samples, record
+
+
+def samples_and_edges() -> tuple[pd.DataFrame, pd.DataFrame]:
+    samples = pd.DataFrame(
+        {
+            "id": ["r1", "r2"],
+            "text": ["cold pasta", "lovely"],
+            "label": ["negative", "positive"],
+            "extra": [1, 2],
+        }
+    )
+    edges = pd.DataFrame(
+        {
+            "sample": ["r1", "r1", "r1", "r2"],
+            "node": ["u0", "u1", "u2", "v0"],
+            "parent": ["", "u0", "u1", ""],
+            "user": ["alice", "bob", None, "carol"],
+            "time": [0.0, 3.5, None, 0.0],
+        }
+    ).replace({"": None})
+    return samples, edges
+
+
+def test_records_are_validated_like_lines_with_rows_named() -> None:
+    good = record()
+    assert_same_samples(from_records([good]), [sample_from_dict(good)])
+    bad = record(sample_id="r2", nodes=[{"id": "a", "parent": None}, {"id": "b", "parent": "zz"}])
+    with pytest.raises(DataValidationError) as caught:
+        from_records([good, bad, record()])
+    assert [str(p) for p in caught.value.problems] == [
+        "<records> row 1: sample r2: nodes[1].parent: names no node of this sample (got 'zz'); "
+        "add the parent node, or fix the id",
+        "<records> row 2: sample r1: id: duplicate sample id (first at row 0) (got 'r1'); give every sample a unique id",
+    ]
+
+
+def test_a_table_with_an_edge_table_is_a_dataset() -> None:
+    samples, edges = samples_and_edges()
+    dataset = from_pandas(samples, edges=edges)
+    first = dataset[0]
+    assert [s.id for s in dataset] == ["r1", "r2"] and first.label == "negative"
+    assert first.node_ids == ["u0", "u1", "u2"] and first.parent_index.tolist() == [0, 0, 1]
+    assert first.user == ["alice", "bob", None] and first.time[1] == pytest.approx(3.5)
+
+
+def test_a_table_with_networkx_trees_gives_the_same_samples_as_jsonl(small_data: Path) -> None:
+    original = list(read_jsonl(small_data / "val.jsonl"))[:5]
+    frame = pd.DataFrame(
+        {
+            "id": [s.id for s in original],
+            "text": [s.text for s in original],
+            "label": [s.label for s in original],
+        }
+    )
+    trees = {s.id: to_networkx(s) for s in original}
+    assert_same_samples(from_pandas(frame, trees=trees), original)
+    frame["tree"] = [trees[s.id] for s in original]
+    assert_same_samples(from_pandas(frame), original)
+
+
+def test_problems_name_the_sample_row_and_the_edge_row() -> None:
+    samples, edges = samples_and_edges()
+    edges.loc[2, "parent"] = "nobody"
+    edges.loc[4] = ["r9", "w0", None, None, None]
+    samples.loc[1, "label"] = None  # unlabelled: allowed (prediction)
+    with pytest.raises(DataValidationError) as caught:
+        from_pandas(samples, edges=edges)
+    assert [str(p) for p in caught.value.problems] == [
+        "edges row 4: sample r9: sample: names no sample of the samples table (got 'r9'); fix the id, or add the sample",
+        "samples row 0: sample r1: nodes[2].parent: names no node of this sample (edges row 2) (got 'nobody'); "
+        "add the parent node, or fix the id",
+    ]
+
+
+def test_a_sample_without_tree_and_trees_given_twice_are_refused() -> None:
+    samples, edges = samples_and_edges()
+    with pytest.raises(
+        DataValidationError, match="samples row 1: sample r2: nodes: expected a non-empty list"
+    ):
+        from_pandas(samples, trees={"r1": nx.DiGraph([("u0", "u1")])})
+    with pytest.raises(DataValidationError, match="expected the trees one way"):
+        from_pandas(samples, trees={}, edges=edges)
+
+
+def test_csv_files_convert_to_jsonl(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    samples, edges = samples_and_edges()
+    samples.to_csv(tmp_path / "samples.csv", index=False)
+    edges.to_csv(tmp_path / "edges.csv", index=False)
+    assert_same_samples(load_csv(tmp_path), from_pandas(samples, edges=edges))
+    out = tmp_path / "data.jsonl"
+    assert main(["data", "convert", "--format", "csv", str(tmp_path / "samples.csv"), "--out", str(out)]) == 0
+    assert "wrote 2 samples" in capsys.readouterr().out
+    assert_same_samples(read_jsonl(out), from_pandas(samples, edges=edges))
+    (tmp_path / "edges.csv").unlink()
+    assert main(["data", "convert", "--format", "csv", str(tmp_path), "--out", str(out)]) == 2
+    assert f"{tmp_path / 'edges.csv'}:0: sample -: -: missing edges CSV" in capsys.readouterr().err
