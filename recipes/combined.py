@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from priorkit.api.trial import recipe_arguments, run_trial
 from priorkit.config import load_config
 from priorkit.priors import build_priors
 from priorkit.runs.config import RunConfig
-from priorkit.api.trial import recipe_arguments, run_trial
 
 HERE = Path(__file__).resolve().parent
 OOD = HERE.parent / "datasets" / "synthetic" / "test_ood.jsonl"

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from priorkit.api.trial import recipe_arguments, run_trial
 from priorkit.config import load_config
 from priorkit.data import collate, read_jsonl, sample_to_data
 from priorkit.priors import build_prior
 from priorkit.runs.config import RunConfig
-from priorkit.api.trial import recipe_arguments, run_trial
 
 HERE = Path(__file__).resolve().parent
 OOD = HERE.parent / "datasets" / "synthetic" / "test_ood.jsonl"

@@ -25,12 +25,27 @@ from pydantic import (
     ValidationError,
     with_config,
 )
+from pydantic_core import PydanticCustomError
 from typing_extensions import NotRequired, TypedDict
 
 from priorkit.data.problems import show_value
 from priorkit.data.times import parse_time
 
-NonEmpty = Annotated[str, Field(strict=True, min_length=1)]
+
+def _encodable(value: str) -> str:
+    """Text that UTF-8 can write: a lone surrogate (JSON ``"\\ud800"`` without its pair) reads
+    as a Python string but cannot be encoded, tokenised or hashed."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise PydanticCustomError(
+            "lone_surrogate", "a lone surrogate at character {position}", {"position": error.start}
+        ) from None
+    return value
+
+
+Text = Annotated[str, Field(strict=True), AfterValidator(_encodable)]
+NonEmpty = Annotated[str, Field(strict=True, min_length=1), AfterValidator(_encodable)]
 Int = Annotated[int, Field(strict=True)]
 FLOAT32_MAX = 3.4028234663852886e38
 Finite = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-FLOAT32_MAX, le=FLOAT32_MAX)]
@@ -67,7 +82,7 @@ class NodeRecord(TypedDict):
 
     id: IdValue
     parent: IdValue | None
-    text: NotRequired[Annotated[str, Field(strict=True)] | None]
+    text: NotRequired[Text | None]
     features: NotRequired[FeatureValue | None]
     time: NotRequired[Finite | None]
     importance: NotRequired[
@@ -81,7 +96,7 @@ class SampleRecord(TypedDict):
     """One line of a priorkit JSONL file."""
 
     id: IdValue
-    text: Annotated[str, Field(strict=True)]
+    text: Text
     label: NotRequired[NonEmpty | Int | None]
     group: NotRequired[IdValue | None]
     created_at: NotRequired[Annotated[str, AfterValidator(_iso_time)] | Finite | None]
@@ -179,6 +194,13 @@ def _translate(errors: list[Any]) -> list[tuple[str, str, str | None, str]]:
         if err["type"] == "missing":
             name = shown.rsplit(".", 1)[-1]
             out[shown] = (shown, "missing field", None, f'add "{name}"')
+        elif err["type"] == "lone_surrogate":
+            out[shown] = (
+                shown,
+                f"not writable as UTF-8: {err['msg']}",
+                show_value(err["input"]),
+                "fix the escape (\\ud800-\\udfff come in pairs) or remove the character",
+            )
         elif err["type"] == "extra_forbidden":
             name = str(err["loc"][-1])
             shown = name if shown == "-" else f"{shown}.{name}"

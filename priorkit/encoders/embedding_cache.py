@@ -11,7 +11,6 @@ encoded again.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import os
@@ -22,9 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from filelock import FileLock
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import Tensor
+
+from priorkit.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +53,14 @@ class EmbeddingCache:
         root: the cache folder (shared by every run and worker).
         namespace: identifies the encoder and everything that changes its output, e.g.
             ``"sentence-transformers/all-MiniLM-L6-v2|mean|max_length=128"``.
+        width: the embedding width d when known (the encoder's); a chunk of another width is
+            set aside as unreadable. None: the width of the first chunk read or written.
 
     Shapes:
         :meth:`get_or_encode` returns (len(texts), d) float32.
     """
 
-    def __init__(self, root: str | os.PathLike[str], namespace: str) -> None:
+    def __init__(self, root: str | os.PathLike[str], namespace: str, width: int | None = None) -> None:
         digest = hashlib.sha256(namespace.encode()).hexdigest()[:24]
         self.folder = Path(root) / "embeddings" / digest
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -64,6 +68,7 @@ class EmbeddingCache:
         self.namespace = namespace
         self.stats = CacheStats()
         self._rows: dict[bytes, Tensor] = {}
+        self.width = width
         self._seen: set[str] = set()
 
     def __len__(self) -> int:
@@ -98,11 +103,15 @@ class EmbeddingCache:
         self.stats.encode_calls += 1
         if values.shape[0] != len(missing):
             raise ValueError(f"encode: expected {len(missing)} embeddings (got {values.shape[0]}).")
+        if self.width is not None and (values.dim() != 2 or values.shape[1] != self.width):
+            raise ValueError(
+                f"encode: expected embeddings of width {self.width} (got {tuple(values.shape)})."
+            )
+        self.width = int(values.shape[1])
         keys = torch.tensor([list(k) for k in missing], dtype=torch.uint8)
         final = self.folder / f"chunk-{uuid.uuid4().hex}.safetensors"
-        partial = final.with_suffix(".partial")
-        save_file({"keys": keys, "values": values}, str(partial))
-        os.replace(partial, final)
+        with atomic_path(final) as partial:
+            save_file({"keys": keys, "values": values}, str(partial))
         self._seen.add(final.name)
         self._add(keys, values)
 
@@ -121,6 +130,9 @@ class EmbeddingCache:
                 keys, values = chunk["keys"], chunk["values"]
                 if keys.dim() != 2 or keys.shape[1] != 32 or values.shape[0] != keys.shape[0]:
                     raise ValueError("keys and values do not match")
+                if values.dim() != 2 or (self.width is not None and values.shape[1] != self.width):
+                    raise ValueError(f"embeddings of shape {tuple(values.shape)}, not (k, {self.width})")
+                self.width = int(values.shape[1])
             except (SafetensorError, KeyError, ValueError, OSError) as error:
                 log.warning(
                     "embedding cache: %s is unreadable (%s); set aside, its texts will be encoded again",
@@ -133,9 +145,5 @@ class EmbeddingCache:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        with open(self.folder / "lock", "a+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with FileLock(self.folder / "lock"):
+            yield

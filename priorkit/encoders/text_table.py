@@ -20,7 +20,7 @@ def encode_texts(
     Shapes:
         -> (len(texts), t) and the cache used (None without ``cache_dir``).
     """
-    cache = EmbeddingCache(cache_dir, encoder.namespace) if cache_dir is not None else None
+    cache = EmbeddingCache(cache_dir, encoder.namespace, encoder.dim) if cache_dir is not None else None
     table = cache.get_or_encode(texts, encoder.encode) if cache is not None else encoder.encode(list(texts))
     return table, cache
 
@@ -31,9 +31,9 @@ def attach_text_embeddings(
     cache_dir: str | os.PathLike[str] | None = None,
     node_text: bool = True,
 ) -> EmbeddingCache | None:
-    """Set ``text_embedding`` (1, t) and, where nodes have text, ``node_text_embedding`` (n, t)
-    on every graph; every distinct text is encoded once (through the on-disk cache when
-    ``cache_dir`` is given).
+    """Set ``text_embedding`` (1, t) and, with ``node_text``, ``node_text_embedding`` (n, t) on
+    every graph (zeros for nodes without text, and for graphs with none); every distinct text
+    is encoded once (through the on-disk cache when ``cache_dir`` is given).
 
     Returns:
         the cache used (its ``stats`` tell hits, misses and encoder calls), or None.
@@ -46,7 +46,7 @@ def attach_text_embeddings(
     row = {text: i for i, text in enumerate(ordered)}
     for graph in graphs:
         graph.text_embedding = table[row[graph.text]].unsqueeze(0)
-        if node_text and any(t is not None for t in graph.node_text):
+        if node_text:  # every graph, zeros where a node has no text: batches must agree
             index = torch.tensor([row.get(t, -1) if t is not None else -1 for t in graph.node_text])
             embedded = torch.zeros(len(index), table.size(1))
             known = index >= 0

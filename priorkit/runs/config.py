@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any, Literal
 
@@ -101,7 +102,8 @@ class RunConfig(BaseModel):
 
     Args:
         imports: modules imported before the rest is read, so that the priors, fusions and
-            formats they register can be named (``imports: [my_package.priors]``); packages that
+            formats they register can be named (``imports: [my_package.priors]``; looked up on the
+            Python path, then in the current folder); packages that
             declare entry points in the groups ``priorkit.priors`` / ``priorkit.fusions`` need none.
     """
 
@@ -117,6 +119,8 @@ class RunConfig(BaseModel):
     @classmethod
     def _import_first(cls, data: Any) -> Any:
         modules = data.get("imports") if isinstance(data, dict) else None
+        if modules and os.getcwd() not in sys.path:
+            sys.path.append(os.getcwd())  # a module beside the user, as `python -m` would find it
         for i, module in enumerate(modules if isinstance(modules, list) else []):
             if not isinstance(module, str):
                 continue  # the field's own validation names it

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
+from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
 from priorkit import __version__
@@ -20,13 +21,17 @@ from priorkit.atomic import write_json
 from priorkit.data.batch import graph_loader
 from priorkit.data.dataset import TreeDataset
 from priorkit.encoders.text import TextEncoder
-from priorkit.runs.config import RunConfig
-from priorkit.runs.files import BEST, CHECKPOINTS, HISTORY, LAST, LOG, METRICS, SCHEMA, write_config
+from priorkit.errors import PriorkitError
+from priorkit.runs.config import RunConfig, TrainConfig
+from priorkit.runs.files import BEST, CHECKPOINTS, HISTORY, LOG, METRICS, SCHEMA, config_changes, write_config
 from priorkit.runs.graphs import load_split, to_graphs
+from priorkit.runs.lock import run_lock
 from priorkit.runs.schema import DataSchema
 from priorkit.runs.trained import build_model, read_checkpoint
+from priorkit.training.checkpoint_io import AtomicCheckpointIO, resume_point
 from priorkit.training.history import EpochHistory
 from priorkit.training.module import PriorModule
+from priorkit.training.random_states import RandomStates
 from priorkit.training.spike_guard import SpikeGuard
 
 log = logging.getLogger("priorkit.training")
@@ -100,13 +105,32 @@ def train(
             default they are loaded from ``config.data``.
     """
     run_dir = Path(out).resolve()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    handler = _log_to(run_dir)
-    try:
-        return _train(config, run_dir, resume, splits, list(callbacks))
-    finally:
-        logging.getLogger("priorkit").removeHandler(handler)
-        handler.close()
+    with run_lock(run_dir):
+        changed = config_changes(run_dir, config) if resume and _has_checkpoints(run_dir) else []
+        if changed:
+            raise PriorkitError(
+                f"{run_dir}: expected the config this run was trained with (got changes: "
+                f"{'; '.join(changed[:8])}{' ...' if len(changed) > 8 else ''}). Resume with the same "
+                "config, train into another --out, or pass --restart (resume=False) to start over here."
+            )
+        handler = _log_to(run_dir)
+        try:
+            return _train(config, run_dir, resume, splits, list(callbacks))
+        finally:
+            logging.getLogger("priorkit").removeHandler(handler)
+            handler.close()
+
+
+def _clear(run_dir: Path) -> None:
+    """A restart: the previous run's checkpoints and results go, so none can be mixed with the new run's."""
+    for path in [*(run_dir / CHECKPOINTS).glob("*"), run_dir / METRICS, run_dir / HISTORY]:
+        if path.is_file():
+            path.unlink()
+            log.info("restart: removed %s", path.relative_to(run_dir))
+
+
+def _has_checkpoints(run_dir: Path) -> bool:
+    return any((run_dir / CHECKPOINTS).glob("*.ckpt"))
 
 
 def _train(
@@ -119,37 +143,28 @@ def _train(
     c = config.train
     started = time.time()
     pl.seed_everything(c.seed, workers=True, verbose=False)
-    write_config(run_dir, config)
     if splits is None:
         splits = {name: load_split(config.data.path(name), c.cache_dir) for name in SPLITS}
     splits = {name: config.data.budgeted(data) for name, data in splits.items()}
     schema = DataSchema.of(splits["train"], config.model.user_min_count())
     for name in ("val", "test"):
         schema.check(splits[name], f"data.{name}")
-    write_json(run_dir / SCHEMA, schema.to_dict())
     encoder = TextEncoder(config.model.text_config())
     graphs = {name: to_graphs(data, schema, encoder, c.cache_dir) for name, data in splits.items()}
     sizes = {name: {"samples": len(g), "nodes": sum(x.num_nodes for x in g)} for name, g in graphs.items()}
     log.info("data: %s", ", ".join(f"{k} {v['samples']} ({v['nodes']} nodes)" for k, v in sizes.items()))
     model = build_model(config, schema, encoder)
     module = PriorModule(model, c)
+    train_loader = graph_loader(graphs["train"], c.batch_size, shuffle=True, seed=c.seed)
     checkpoint, callbacks = _callbacks(run_dir, config)
-    callbacks += extra
-    trainer = pl.Trainer(
-        max_epochs=c.epochs,
-        accelerator=c.accelerator,
-        devices=c.devices,
-        strategy=c.strategy,
-        deterministic=True,
-        callbacks=callbacks,
-        logger=False,
-        default_root_dir=run_dir,
-        enable_progress_bar=c.progress_bar,
-        enable_model_summary=False,
-        log_every_n_steps=1,
-    )
-    last = run_dir / CHECKPOINTS / LAST
-    resume_from = str(last) if resume and last.is_file() else None
+    callbacks += [RandomStates(train_loader), *extra]
+    trainer = _trainer(c, callbacks, run_dir)
+    if not resume:
+        _clear(run_dir)
+    write_config(run_dir, config)  # only now: the run can start
+    write_json(run_dir / SCHEMA, schema.to_dict())
+    point = resume_point(run_dir) if resume else None
+    resume_from = None if point is None else str(point)
     if resume_from:
         log.info("resuming from %s", resume_from)
     with warnings.catch_warnings():
@@ -157,7 +172,7 @@ def _train(
         warnings.filterwarnings("ignore", message="Checkpoint directory .* exists and is not empty")
         trainer.fit(
             module,
-            graph_loader(graphs["train"], c.batch_size, shuffle=True, seed=c.seed),
+            train_loader,
             graph_loader(graphs["val"], c.batch_size),
             ckpt_path=resume_from,
             weights_only=True,
@@ -185,3 +200,28 @@ def _train(
     write_json(run_dir / METRICS, metrics)
     log.info("test: %s", "; ".join(test.lines()))
     return TrainResult(run_dir, metrics)
+
+
+def _trainer(c: TrainConfig, callbacks: list[pl.Callback], run_dir: Path) -> pl.Trainer:
+    """The Lightning trainer; settings Lightning refuses become one line naming the config keys."""
+    try:
+        return pl.Trainer(
+            max_epochs=c.epochs,
+            accelerator=c.accelerator,
+            devices=c.devices,
+            strategy=c.strategy,
+            deterministic=True,
+            callbacks=callbacks,
+            logger=False,
+            default_root_dir=run_dir,
+            enable_progress_bar=c.progress_bar,
+            enable_model_summary=False,
+            log_every_n_steps=1,
+            plugins=[AtomicCheckpointIO()],
+        )
+    except (MisconfigurationException, ValueError, TypeError) as error:
+        raise PriorkitError(
+            f"train.accelerator / train.devices / train.strategy: expected settings Lightning accepts (got "
+            f"accelerator={c.accelerator!r}, devices={c.devices!r}, strategy={c.strategy!r}: "
+            f"{str(error).splitlines()[0]}). On a CPU machine: accelerator cpu, devices 1, strategy auto."
+        ) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -292,4 +293,16 @@ def test_a_sample_without_label_is_valid_for_prediction_and_refused_for_training
     assert [str(p) for p in caught.value.problems] == [
         f"{path}:1: sample r1: label: missing (training needs a label on every sample); "
         "add the label, or leave the sample to prediction (`priorkit predict`)"
+    ]
+
+
+def test_a_lone_surrogate_is_refused_where_it_stands(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    line = json.dumps(record()).replace('"the pasta was cold"', '"cold \\ud800 pasta"')
+    path.write_text(line.replace('"agreed"', '"ok \\udfff"') + "\n", encoding="utf-8")
+    assert [str(p) for p in validate_jsonl(path)] == [
+        f"{path}:1: sample r1: text: not writable as UTF-8: a lone surrogate at character 5 (got 'cold \\ud800 pasta'); "
+        "fix the escape (\\ud800-\\udfff come in pairs) or remove the character",
+        f"{path}:1: sample r1: nodes[2].text: not writable as UTF-8: a lone surrogate at character 3 (got 'ok \\udfff'); "
+        "fix the escape (\\ud800-\\udfff come in pairs) or remove the character",
     ]

@@ -7,8 +7,9 @@ import time
 from pathlib import Path
 
 import torch
+from safetensors.torch import save_file
 
-from priorkit.encoders.embedding_cache import EmbeddingCache
+from priorkit.encoders.embedding_cache import EmbeddingCache, text_key
 
 
 def fake_encode(texts: list[str]) -> torch.Tensor:
@@ -93,3 +94,19 @@ def test_two_processes_encode_each_text_once(tmp_path: Path) -> None:
         assert worker.exitcode == 0
     encoded = log.read_text().splitlines()
     assert sorted(encoded) == sorted(texts)  # no text encoded twice, none lost
+
+
+def test_a_chunk_of_another_width_is_set_aside_and_its_texts_encoded_again(tmp_path: Path) -> None:
+    def encode(texts: list[str]) -> torch.Tensor:
+        return torch.ones(len(texts), 4)
+
+    cache = EmbeddingCache(tmp_path, "m", width=4)
+    cache.get_or_encode(["a"], encode)
+    wrong = cache.folder / "chunk-0000.safetensors"
+    save_file(
+        {"keys": torch.tensor([list(text_key("b"))], dtype=torch.uint8), "values": torch.ones(1, 3)},
+        str(wrong),
+    )
+    fresh = EmbeddingCache(tmp_path, "m", width=4)
+    assert fresh.get_or_encode(["a", "b"], encode).shape == (2, 4)
+    assert fresh.stats.misses == 1 and wrong.with_suffix(".corrupt").is_file()

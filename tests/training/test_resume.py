@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import lightning.pytorch as pl
 import pytest
 import torch
 
@@ -69,3 +70,42 @@ def test_killed_run_resumes_with_its_history(config_file: Path, tmp_path: Path, 
     assert [r["epoch"] for r in metrics["history"]] == [float(e) for e in range(25)]
     assert metrics["history"][: len(before)] == before
     assert "resuming from" in (run / "train.log").read_text()
+
+
+class Killed(Exception):
+    """Stands for the process dying right after an epoch's checkpoint was written."""
+
+
+class KillAfter(pl.Callback):
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        if trainer.current_epoch == self.epoch:
+            raise Killed
+
+
+def comparable(history: list[dict[str, float]]) -> list[dict[str, float]]:
+    return [{k: v for k, v in row.items() if "seconds" not in k} for row in history]
+
+
+@pytest.mark.parametrize(
+    "priors",
+    [[], [{"name": "counterfactual", "kind": "leaf_perturb"}, {"name": "depth_decay"}]],
+    ids=["no-prior", "augmenting-and-enforced-priors"],
+)
+def test_a_run_killed_at_an_epoch_boundary_resumes_exactly(config_file: Path, tmp_path: Path, priors) -> None:  # type: ignore[no-untyped-def]
+    from priorkit.config import load_config
+    from priorkit.runs.config import RunConfig
+    from priorkit.training.run import train
+
+    config = load_config(
+        RunConfig, config_file, ["train.epochs=5", "train.patience=100", "model.dropout=0.3"]
+    )
+    config = config.model_copy(update={"priors": priors})
+    whole = train(config, tmp_path / "whole").metrics
+    with pytest.raises(Killed):
+        train(config, tmp_path / "resumed", callbacks=[KillAfter(1)])
+    resumed = train(config, tmp_path / "resumed").metrics
+    assert comparable(resumed["history"]) == comparable(whole["history"])
+    assert resumed["test"] == whole["test"] and resumed["best_epoch"] == whole["best_epoch"]

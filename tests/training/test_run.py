@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import torch
 import yaml
 
@@ -149,3 +150,41 @@ def test_cosine_schedule_node_budget_and_epoch_times(
     write_jsonl([first_nodes(s, 4) for s in test], trimmed)
     on_full = evaluate_run(tmp_path / "run", small_data / "test_id.jsonl")
     assert on_full.to_dict() == evaluate_run(tmp_path / "run", trimmed).to_dict()
+
+
+@pytest.mark.parametrize(
+    ("setting", "shown"),
+    [
+        ("train.devices=0", "devices=0"),
+        ("train.strategy=nope", "strategy='nope'"),
+        ("train.accelerator=tpux", "accelerator='tpux'"),
+    ],
+)
+def test_settings_lightning_refuses_end_in_one_line_before_anything_is_written(
+    config_file: Path, tmp_path: Path, capsys, setting: str, shown: str
+) -> None:  # type: ignore[no-untyped-def]
+    run = tmp_path / "run"
+    assert main(["train", str(config_file), "--out", str(run), "--set", setting]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert (
+        len(err) == 1
+        and "train.accelerator / train.devices / train.strategy: expected settings Lightning accepts"
+        in err[0]
+    )
+    assert shown in err[0]
+    assert not (run / "config.yaml").exists()
+
+
+def test_node_texts_on_some_samples_only_train(config_file: Path, small_data: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    for name in ("train", "val", "test_id"):
+        samples = list(read_jsonl(small_data / f"{name}.jsonl"))
+        for sample in samples[::2]:  # every other sample has a reply text on its root only
+            sample.node_text = ["a reply"] + [None] * (sample.num_nodes - 1)
+        write_jsonl(samples, folder / f"{name}.jsonl")
+    sets = [
+        f"data.{k}={folder / f}.jsonl" for k, f in (("train", "train"), ("val", "val"), ("test", "test_id"))
+    ]
+    args = ["train", str(config_file), "--out", str(tmp_path / "run"), "--set", "train.epochs=1"]
+    assert main([*args, *(x for s in sets for x in ("--set", s))]) == 0
+    assert json.loads((tmp_path / "run" / "schema.json").read_text())["node_text"] is True

@@ -1,0 +1,64 @@
+"""``AtomicCheckpointIO``: checkpoints written beside their target and renamed into place, the
+previous ``last.ckpt`` kept until the new one is complete; ``resume_point`` picks the newest
+checkpoint that reads, setting torn ones aside."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import torch
+from lightning.pytorch.plugins.io import TorchCheckpointIO
+
+from priorkit.atomic import atomic_path
+from priorkit.errors import PriorkitError
+from priorkit.runs.files import CHECKPOINTS, LAST, PREVIOUS
+from priorkit.runs.trained import read_checkpoint
+
+log = logging.getLogger("priorkit.training")
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """A torn checkpoint (full disk, a killed process) never replaces a good one: the file is
+    written in the checkpoint folder under a temporary name, fsynced, then renamed; before a
+    new ``last.ckpt`` replaces the old one, the old one is kept as ``last.prev.ckpt``."""
+
+    def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any = None) -> None:
+        target = Path(path)
+        with atomic_path(target) as partial:
+            torch.save(checkpoint, partial)
+            if target.name == LAST and target.is_file():
+                _keep(target, target.with_name(PREVIOUS))
+
+
+def _keep(path: Path, copy: Path) -> None:
+    """``copy`` becomes a copy of ``path`` (a hard link where the filesystem has them), atomically;
+    ``path`` itself stays in place, so a checkpoint named ``last.ckpt`` exists at every moment."""
+    staging = copy.with_name(f".{copy.name}.{os.getpid()}.partial")
+    staging.unlink(missing_ok=True)
+    try:
+        os.link(path, staging)
+    except OSError:
+        shutil.copyfile(path, staging)
+    os.replace(staging, copy)
+
+
+def resume_point(run_dir: Path) -> Path | None:
+    """The newest readable of ``last.ckpt`` and ``last.prev.ckpt``; an unreadable one is renamed
+    ``<name>.torn`` and named in the log. None when there is nothing to resume from."""
+    for name in (LAST, PREVIOUS):
+        path = run_dir / CHECKPOINTS / name
+        if not path.is_file():
+            continue
+        try:
+            read_checkpoint(path)
+        except PriorkitError as error:
+            aside = path.with_name(path.name + ".torn")
+            os.replace(path, aside)
+            log.warning("%s; set aside as %s", error, aside.name)
+            continue
+        return path
+    return None
