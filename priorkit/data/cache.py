@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from priorkit.atomic import atomic_path
 from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
 from priorkit.data.formats import load_format
 from priorkit.data.memory import paused_gc
@@ -75,10 +76,8 @@ def load_cached(
         except Exception:  # a torn or foreign file: rebuild it below
             path.unlink(missing_ok=True)
     dataset = load_format(fmt, source, **options)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    torch.save(pack(dataset), partial)
-    os.replace(partial, path)
+    with atomic_path(path) as partial:
+        torch.save(pack(dataset), partial)
     return dataset
 
 

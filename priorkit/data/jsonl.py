@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+from priorkit.atomic import atomic_write
 from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
 from priorkit.data.problems import DataValidationError, Problem, show_value
 from priorkit.data.record_checks import RecordChecks
@@ -147,14 +148,10 @@ def write_jsonl(samples: Iterable[TreeSample], path: str | os.PathLike[str]) -> 
     Returns:
         the number of samples written.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
     count = 0
-    with partial.open("w", encoding="utf-8") as handle:
+    with atomic_write(path) as handle:
         for sample in samples:
             handle.write(json.dumps(sample_to_record(sample), ensure_ascii=False, allow_nan=False))
             handle.write("\n")
             count += 1
-    os.replace(partial, target)
     return count

@@ -174,8 +174,19 @@ def feature_issues(nodes: list[dict[str, Any]]) -> tuple[int | None, bool, list[
             )
         )
     first = widths[0] if widths else None
+    kinds = {True: "sparse {size, indices, values}", False: "a dense list"}
     for i, width, sparse in widths[1:]:
-        if first is not None and (width, sparse) != first[1:]:
+        if first is not None and sparse != first[2]:
+            issues.append(
+                (
+                    f"nodes[{i}].features",
+                    f"{kinds[sparse]} here, but nodes[{first[0]}] has {kinds[first[2]]}",
+                    None,
+                    "give every node features of one kind: all dense lists or all sparse objects",
+                )
+            )
+            break
+        if first is not None and width != first[1]:
             issues.append(
                 (
                     f"nodes[{i}].features",

@@ -10,6 +10,8 @@ from typing import Any
 
 import lightning.pytorch as pl
 
+from priorkit.atomic import atomic_write
+
 
 class EpochHistory(pl.Callback):
     """Appends the epoch's logged metrics, learning rate and wall times (``train_seconds``: the
@@ -47,12 +49,10 @@ class EpochHistory(pl.Callback):
 
     def write(self) -> None:
         keys = sorted({k for row in self.rows for k in row}, key=lambda k: (k not in ("epoch", "step"), k))
-        partial = self.path.with_suffix(".partial")
-        with partial.open("w", newline="", encoding="utf-8") as handle:
+        with atomic_write(self.path) as handle:
             writer = csv.DictWriter(handle, fieldnames=keys)
             writer.writeheader()
             writer.writerows(self.rows)
-        os.replace(partial, self.path)
 
     def state_dict(self) -> dict[str, Any]:
         return {"rows": [dict(r) for r in self.rows]}

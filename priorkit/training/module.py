@@ -15,6 +15,7 @@ from priorkit.data.batch import PriorBatch
 from priorkit.model import PriorModel
 from priorkit.outputs import PriorModelOutput
 from priorkit.runs.config import TrainConfig
+from priorkit.training.spike_guard import TrainingDivergedError
 
 FEASIBILITY_WEIGHT = 1.0
 
@@ -60,6 +61,13 @@ class PriorModule(pl.LightningModule):
         batch = self.model.priors.augment(batch, self.generator)
         out = self.model(batch)
         loss = torch.stack(list(out.losses.values())).sum()
+        if self.train_config.spike_factor == 0 and not bool(torch.isfinite(loss)):
+            bad = ", ".join(k for k, v in out.losses.items() if not bool(torch.isfinite(v)))
+            raise TrainingDivergedError(
+                f"training loss: expected a finite value (got {float(loss)} at epoch {self.current_epoch}, "
+                f"batch {batch_index}, from {bad}). The spike guard is off (train.spike_factor 0): turn it "
+                "on to roll back, or lower train.learning_rate; check the data for extreme values."
+            )
         size = batch.num_graphs
         self.log("train/loss", loss, on_step=False, on_epoch=True, prog_bar=True, batch_size=size)
         for key, value in out.losses.items():

@@ -146,3 +146,17 @@ def test_fit_reads_a_yaml_config_with_overrides(config_file: Path, tmp_path: Pat
     model = pk.fit(config_file, out=tmp_path / "run", overrides=["train.epochs=1"])
     assert model.metrics["epochs_run"] == 1
     assert yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())["train"]["epochs"] == 1
+
+
+def test_a_label_written_another_way_than_in_training_is_named(
+    trained: pk.TrainedModel, small_data: Path
+) -> None:
+    samples = list(pk.read_jsonl(small_data / "test_id.jsonl"))[:3]
+    trained_labels = pk.LabelSpace(("1", "2"))
+    schema = trained.schema.__class__(trained_labels, trained.schema.num_features, False, False)
+    for sample in samples:
+        sample.label = 1
+    with pytest.raises(
+        pk.IncompatibleDataError, match=r"expected the label '1' as training wrote it \(got 1\)"
+    ):
+        schema.check(samples, "data")

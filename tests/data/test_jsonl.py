@@ -306,3 +306,12 @@ def test_a_lone_surrogate_is_refused_where_it_stands(tmp_path: Path) -> None:
         f"{path}:1: sample r1: nodes[2].text: not writable as UTF-8: a lone surrogate at character 3 (got 'ok \\udfff'); "
         "fix the escape (\\ud800-\\udfff come in pairs) or remove the character",
     ]
+
+
+def test_dense_and_sparse_features_in_one_tree_are_named_as_such(write_lines) -> None:  # type: ignore[no-untyped-def]
+    line = record()
+    line["nodes"][1]["features"] = {"size": 2, "indices": [0], "values": [1.0]}
+    assert next(str(p) for p in validate_jsonl(write_lines([line]))).endswith(
+        "sample r1: nodes[1].features: sparse {size, indices, values} here, but nodes[0] has a dense list; "
+        "give every node features of one kind: all dense lists or all sparse objects"
+    )

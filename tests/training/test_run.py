@@ -188,3 +188,13 @@ def test_node_texts_on_some_samples_only_train(config_file: Path, small_data: Pa
     args = ["train", str(config_file), "--out", str(tmp_path / "run"), "--set", "train.epochs=1"]
     assert main([*args, *(x for s in sets for x in ("--set", s))]) == 0
     assert json.loads((tmp_path / "run" / "schema.json").read_text())["node_text"] is True
+
+
+def test_a_non_finite_loss_stops_training_with_exit_2_when_the_guard_is_off(
+    config_file: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    sets = ["--set", "train.spike_factor=0", "--set", "train.learning_rate=1e30", "--set", "train.epochs=2"]
+    assert main(["train", str(config_file), "--out", str(tmp_path / "run"), *sets]) == 2
+    err = capsys.readouterr().err
+    assert "training loss: expected a finite value (got nan" in err and "spike guard is off" in err
+    assert not (tmp_path / "run" / "metrics.json").exists()
