@@ -1,0 +1,83 @@
+"""The files of a run directory and of a saved (``save_pretrained``) model folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from priorkit.atomic import atomic_write, write_json
+from priorkit.runs.config import RunConfig
+
+CONFIG, SCHEMA, METRICS, HISTORY, LOG = (
+    "config.yaml",
+    "schema.json",
+    "metrics.json",
+    "history.csv",
+    "train.log",
+)
+CHECKPOINTS, BEST, LAST, PREVIOUS = "checkpoints", "best.ckpt", "last.ckpt", "last.prev.ckpt"
+# keys a resumed run may change: they change nothing the run computes
+HARMLESS = frozenset({"train.progress_bar", "train.cache_dir"})
+# a saved model folder (Hugging Face style)
+PRETRAINED_CONFIG, WEIGHTS, USERS = "config.json", "model.safetensors", "users.json"
+
+__all__ = [
+    "BEST",
+    "CHECKPOINTS",
+    "CONFIG",
+    "HISTORY",
+    "LAST",
+    "LOG",
+    "METRICS",
+    "PRETRAINED_CONFIG",
+    "PREVIOUS",
+    "SCHEMA",
+    "USERS",
+    "WEIGHTS",
+    "config_changes",
+    "is_pretrained",
+    "is_run",
+    "write_config",
+    "write_json",
+]
+
+
+def write_config(run_dir: Path, config: RunConfig) -> None:
+    """The run's resolved config as ``config.yaml``."""
+    with atomic_write(run_dir / CONFIG) as handle:
+        handle.write(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
+
+
+def is_run(folder: Path) -> bool:
+    """Whether ``folder`` looks like a run directory of ``priorkit train``."""
+    return (folder / CONFIG).is_file() and (folder / SCHEMA).is_file()
+
+
+def is_pretrained(folder: Path) -> bool:
+    """Whether ``folder`` looks like a folder written by ``save_pretrained``."""
+    return (folder / PRETRAINED_CONFIG).is_file() and (folder / WEIGHTS).is_file()
+
+
+def config_changes(run_dir: Path, config: RunConfig) -> list[str]:
+    """``key: stored -> given`` for every key where ``config`` differs from the config the run
+    in ``run_dir`` was trained with (none when the folder holds no run yet)."""
+    stored_file = run_dir / CONFIG
+    if not stored_file.is_file():
+        return []
+    stored = _flat(yaml.safe_load(stored_file.read_text(encoding="utf-8")) or {})
+    given = _flat(config.model_dump(mode="json"))
+    keys = sorted((set(stored) | set(given)) - HARMLESS)
+    return [f"{k}: {stored.get(k)!r} -> {given.get(k)!r}" for k in keys if stored.get(k) != given.get(k)]
+
+
+def _flat(mapping: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(_flat(value, f"{name}."))
+        else:
+            out[name] = value
+    return out

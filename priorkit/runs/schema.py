@@ -1,0 +1,109 @@
+"""``DataSchema``: what a trained model fixes about its data (labels, feature width, users)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from priorkit.data.dataset import TreeDataset
+from priorkit.data.labels import LabelSpace, require_labels
+from priorkit.data.sample import TreeSample
+from priorkit.data.users import UserVocabulary
+from priorkit.errors import PriorkitError
+
+
+class IncompatibleDataError(PriorkitError, ValueError):
+    """Data that a trained run cannot score: unseen labels, another feature width."""
+
+
+@dataclass(frozen=True)
+class DataSchema:
+    """What a run fixes about its data: the labels and the node feature width.
+
+    Args:
+        labels: the label space of the training data.
+        num_features: node feature width; sparse: bag-of-words features.
+        node_text: whether samples carry node texts.
+        users: the training user vocabulary (``node_input.users: vocab``), else None.
+    """
+
+    labels: LabelSpace
+    num_features: int
+    sparse: bool
+    node_text: bool
+    users: UserVocabulary | None = None
+
+    @classmethod
+    def of(cls, train: TreeDataset, user_min_count: int | None = None) -> DataSchema:
+        """The schema of training data; with ``user_min_count``, also its user vocabulary."""
+        if not len(train):
+            raise IncompatibleDataError(
+                "data.train: expected at least one training sample (got none). Check the file or split."
+            )
+        require_labels(train, "training")
+        first = train[0]
+        return cls(
+            LabelSpace.from_labels(train.labels),
+            train.num_features,
+            first.features is not None and not isinstance(first.features, np.ndarray),
+            any(s.node_text is not None for s in train),
+            None if user_min_count is None else UserVocabulary.build(train, user_min_count),
+        )
+
+    def check(self, dataset: Sequence[TreeSample], where: str, labelled: bool = True) -> None:
+        """Refuse data this run cannot score, naming the reason and the fix.
+
+        Args:
+            dataset: the samples; where: names them in messages.
+            labelled: the data must carry labels the run knows (scoring); False for prediction,
+                where labels, if any, are not read.
+        """
+        if labelled:
+            require_labels(dataset, where)
+        given = {str(s.label) for s in dataset if s.label is not None} if labelled else set()
+        unseen = sorted(given - {str(n) for n in self.labels.names})
+        if unseen:
+            known = ", ".join(map(str, self.labels.names))
+            raise IncompatibleDataError(
+                f"{where}: expected labels among {known} (got {', '.join(unseen)}). "
+                "The run was trained on those labels only; relabel the data or train on it."
+            )
+        names = {str(n): n for n in self.labels.names}
+        kind = next(
+            (s for s in dataset if labelled and str(s.label) in names and names[str(s.label)] != s.label),
+            None,
+        )
+        if kind is not None:
+            raise IncompatibleDataError(
+                f"{where}: sample {kind.id} ({kind.source or 'in memory'}): expected the label "
+                f"{names[str(kind.label)]!r} as training wrote it (got {kind.label!r}). Write every label "
+                "the same way (all strings or all numbers): they would be two classes."
+            )
+        wrong = next((s for s in dataset if s.num_features != self.num_features), None)
+        if wrong is not None:
+            raise IncompatibleDataError(
+                f"{where}: sample {wrong.id} ({wrong.source or 'in memory'}): expected {self.num_features} "
+                f"node features (got {wrong.num_features}). "
+                "Use data built like the training data (same converter and settings)."
+            )
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "labels": list(self.labels.names),
+            "num_features": self.num_features,
+            "sparse": self.sparse,
+            "node_text": self.node_text,
+            "users": None if self.users is None else self.users.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> DataSchema:
+        return cls(
+            LabelSpace(tuple(data["labels"])),
+            int(data["num_features"]),  # type: ignore[arg-type]
+            bool(data["sparse"]),
+            bool(data["node_text"]),
+            None if data.get("users") is None else UserVocabulary.from_dict(data["users"]),  # type: ignore[arg-type]
+        )

@@ -1,0 +1,65 @@
+"""The run config: ``imports`` makes user priors and fusions nameable; fusions take arguments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from priorkit.config import load_config
+from priorkit.errors import ConfigError
+from priorkit.model import ModelConfig, PriorModel
+from priorkit.runs.config import RunConfig
+
+USER_PRIOR = """
+from priorkit.priors import PRIORS, Prior, PriorConfig
+
+
+class NudgeConfig(PriorConfig):
+    amount: float = 0.1
+
+
+@PRIORS.register("user_nudge_{tag}")
+class NudgePrior(Prior):
+    name = "user_nudge_{tag}"
+    Config = NudgeConfig
+"""
+
+
+def test_imports_make_a_prior_of_user_code_nameable(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "my_priors.py").write_text(USER_PRIOR.format(tag="a"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    entry = {"name": "user_nudge_a", "amount": 0.5}
+    with pytest.raises(ConfigError, match=r"prior: expected one of .* \(got 'user_nudge_a'\)"):
+        load_config(RunConfig, {"priors": [entry]})
+    config = load_config(RunConfig, {"imports": ["my_priors"], "priors": [entry]})
+    assert config.imports == ["my_priors"] and config.priors == [entry]
+    with pytest.raises(ConfigError, match=r"`priors`: .*amount"):
+        load_config(
+            RunConfig, {"imports": ["my_priors"], "priors": [{"name": "user_nudge_a", "amount": "x"}]}
+        )
+
+
+def test_an_import_that_fails_is_named_with_its_cause() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(RunConfig, {"imports": ["no_such_module_xyz"]}, where="c.yaml: ")
+    assert "imports[0]: expected an importable module (got 'no_such_module_xyz': ModuleNotFoundError" in str(
+        caught.value
+    )
+    assert "PYTHONPATH" in str(caught.value)
+
+
+def test_fusion_arguments_are_validated_and_used() -> None:
+    config = ModelConfig(fusion={"name": "cross_attention", "heads": 8}, hidden=16)
+    model = PriorModel(config, num_features=4, num_classes=2, text_dim=8)
+    assert model.fusion.heads == 8 and config.fusion_name == "cross_attention"
+    assert PriorModel(ModelConfig(fusion="cross_attention", hidden=16), 4, 2, 8).fusion.heads == 4
+    with pytest.raises(
+        ConfigError,
+        match=r"`model.fusion`: .*fusion \(cross_attention\): `head`: unknown key. Valid keys here: heads",
+    ):
+        load_config(RunConfig, {"model": {"fusion": {"name": "cross_attention", "head": 2}}})
+    with pytest.raises(
+        ConfigError, match=r"`model.fusion`: .*expected a fusion name, or a mapping with a `name`"
+    ):
+        load_config(RunConfig, {"model": {"fusion": {"heads": 2}}})
