@@ -1,7 +1,7 @@
 """Peak memory of ``priorkit predict`` on unlabelled files of growing size, streamed (the
 command) against the same predictions made with every sample in memory (``pk.predict`` on the
 whole file: the peer). Streaming should hold memory flat as the file grows; the peer grows
-with it. Each measurement runs in its own process (peak resident set size of that process).
+with it. Each measurement runs in its own process (its peak resident set size, VmHWM; Linux).
 
     python benchmarks/predict_memory.py [--sizes 2000 16000] [--encoder MODEL]
 """
@@ -21,7 +21,7 @@ import priorkit as pk
 from priorkit.data.synth import SynthConfig, write_synthetic
 
 MEASURE = """
-import json, resource, sys, time
+import json, sys, time
 import priorkit as pk
 from priorkit.cli import main
 run, data, out, mode = sys.argv[1:5]
@@ -31,8 +31,9 @@ if mode == "stream":
     assert code == 0
 else:
     pk.predict(pk.load(run), pk.read_jsonl(data))
-print(json.dumps({"seconds": time.perf_counter() - started,
-                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM: the peak of this process's own memory (ru_maxrss would carry the parent's peak at fork)
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"seconds": time.perf_counter() - started, "peak_mib": int(hwm.split()[1]) / 1024}))
 """
 
 
@@ -77,7 +78,11 @@ def main() -> None:
         rows = []
         for size in args.sizes:
             file = unlabelled(root / f"n{size}", size)
-            measure(run, file, root / "warm.jsonl", "stream", env)  # fills the embedding cache
+            cold = measure(run, file, root / "warm.jsonl", "stream", env)  # fills the embedding cache
+            print(
+                f"{size} samples, first pass (texts encoded): {cold['seconds']:.1f} s, "
+                f"{cold['peak_mib']:.0f} MiB"
+            )
             stream = measure(run, file, root / f"preds{size}.jsonl", "stream", env)
             memory = measure(run, file, root / "unused.jsonl", "memory", env)
             rows.append((size, stream, memory))

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import torch
 from filelock import FileLock
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
 from torch import Tensor
 
 from priorkit.atomic import atomic_path
@@ -67,38 +67,63 @@ class EmbeddingCache:
         (self.folder / "namespace.txt").write_text(namespace + "\n", encoding="utf-8")
         self.namespace = namespace
         self.stats = CacheStats()
-        self._rows: dict[bytes, Tensor] = {}
         self.width = width
+        # where each cached text's embedding is: (chunk file, row); values are read on demand,
+        # so memory holds 33 bytes of key per cached text, not the embeddings
+        self._index: dict[bytes, tuple[Path, int]] = {}
         self._seen: set[str] = set()
 
     def __len__(self) -> int:
         self._refresh()
-        return len(self._rows)
+        return len(self._index)
 
     def get_or_encode(self, texts: Sequence[str], encode: Callable[[list[str]], Tensor]) -> Tensor:
         """Embeddings of ``texts``, calling ``encode`` once at most, on the texts no worker
         has encoded yet (each distinct text once)."""
         keys = [text_key(t) for t in texts]
         self._refresh()
-        missing: dict[bytes, str] = {}
-        if any(k not in self._rows for k in keys):
+        fresh: dict[bytes, Tensor] = {}
+        if any(k not in self._index for k in keys):
             with self._locked():
                 self._refresh()
                 missing = self._missing(texts, keys)
                 if missing:
-                    self._store(missing, encode)
-        self.stats.misses += len(missing)
-        self.stats.hits += sum(1 for k in keys if k not in missing)
-        return torch.stack([self._rows[k] for k in keys]) if keys else torch.zeros(0, 0)
+                    fresh = self._store(missing, encode)
+        self.stats.misses += len(fresh)
+        self.stats.hits += sum(1 for k in keys if k not in fresh)
+        if not keys:
+            return torch.zeros(0, 0)
+        return self._gather(keys, fresh)
 
     def _missing(self, texts: Sequence[str], keys: list[bytes]) -> dict[bytes, str]:
         missing: dict[bytes, str] = {}
         for text, key in zip(texts, keys, strict=True):
-            if key not in self._rows:
+            if key not in self._index:
                 missing.setdefault(key, text)
         return missing
 
-    def _store(self, missing: dict[bytes, str], encode: Callable[[list[str]], Tensor]) -> None:
+    def _gather(self, keys: list[bytes], fresh: dict[bytes, Tensor]) -> Tensor:
+        """The rows of ``keys``: just encoded, or read from their chunks (only those rows)."""
+        out = torch.empty(len(keys), self.width or 0)
+        wanted: dict[Path, list[tuple[int, int]]] = {}
+        for i, key in enumerate(keys):
+            if key in fresh:
+                out[i] = fresh[key]
+            else:
+                chunk, row = self._index[key]
+                wanted.setdefault(chunk, []).append((i, row))
+        for chunk, pairs in wanted.items():
+            with safe_open(str(chunk), framework="pt") as handle:
+                values = handle.get_slice("values")
+                if 4 * len(pairs) >= values.get_shape()[0]:  # most of the chunk: one read
+                    whole = handle.get_tensor("values")
+                    out[[i for i, _ in pairs]] = whole[[row for _, row in pairs]]
+                    continue
+                for i, row in pairs:
+                    out[i] = values[row : row + 1][0]
+        return out
+
+    def _store(self, missing: dict[bytes, str], encode: Callable[[list[str]], Tensor]) -> dict[bytes, Tensor]:
         values = encode(list(missing.values())).detach().to("cpu", torch.float32).contiguous()
         self.stats.encode_calls += 1
         if values.shape[0] != len(missing):
@@ -113,26 +138,29 @@ class EmbeddingCache:
         with atomic_path(final) as partial:
             save_file({"keys": keys, "values": values}, str(partial))
         self._seen.add(final.name)
-        self._add(keys, values)
+        self._add(final, keys)
+        return dict(zip(missing, values, strict=True))
 
-    def _add(self, keys: Tensor, values: Tensor) -> None:
+    def _add(self, chunk: Path, keys: Tensor) -> None:
         for row, key in enumerate(keys.numpy()):
-            self._rows[key.tobytes()] = values[row]
+            self._index[key.tobytes()] = (chunk, row)
 
     def _refresh(self) -> None:
-        """Read the chunks written since the last look (by this or any other worker)."""
+        """Index the chunks written since the last look (by this or any other worker): their
+        keys, checked against the shape of their values."""
         for path in sorted(self.folder.glob("chunk-*.safetensors")):
             if path.name in self._seen:
                 continue
             self._seen.add(path.name)
             try:
-                chunk = load_file(str(path))
-                keys, values = chunk["keys"], chunk["values"]
-                if keys.dim() != 2 or keys.shape[1] != 32 or values.shape[0] != keys.shape[0]:
+                with safe_open(str(path), framework="pt") as handle:
+                    keys = handle.get_tensor("keys")
+                    shape = handle.get_slice("values").get_shape()
+                if keys.dim() != 2 or keys.shape[1] != 32 or len(shape) != 2 or shape[0] != keys.shape[0]:
                     raise ValueError("keys and values do not match")
-                if values.dim() != 2 or (self.width is not None and values.shape[1] != self.width):
-                    raise ValueError(f"embeddings of shape {tuple(values.shape)}, not (k, {self.width})")
-                self.width = int(values.shape[1])
+                if self.width is not None and shape[1] != self.width:
+                    raise ValueError(f"embeddings of shape {tuple(shape)}, not (k, {self.width})")
+                self.width = int(shape[1])
             except (SafetensorError, KeyError, ValueError, OSError) as error:
                 log.warning(
                     "embedding cache: %s is unreadable (%s); set aside, its texts will be encoded again",
@@ -141,7 +169,7 @@ class EmbeddingCache:
                 )
                 os.replace(path, path.with_suffix(".corrupt"))
                 continue
-            self._add(keys, values)
+            self._add(path, keys)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
