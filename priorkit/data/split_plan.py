@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from priorkit.data.dataset import TreeDataset
+from priorkit.data.labels import require_labels
 from priorkit.data.splits import Split, leave_one_group_out, story_kfold, stratified_kfold, temporal_splits
 from priorkit.data.stories import story_groups
 from priorkit.errors import ConfigError
@@ -135,7 +136,7 @@ class SplitPlan:
 
 
 def make_splits(dataset: TreeDataset, config: SplitConfig, embeddings: np.ndarray | None = None) -> SplitPlan:
-    """The folds of ``dataset`` under ``config``.
+    """The folds of ``dataset`` under ``config`` (every sample needs a label).
 
     Args:
         embeddings: one text embedding per sample, needed when ``config.embedding`` is set.
@@ -143,6 +144,7 @@ def make_splits(dataset: TreeDataset, config: SplitConfig, embeddings: np.ndarra
     Shapes:
         embeddings: (len(dataset), t).
     """
+    require_labels(dataset, "splitting")  # folds are stratified or scored by label
     labels, ids = dataset.labels, [s.id for s in dataset]
     val, seed, k = config.val_fraction, config.seed, config.folds
     if config.kind == "stratified":

@@ -87,3 +87,14 @@ def test_plan_round_trips_by_sample_id() -> None:
             assert ids_a == ids_b
     with pytest.raises(ConfigError, match="the data changed since the folds were made"):
         SplitPlan.from_dict(saved, TreeDataset(list(data)[:-1]))
+
+
+def test_splitting_refuses_unlabelled_samples() -> None:
+    from priorkit.data.problems import DataValidationError
+
+    dataset = story_dataset(copies=2)
+    dataset[1].label = None
+    with pytest.raises(
+        DataValidationError, match=f"sample {dataset[1].id}: label: missing \\(splitting needs a label"
+    ):
+        make_splits(dataset, SplitConfig(kind="stratified", k=2))
