@@ -176,3 +176,9 @@ def load_config(
     except ValidationError as error:
         lines = [_describe(model, e, where) for e in error.errors(include_url=False)]
         raise ConfigError("\n".join(lines)) from None
+
+
+def load_arguments(model: type[M], entry: dict[str, Any], where: str = "") -> M:
+    """The arguments of a named registry entry (``{name: depth_decay, decay: 2.0}``, a prior or
+    a fusion) validated against its config class, ``name`` left out."""
+    return load_config(model, {k: v for k, v in entry.items() if k != "name"}, where=where)

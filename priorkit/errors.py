@@ -21,3 +21,10 @@ class RegistryError(PriorkitError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+def first_line(error: BaseException, limit: int = 200) -> str:
+    """The first line of an exception's message (its type name when it has none), for the
+    ``(got ...)`` part of a one-line error."""
+    text = str(error).strip().splitlines()
+    return text[0][:limit] if text else type(error).__name__

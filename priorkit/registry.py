@@ -76,17 +76,21 @@ class Registry(Generic[T]):
         return self._entries[key]
 
     def _resolve(self, key: str) -> None:
+        """Import the entry ``key`` names, built in or installed, if there is one."""
+        if key not in self._lazy:
+            self._scan()
         if key in self._lazy:
             self._entries.setdefault(key, import_object(self._lazy[key]))
+
+    def _scan(self) -> None:
+        """Add the installed packages' entry points of the group (once)."""
+        if self._scanned:
             return
-        if not self._scanned:
-            self._scanned = True
-            for point in entry_points(group=self.group or ""):
-                name = normalise_name(point.name)
-                if name not in self._entries and name not in self._lazy:
-                    self._lazy[name] = point.value
-            if key in self._lazy:
-                self._resolve(key)
+        self._scanned = True
+        for point in entry_points(group=self.group or ""):
+            name = normalise_name(point.name)
+            if name not in self._entries and name not in self._lazy:
+                self._lazy[name] = point.value
 
     def validated(self, name: str) -> str:
         """``name`` if registered, for config validators: raises ``ValueError`` listing the valid names."""
@@ -96,8 +100,7 @@ class Registry(Generic[T]):
 
     def names(self) -> list[str]:
         """The registered names (built-in and installed ones included), sorted."""
-        if not self._scanned:
-            self._resolve("")
+        self._scan()
         return sorted(set(self._entries) | set(self._lazy))
 
     def __contains__(self, name: object) -> bool:

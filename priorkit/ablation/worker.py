@@ -12,10 +12,9 @@ from typing import Any
 from priorkit.ablation.folds import pool, trial_split
 from priorkit.ablation.grid import Trial
 from priorkit.ablation.store import ERROR, RESULT, TrialStore
-from priorkit.api.evaluation import evaluate_run
+from priorkit.api.trial import run_trial
 from priorkit.atomic import write_json
 from priorkit.runs.config import RunConfig
-from priorkit.training.run import train
 
 
 def execute(trial: Trial, run_dir: Path) -> dict[str, Any]:
@@ -26,11 +25,7 @@ def execute(trial: Trial, run_dir: Path) -> dict[str, Any]:
         dataset = pool(trial.source, trial.format, trial.labels, config)
         split = trial_split(trial, dataset)
         splits = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}
-    result = train(config, run_dir, resume=True, splits=splits)
-    reports = {"test": result.metrics["test"]}
-    for name, path in trial.evaluate.items():
-        reports[name] = evaluate_run(run_dir, path, json_out=run_dir / f"eval_{name}.json").to_dict()
-    return reports
+    return run_trial(config, run_dir, trial.evaluate, resume=True, splits=splits).reports
 
 
 def quiet_lightning() -> None:

@@ -53,13 +53,13 @@ def explain(
     """
     counts = torch.bincount(predictions.batch, minlength=len(graphs))
     starts = torch.cumsum(counts, 0) - counts
+    weights = predictions.modality_weights
     out = []
     for i, graph in enumerate(graphs):
         start, count = int(starts[i]), int(counts[i])
         attention = predictions.readout_attention[start : start + count]
         order = torch.argsort(attention, descending=True, stable=True)[:top_k].tolist()
         depth = predictions.depth[start : start + count]
-        weights = predictions.modality_weights
         out.append(
             SampleExplanation(
                 modality_weights=None

@@ -10,7 +10,7 @@ from priorkit.atomic import write_json
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
 from priorkit.runs.graphs import to_graphs
-from priorkit.runs.trained import TrainedModel, load
+from priorkit.runs.trained import TrainedModel, as_trained
 
 
 def evaluate(
@@ -37,7 +37,7 @@ def evaluate(
     """
     if repeats < 1:
         raise ConfigError(f"repeats: expected an integer >= 1 (got {repeats}). Give 1 or more shuffles.")
-    trained = model if isinstance(model, TrainedModel) else load(model)
+    trained = as_trained(model)
     where = str(data) if isinstance(data, (str, os.PathLike)) else "data"
     dataset = trained.config.data.budgeted(as_dataset(data, where))
     trained.schema.check(dataset, where)

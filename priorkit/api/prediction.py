@@ -23,9 +23,8 @@ from priorkit.data.jsonl import iter_jsonl, validate_jsonl
 from priorkit.data.problems import DataValidationError
 from priorkit.data.sample import Label, TreeSample
 from priorkit.data.sources import DataSource, as_dataset
-from priorkit.errors import ConfigError
 from priorkit.runs.graphs import to_graphs
-from priorkit.runs.trained import TrainedModel, load
+from priorkit.runs.trained import TrainedModel, as_trained
 
 CHUNK = 512  # samples turned into graphs at a time: memory stays flat on large files
 
@@ -66,7 +65,7 @@ def predict(
             per-sample measurements.
         batch_size: samples per forward pass (default: the training batch size).
     """
-    trained = _trained(model)
+    trained = as_trained(model)
     dataset = as_dataset(samples, "samples")
     out: list[SamplePrediction] = []
     for chunk in _chunks(iter(dataset)):
@@ -93,7 +92,7 @@ def predict_file(
 ) -> PredictFileResult:
     """Predict a JSONL file into a JSONL file of :meth:`SamplePrediction.to_dict` lines, in
     constant memory. The file is validated first: on any problem nothing is written."""
-    trained = _trained(model)
+    trained = as_trained(model)
     problems = validate_jsonl(data)
     if problems:
         raise DataValidationError(problems)
@@ -109,16 +108,6 @@ def predict_file(
             count += len(chunk)
             bar.update(len(chunk))
     return PredictFileResult(count, Path(out))
-
-
-def _trained(model: TrainedModel | str | os.PathLike[str]) -> TrainedModel:
-    if isinstance(model, TrainedModel):
-        return model
-    if isinstance(model, (str, os.PathLike)):
-        return load(model)
-    raise ConfigError(
-        f"model: expected a TrainedModel or the path of a run or saved model (got {type(model).__name__})."
-    )
 
 
 def _chunks(samples: Iterator[TreeSample]) -> Iterable[list[TreeSample]]:

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from priorkit.analysis.compliance import ComplianceEntry
-from priorkit.api.evaluation import evaluate_run
+from priorkit.api.evaluation import evaluate as score
+from priorkit.data.dataset import TreeDataset
 from priorkit.runs.config import RunConfig
+from priorkit.runs.trained import TrainedModel
 from priorkit.training.run import train
 
 
@@ -77,12 +79,16 @@ def run_trial(
     out: str | os.PathLike[str],
     evaluate: Mapping[str, str | os.PathLike[str]] | None = None,
     resume: bool = True,
+    splits: dict[str, TreeDataset] | None = None,
 ) -> TrialResult:
-    """Train ``config`` into ``out`` and evaluate the best checkpoint on ``evaluate`` files
-    (``{"test_ood": path}``); each report is also written to ``out/eval_<name>.json``."""
-    result = train(config, out, resume=resume)
+    """Train ``config`` into ``out`` (on ``splits`` when given, as :func:`train` takes them) and
+    evaluate the best checkpoint on ``evaluate`` files (``{"test_ood": path}``); each report is
+    also written to ``out/eval_<name>.json``."""
+    result = train(config, out, resume=resume, splits=splits)
     reports = {"test": result.metrics["test"]}
-    for name, path in (evaluate or {}).items():
-        report = evaluate_run(result.run_dir, path, json_out=result.run_dir / f"eval_{name}.json")
-        reports[name] = report.to_dict()
+    if evaluate:
+        trained = TrainedModel.from_run(result.run_dir)  # loaded once for every file
+        for name, path in evaluate.items():
+            report = score(trained, path, json_out=result.run_dir / f"eval_{name}.json")
+            reports[name] = report.to_dict()
     return TrialResult(result.run_dir, reports)

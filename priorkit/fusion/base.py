@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 from torch import Tensor, nn
 
-from priorkit.config import load_config
+from priorkit.config import load_arguments
 from priorkit.registry import Registry
 from priorkit.sites import BiasFn, SiteContext, no_bias
 
@@ -65,7 +65,7 @@ class Fusion(nn.Module):
     @classmethod
     def parse_config(cls, arguments: dict[str, Any], where: str = "") -> FusionConfig:
         """Validate ``arguments`` (without ``name``) against ``Config``; unknown keys name the valid ones."""
-        return load_config(cls.Config, {k: v for k, v in arguments.items() if k != "name"}, where=where)
+        return load_arguments(cls.Config, arguments, where)
 
     def forward(
         self,

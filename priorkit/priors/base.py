@@ -27,7 +27,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor, nn
 
-from priorkit.config import load_config
+from priorkit.config import load_arguments
 from priorkit.priors.check import Check
 from priorkit.sites import SiteContext
 
@@ -93,7 +93,7 @@ class Prior(nn.Module):
     @classmethod
     def from_arguments(cls, arguments: dict[str, Any], where: str = "") -> Prior:
         """Validate ``arguments`` against ``Config`` (unknown keys name the valid ones), then build."""
-        return cls(load_config(cls.Config, {k: v for k, v in arguments.items() if k != "name"}, where=where))
+        return cls(load_arguments(cls.Config, arguments, where))
 
     def bind(self, dims: ModelDims) -> None:
         return None

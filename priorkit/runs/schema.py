@@ -61,32 +61,32 @@ class DataSchema:
                 where labels, if any, are not read.
         """
         if labelled:
-            require_labels(dataset, where)
-        given = {str(s.label) for s in dataset if s.label is not None} if labelled else set()
-        unseen = sorted(given - {str(n) for n in self.labels.names})
-        if unseen:
-            known = ", ".join(map(str, self.labels.names))
-            raise IncompatibleDataError(
-                f"{where}: expected labels among {known} (got {', '.join(unseen)}). "
-                "The run was trained on those labels only; relabel the data or train on it."
-            )
-        names = {str(n): n for n in self.labels.names}
-        kind = next(
-            (s for s in dataset if labelled and str(s.label) in names and names[str(s.label)] != s.label),
-            None,
-        )
-        if kind is not None:
-            raise IncompatibleDataError(
-                f"{where}: sample {kind.id} ({kind.source or 'in memory'}): expected the label "
-                f"{names[str(kind.label)]!r} as training wrote it (got {kind.label!r}). Write every label "
-                "the same way (all strings or all numbers): they would be two classes."
-            )
+            self._check_labels(dataset, where)
         wrong = next((s for s in dataset if s.num_features != self.num_features), None)
         if wrong is not None:
             raise IncompatibleDataError(
                 f"{where}: sample {wrong.id} ({wrong.source or 'in memory'}): expected {self.num_features} "
                 f"node features (got {wrong.num_features}). "
                 "Use data built like the training data (same converter and settings)."
+            )
+
+    def _check_labels(self, dataset: Sequence[TreeSample], where: str) -> None:
+        """Every sample has a label the run knows, written as training wrote it."""
+        require_labels(dataset, where)
+        names = {str(n): n for n in self.labels.names}
+        unseen = sorted({str(s.label) for s in dataset} - set(names))
+        if unseen:
+            known = ", ".join(map(str, self.labels.names))
+            raise IncompatibleDataError(
+                f"{where}: expected labels among {known} (got {', '.join(unseen)}). "
+                "The run was trained on those labels only; relabel the data or train on it."
+            )
+        kind = next((s for s in dataset if names[str(s.label)] != s.label), None)
+        if kind is not None:
+            raise IncompatibleDataError(
+                f"{where}: sample {kind.id} ({kind.source or 'in memory'}): expected the label "
+                f"{names[str(kind.label)]!r} as training wrote it (got {kind.label!r}). Write every label "
+                "the same way (all strings or all numbers): they would be two classes."
             )
 
     def to_dict(self) -> dict[str, object]:

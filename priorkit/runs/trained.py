@@ -19,7 +19,7 @@ from priorkit import __version__
 from priorkit.atomic import atomic_path, write_json
 from priorkit.config import load_config
 from priorkit.encoders.text import TextEncoder
-from priorkit.errors import PriorkitError
+from priorkit.errors import ConfigError, PriorkitError, first_line
 from priorkit.model import PriorModel
 from priorkit.priors.build import build_priors
 from priorkit.runs.config import RunConfig
@@ -27,6 +27,7 @@ from priorkit.runs.files import (
     BEST,
     CHECKPOINTS,
     CONFIG,
+    METRICS,
     PRETRAINED_CONFIG,
     SCHEMA,
     USERS,
@@ -117,7 +118,7 @@ class TrainedModel:
             load_model(model, str(path / WEIGHTS), strict=True)
         except (SafetensorError, RuntimeError, OSError) as error:
             raise PriorkitError(
-                f"{path / WEIGHTS}: expected the weights of this model (got {_first_line(error)}). "
+                f"{path / WEIGHTS}: expected the weights of this model (got {first_line(error)}). "
                 "The file is damaged or belongs to another config; export the model again."
             ) from None
         model.eval()
@@ -141,7 +142,7 @@ class TrainedModel:
         state = read_checkpoint(checkpoint)["state_dict"]
         model.load_state_dict({k.removeprefix("model."): v for k, v in state.items()})
         model.eval()
-        metrics_file = folder / "metrics.json"
+        metrics_file = folder / METRICS
         metrics = _read_json(metrics_file) if metrics_file.is_file() else {}
         return cls(config, schema, encoder, model, folder, metrics)
 
@@ -166,6 +167,17 @@ def load(path: str | os.PathLike[str]) -> TrainedModel:
     )
 
 
+def as_trained(model: TrainedModel | str | os.PathLike[str]) -> TrainedModel:
+    """``model`` itself, or the trained model :func:`load` finds at that path."""
+    if isinstance(model, TrainedModel):
+        return model
+    if isinstance(model, (str, os.PathLike)):
+        return load(model)
+    raise ConfigError(
+        f"model: expected a TrainedModel or the path of a run or saved model (got {type(model).__name__})."
+    )
+
+
 def export(run_dir: str | os.PathLike[str], folder: str | os.PathLike[str]) -> Path:
     """Write the best checkpoint of ``run_dir`` as ``config.json`` + ``model.safetensors`` (+
     ``users.json``) into ``folder`` (``priorkit export``); ``load(folder)`` predicts exactly as
@@ -181,7 +193,7 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as error:
         raise PriorkitError(
             f"{path}: expected a priorkit checkpoint of tensors and plain values (got "
-            f"{type(error).__name__}: {_first_line(error)}). The file is torn or carries code; "
+            f"{type(error).__name__}: {first_line(error)}). The file is torn or carries code; "
             "retrain with --restart, or restore the file."
         ) from None
 
@@ -207,7 +219,7 @@ def _read_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PriorkitError(
-            f"{path}: expected a readable JSON file (got {_first_line(error)}). Restore or rewrite it."
+            f"{path}: expected a readable JSON file (got {first_line(error)}). Restore or rewrite it."
         ) from None
 
 
@@ -216,8 +228,3 @@ def _listing(folder: Path) -> str:
         return "no such folder"
     names = sorted(p.name for p in folder.iterdir())[:8]
     return ", ".join(names) if names else "an empty folder"
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0][:200] if text else type(error).__name__

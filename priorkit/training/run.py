@@ -21,7 +21,7 @@ from priorkit.atomic import write_json
 from priorkit.data.batch import graph_loader
 from priorkit.data.dataset import TreeDataset
 from priorkit.encoders.text import TextEncoder
-from priorkit.errors import PriorkitError
+from priorkit.errors import PriorkitError, first_line
 from priorkit.runs.config import RunConfig, TrainConfig
 from priorkit.runs.files import BEST, CHECKPOINTS, HISTORY, LOG, METRICS, SCHEMA, config_changes, write_config
 from priorkit.runs.graphs import load_split, to_graphs
@@ -223,5 +223,5 @@ def _trainer(c: TrainConfig, callbacks: list[pl.Callback], run_dir: Path) -> pl.
         raise PriorkitError(
             f"train.accelerator / train.devices / train.strategy: expected settings Lightning accepts (got "
             f"accelerator={c.accelerator!r}, devices={c.devices!r}, strategy={c.strategy!r}: "
-            f"{str(error).splitlines()[0]}). On a CPU machine: accelerator cpu, devices 1, strategy auto."
+            f"{first_line(error)}). On a CPU machine: accelerator cpu, devices 1, strategy auto."
         ) from None
