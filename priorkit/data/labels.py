@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from priorkit.data.problems import DataValidationError, Problem, show_value
+from priorkit.data.problems import DataValidationError, Problem, place, show_value
 from priorkit.data.sample import Label, TreeSample
 from priorkit.errors import PriorkitError
 
@@ -60,16 +60,17 @@ def require_labels(samples: Sequence[TreeSample], where: str) -> None:
     problems = []
     for sample in samples:
         if sample.label is None:
-            file, _, line = (sample.source or where).rpartition(":")
+            file, number, unit = place(sample.source or where)
             problems.append(
                 Problem(
-                    file if line.isdigit() else (sample.source or where),
-                    int(line) if line.isdigit() else 0,
+                    file,
+                    number,
                     sample.id,
                     "label",
                     f"missing ({where} needs a label on every sample)",
                     None,
                     "add the label, or leave the sample to prediction (`priorkit predict`)",
+                    unit,
                 )
             )
     if problems:

@@ -17,6 +17,19 @@ def show_value(value: object) -> str:
     return text
 
 
+def place(source: str) -> tuple[str, int, str]:
+    """Where a sample came from, as a problem names it: ``"data.jsonl:12"`` -> ``("data.jsonl",
+    12, "line")``, ``"samples row 3"`` (a table) -> ``("samples", 3, "row")``, anything else ->
+    ``(source, 0, "line")``."""
+    file, _, line = source.rpartition(":")
+    if file and line.isdigit():
+        return file, int(line), "line"
+    file, _, row = source.rpartition(" row ")
+    if file and row.isdigit():
+        return file, int(row), "row"
+    return source, 0, "line"
+
+
 @dataclass(frozen=True)
 class Problem:
     """What is wrong at one place of one data file.

@@ -112,3 +112,16 @@ def test_csv_files_convert_to_jsonl(tmp_path: Path, capsys) -> None:  # type: ig
     (tmp_path / "edges.csv").unlink()
     assert main(["data", "convert", "--format", "csv", str(tmp_path), "--out", str(out)]) == 2
     assert f"{tmp_path / 'edges.csv'}:0: sample -: -: missing edges CSV" in capsys.readouterr().err
+
+
+def test_an_unlabelled_row_is_named_by_its_row_where_labels_are_needed() -> None:
+    from priorkit.data.labels import require_labels
+
+    samples, edges = samples_and_edges()
+    samples.loc[1, "label"] = None
+    with pytest.raises(DataValidationError) as caught:
+        require_labels(from_pandas(samples, edges=edges), "training")
+    assert [str(p) for p in caught.value.problems] == [
+        "samples row 1: sample r2: label: missing (training needs a label on every sample); "
+        "add the label, or leave the sample to prediction (`priorkit predict`)"
+    ]
