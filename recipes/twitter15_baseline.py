@@ -28,7 +28,9 @@ from sklearn.metrics import accuracy_score, f1_score
 from priorkit.analysis.leakage import user_bags, user_documents
 from priorkit.config import load_config
 from priorkit.data import load_cached
+from priorkit.data.dataset import TreeDataset
 from priorkit.data.split_plan import SplitConfig, make_splits
+from priorkit.data.splits import Split
 from priorkit.runs.config import RunConfig
 from priorkit.runs.graphs import text_features
 from priorkit.training.run import train
@@ -58,9 +60,65 @@ def reference(
 COLUMNS = {
     "accuracy": "accuracy",
     "macro_f1": "macro-F1",
+    "val_accuracy": "val accuracy (selection)",
     "reference_accuracy": "reference LR accuracy",
     "reference_macro_f1": "reference LR macro-F1",
 }
+
+
+def folds(config: RunConfig, data: Path, kind: str, k: int | None) -> tuple[TreeDataset, list[Split]]:
+    """Twitter15 under the config's node budget and its folds (validation: 10% of each training part)."""
+    # the node budget once, up front: the whole trees are not kept in memory beside the trimmed ones
+    dataset = config.data.budgeted(load_cached("twitter", data))
+    split = SplitConfig(kind=kind, k=k, val_fraction=0.1, seed=config.train.seed)
+    return dataset, make_splits(dataset, split).splits
+
+
+def fold_row(
+    config: RunConfig, dataset: TreeDataset, split: Split, out: Path, reference_inputs: tuple
+) -> dict:
+    """Train and test one fold (``out / split.name``); the reference's scores when ``texts`` is given.
+
+    ``reference_inputs`` is ``(texts, users, labels)``: the text embeddings (None: no
+    reference), the user documents and the labels of the whole dataset.
+    """
+    texts, users, labels = reference_inputs
+    parts = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}
+    result = train(config, out / split.name, splits=parts)
+    test = result.metrics["test"]
+    row = {
+        "fold": split.name,
+        "accuracy": test["accuracy"],
+        "macro_f1": test["macro_f1"],
+        "val_" + config.train.monitor.removeprefix("val/"): result.metrics["best_score"],
+        "val_samples": result.metrics["data"]["val"]["samples"],
+        "best_epoch": result.metrics["best_epoch"],
+        "epochs_run": result.metrics["epochs_run"],
+        "seconds": result.metrics["seconds"],
+        "reliance_text": test["reliance"]["text"],
+    }
+    if texts is not None:
+        fit = np.concatenate([split.train, split.val])
+        predicted = reference(texts, user_bags(users, fit, split.test), labels, fit, split.test)
+        truth = labels[split.test]
+        row["reference_accuracy"] = accuracy_score(truth, predicted)
+        row["reference_macro_f1"] = f1_score(truth, predicted, average="macro")
+    return row
+
+
+def print_table(rows: list[dict], columns: dict[str, str]) -> dict[str, tuple[float, float]]:
+    """Print one markdown row per fold and the mean +- std of ``columns`` (those the rows have);
+    return the mean and std of every numeric key."""
+    keys = [k for k in columns if k in rows[0]]
+    print("\n| fold | " + " | ".join(columns[k] for k in keys) + " |")
+    print("|---" * (len(keys) + 1) + "|")
+    for row in rows:
+        print(f"| {row['fold']} | " + " | ".join(f"{row[k]:.3f}" for k in keys) + " |")
+    numeric = [k for k, v in rows[0].items() if isinstance(v, (int, float))]
+    values = {k: [r[k] for r in rows] for k in numeric}
+    summary = {k: (float(np.mean(v)), float(np.std(v))) for k, v in values.items()}
+    print("| mean +- std | " + " | ".join(f"{summary[k][0]:.3f} +- {summary[k][1]:.3f}" for k in keys) + " |")
+    return summary
 
 
 def main() -> None:
@@ -86,10 +144,7 @@ def main() -> None:
     args = parser.parse_args()
 
     config = load_config(RunConfig, args.config, args.set)
-    # the node budget once, up front: the whole trees are not kept in memory beside the trimmed ones
-    dataset = config.data.budgeted(load_cached("twitter", args.data))
-    split = SplitConfig(kind=args.split, k=args.folds, val_fraction=0.1, seed=config.train.seed)
-    splits = make_splits(dataset, split).splits
+    dataset, splits = folds(config, args.data, args.split, args.folds)
     unknown = sorted(set(args.fold) - {split.name for split in splits})
     if unknown:
         parser.error(f"--fold: no fold {unknown} (valid: {[split.name for split in splits]})")
@@ -99,34 +154,9 @@ def main() -> None:
     users = user_documents(dataset)
     rows = []
     for split in splits:
-        parts = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}
-        result = train(config, args.out / split.name, splits=parts)
-        test = result.metrics["test"]
-        row = {
-            "fold": split.name,
-            "accuracy": test["accuracy"],
-            "macro_f1": test["macro_f1"],
-            "best_epoch": result.metrics["best_epoch"],
-            "epochs_run": result.metrics["epochs_run"],
-            "seconds": result.metrics["seconds"],
-            "reliance_text": test["reliance"]["text"],
-        }
-        if texts is not None:
-            fit = np.concatenate([split.train, split.val])
-            predicted = reference(texts, user_bags(users, fit, split.test), labels, fit, split.test)
-            truth = labels[split.test]
-            row["reference_accuracy"] = accuracy_score(truth, predicted)
-            row["reference_macro_f1"] = f1_score(truth, predicted, average="macro")
-        rows.append(row)
-        print(json.dumps(row))
-    keys = [k for k in COLUMNS if k in rows[0]]
-    print("\n| fold | " + " | ".join(COLUMNS[k] for k in keys) + " |")
-    print("|---" * (len(keys) + 1) + "|")
-    for row in rows:
-        print(f"| {row['fold']} | " + " | ".join(f"{row[k]:.3f}" for k in keys) + " |")
-    values = {key: [r[key] for r in rows] for key in keys}
-    summary = {key: (float(np.mean(v)), float(np.std(v))) for key, v in values.items()}
-    print("| mean +- std | " + " | ".join(f"{m:.3f} +- {s:.3f}" for m, s in summary.values()) + " |")
+        rows.append(fold_row(config, dataset, split, args.out, (texts, users, labels)))
+        print(json.dumps(rows[-1]))
+    summary = print_table(rows, COLUMNS)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(
         json.dumps({"folds": rows, "summary": summary, "config": config.model_dump(mode="json")}, indent=2)

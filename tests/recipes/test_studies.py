@@ -65,3 +65,14 @@ def test_the_story_study_has_every_prior_at_its_defaults() -> None:
     assert set(single) == set(PRIORS.names())  # every registered prior, at its defaults
     assert all(set(spec) == {"name"} for arm in story.arms.values() for spec in arm["priors"])
     assert len(expand(story, base, {"twitter15": (5, "s.json")})) == len(story.arms) * 3 * 5
+
+
+@pytest.mark.real_data
+def test_the_pheme_study_of_the_twitter15_settings_runs_them_unchanged_on_the_same_tasks() -> None:
+    settings, base = load_study(RECIPES / "pheme_twitter15_settings.yaml")
+    _, twitter15_base = load_study(RECIPES / "twitter15_story_study.yaml")
+    pheme, _ = load_study(RECIPES / "pheme_study.yaml")
+    assert base == twitter15_base  # the Twitter15 baseline's config, unchanged
+    assert settings.arms == {"baseline": {"priors": []}}
+    assert settings.datasets == pheme.datasets and settings.folds == pheme.folds
+    assert settings.seeds == pheme.seeds
