@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 import torch
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from torch import Tensor
 
 from priorkit.fusion.base import MODALITIES, modality_values
@@ -22,10 +22,14 @@ if TYPE_CHECKING:
 
 class ModalityGateConfig(EnforcedConfig):
     """Args:
-    target: share per modality, ``{text: 0.8, graph: 0.2}``; one given, the other gets the rest.
-    mode: ``hard`` fixes the fusion weights at the target; ``soft`` pulls them toward it
-        with a loss.
-    floor: read the target as minimums ("text at least 0.7"): only shares below it are pulled.
+    target: share per modality. One modality named states a minimum: ``{text: 0.8}`` (the
+        default) reads "the text's share is at least 0.8", the graph's is left free. Both
+        named state the split: ``{text: 0.8, graph: 0.2}``.
+    mode: ``hard`` fixes the fusion weights at the target (one named: the other gets the
+        rest); ``soft`` pulls them toward it with a loss.
+    floor: overrides that reading: ``true`` reads every named share as a minimum (only
+        shares below it are pulled), ``false`` reads a single named share as the exact split
+        (the other modality gets the rest). Unset: a minimum when one modality is named.
     weight: scales both losses.
     reliance_weight: weight, relative to the gate loss, of the reliance loss: the drop in
         the true class's probability when a modality is swapped between samples, turned
@@ -40,9 +44,9 @@ class ModalityGateConfig(EnforcedConfig):
         loss and checked, not enforced (its batch estimate is too noisy to steer a multiplier).
     """
 
-    target: dict[str, float] = Field(default_factory=lambda: {"text": 0.8, "graph": 0.2})
+    target: dict[str, float] = Field(default_factory=lambda: {"text": 0.8})
     mode: Literal["soft", "hard"] = "soft"
-    floor: bool = False
+    floor: bool | None = None
     reliance_weight: float = Field(1.0, ge=0.0)
     reliance_temperature: float = Field(0.25, gt=0.0)
     tolerance: float = Field(0.1, ge=0.0)
@@ -51,9 +55,23 @@ class ModalityGateConfig(EnforcedConfig):
     @classmethod
     def _shares(cls, value: dict[str, float]) -> dict[str, float]:
         value = modality_values(value, "shares", 0.0, 1.0)
-        if sum(value.values()) > 1.0 + 1e-6 or (len(value) == 2 and abs(sum(value.values()) - 1.0) > 1e-6):
-            raise ValueError(f"expected shares summing to 1 (got {sum(value.values()):.3f})")
+        if sum(value.values()) > 1.0 + 1e-6:
+            raise ValueError(f"expected shares summing to at most 1 (got {sum(value.values()):.3f})")
         return value
+
+    @model_validator(mode="after")
+    def _split(self) -> ModalityGateConfig:
+        total = sum(self.target.values())
+        if len(self.target) == 2 and not self.is_floor() and abs(total - 1.0) > 1e-6:
+            raise ValueError(
+                f"target: expected shares summing to 1 (got {total:.3f}); "
+                "set floor: true to read them as minimums"
+            )
+        return self
+
+    def is_floor(self) -> bool:
+        """Whether the named shares are minimums (``floor``, or one modality named)."""
+        return self.floor if self.floor is not None else len(self.target) == 1
 
     def shares(self) -> dict[str, float]:
         """The target of both modalities (a missing one gets the rest)."""
@@ -79,7 +97,7 @@ class ModalityGatePrior(Prior):
         shares = self.config.shares()
         self.register_buffer("target", torch.tensor([shares[m] for m in MODALITIES]))
         # with ``floor`` only the modalities the user named are floors
-        named = [m in self.config.target or not self.config.floor for m in MODALITIES]
+        named = [m in self.config.target or not self.config.is_floor() for m in MODALITIES]
         self.register_buffer("constrained", torch.tensor(named))
 
     def bias(self, site: str, ctx: SiteContext) -> Tensor | None:
@@ -91,7 +109,7 @@ class ModalityGatePrior(Prior):
     def _distance(self, shares: Tensor) -> Tensor:
         """Squared distance of (b, 2) or (2,) shares from the target (only below it with ``floor``)."""
         gap = self.target - shares
-        gap = gap.clamp_min(0) if self.config.floor else gap
+        gap = gap.clamp_min(0) if self.config.is_floor() else gap
         return (gap * self.constrained).pow(2).sum(-1).mean()
 
     def reliance_shares(self, outputs: PriorModelOutput, batch: PriorBatch) -> Tensor | None:
@@ -143,9 +161,11 @@ class ModalityGatePrior(Prior):
         return {f"gate.{m}": float(mean[k]) for k, m in enumerate(MODALITIES)}
 
     def checks(self) -> list[Check]:
-        rule = "at_least" if self.config.floor else "near"
+        floor = self.config.is_floor()
+        rule = "at_least" if floor else "near"
         shares, tolerance = self.config.shares(), self.config.tolerance
-        named = [m for m in MODALITIES if m in self.config.target][:1]
+        named = [m for m in MODALITIES if m in self.config.target]
+        named = named if floor else named[:1]  # an exact split: one share says it all
         return [
             Check(f"{kind}.{m}", shares[m], rule, tolerance, enforceable=kind == "gate")
             for kind in ("gate", "reliance")

@@ -46,7 +46,10 @@ def test_the_reliance_loss_sees_which_modality_decides(batch: PriorBatch) -> Non
     out.logits = torch.where(batch.y[:, None] == torch.arange(2), 30.0, -30.0)  # type: ignore[index]
     shares = prior.reliance_shares(out, batch)
     assert shares is not None and shares.tolist() == pytest.approx([0.0, 1.0])
-    assert float(prior.loss(out, batch)["reliance"]) == pytest.approx(0.8**2 + 0.8**2)
+    # one modality named is a minimum: only the text's shortfall counts
+    assert float(prior.loss(out, batch)["reliance"]) == pytest.approx(0.8**2)
+    exact = ModalityGatePrior(ModalityGateConfig(target={"text": 0.8}, floor=False, reliance_temperature=1.0))
+    assert float(exact.loss(out, batch)["reliance"]) == pytest.approx(0.8**2 + 0.8**2)  # the split
 
 
 def test_measures_the_gate_and_checks_gate_and_reliance(batch: PriorBatch) -> None:
@@ -54,9 +57,38 @@ def test_measures_the_gate_and_checks_gate_and_reliance(batch: PriorBatch) -> No
     with torch.no_grad():
         measured = model.priors.measure(model(batch), batch)
     assert measured["modality_gate/gate.text"] == pytest.approx(0.8)
-    assert [(c.metric, c.target, c.tolerance) for c in model.priors.priors[0].checks()] == [
-        ("gate.text", 0.8, 0.1),
-        ("reliance.text", 0.8, 0.1),
+    assert [(c.metric, c.target, c.rule, c.tolerance) for c in model.priors.priors[0].checks()] == [
+        ("gate.text", 0.8, "at_least", 0.1),  # the default: the text's share at least 0.8
+        ("reliance.text", 0.8, "at_least", 0.1),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "rules"),
+    [
+        ({}, [("gate.text", "at_least"), ("reliance.text", "at_least")]),
+        ({"target": {"graph": 0.3}}, [("gate.graph", "at_least"), ("reliance.graph", "at_least")]),
+        ({"target": {"text": 0.8, "graph": 0.2}}, [("gate.text", "near"), ("reliance.text", "near")]),
+        ({"target": {"text": 0.8}, "floor": False}, [("gate.text", "near"), ("reliance.text", "near")]),
+        (
+            {"target": {"text": 0.6, "graph": 0.3}, "floor": True},
+            [
+                ("gate.text", "at_least"),
+                ("gate.graph", "at_least"),
+                ("reliance.text", "at_least"),
+                ("reliance.graph", "at_least"),
+            ],
+        ),
+    ],
+)
+def test_one_named_share_is_a_minimum_and_two_are_the_split(
+    arguments: dict, rules: list[tuple[str, str]]
+) -> None:
+    prior = build_prior({"name": "modality_gate", **arguments})
+    assert [(c.metric, c.rule) for c in prior.checks()] == rules
+    free = [m for m in ("text", "graph") if m not in prior.config.target]
+    assert prior.constrained.tolist() == [
+        m not in free or not prior.config.is_floor() for m in ("text", "graph")
     ]
 
 
@@ -64,7 +96,8 @@ def test_measures_the_gate_and_checks_gate_and_reliance(batch: PriorBatch) -> No
     ("target", "message"),
     [
         ({"txt": 0.8}, "expected shares for text and/or graph"),
-        ({"text": 0.8, "graph": 0.3}, "expected shares summing to 1"),
+        ({"text": 0.8, "graph": 0.3}, "expected shares summing to at most 1"),
+        ({"text": 0.6, "graph": 0.3}, "expected shares summing to 1 .*set floor: true"),
         ({"text": 1.5}, r"expected shares in \[0, 1\]"),
     ],
 )
