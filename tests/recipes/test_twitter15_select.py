@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from priorkit.errors import ConfigError
+
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 
 
@@ -57,3 +59,10 @@ def test_the_shipped_candidates_file_reads_and_a_malformed_one_is_refused(select
     bad.write_text("candidates: [model.hidden=512]\n")
     with pytest.raises(SystemExit, match=re.escape("bad.yaml: expected 'candidates: {name: [KEY=VALUE")):
         select["read_candidates"](bad)
+
+
+def test_every_shipped_candidate_is_a_valid_config_and_a_wrong_key_is_named(select) -> None:  # type: ignore[no-untyped-def]
+    for sets in select["read_candidates"](RECIPES / "twitter15_candidates.yaml").values():
+        select["candidate_config"](sets)
+    with pytest.raises(ConfigError, match="hiden"):
+        select["candidate_config"](["model.hiden=512"])
