@@ -146,7 +146,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_ablate(args: argparse.Namespace) -> int:
     from priorkit.ablation import run_study
 
-    run = run_study(args.study, args.out, args.executor, args.workers, args.retry_failed, args.address)
+    run = run_study(
+        args.study, args.out, args.executor, args.workers, args.retry_failed, args.address, redraw=args.redraw
+    )
     _say(run.family)  # a study of many datasets: the family table is its headline
     _say(
         [
@@ -187,6 +189,13 @@ def _ablation_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
         "--address", default=None, help="ray: address of an existing cluster (default: a local one)"
     )
     p.add_argument("--retry-failed", action="store_true", help="rerun the trials that failed before")
+    p.add_argument(
+        "--redraw",
+        type=int,
+        default=None,
+        metavar="N",
+        help="add N to every synthetic world's seed: the same worlds drawn afresh (use another --out)",
+    )
     p.set_defaults(run=cmd_ablate)
     p = commands.add_parser("report", help="write a study's HTML report, summary.md and plots")
     p.add_argument("folder", help="a study folder written by `priorkit ablate`")

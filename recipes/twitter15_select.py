@@ -8,7 +8,8 @@ validation sample per fold (1 / the smallest mean validation size) is no evidenc
 that close to the best are tied, and of them the one with the fewest changes (then the fastest)
 is chosen, so the recipe changes only on evidence. Test accuracy is printed beside
 it, never used to choose. Prints one row per candidate and the choice; writes every run into
-``--out`` (``CANDIDATE/foldN``) and ``--out/selection.json``.
+``--out`` (``CANDIDATE/foldN``) and ``--out/selection.json``. Run again on the same ``--out``, it
+resumes: finished runs are re-evaluated, not trained again.
 
     python recipes/twitter15_select.py [--data ../shared/datasets/twitter15] [--out runs/twitter15-select]
         [--candidates recipes/twitter15_candidates.yaml] [--only hidden_512 ...]
@@ -60,7 +61,7 @@ def choose(results: dict[str, dict]) -> tuple[str, list[str], float]:
     tied = [name for name in results if val[name] > max(val.values()) - margin]
 
     def cost(name: str) -> tuple[int, float]:
-        return len(results[name]["sets"]), results[name]["summary"]["seconds"][0]
+        return len(results[name]["sets"]), results[name]["summary"]["train_seconds"][0]
 
     return min(tied, key=cost), tied, margin
 
@@ -84,12 +85,12 @@ def main() -> None:
     for name, sets in candidates.items():
         print(f"\n## {name}: {' '.join(sets) or '(the recipe as it is)'}")
         results[name] = run_candidate(configs[name], sets, args.data, args.out / name)
-    print("\n| candidate | --set | " + " | ".join(COLUMNS.values()) + " | seconds (5 folds) |")
+    print("\n| candidate | --set | " + " | ".join(COLUMNS.values()) + " | training seconds (5 folds) |")
     print("|---" * (len(COLUMNS) + 3) + "|")
     for name, result in results.items():
         s = result["summary"]
         cells = " | ".join(f"{s[k][0]:.3f} +- {s[k][1]:.3f}" for k in COLUMNS)
-        seconds = s["seconds"][0] * len(result["folds"])
+        seconds = s["train_seconds"][0] * len(result["folds"])
         print(f"| {name} | {' '.join(result['sets']) or '-'} | {cells} | {seconds:.0f} |")
     chosen, tied, margin = choose(results)
     print(

@@ -14,7 +14,7 @@ from priorkit.ablation.folds import save_folds
 from priorkit.ablation.grid import Trial, expand
 from priorkit.ablation.results import write_results
 from priorkit.ablation.store import TrialStore
-from priorkit.ablation.study import load_study
+from priorkit.ablation.study import StudyConfig, load_study
 from priorkit.ablation.worlds import write_worlds
 from priorkit.atomic import write_json
 
@@ -42,15 +42,19 @@ def run_study(
     retry_failed: bool = False,
     address: str | None = None,
     progress: bool = True,
+    redraw: int | None = None,
 ) -> StudyRun:
     """Run every unfinished trial of the study in ``study_file`` into ``out``.
 
     Running it again after an interruption skips finished trials (their ``result.json``)
     and redoes the rest; a half-trained trial resumes from its last checkpoint. A failed
     trial is recorded in ``error.json`` and the grid goes on; ``retry_failed`` reruns those.
-    Writes ``results.csv`` and ``summary.md`` at the end.
+    Writes ``results.csv`` and ``summary.md`` at the end. ``redraw`` replaces the study's
+    ``redraw`` (draw its synthetic worlds afresh).
     """
     study, base = load_study(study_file)
+    if redraw is not None:
+        study = StudyConfig.model_validate({**study.model_dump(), "redraw": redraw})
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     study = write_worlds(study, folder)

@@ -105,6 +105,9 @@ class StudyConfig(BaseModel):
         baseline: the arm the others are compared with.
         val_fraction: the share of each fold's training part used for validation (when
             ``folds`` does not set its own).
+        redraw: added to the seed of every synthetic world (``synth``): the same worlds, drawn
+            afresh, to check that a study's results do not hang on one draw of its data
+            (``priorkit ablate STUDY --redraw 1000``).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -118,6 +121,7 @@ class StudyConfig(BaseModel):
     evaluate: dict[str, str] = Field(default_factory=dict)
     baseline: str = "baseline"
     val_fraction: float = Field(0.1, gt=0.0, lt=1.0)
+    redraw: int = Field(0, ge=0)
 
     @field_validator("folds", mode="before")
     @classmethod

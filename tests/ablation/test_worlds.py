@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +14,7 @@ import yaml
 from priorkit.ablation.family import compliant, family_table
 from priorkit.ablation.study import StudyConfig, load_study
 from priorkit.cli import main
+from priorkit.data.synth import SynthConfig, write_synthetic
 from priorkit.errors import ConfigError
 
 WORLD = {"n_train": 40, "n_val": 12, "n_test": 16, "max_nodes": 10}
@@ -112,3 +115,22 @@ def test_a_trial_is_compliant_when_every_rule_it_measured_passed() -> None:
         compliant(pd.Series({"test.compliance.p.a.pass": True, "test.compliance.p.b.pass": False})) is False
     )
     assert compliant(pd.Series({"test.accuracy": 0.5})) is None
+
+
+def test_redraw_draws_every_world_afresh_and_a_folder_drawn_otherwise_is_refused(
+    study_file: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    path, out = family_study(study_file), tmp_path / "out"
+    assert main(["ablate", str(path), "--out", str(out), "--redraw", "100"]) == 0
+    seeds = {w: json.loads((out / "data" / w / "synth.json").read_text())["seed"] for w in ("stars", "roots")}
+    assert seeds == {"stars": 101, "roots": 102}
+    redrawn = (out / "data" / "stars" / "train.jsonl").read_text()
+    first = SynthConfig.model_validate({**WORLD, "shape": "star", "shortcut": "all_leaves", "seed": 1})
+    write_synthetic(tmp_path / "first", first)
+    assert redrawn != (tmp_path / "first" / "train.jsonl").read_text()  # another draw of the same world
+    capsys.readouterr()
+    assert main(["ablate", str(path), "--out", str(out)]) != 0  # the first draw into the redrawn folder
+    err = capsys.readouterr().err
+    assert re.search(r"(stars|roots)/synth\.json: .*drawn with another config \(seed: 10[12] -> [12]\)", err)
+    assert "another --out" in err
+    assert (out / "data" / "stars" / "train.jsonl").read_text() == redrawn  # nothing rewritten

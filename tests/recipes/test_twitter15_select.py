@@ -23,7 +23,7 @@ def select() -> Iterator[dict]:
 
 
 def summary(val: float, seconds: float, test: float, changes: int = 1, val_samples: int = 100) -> dict:
-    means = {"val_accuracy": val, "seconds": seconds, "accuracy": test, "val_samples": val_samples}
+    means = {"val_accuracy": val, "train_seconds": seconds, "accuracy": test, "val_samples": val_samples}
     sets = [f"key{k}=1" for k in range(changes)]
     return {"sets": sets, "summary": {key: (value, 0.0) for key, value in means.items()}}
 
