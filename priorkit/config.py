@@ -151,6 +151,25 @@ def _valid_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return sorted(getattr(current, "model_fields", {}))
 
 
+def differences(old: dict[str, Any], new: dict[str, Any], ignore: frozenset[str] = frozenset()) -> list[str]:
+    """``key: old -> new`` for every dotted key (nested mappings flattened) whose value differs,
+    sorted; keys in ``ignore`` are left out."""
+    before, after = _flat(old), _flat(new)
+    keys = sorted((set(before) | set(after)) - ignore)
+    return [f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in keys if before.get(k) != after.get(k)]
+
+
+def _flat(mapping: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(_flat(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
 def load_config(
     model: type[M],
     source: str | os.PathLike[str] | dict[str, Any] | None = None,

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from priorkit.config import apply_overrides, load_config, parse_yaml
+from priorkit.config import apply_overrides, differences, load_config, parse_yaml
 from priorkit.data.synth import SynthConfig
 from priorkit.errors import ConfigError
 
@@ -90,3 +90,14 @@ def test_aliases_of_ordinary_size_still_work() -> None:
 def test_bad_override_values_are_named(item: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         apply_overrides({}, [item])
+
+
+def test_differences_name_every_changed_dotted_key_and_leave_out_the_ignored() -> None:
+    old = {"model": {"fusion": "gated", "tree": {"hidden": 64}}, "train": {"seed": 0, "progress_bar": True}}
+    new = {"model": {"fusion": "concat", "tree": {"hidden": 64}}, "train": {"seed": 0, "progress_bar": False}}
+    new["data"] = {"max_nodes": 100}
+    assert differences(old, new, frozenset({"train.progress_bar"})) == [
+        "data.max_nodes: None -> 100",
+        "model.fusion: 'gated' -> 'concat'",
+    ]
+    assert differences(old, old) == []

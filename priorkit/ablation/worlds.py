@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from priorkit.ablation.study import DatasetConfig, StudyConfig, path_safe
+from priorkit.config import differences
 from priorkit.data.synth import SynthConfig, write_synthetic
 from priorkit.errors import ConfigError
 
@@ -25,11 +26,7 @@ def _written(folder: Path, config: SynthConfig) -> bool:
         return False
     drawn = SynthConfig.model_validate_json(made.read_text(encoding="utf-8"))
     if drawn != config:
-        changed = [
-            f"{key}: {getattr(drawn, key)!r} -> {getattr(config, key)!r}"
-            for key in SynthConfig.model_fields
-            if getattr(drawn, key) != getattr(config, key)
-        ]
+        changed = differences(drawn.model_dump(mode="json"), config.model_dump(mode="json"))
         raise ConfigError(
             f"{made}: this study folder's world was drawn with another config ({'; '.join(changed)}), "
             "and its finished trials were trained on it. Run the changed study (or --redraw) into "

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from priorkit.atomic import atomic_write, write_json
+from priorkit.config import differences
 from priorkit.runs.config import RunConfig
 
 CONFIG, SCHEMA, METRICS, HISTORY, LOG = (
@@ -66,18 +66,5 @@ def config_changes(run_dir: Path, config: RunConfig) -> list[str]:
     stored_file = run_dir / CONFIG
     if not stored_file.is_file():
         return []
-    stored = _flat(yaml.safe_load(stored_file.read_text(encoding="utf-8")) or {})
-    given = _flat(config.model_dump(mode="json"))
-    keys = sorted((set(stored) | set(given)) - HARMLESS)
-    return [f"{k}: {stored.get(k)!r} -> {given.get(k)!r}" for k in keys if stored.get(k) != given.get(k)]
-
-
-def _flat(mapping: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in mapping.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            out.update(_flat(value, f"{name}."))
-        else:
-            out[name] = value
-    return out
+    stored = yaml.safe_load(stored_file.read_text(encoding="utf-8")) or {}
+    return differences(stored, config.model_dump(mode="json"), HARMLESS)
