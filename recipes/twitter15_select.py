@@ -41,8 +41,15 @@ def read_candidates(path: Path) -> dict[str, list[str]]:
 
 
 def candidate_config(sets: list[str]) -> RunConfig:
-    """The Twitter15 baseline's config with ``sets`` applied (a wrong key: a ConfigError naming it)."""
-    return load_config(RunConfig, HERE / "twitter15_baseline.yaml", sets)
+    """The Twitter15 baseline's config with ``sets`` applied (a wrong key: a ConfigError naming it).
+    Candidates are compared on validation accuracy, so each must keep its checkpoints by it."""
+    config = load_config(RunConfig, HERE / "twitter15_baseline.yaml", sets)
+    if config.train.monitor != "val/accuracy":
+        raise SystemExit(
+            f"candidate {' '.join(sets)}: train.monitor is {config.train.monitor!r}; the choice is made "
+            "on validation accuracy, so every candidate keeps train.monitor=val/accuracy"
+        )
+    return config
 
 
 def run_candidate(config: RunConfig, sets: list[str], data: Path, out: Path) -> dict:

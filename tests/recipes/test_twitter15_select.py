@@ -66,3 +66,5 @@ def test_every_shipped_candidate_is_a_valid_config_and_a_wrong_key_is_named(sele
         select["candidate_config"](sets)
     with pytest.raises(ConfigError, match="hiden"):
         select["candidate_config"](["model.hiden=512"])
+    with pytest.raises(SystemExit, match=re.escape("keeps train.monitor=val/accuracy")):
+        select["candidate_config"](["train.monitor=val/loss"])
