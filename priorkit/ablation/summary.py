@@ -179,8 +179,9 @@ def markdown(summary: pd.DataFrame, baseline: str, leakage: dict[str, LeakageRep
             "Runs per arm: " + ", ".join(f"{a} {int(n)}" for a, n in counts.items()),
             "",
         ]
-        lines += [*_table(part, metrics, cell_text), "", f"Against `{baseline}`:", ""]
-        lines += [*_table(part, metrics, versus_text, skip=baseline), ""]
+        lines += [*_table(part, metrics, cell_text), ""]
+        if (part["arm"] != baseline).any():  # a study of the baseline alone has nothing to compare
+            lines += [f"Against `{baseline}`:", "", *_table(part, metrics, versus_text, skip=baseline), ""]
         lines += _compliance(part)
         if leakage and dataset in leakage:
             lines += [*leakage[dataset].lines(), ""]

@@ -125,7 +125,10 @@ class SynthConfig(BaseModel):
         shortcut: where the label is planted (see the module table; None: no shortcut).
         deep_depth: ``deep`` places mean depth > ``deep_depth``.
         time_scale: mean minutes between a node and its parent (``time`` shortcut: class k
-            grows at ``time_scale * (0.5 + k)``).
+            grows at ``time_scale * (0.5 + time_step * k)``).
+        time_step: how far apart the classes' growth rates are (``time`` shortcut), in units
+            of ``time_scale``: 1 gives mean gaps of 15 and 45 minutes for two classes at the
+            default scale, 4 gives 15 and 135.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -145,6 +148,7 @@ class SynthConfig(BaseModel):
     shortcut: Shortcut | None = "leaves"
     deep_depth: int = Field(1, ge=0)
     time_scale: float = Field(30.0, gt=0.0)
+    time_step: float = Field(1.0, gt=0.0)
 
     @model_validator(mode="after")
     def _sizes(self) -> SynthConfig:
@@ -237,7 +241,7 @@ def make_sample(rng: np.random.Generator, config: SynthConfig, index: str, ood: 
         for node, k in zip(at, _planted(rng, label, len(at), ood, config), strict=True):
             users[node] = f"shortcut{k}-{int(rng.integers(SHORTCUT_USERS))}"
     elif where == "time":
-        speed = config.time_scale * (0.5 + float(_planted(rng, label, 1, ood, config)[0]))
+        speed = config.time_scale * (0.5 + config.time_step * float(_planted(rng, label, 1, ood, config)[0]))
     gaps = rng.exponential(speed, size=n)
     time = np.zeros(n)
     for i in range(1, n):

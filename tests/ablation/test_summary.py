@@ -49,3 +49,11 @@ def test_interval_needs_two_values_and_markdown_states_the_test() -> None:
     assert "paired t-test over matched (seed, fold) pairs" in text
     assert "Runs per arm: baseline 3, gate 3" in text
     assert "| gate | 0.850 +- 0.050 [" in text and "+0.300 (p=" in text
+
+
+def test_a_study_of_the_baseline_alone_prints_no_empty_comparison() -> None:
+    alone = table()[lambda t: t.arm == "baseline"]
+    text = markdown(summarise(alone, "baseline"), "baseline")
+    assert "| baseline | 0.550 +- 0.050 [" in text
+    assert "Against `baseline`" not in text
+    assert "Against `baseline`" in markdown(summarise(table(), "baseline"), "baseline")

@@ -116,7 +116,10 @@ def _shown_class(sample, config: SynthConfig) -> list[int]:  # type: ignore[no-u
         return [
             int(
                 np.argmin(
-                    [abs(np.log(gaps.mean() / (config.time_scale * (0.5 + k)))) for k in range(len(codes))]
+                    [
+                        abs(np.log(gaps.mean() / (config.time_scale * (0.5 + config.time_step * k))))
+                        for k in range(len(codes))
+                    ]
                 )
             )
         ]
@@ -136,6 +139,23 @@ def test_every_shortcut_place_is_tied_in_distribution_and_random_out_of_it(where
     floor = 0.8 if where == "time" else 1.0  # node times are noisy: the class is read off their mean
     assert agreement(splits["train"]) >= floor
     assert agreement(splits["test_ood"]) < 0.5
+
+
+def test_time_step_spreads_the_classes_growth_rates() -> None:
+    def mean_gap(config: SynthConfig, label: str) -> float:
+        gaps = [
+            np.mean(s.time[1:] - s.time[s.parent_index[1:]])
+            for s in generate(config)["train"]
+            if s.label == label
+        ]
+        return float(np.mean(gaps))
+
+    base = SMALL.model_copy(update={"shortcut": "time", "min_nodes": 20, "max_nodes": 40})
+    for step in (1.0, 4.0):
+        config = base.model_copy(update={"time_step": step})
+        slow, fast = mean_gap(config, config.labels[1]), mean_gap(config, config.labels[0])
+        expected = (0.5 + step) / 0.5
+        assert abs(slow / fast - expected) < 0.2 * expected
 
 
 def test_deep_and_all_leaves_reach_the_nodes_they_name() -> None:

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from priorkit.ablation import expand, load_study
@@ -76,3 +77,48 @@ def test_the_pheme_study_of_the_twitter15_settings_runs_them_unchanged_on_the_sa
     assert settings.arms == {"baseline": {"priors": []}}
     assert settings.datasets == pheme.datasets and settings.folds == pheme.folds
     assert settings.seeds == pheme.seeds
+
+
+def _signal_accuracy(strength: float, num_classes: int, rng) -> float:  # type: ignore[no-untyped-def]
+    """Bayes accuracy of one node's signal channel (class means evenly in [-strength, strength],
+    sd 1; nearest mean wins), by simulation."""
+    means = np.linspace(-1.0, 1.0, num_classes) * strength
+    labels = rng.integers(0, num_classes, size=200_000)
+    values = rng.normal(means[labels], 1.0)
+    guesses = np.abs(values[:, None] - means[None, :]).argmin(axis=1)
+    return float((guesses == labels).mean())
+
+
+def test_the_generalisation_study_marks_a_prior_wrong_exactly_where_its_world_makes_it_false() -> None:
+    """The `wrong` marks follow from each world's config, not from the results: a text prior is wrong
+    where a signal in the graph beats the text (the root's channel alone, or a signal on every leaf),
+    a root prior where the signal sits in the leaves."""
+    study, _ = load_study(RECIPES / "generalisation_study.yaml")
+    rng = np.random.default_rng(0)
+    assert len(study.datasets) >= 12 and len(study.seeds) == 3
+    assert all(set(spec) == {"name"} for arm in study.arms.values() for spec in arm["priors"])  # defaults
+    for name, data in study.datasets.items():
+        world = data.synth
+        assert world is not None
+        off_root = any(where != "root" for where in world.signal)
+        root = _signal_accuracy(world.signal.get("root", 0.0), world.num_classes, rng)
+        text_wrong = off_root or root > 1.0 - world.text_noise or world.shortcut == "text"
+        expected = {
+            "modality_gate": "wrong" if text_wrong else "away",
+            "counterfactual": "wrong" if text_wrong else "away",
+            "depth_decay": "wrong" if off_root else "neutral" if world.shortcut == "text" else "away",
+            "supervised_attention": "wrong"
+            if off_root
+            else "neutral"
+            if world.shortcut == "text"
+            else "away",
+        }
+        assert {arm: data.expect.get(arm, "away") for arm in expected} == expected, name
+
+
+def test_the_time_world_is_the_step_its_choice_study_names() -> None:
+    study, _ = load_study(RECIPES / "generalisation_study.yaml")
+    steps, steps_base = load_study(RECIPES / "generalisation_time_steps.yaml")
+    _, base = load_study(RECIPES / "generalisation_study.yaml")
+    assert steps_base == base and set(steps.arms) == {"baseline"}
+    assert study.datasets["time_shortcut"].synth == steps.datasets["step_4"].synth
