@@ -10,7 +10,8 @@ tweets cached (they are computed here first, untimed, when missing). Prints:
   training plus 7 s of preprocessing (16.2 minutes), peak resident memory 1.32 GiB, whole-fold
   accuracy 0.825, measured over the same 5-fold protocol on a 2-core machine of this kind;
 - peak resident memory of the recipe process;
-- mean accuracy and macro-F1 over the folds;
+- mean accuracy and macro-F1 over the folds (the recipe's predictions: each fold's network
+  mixed with its text neighbours, chosen on validation data), and the network's alone;
 - the training loop's throughput (training nodes per second of the training pass, median epoch
   of each fold) next to the throughput of one TreeAttentionConv layer alone (forward + backward
   over the same trees, as in ``benchmarks/tree_attention_vs_gatconv.py``).
@@ -158,6 +159,12 @@ def main() -> None:
     print(f"peak RSS:       {peak:6.0f} MiB  {goal(peak <= GOALS['peak_mib'], 'goal <= 1024 MiB')}")
     print(f"accuracy:       {acc:.3f} +- {acc_std:.3f}  {goal(acc >= GOALS['accuracy'], 'goal >= 0.825')}")
     print(f"macro-F1:       {f1:.3f} +- {f1_std:.3f}")
+    if "network_accuracy" in summary:  # the recipe mixed the network with its text neighbours
+        (alone, alone_std), (weight, _) = summary["network_accuracy"], summary["network_weight"]
+        print(
+            f"  the network alone: {alone:.3f} +- {alone_std:.3f}; with its text neighbours "
+            f"(network's weight {weight:.2f} on average, chosen on validation): {acc - alone:+.3f}"
+        )
     print(f"training loop:  {loop:8.0f} nodes/s (training pass of one epoch, median per fold)")
     print(f"one layer only: {layer['layer']:8.0f} nodes/s (TreeAttentionConv forward + backward, same trees)")
     print(

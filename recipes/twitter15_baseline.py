@@ -1,7 +1,11 @@
 """No-prior baseline on Twitter15: 5 folds (stratified, or ``--split story`` / ``temporal``), model
 selection on each fold's validation part.
 
-Also fits the reference named in the issue on the same folds (``--no-reference`` skips it):
+Each fold's network is then mixed with its text neighbours (``--no-neighbours`` skips it): its
+class probabilities averaged with a vote of the training trees whose source-tweet embeddings lie
+nearest, the number of neighbours and the network's weight chosen on the fold's validation part
+(:mod:`priorkit.analysis.neighbours`); ``accuracy`` is the mixture's, ``network_accuracy`` the
+network's alone. Also fits the reference named in the issue on the same folds (``--no-reference`` skips it):
 logistic regression on the text embedding plus a bag of user ids, on the same nodes the model
 sees (the config's node budget). Prints one row per fold and the mean +- std, and writes every
 run into ``--out`` (one run directory per fold plus ``results.json``).
@@ -25,7 +29,9 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 
+import priorkit as pk
 from priorkit.analysis.leakage import user_bags, user_documents
+from priorkit.analysis.neighbours import mix_fold
 from priorkit.config import load_config
 from priorkit.data import load_cached
 from priorkit.data.dataset import TreeDataset
@@ -60,6 +66,8 @@ def reference(
 COLUMNS = {
     "accuracy": "accuracy",
     "macro_f1": "macro-F1",
+    "network_accuracy": "network alone accuracy",
+    "network_weight": "network's weight (val)",
     "val_accuracy": "val accuracy (selection)",
     "reference_accuracy": "reference LR accuracy",
     "reference_macro_f1": "reference LR macro-F1",
@@ -75,12 +83,19 @@ def folds(config: RunConfig, data: Path, kind: str, k: int | None) -> tuple[Tree
 
 
 def fold_row(
-    config: RunConfig, dataset: TreeDataset, split: Split, out: Path, reference_inputs: tuple
+    config: RunConfig,
+    dataset: TreeDataset,
+    split: Split,
+    out: Path,
+    reference_inputs: tuple,
+    neighbours: bool = False,
 ) -> dict:
-    """Train and test one fold (``out / split.name``); the reference's scores when ``texts`` is given.
+    """Train and test one fold (``out / split.name``); with ``neighbours``, the network's
+    probabilities mixed with its text neighbours' votes (chosen on validation data), and the
+    reference's scores when ``reference_inputs`` has ``users``.
 
-    ``reference_inputs`` is ``(texts, users, labels)``: the text embeddings (None: no
-    reference), the user documents and the labels of the whole dataset.
+    ``reference_inputs`` is ``(texts, users, labels)``: the text embeddings, the user documents
+    (None: no reference) and the labels of the whole dataset.
     """
     texts, users, labels = reference_inputs
     parts = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}
@@ -98,13 +113,50 @@ def fold_row(
         "train_seconds": sum(epoch["epoch_seconds"] for epoch in result.metrics["history"]),
         "reliance_text": test["reliance"]["text"],
     }
-    if texts is not None:
+    if neighbours:
+        row = {**row, **neighbour_scores(out / split.name, dataset, split, texts, labels)}
+    if users is not None:
         fit = np.concatenate([split.train, split.val])
         predicted = reference(texts, user_bags(users, fit, split.test), labels, fit, split.test)
         truth = labels[split.test]
         row["reference_accuracy"] = accuracy_score(truth, predicted)
         row["reference_macro_f1"] = f1_score(truth, predicted, average="macro")
     return row
+
+
+def neighbour_scores(
+    run: Path, dataset: TreeDataset, split: Split, texts: np.ndarray, labels: np.ndarray
+) -> dict:
+    """The trained network's test probabilities mixed with its text neighbours' votes
+    (:mod:`priorkit.analysis.neighbours`: k, temperature and the network's weight chosen on the
+    fold's validation part, the neighbours drawn from its training part; on test, from training
+    and validation). Returns the mixture's scores as ``accuracy``/``macro_f1`` and the
+    network's own as ``network_accuracy``/``network_macro_f1``.
+
+    Shapes:
+        texts: (N, t); labels: (N,) label names of the whole dataset.
+    """
+    names = sorted(set(labels.tolist()))
+    codes = np.searchsorted(names, labels)
+    trained = pk.load(run)
+
+    def network(part: np.ndarray) -> np.ndarray:
+        predictions = pk.predict(trained, dataset[part])
+        return np.array([[p.probabilities[name] for name in names] for p in predictions])
+
+    network_test = network(split.test)
+    parts = (split.train, split.val, split.test)
+    mix, mixed_test = mix_fold(network(split.val), network_test, texts, codes, parts)
+    truth = codes[split.test]
+    mixed, alone = mixed_test.argmax(axis=1), network_test.argmax(axis=1)
+    return {
+        "accuracy": accuracy_score(truth, mixed),
+        "macro_f1": f1_score(truth, mixed, average="macro"),
+        "network_accuracy": accuracy_score(truth, alone),
+        "network_macro_f1": f1_score(truth, alone, average="macro"),
+        "network_weight": mix.weight,
+        "neighbours_k": mix.k,
+    }
 
 
 def print_table(rows: list[dict], columns: dict[str, str]) -> dict[str, tuple[float, float]]:
@@ -137,6 +189,12 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--fold", action="append", default=[], metavar="NAME", help="e.g. fold0")
     parser.add_argument(
+        "--neighbours",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="mix the network with its text neighbours, chosen on validation data (default: yes)",
+    )
+    parser.add_argument(
         "--reference",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -151,11 +209,11 @@ def main() -> None:
         parser.error(f"--fold: no fold {unknown} (valid: {[split.name for split in splits]})")
     splits = [split for split in splits if not args.fold or split.name in args.fold]
     labels = np.asarray([str(s.label) for s in dataset])
-    texts = text_features(dataset, config) if args.reference else None
-    users = user_documents(dataset)
+    texts = text_features(dataset, config) if args.reference or args.neighbours else None
+    users = user_documents(dataset) if args.reference else None
     rows = []
     for split in splits:
-        rows.append(fold_row(config, dataset, split, args.out, (texts, users, labels)))
+        rows.append(fold_row(config, dataset, split, args.out, (texts, users, labels), args.neighbours))
         print(json.dumps(rows[-1]))
     summary = print_table(rows, COLUMNS)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,145 @@
+"""Text neighbours: a trained model's class probabilities mixed with a vote of the labelled samples
+whose text embeddings lie nearest.
+
+On data where texts recur (retold stories, near-duplicate posts), a nearest neighbour on the text
+embedding can beat a trained network: it remembers every training text exactly, where the
+network's decision surface smooths them. :func:`choose_mix` fits the mixture
+
+    p = weight * p_model + (1 - weight) * p_neighbours
+
+on validation data only: the number of neighbours ``k``, the temperature of their similarity
+weights and the model's ``weight`` that give the validation samples the highest likelihood (the
+neighbours are drawn from the training samples). ``weight = 1`` is the model alone, and is
+chosen wherever the neighbours do not help on validation data.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+NEIGHBOURS = (1, 5, 10, 30)
+TEMPERATURES = (0.02, 0.05, 0.1)
+WEIGHTS = tuple(np.round(np.linspace(0.0, 1.0, 11), 2).tolist())
+_FLOOR = 1e-6  # a probability floor: a one-hot vote that misses costs log(1e-6), not infinity
+_BLOCK = 2048
+
+
+@dataclass(frozen=True)
+class NeighbourMix:
+    """The mixture chosen on validation data.
+
+    Args:
+        k: neighbours that vote; temperature: softness of their weights ``exp((cos - 1) / t)``.
+        weight: the model's share of the mixture (1: the model alone).
+        val_nll: mean negative log-likelihood of the validation labels under the mixture;
+        model_val_nll: the same under the model alone.
+    """
+
+    k: int
+    temperature: float
+    weight: float
+    val_nll: float
+    model_val_nll: float
+
+    def mix(self, model: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+        """Shapes: model, neighbours: (n, c) probabilities -> (n, c)."""
+        return self.weight * model + (1.0 - self.weight) * neighbours
+
+
+def unit_rows(embeddings: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero). Shapes: (n, t) -> (n, t)."""
+    norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
+    return embeddings / np.maximum(norms, 1e-12)
+
+
+def neighbour_probabilities(
+    query: np.ndarray,
+    pool: np.ndarray,
+    pool_labels: np.ndarray,
+    num_classes: int,
+    k: int,
+    temperature: float,
+) -> np.ndarray:
+    """Class probabilities from the ``k`` pool rows most similar (cosine) to each query row, each
+    weighted by ``exp((cos - 1) / temperature)``.
+
+    Shapes:
+        query: (q, t); pool: (p, t); pool_labels: (p,) int class indices -> (q, num_classes).
+    """
+    if len(pool) == 0:
+        raise ValueError("neighbour_probabilities: the pool of labelled samples is empty")
+    k = min(k, len(pool))
+    pool_unit, out = unit_rows(pool), []
+    for start in range(0, len(query), _BLOCK):
+        cosine = unit_rows(query[start : start + _BLOCK]) @ pool_unit.T
+        nearest = np.argpartition(-cosine, k - 1, axis=1)[:, :k]
+        weights = np.exp((np.take_along_axis(cosine, nearest, axis=1) - 1.0) / temperature)
+        votes = np.zeros((len(cosine), num_classes))
+        np.add.at(votes, (np.arange(len(cosine))[:, None], pool_labels[nearest]), weights)
+        out.append(votes / votes.sum(axis=1, keepdims=True))
+    return np.concatenate(out) if out else np.zeros((0, num_classes))
+
+
+def _nll(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    return float(-np.log(np.maximum(probabilities[np.arange(len(labels)), labels], _FLOOR)).mean())
+
+
+def choose_mix(
+    model_val: np.ndarray,
+    val_embeddings: np.ndarray,
+    val_labels: np.ndarray,
+    train_embeddings: np.ndarray,
+    train_labels: np.ndarray,
+    neighbours: tuple[int, ...] = NEIGHBOURS,
+    temperatures: tuple[float, ...] = TEMPERATURES,
+    weights: tuple[float, ...] = WEIGHTS,
+) -> NeighbourMix:
+    """The (k, temperature, weight) whose mixture gives the validation labels the highest
+    likelihood; on equal likelihood the larger model weight, then fewer neighbours.
+
+    Shapes:
+        model_val: (v, c) the model's probabilities on the validation samples;
+        val_embeddings: (v, t); val_labels: (v,) int; train_embeddings: (p, t); train_labels: (p,) int.
+    """
+    if not (neighbours and temperatures and weights):
+        raise ValueError("choose_mix: every grid (neighbours, temperatures, weights) needs a value")
+    num_classes = model_val.shape[1]
+    candidates = []
+    for k, temperature in itertools.product(neighbours, temperatures):
+        votes = neighbour_probabilities(
+            val_embeddings, train_embeddings, train_labels, num_classes, k, temperature
+        )
+        for weight in weights:
+            nll = _nll(weight * model_val + (1.0 - weight) * votes, val_labels)
+            candidates.append((round(nll, 9), -weight, k, temperature))
+    nll, weight, k, temperature = min(candidates)
+    return NeighbourMix(
+        k=k, temperature=temperature, weight=-weight, val_nll=nll, model_val_nll=_nll(model_val, val_labels)
+    )
+
+
+def mix_fold(
+    model_val: np.ndarray,
+    model_test: np.ndarray,
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    parts: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[NeighbourMix, np.ndarray]:
+    """One fold's mixture: chosen on its validation part with neighbours from its training part,
+    then applied to its test part with neighbours from training and validation. Returns the
+    mixture and the mixed test probabilities.
+
+    Shapes:
+        model_val: (v, c); model_test: (q, c); embeddings: (N, t) of every sample; labels: (N,)
+        int; parts: ``(train, val, test)`` index arrays into them, of lengths (p, v, q) -> (q, c).
+    """
+    train, val, test = parts
+    chosen = choose_mix(model_val, embeddings[val], labels[val], embeddings[train], labels[train])
+    fit = np.concatenate([train, val])
+    votes = neighbour_probabilities(
+        embeddings[test], embeddings[fit], labels[fit], model_test.shape[1], chosen.k, chosen.temperature
+    )
+    return chosen, chosen.mix(model_test, votes)

@@ -1,0 +1,86 @@
+import math
+
+import numpy as np
+import pytest
+
+from priorkit.analysis.neighbours import NeighbourMix, choose_mix, mix_fold, neighbour_probabilities
+
+
+def test_neighbour_votes_by_hand() -> None:
+    pool = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    labels = np.array([0, 1, 1])
+    query = np.array([[3.0, 0.0]])
+    one = neighbour_probabilities(query, pool, labels, num_classes=2, k=1, temperature=0.1)
+    assert one.tolist() == [[1.0, 0.0]]
+    # two nearest: [1, 0] (cos 1, weight 1) and [1, 1] (cos 0.7071, weight exp(-2.929))
+    two = neighbour_probabilities(query, pool, labels, num_classes=2, k=2, temperature=0.1)
+    other = math.exp((1 / math.sqrt(2) - 1) / 0.1)
+    assert two[0] == pytest.approx([1 / (1 + other), other / (1 + other)])
+    assert neighbour_probabilities(query, pool, labels, 2, k=10, temperature=0.1).sum() == pytest.approx(1.0)
+
+
+def test_an_empty_pool_is_refused() -> None:
+    with pytest.raises(ValueError, match="pool of labelled samples is empty"):
+        neighbour_probabilities(np.ones((1, 2)), np.zeros((0, 2)), np.zeros(0, np.int64), 2, 1, 0.1)
+
+
+def _world(seed: int, recurring: bool) -> tuple[np.ndarray, ...]:
+    """Training texts in 40 clusters with a label each; validation texts from the same clusters
+    (recurring) or from new ones with labels unrelated to any training text."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(40, 16))
+    cluster_labels = rng.integers(0, 3, size=40)
+    train_clusters = rng.integers(0, 40, size=200)
+    train = centres[train_clusters] + 0.05 * rng.normal(size=(200, 16))
+    if recurring:
+        val_clusters = rng.integers(0, 40, size=100)
+        val = centres[val_clusters] + 0.05 * rng.normal(size=(100, 16))
+        val_labels = cluster_labels[val_clusters]
+    else:
+        val = rng.normal(size=(100, 16))
+        val_labels = rng.integers(0, 3, size=100)
+    return train, cluster_labels[train_clusters], val, val_labels
+
+
+def test_recurring_texts_get_the_neighbours_a_share_of_the_mixture() -> None:
+    train, train_labels, val, val_labels = _world(0, recurring=True)
+    uninformed = np.full((len(val), 3), 1 / 3)
+    chosen = choose_mix(uninformed, val, val_labels, train, train_labels)
+    assert chosen.weight < 0.5 and chosen.val_nll < chosen.model_val_nll
+    assert (
+        chosen.mix(
+            uninformed, neighbour_probabilities(val, train, train_labels, 3, chosen.k, chosen.temperature)
+        ).argmax(1)
+        == val_labels
+    ).mean() > 0.95
+
+
+def test_a_model_that_is_right_keeps_the_whole_mixture_where_neighbours_know_nothing() -> None:
+    train, train_labels, val, val_labels = _world(1, recurring=False)
+    confident = np.full((len(val), 3), 0.02)
+    confident[np.arange(len(val)), val_labels] = 0.96
+    chosen = choose_mix(confident, val, val_labels, train, train_labels)
+    assert chosen.weight == 1.0
+    assert chosen.val_nll == pytest.approx(chosen.model_val_nll)
+
+
+def test_the_mixture_is_a_convex_combination() -> None:
+    mix = NeighbourMix(k=1, temperature=0.1, weight=0.25, val_nll=0.0, model_val_nll=0.0)
+    out = mix.mix(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]))
+    assert out.tolist() == [[0.25, 0.75]]
+
+
+def test_a_fold_chooses_on_validation_and_tests_with_neighbours_from_training_and_validation() -> None:
+    train, train_labels, val, val_labels = _world(2, recurring=True)
+    embeddings = np.concatenate([train, val, val[:1] + 1e-3])  # the test sample retells a validation one
+    labels = np.concatenate([train_labels, val_labels, val_labels[:1]])
+    parts = (np.arange(200), np.arange(200, 300), np.array([300]))
+    uninformed = np.full((100, 3), 1 / 3)
+    wrong = np.eye(3)[[(val_labels[0] + 1) % 3]] * 0.4 + 0.2  # the network leans to another class
+    chosen, mixed = mix_fold(uninformed, wrong, embeddings, labels, parts)
+    assert chosen == choose_mix(uninformed, val, val_labels, train, train_labels)
+    k_votes = neighbour_probabilities(
+        embeddings[[300]], embeddings[:300], labels[:300], 3, chosen.k, chosen.temperature
+    )
+    assert mixed == pytest.approx(chosen.mix(wrong, k_votes))
+    assert mixed.argmax(axis=1).tolist() == [val_labels[0]]
