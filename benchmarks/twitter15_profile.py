@@ -38,17 +38,17 @@ PHASES = (
 
 
 class EpochProfiler(pl.Callback):
-    """Profiles the first training epoch (CPU operators) and times each batch's phases by
+    """Profiles the first epoch's training pass, up to its last batch and without the validation
+    pass that follows (CPU operators), and times each batch's phases by
     Lightning's hooks: from the end of one batch to the start of the next (the loader), the
     training step up to ``backward``, ``backward``, and the optimizer step with what follows."""
 
     def __init__(self) -> None:
         self.phases = dict.fromkeys(PHASES, 0.0)
 
-    def _lap(self, phase: str | None) -> None:
+    def _lap(self, phase: str) -> None:
         now = time.perf_counter()
-        if phase is not None:
-            self.phases[phase] += now - self.mark
+        self.phases[phase] += now - self.mark
         self.mark = now
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
@@ -68,9 +68,8 @@ class EpochProfiler(pl.Callback):
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:  # type: ignore[no-untyped-def]
         self._lap(PHASES[3])
-
-    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if trainer.current_epoch == 0:
+        last = batch_idx == trainer.num_training_batches - 1
+        if trainer.current_epoch == 0 and last:  # before the epoch's validation pass
             self.seconds = time.perf_counter() - self.start
             self.profiler.__exit__(None, None, None)
 

@@ -7,8 +7,9 @@ Reads the trained runs of one arm of a study (every seed and fold, nothing is re
    fold's validation part, :mod:`priorkit.analysis.neighbours`, as in
    ``recipes/twitter15_baseline.py``) and of a 1-nearest-neighbour on the frozen text
    embedding (cosine, fitted on the fold's training and validation trees);
-2. the test trees grouped by how close their text is to the nearest training text (cosine of
-   the embeddings), with the accuracy of the runs and of the 1-NN in each group.
+2. the test trees grouped by how close their text is to the nearest training or validation text
+   (cosine of the embeddings: the 1-NN's pool), with the accuracy of the runs and of the 1-NN in
+   each group.
 
     python recipes/twitter15_diagnosis.py --study recipes/twitter15_study.yaml \
         --out runs/twitter15-study [--arm baseline]
@@ -38,7 +39,7 @@ from priorkit.errors import ConfigError, PriorkitError
 from priorkit.runs.config import RunConfig
 from priorkit.runs.graphs import text_features
 
-BINS = (0.0, 0.8, 0.9, 0.95, 0.99, 1.01)  # float32 cosines of equal texts may pass 1.0
+BINS = (-1.01, 0.8, 0.9, 0.95, 0.99, 1.01)  # float32 cosines of equal texts may pass 1.0
 
 
 def run_probabilities(run: Path, samples: list, num_classes: int) -> np.ndarray:
@@ -79,8 +80,8 @@ COLUMNS = (
 def fold_scores(
     runs: list[Path], dataset: TreeDataset, split: Split, embeddings: np.ndarray, codes: np.ndarray
 ) -> tuple[list[float], tuple[np.ndarray, ...]]:
-    """One fold's row of :data:`COLUMNS`, and per test tree: the cosine of its nearest training
-    text, the share of the runs that got it right, whether the 1-NN did.
+    """One fold's row of :data:`COLUMNS`, and per test tree: the cosine of its nearest training or
+    validation text, the share of the runs that got it right, whether the 1-NN did.
 
     Shapes:
         embeddings: (N, t); codes: (N,) int labels of the whole dataset.
@@ -164,12 +165,13 @@ def main() -> None:
     print("| mean +- std | " + " | ".join(cells) + " |")
 
     cosine, right, neighbour = (np.concatenate(parts) for parts in zip(*groups, strict=True))
-    print("\n| cosine of the nearest training text | test trees | runs' accuracy | 1-NN text accuracy |")
+    header = "cosine of the nearest training or validation text | test trees | runs' accuracy"
+    print(f"\n| {header} | 1-NN text accuracy |")
     print("|---|---|---|---|")
     for low, high in itertools.pairwise(BINS):
         inside = (cosine >= low) & (cosine < high)
         if inside.any():
-            shown = f"[{low:.2f}, {min(high, 1.0):.2f}{']' if high > 1 else ')'}"
+            shown = f"[{max(low, -1.0):.2f}, {min(high, 1.0):.2f}{']' if high > 1 else ')'}"
             accuracies = f"{right[inside].mean():.3f} | {neighbour[inside].mean():.3f}"
             print(f"| {shown} | {inside.sum()} | {accuracies} |")
 

@@ -98,7 +98,8 @@ def choose_mix(
     weights: tuple[float, ...] = WEIGHTS,
 ) -> NeighbourMix:
     """The (k, temperature, weight) whose mixture gives the validation labels the highest
-    likelihood; on equal likelihood the larger model weight, then fewer neighbours.
+    likelihood; on equal likelihood the larger model weight, then fewer neighbours, then the
+    lower temperature.
 
     Shapes:
         model_val: (v, c) the model's probabilities on the validation samples;
@@ -106,6 +107,11 @@ def choose_mix(
     """
     if not (neighbours and temperatures and weights):
         raise ValueError("choose_mix: every grid (neighbours, temperatures, weights) needs a value")
+    if len(val_labels) == 0 or not np.isfinite(model_val).all():
+        raise ValueError(
+            f"choose_mix: expected finite model probabilities for at least one validation sample "
+            f"(got {len(val_labels)} samples); the mixture is chosen on validation data only."
+        )
     num_classes = model_val.shape[1]
     candidates = []
     for k, temperature in itertools.product(neighbours, temperatures):

@@ -72,15 +72,36 @@ def test_the_mixture_is_a_convex_combination() -> None:
 
 def test_a_fold_chooses_on_validation_and_tests_with_neighbours_from_training_and_validation() -> None:
     train, train_labels, val, val_labels = _world(2, recurring=True)
-    embeddings = np.concatenate([train, val, val[:1] + 1e-3])  # the test sample retells a validation one
+    val, val_labels = val.copy(), val_labels.copy()
+    val[0] = 10.0 * np.eye(16)[0]  # a story told nowhere in training
+    nearest_train = train_labels[np.argmax(train @ val[0] / np.linalg.norm(train, axis=1))]
+    val_labels[0] = (nearest_train + 1) % 3  # a label its nearest training text does not have
+    embeddings = np.concatenate([train, val, val[:1] + 1e-3])  # the test sample retells val[0]
     labels = np.concatenate([train_labels, val_labels, val_labels[:1]])
     parts = (np.arange(200), np.arange(200, 300), np.array([300]))
     uninformed = np.full((100, 3), 1 / 3)
-    wrong = np.eye(3)[[(val_labels[0] + 1) % 3]] * 0.4 + 0.2  # the network leans to another class
+    wrong = np.eye(3)[[(val_labels[0] + 2) % 3]] * 0.4 + 0.2  # the network leans to a third class
     chosen, mixed = mix_fold(uninformed, wrong, embeddings, labels, parts)
     assert chosen == choose_mix(uninformed, val, val_labels, train, train_labels)
-    k_votes = neighbour_probabilities(
+    assert chosen.weight < 0.5
+    for k in (chosen.k, 5):  # only a validation neighbour knows the answer
+        votes = neighbour_probabilities(
+            embeddings[[300]], embeddings[:300], labels[:300], 3, k, chosen.temperature
+        )
+        assert votes.argmax(axis=1).tolist() == [val_labels[0]]
+        train_only = neighbour_probabilities(embeddings[[300]], train, train_labels, 3, k, chosen.temperature)
+        assert train_only.argmax(axis=1).tolist() != [val_labels[0]]
+    votes = neighbour_probabilities(
         embeddings[[300]], embeddings[:300], labels[:300], 3, chosen.k, chosen.temperature
     )
-    assert mixed == pytest.approx(chosen.mix(wrong, k_votes))
+    assert mixed == pytest.approx(chosen.mix(wrong, votes))
     assert mixed.argmax(axis=1).tolist() == [val_labels[0]]
+
+
+def test_no_validation_data_or_broken_probabilities_are_refused() -> None:
+    train, train_labels, val, val_labels = _world(3, recurring=True)
+    with pytest.raises(ValueError, match="at least one validation sample"):
+        choose_mix(np.zeros((0, 3)), val[:0], val_labels[:0], train, train_labels)
+    broken = np.full((len(val), 3), np.nan)
+    with pytest.raises(ValueError, match="finite model probabilities"):
+        choose_mix(broken, val, val_labels, train, train_labels)

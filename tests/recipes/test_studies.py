@@ -91,8 +91,9 @@ def _signal_accuracy(strength: float, num_classes: int, rng) -> float:  # type: 
 
 def test_the_generalisation_study_marks_a_prior_wrong_exactly_where_its_world_makes_it_false() -> None:
     """The `wrong` marks follow from each world's config, not from the results: a text prior is wrong
-    where a signal in the graph beats the text (the root's channel alone, or a signal on every leaf),
-    a root prior where the signal sits in the leaves."""
+    where the root's channel alone beats the text, where the signal sits off the root, or where the
+    shortcut is the text itself; a root prior where the signal sits off the root (and it is neutral
+    to a shortcut in the text)."""
     study, _ = load_study(RECIPES / "generalisation_study.yaml")
     rng = np.random.default_rng(0)
     assert len(study.datasets) >= 12 and len(study.seeds) == 3
