@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from priorkit.analysis.report import EvaluationReport
     from priorkit.api.evaluation import evaluate
     from priorkit.api.fitting import fit
+    from priorkit.api.neighbours import TextNeighbours, fit_neighbours
     from priorkit.api.prediction import SamplePrediction, predict, predict_file
     from priorkit.data import (
         DataValidationError,
@@ -75,6 +76,7 @@ _EXPORTS = {
     "EvaluationReport": "priorkit.analysis.report",
     "export": "priorkit.runs.trained",
     "fit": "priorkit.api.fitting",
+    "fit_neighbours": "priorkit.api.neighbours",
     "from_networkx": "priorkit.data",
     "from_pandas": "priorkit.data.tables",
     "from_records": "priorkit.data.tables",
@@ -114,6 +116,7 @@ _EXPORTS = {
     "SynthConfig": "priorkit.data",
     "temporal_splits": "priorkit.data",
     "to_networkx": "priorkit.data",
+    "TextNeighbours": "priorkit.api.neighbours",
     "TrainConfig": "priorkit.runs.config",
     "TrainedModel": "priorkit.runs.trained",
     "TreeDataset": "priorkit.data",
@@ -148,6 +151,7 @@ __all__ = [
     "Split",
     "SplitConfig",
     "SynthConfig",
+    "TextNeighbours",
     "TrainConfig",
     "TrainedModel",
     "TreeDataset",
@@ -159,6 +163,7 @@ __all__ = [
     "evaluate",
     "export",
     "fit",
+    "fit_neighbours",
     "from_networkx",
     "from_pandas",
     "from_records",

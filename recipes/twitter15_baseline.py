@@ -4,7 +4,7 @@ selection on each fold's validation part.
 Each fold's network is then mixed with its text neighbours (``--no-neighbours`` skips it): its
 class probabilities averaged with a vote of the training trees whose source-tweet embeddings lie
 nearest, the number of neighbours and the network's weight chosen on the fold's validation part
-(:mod:`priorkit.analysis.neighbours`); ``accuracy`` is the mixture's, ``network_accuracy`` the
+(``pk.fit_neighbours``); ``accuracy`` is the mixture's, ``network_accuracy`` the
 network's alone. Also fits the reference named in the issue on the same folds (``--no-reference`` skips it):
 logistic regression on the text embedding plus a bag of user ids, on the same nodes the model
 sees (the config's node budget). Prints one row per fold and the mean +- std, and writes every
@@ -31,7 +31,6 @@ from sklearn.metrics import accuracy_score, f1_score
 
 import priorkit as pk
 from priorkit.analysis.leakage import user_bags, user_documents
-from priorkit.analysis.neighbours import mix_fold
 from priorkit.config import load_config
 from priorkit.data import load_cached
 from priorkit.data.dataset import TreeDataset
@@ -114,7 +113,7 @@ def fold_row(
         "reliance_text": test["reliance"]["text"],
     }
     if neighbours:
-        row = {**row, **neighbour_scores(out / split.name, dataset, split, texts, labels)}
+        row = {**row, **neighbour_scores(out / split.name, dataset, split)}
     if users is not None:
         fit = np.concatenate([split.train, split.val])
         predicted = reference(texts, user_bags(users, fit, split.test), labels, fit, split.test)
@@ -124,38 +123,25 @@ def fold_row(
     return row
 
 
-def neighbour_scores(
-    run: Path, dataset: TreeDataset, split: Split, texts: np.ndarray, labels: np.ndarray
-) -> dict:
-    """The trained network's test probabilities mixed with its text neighbours' votes
-    (:mod:`priorkit.analysis.neighbours`: k, temperature and the network's weight chosen on the
-    fold's validation part, the neighbours drawn from its training part; on test, from training
-    and validation). Returns the mixture's scores as ``accuracy``/``macro_f1`` and the
-    network's own as ``network_accuracy``/``network_macro_f1``.
-
-    Shapes:
-        texts: (N, t); labels: (N,) label names of the whole dataset.
-    """
-    names = sorted(set(labels.tolist()))
-    codes = np.searchsorted(names, labels)
+def neighbour_scores(run: Path, dataset: TreeDataset, split: Split) -> dict:
+    """The trained network's test predictions mixed with its text neighbours
+    (``pk.fit_neighbours``: k, temperature and the network's weight chosen on the fold's
+    validation part, the neighbours drawn from its training part; on test, from training and
+    validation). Returns the mixture's scores as ``accuracy``/``macro_f1`` and the network's
+    own as ``network_accuracy``/``network_macro_f1``."""
     trained = pk.load(run)
-
-    def network(part: np.ndarray) -> np.ndarray:
-        predictions = pk.predict(trained, dataset[part])
-        return np.array([[p.probabilities[name] for name in names] for p in predictions])
-
-    network_test = network(split.test)
-    parts = (split.train, split.val, split.test)
-    mix, mixed_test = mix_fold(network(split.val), network_test, texts, codes, parts)
-    truth = codes[split.test]
-    mixed, alone = mixed_test.argmax(axis=1), network_test.argmax(axis=1)
+    neighbours = pk.fit_neighbours(trained, dataset[split.train], dataset[split.val])
+    test = dataset[split.test]
+    truth = [str(s.label) for s in test]
+    mixed = [str(p.label) for p in pk.predict(trained, test, neighbours=neighbours)]
+    alone = [str(p.label) for p in pk.predict(trained, test)]
     return {
         "accuracy": accuracy_score(truth, mixed),
         "macro_f1": f1_score(truth, mixed, average="macro"),
         "network_accuracy": accuracy_score(truth, alone),
         "network_macro_f1": f1_score(truth, alone, average="macro"),
-        "network_weight": mix.weight,
-        "neighbours_k": mix.k,
+        "network_weight": neighbours.mix.weight,
+        "neighbours_k": neighbours.mix.k,
     }
 
 
@@ -209,7 +195,7 @@ def main() -> None:
         parser.error(f"--fold: no fold {unknown} (valid: {[split.name for split in splits]})")
     splits = [split for split in splits if not args.fold or split.name in args.fold]
     labels = np.asarray([str(s.label) for s in dataset])
-    texts = text_features(dataset, config) if args.reference or args.neighbours else None
+    texts = text_features(dataset, config) if args.reference else None
     users = user_documents(dataset) if args.reference else None
     rows = []
     for split in splits:

@@ -3,10 +3,10 @@ r"""What a finished folded study's arm gets right and wrong, against a nearest n
 Reads the trained runs of one arm of a study (every seed and fold, nothing is retrained) and prints:
 
 1. per fold, the test scores of the single runs (mean over seeds), of the seeds' ensemble (their
-   class probabilities averaged), of each run mixed with its text neighbours (chosen on the
-   fold's validation part, :mod:`priorkit.analysis.neighbours`, as in
-   ``recipes/twitter15_baseline.py``) and of a 1-nearest-neighbour on the frozen text
-   embedding (cosine, fitted on the fold's training and validation trees);
+   class probabilities averaged), of each run mixed with its text neighbours
+   (``pk.fit_neighbours``: chosen on the fold's validation part, as in
+   ``recipes/twitter15_baseline.py``) and of a 1-nearest-neighbour on the frozen text embedding
+   (cosine, fitted on the fold's training and validation trees);
 2. the test trees grouped by how close their text is to the nearest training or validation text
    (cosine of the embeddings: the 1-NN's pool), with the accuracy of the runs and of the 1-NN in
    each group.
@@ -32,7 +32,6 @@ from priorkit.ablation import expand, load_study
 from priorkit.ablation.folds import pool, split_file, trial_split
 from priorkit.ablation.grid import Trial
 from priorkit.ablation.store import TrialStore
-from priorkit.analysis.neighbours import mix_fold
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.splits import Split
 from priorkit.errors import ConfigError, PriorkitError
@@ -42,13 +41,12 @@ from priorkit.runs.graphs import text_features
 BINS = (-1.01, 0.8, 0.9, 0.95, 0.99, 1.01)  # float32 cosines of equal texts may pass 1.0
 
 
-def run_probabilities(run: Path, samples: list, num_classes: int) -> np.ndarray:
-    """Class probabilities of a trained run, columns in the sorted order of the label names.
+def run_probabilities(predictions: list[pk.SamplePrediction], num_classes: int, run: Path) -> np.ndarray:
+    """Class probabilities of a run's predictions, columns in the sorted order of the label names.
 
     Shapes:
-        -> (len(samples), num_classes).
+        -> (len(predictions), num_classes).
     """
-    predictions = pk.predict(pk.load(run), samples)
     names = sorted(predictions[0].probabilities)
     if len(names) != num_classes:
         raise ConfigError(f"{run}: a model of {len(names)} classes, the data have {num_classes}.")
@@ -89,14 +87,18 @@ def fold_scores(
     num_classes = int(codes.max()) + 1
     fit = np.concatenate([split.train, split.val])
     truth = codes[split.test]
+    test_samples = [dataset[int(i)] for i in split.test]
     single, mixed, weights, tests = [], [], [], []
     for run in runs:
-        val = run_probabilities(run, [dataset[int(i)] for i in split.val], num_classes)
-        test = run_probabilities(run, [dataset[int(i)] for i in split.test], num_classes)
-        mix, mixture = mix_fold(val, test, embeddings, codes, (split.train, split.val, split.test))
+        trained = pk.load(run)
+        neighbours = pk.fit_neighbours(trained, dataset[split.train], dataset[split.val])
+        test = run_probabilities(pk.predict(trained, test_samples), num_classes, run)
+        mixture = run_probabilities(
+            pk.predict(trained, test_samples, neighbours=neighbours), num_classes, run
+        )
         single.append(test.argmax(axis=1))
         mixed.append(mixture.argmax(axis=1))
-        weights.append(mix.weight)
+        weights.append(neighbours.mix.weight)
         tests.append(test)
     index, cosine = nearest(embeddings, fit, split.test)
     neighbour = codes[fit][index] == truth

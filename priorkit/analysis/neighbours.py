@@ -125,27 +125,3 @@ def choose_mix(
     return NeighbourMix(
         k=k, temperature=temperature, weight=-weight, val_nll=nll, model_val_nll=_nll(model_val, val_labels)
     )
-
-
-def mix_fold(
-    model_val: np.ndarray,
-    model_test: np.ndarray,
-    embeddings: np.ndarray,
-    labels: np.ndarray,
-    parts: tuple[np.ndarray, np.ndarray, np.ndarray],
-) -> tuple[NeighbourMix, np.ndarray]:
-    """One fold's mixture: chosen on its validation part with neighbours from its training part,
-    then applied to its test part with neighbours from training and validation. Returns the
-    mixture and the mixed test probabilities.
-
-    Shapes:
-        model_val: (v, c); model_test: (q, c); embeddings: (N, t) of every sample; labels: (N,)
-        int; parts: ``(train, val, test)`` index arrays into them, of lengths (p, v, q) -> (q, c).
-    """
-    train, val, test = parts
-    chosen = choose_mix(model_val, embeddings[val], labels[val], embeddings[train], labels[train])
-    fit = np.concatenate([train, val])
-    votes = neighbour_probabilities(
-        embeddings[test], embeddings[fit], labels[fit], model_test.shape[1], chosen.k, chosen.temperature
-    )
-    return chosen, chosen.mix(model_test, votes)

@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from priorkit.analysis.explain import explain as explain_graphs
 from priorkit.analysis.predict import predict as run_model
+from priorkit.api.neighbours import TextNeighbours, text_embeddings
 from priorkit.atomic import atomic_write
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.jsonl import iter_jsonl, validate_jsonl
@@ -55,6 +56,7 @@ def predict(
     explain: bool = False,
     top_k: int = 5,
     batch_size: int | None = None,
+    neighbours: TextNeighbours | None = None,
 ) -> list[SamplePrediction]:
     """Predict every sample (labels are not needed, and not read).
 
@@ -64,12 +66,17 @@ def predict(
         explain: add fusion weights, the ``top_k`` nodes by readout attention, and each prior's
             per-sample measurements.
         batch_size: samples per forward pass (default: the training batch size).
+        neighbours: the model's text neighbours (:func:`~priorkit.api.neighbours.fit_neighbours`):
+            the probabilities are the network's mixed with their vote.
     """
     trained = as_trained(model)
+    if neighbours is not None:
+        neighbours.check(trained)
     dataset = as_dataset(samples, "samples")
+    options = _Options(explain, top_k, batch_size, neighbours)
     out: list[SamplePrediction] = []
     for chunk in _chunks(iter(dataset)):
-        out.extend(_predict_chunk(trained, chunk, explain, top_k, batch_size, "samples"))
+        out.extend(_predict_chunk(trained, chunk, options, "samples"))
     return out
 
 
@@ -89,10 +96,14 @@ def predict_file(
     top_k: int = 5,
     batch_size: int | None = None,
     progress: bool = True,
+    neighbours: TextNeighbours | None = None,
 ) -> PredictFileResult:
     """Predict a JSONL file into a JSONL file of :meth:`SamplePrediction.to_dict` lines, in
-    constant memory. The file is validated first: on any problem nothing is written."""
+    constant memory (``neighbours``: as in :func:`predict`). The file is validated first: on any
+    problem nothing is written."""
     trained = as_trained(model)
+    if neighbours is not None:
+        neighbours.check(trained)
     problems = validate_jsonl(data)
     if problems:
         raise DataValidationError(problems)
@@ -103,11 +114,22 @@ def predict_file(
         tqdm(total=total, unit="sample", disable=not progress, file=sys.stderr, desc="predict") as bar,
     ):
         for chunk in _chunks(iter_jsonl(data)):
-            for prediction in _predict_chunk(trained, chunk, explain, top_k, batch_size, str(data)):
+            options = _Options(explain, top_k, batch_size, neighbours)
+            for prediction in _predict_chunk(trained, chunk, options, str(data)):
                 handle.write(_json_line(prediction.to_dict()))
             count += len(chunk)
             bar.update(len(chunk))
     return PredictFileResult(count, Path(out))
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What :func:`predict` was asked for, passed down to each chunk."""
+
+    explain: bool
+    top_k: int
+    batch_size: int | None
+    neighbours: TextNeighbours | None
 
 
 def _chunks(samples: Iterator[TreeSample]) -> Iterable[list[TreeSample]]:
@@ -118,42 +140,45 @@ def _chunks(samples: Iterator[TreeSample]) -> Iterable[list[TreeSample]]:
 def _predict_chunk(
     trained: TrainedModel,
     samples: Sequence[TreeSample],
-    explain: bool,
-    top_k: int,
-    batch_size: int | None,
+    options: _Options,
     where: str,
 ) -> list[SamplePrediction]:
     dataset = trained.config.data.budgeted(TreeDataset(list(samples)))
     trained.schema.check(dataset, where, labelled=False)
     c = trained.config.train
     graphs = to_graphs(dataset, trained.schema, trained.encoder, c.cache_dir, labelled=False)
-    predictions = run_model(trained.model, graphs, batch_size or c.batch_size)
+    predictions = run_model(trained.model, graphs, options.batch_size or c.batch_size)
     probabilities = torch.softmax(predictions.logits.float(), -1)
+    if options.neighbours is not None:
+        mixed = options.neighbours.apply(probabilities.numpy(), text_embeddings(trained, dataset))
+        probabilities = torch.from_numpy(mixed)
     names = trained.schema.labels.names
-    explanations = explain_graphs(trained.model, graphs, predictions, top_k) if explain else None
+    explanations = (
+        explain_graphs(trained.model, graphs, predictions, options.top_k) if options.explain else None
+    )
     out = []
     for i, sample in enumerate(dataset):
-        explanation = None
-        if explanations is not None:
-            e = explanations[i]
-            explanation = {
-                "modality_weights": e.modality_weights,
-                "top_nodes": [
-                    {"id": sample.node_ids[n.position], "depth": n.depth, "attention": n.attention}
-                    for n in e.top_nodes
-                ],
-                "priors": e.priors,
-            }
         row = probabilities[i]
         out.append(
             SamplePrediction(
                 id=sample.id,
                 label=names[int(row.argmax())],
                 probabilities={str(name): float(row[k]) for k, name in enumerate(names)},
-                explanation=explanation,
+                explanation=None if explanations is None else _explanation(sample, explanations[i]),
             )
         )
     return out
+
+
+def _explanation(sample: TreeSample, explained: Any) -> dict[str, Any]:
+    return {
+        "modality_weights": explained.modality_weights,
+        "top_nodes": [
+            {"id": sample.node_ids[n.position], "depth": n.depth, "attention": n.attention}
+            for n in explained.top_nodes
+        ],
+        "priors": explained.priors,
+    }
 
 
 def _json_line(record: dict[str, Any]) -> str:

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from priorkit.analysis.neighbours import NeighbourMix, choose_mix, mix_fold, neighbour_probabilities
+from priorkit.analysis.neighbours import NeighbourMix, choose_mix, neighbour_probabilities
 
 
 def test_neighbour_votes_by_hand() -> None:
@@ -68,34 +68,6 @@ def test_the_mixture_is_a_convex_combination() -> None:
     mix = NeighbourMix(k=1, temperature=0.1, weight=0.25, val_nll=0.0, model_val_nll=0.0)
     out = mix.mix(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]))
     assert out.tolist() == [[0.25, 0.75]]
-
-
-def test_a_fold_chooses_on_validation_and_tests_with_neighbours_from_training_and_validation() -> None:
-    train, train_labels, val, val_labels = _world(2, recurring=True)
-    val, val_labels = val.copy(), val_labels.copy()
-    val[0] = 10.0 * np.eye(16)[0]  # a story told nowhere in training
-    nearest_train = train_labels[np.argmax(train @ val[0] / np.linalg.norm(train, axis=1))]
-    val_labels[0] = (nearest_train + 1) % 3  # a label its nearest training text does not have
-    embeddings = np.concatenate([train, val, val[:1] + 1e-3])  # the test sample retells val[0]
-    labels = np.concatenate([train_labels, val_labels, val_labels[:1]])
-    parts = (np.arange(200), np.arange(200, 300), np.array([300]))
-    uninformed = np.full((100, 3), 1 / 3)
-    wrong = np.eye(3)[[(val_labels[0] + 2) % 3]] * 0.4 + 0.2  # the network leans to a third class
-    chosen, mixed = mix_fold(uninformed, wrong, embeddings, labels, parts)
-    assert chosen == choose_mix(uninformed, val, val_labels, train, train_labels)
-    assert chosen.weight < 0.5
-    for k in (chosen.k, 5):  # only a validation neighbour knows the answer
-        votes = neighbour_probabilities(
-            embeddings[[300]], embeddings[:300], labels[:300], 3, k, chosen.temperature
-        )
-        assert votes.argmax(axis=1).tolist() == [val_labels[0]]
-        train_only = neighbour_probabilities(embeddings[[300]], train, train_labels, 3, k, chosen.temperature)
-        assert train_only.argmax(axis=1).tolist() != [val_labels[0]]
-    votes = neighbour_probabilities(
-        embeddings[[300]], embeddings[:300], labels[:300], 3, chosen.k, chosen.temperature
-    )
-    assert mixed == pytest.approx(chosen.mix(wrong, votes))
-    assert mixed.argmax(axis=1).tolist() == [val_labels[0]]
 
 
 def test_no_validation_data_or_broken_probabilities_are_refused() -> None:

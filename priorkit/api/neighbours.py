@@ -1,0 +1,154 @@
+"""``fit_neighbours``: a trained model's memory of labelled texts, mixed into its predictions
+(``pk.predict(model, samples, neighbours=...)``).
+
+Where texts recur (retold stories, near-duplicate posts), the nearest labelled texts know a
+sample's label better than the network's smooth decision surface does. ``fit_neighbours`` keeps
+the frozen text embeddings of the training and validation samples and chooses, on the validation
+samples only, how many of them vote, how sharply, and the network's weight in the mixture
+(:mod:`priorkit.analysis.neighbours`; the network alone where they do not help).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from priorkit.analysis.neighbours import NeighbourMix, choose_mix, neighbour_probabilities
+from priorkit.atomic import atomic_write, write_json
+from priorkit.data.cache import default_cache_dir
+from priorkit.data.dataset import TreeDataset
+from priorkit.data.sources import DataSource, as_dataset
+from priorkit.encoders.text_table import encode_texts
+from priorkit.errors import ConfigError
+from priorkit.runs.trained import TrainedModel, as_trained
+
+ARRAYS = "neighbours.npz"
+SETTINGS = "neighbours.json"
+
+
+@dataclass(frozen=True)
+class TextNeighbours:
+    """Labelled text embeddings and the mixture chosen with them for one trained model.
+
+    Args:
+        mix: the mixture (neighbours, temperature, the network's weight) chosen on validation data.
+        labels: the class names as text, in the model's output order.
+        embeddings: the frozen text embedding of every labelled sample (training and validation).
+        codes: their class indices.
+        encoder: the text encoder's namespace (the embeddings are only comparable within it).
+
+    Shapes:
+        embeddings: (p, t); codes: (p,).
+    """
+
+    mix: NeighbourMix
+    labels: tuple[str, ...]
+    embeddings: np.ndarray
+    codes: np.ndarray
+    encoder: str
+
+    def apply(self, model: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+        """The model's probabilities mixed with the vote of the stored texts nearest to each sample.
+
+        Shapes:
+            model: (n, c); embeddings: (n, t) -> (n, c).
+        """
+        votes = neighbour_probabilities(
+            embeddings, self.embeddings, self.codes, len(self.labels), self.mix.k, self.mix.temperature
+        )
+        return self.mix.mix(model, votes)
+
+    def check(self, trained: TrainedModel) -> None:
+        """Refuse a model other than the one these neighbours were fitted for."""
+        names = tuple(str(name) for name in trained.schema.labels.names)
+        if names != self.labels or trained.encoder.namespace != self.encoder:
+            raise ConfigError(
+                f"neighbours: fitted for classes {list(self.labels)} and text encoder {self.encoder} "
+                f"(got a model of {list(names)}, {trained.encoder.namespace}); fit them again with "
+                "pk.fit_neighbours(model, train, val)."
+            )
+
+    def save(self, folder: str | os.PathLike[str]) -> Path:
+        """Write ``neighbours.npz`` and ``neighbours.json`` into ``folder``; returns it."""
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        with atomic_write(out / ARRAYS, "wb") as handle:
+            np.savez(handle, embeddings=self.embeddings.astype(np.float32), codes=self.codes.astype(np.int64))
+        settings = {"mix": asdict(self.mix), "labels": list(self.labels), "encoder": self.encoder}
+        write_json(out / SETTINGS, settings)
+        return out
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike[str]) -> TextNeighbours:
+        """Read what :meth:`save` wrote (a missing or foreign file: a ConfigError naming it)."""
+        source = Path(folder)
+        try:
+            settings = json.loads((source / SETTINGS).read_text(encoding="utf-8"))
+            arrays = np.load(source / ARRAYS)
+            neighbours = cls(
+                mix=NeighbourMix(**settings["mix"]),
+                labels=tuple(settings["labels"]),
+                embeddings=arrays["embeddings"],
+                codes=arrays["codes"],
+                encoder=str(settings["encoder"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ConfigError(
+                f"{source}: expected the {SETTINGS} and {ARRAYS} that TextNeighbours.save writes "
+                f"(got {type(error).__name__}: {error})."
+            ) from None
+        if len(neighbours.codes) != len(neighbours.embeddings):
+            counts = f"{len(neighbours.codes)} labels for {len(neighbours.embeddings)} texts"
+            raise ConfigError(f"{source / ARRAYS}: {counts}; save the neighbours again.")
+        return neighbours
+
+
+def text_embeddings(trained: TrainedModel, dataset: TreeDataset) -> np.ndarray:
+    """The model's frozen text embedding of each sample's text, through the embedding cache.
+
+    Shapes:
+        -> (len(dataset), t).
+    """
+    folder = trained.config.train.cache_dir or default_cache_dir()
+    return encode_texts([s.text for s in dataset], trained.encoder, folder)[0].numpy()
+
+
+def _codes(trained: TrainedModel, dataset: TreeDataset, where: str) -> np.ndarray:
+    labels = trained.schema.labels
+    codes = [labels.index(s.label, f"{where}: sample {s.id}: label") for s in dataset]
+    return np.array(codes, dtype=np.int64)
+
+
+def fit_neighbours(
+    model: TrainedModel | str | os.PathLike[str], train: DataSource, val: DataSource
+) -> TextNeighbours:
+    """Fit a trained model's text neighbours: the mixture is chosen on ``val`` with neighbours
+    drawn from ``train``; the returned memory holds both (for new samples, as a fold's test
+    part sees training and validation). Every sample needs its label.
+
+    Args:
+        model: a :class:`TrainedModel`, or the path of a run directory or saved model folder.
+        train, val: labelled samples (a JSONL path, a dataset, or a list of samples or records),
+            usually the model's own training and validation data.
+    """
+    from priorkit.api.prediction import predict  # the layer's own prediction path
+
+    trained = as_trained(model)
+    parts = {"train": as_dataset(train, "train"), "val": as_dataset(val, "val")}
+    codes = {name: _codes(trained, data, name) for name, data in parts.items()}
+    embeddings = {name: text_embeddings(trained, data) for name, data in parts.items()}
+    labels = tuple(str(name) for name in trained.schema.labels.names)
+    predictions = predict(trained, parts["val"])
+    model_val = np.array([[p.probabilities[name] for name in labels] for p in predictions])
+    mix = choose_mix(model_val, embeddings["val"], codes["val"], embeddings["train"], codes["train"])
+    return TextNeighbours(
+        mix=mix,
+        labels=labels,
+        embeddings=np.concatenate([embeddings["train"], embeddings["val"]]),
+        codes=np.concatenate([codes["train"], codes["val"]]),
+        encoder=trained.encoder.namespace,
+    )

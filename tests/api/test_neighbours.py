@@ -1,0 +1,94 @@
+"""``pk.fit_neighbours`` and ``pk.predict(..., neighbours=...)``: a trained model's text memory."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import priorkit as pk
+from priorkit.analysis.neighbours import NeighbourMix
+from priorkit.api.neighbours import text_embeddings
+from priorkit.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory, small_data: Path, tiny_model_dir: Path) -> Path:
+    out = tmp_path_factory.mktemp("neighbours")
+    config = {
+        "model": {"text_encoder": str(tiny_model_dir), "hidden": 16, "tree": {"hidden": 16, "heads": 2}},
+        "train": {"epochs": 1, "batch_size": 16, "cache_dir": str(out / "cache"), "progress_bar": False},
+    }
+    data = {
+        name: small_data / f"{file}.jsonl"
+        for name, file in [("train", "train"), ("val", "val"), ("test", "test_id")]
+    }
+    return pk.fit(config, data=data, out=out / "run").source
+
+
+def _probabilities(predictions: list[pk.SamplePrediction], labels: tuple[str, ...]) -> np.ndarray:
+    return np.array([[p.probabilities[name] for name in labels] for p in predictions])
+
+
+def test_predictions_with_neighbours_are_the_network_mixed_with_their_vote(
+    run_dir: Path, small_data: Path
+) -> None:
+    neighbours = pk.fit_neighbours(run_dir, small_data / "train.jsonl", small_data / "val.jsonl")
+    assert len(neighbours.embeddings) == len(neighbours.codes) == 48 + 16  # training and validation texts
+    assert (
+        0.0 <= neighbours.mix.weight <= 1.0 and neighbours.mix.val_nll <= neighbours.mix.model_val_nll + 1e-9
+    )
+    trained = pk.load(run_dir)
+    test = pk.read_jsonl(small_data / "test_ood.jsonl")
+    alone = _probabilities(pk.predict(trained, test), neighbours.labels)
+    mixed = pk.predict(trained, test, neighbours=neighbours)
+    expected = neighbours.apply(alone, text_embeddings(trained, pk.TreeDataset(test)))
+    assert _probabilities(mixed, neighbours.labels) == pytest.approx(expected, abs=1e-6)
+    assert [p.label for p in mixed] == [neighbours.labels[k] for k in expected.argmax(axis=1)]
+
+
+def test_with_the_network_weighed_zero_the_stored_labels_decide(run_dir: Path, small_data: Path) -> None:
+    neighbours = pk.fit_neighbours(run_dir, small_data / "train.jsonl", small_data / "val.jsonl")
+    test = pk.read_jsonl(small_data / "test_ood.jsonl")
+    for code in (0, 1):  # a memory whose every text carries one label
+        memory = dataclasses.replace(
+            neighbours,
+            mix=NeighbourMix(k=5, temperature=0.05, weight=0.0, val_nll=0.0, model_val_nll=0.0),
+            codes=np.full(len(neighbours.codes), code),
+        )
+        predictions = pk.predict(run_dir, test, neighbours=memory)
+        assert {p.label for p in predictions} == {neighbours.labels[code]}
+        assert all(p.probabilities[neighbours.labels[code]] == pytest.approx(1.0) for p in predictions)
+
+
+def test_neighbours_save_load_and_predict_file(run_dir: Path, small_data: Path, tmp_path: Path) -> None:
+    neighbours = pk.fit_neighbours(run_dir, small_data / "train.jsonl", small_data / "val.jsonl")
+    loaded = pk.TextNeighbours.load(neighbours.save(tmp_path / "nb"))
+    assert loaded.mix == neighbours.mix and loaded.labels == neighbours.labels
+    assert np.array_equal(loaded.embeddings, neighbours.embeddings) and np.array_equal(
+        loaded.codes, neighbours.codes
+    )
+    out = tmp_path / "preds.jsonl"
+    pk.predict_file(run_dir, small_data / "test_id.jsonl", out, neighbours=loaded, progress=False)
+    lines = [p.to_dict() for p in pk.predict(run_dir, small_data / "test_id.jsonl", neighbours=neighbours)]
+    assert [json.loads(line) for line in out.read_text().splitlines()] == lines
+    network = [p.to_dict() for p in pk.predict(run_dir, small_data / "test_id.jsonl")]
+    assert network != lines or neighbours.mix.weight == 1.0  # the file is not the network's alone
+
+
+def test_wrong_inputs_are_refused_with_the_file_or_sample_named(
+    run_dir: Path, small_data: Path, tmp_path: Path
+) -> None:
+    neighbours = pk.fit_neighbours(run_dir, small_data / "train.jsonl", small_data / "val.jsonl")
+    other = dataclasses.replace(neighbours, labels=("a", "b"))
+    with pytest.raises(ConfigError, match=r"fit them again with pk\.fit_neighbours"):
+        pk.predict(run_dir, small_data / "test_id.jsonl", neighbours=other)
+    with pytest.raises(ConfigError, match=r"neighbours\.json and neighbours\.npz"):
+        pk.TextNeighbours.load(tmp_path / "missing")
+    unlabelled = pk.read_jsonl(small_data / "val.jsonl")
+    unlabelled[3].label = None
+    with pytest.raises(Exception, match=f"sample {unlabelled[3].id}: label"):
+        pk.fit_neighbours(run_dir, small_data / "train.jsonl", unlabelled)
