@@ -126,12 +126,33 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    from priorkit.api.neighbours import TextNeighbours
     from priorkit.api.prediction import predict_file
 
+    neighbours = TextNeighbours.load(args.neighbours) if args.neighbours else None
     result = predict_file(
-        args.model, args.data, args.out, explain=args.explain, top_k=args.top_k, progress=not args.quiet
+        args.model,
+        args.data,
+        args.out,
+        explain=args.explain,
+        top_k=args.top_k,
+        progress=not args.quiet,
+        neighbours=neighbours,
     )
     print(f"wrote {result.count} predictions to {result.out}")
+    return 0
+
+
+def cmd_neighbours(args: argparse.Namespace) -> int:
+    from priorkit.api.neighbours import fit_neighbours
+
+    neighbours = fit_neighbours(args.model, args.train, args.val)
+    mix = neighbours.mix
+    print(
+        f"chosen on {args.val}: {mix.k} neighbours, temperature {mix.temperature}, the network's weight "
+        f"{mix.weight:.2f} (validation log-loss {mix.val_nll:.4f}; the network alone {mix.model_val_nll:.4f})"
+    )
+    print(f"saved {len(neighbours.codes)} labelled texts to {neighbours.save(args.out)}")
     return 0
 
 
@@ -230,7 +251,16 @@ def _model_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
     )
     p.add_argument("--top-k", type=_positive, default=5, help="--explain: nodes listed per sample")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--neighbours", help="mix in the text neighbours saved by `priorkit neighbours`")
     p.set_defaults(run=cmd_predict)
+    p = commands.add_parser(
+        "neighbours", help="fit a model's text neighbours (chosen on --val) into a folder for predict"
+    )
+    p.add_argument("model", help="a run directory or a saved model folder (priorkit export)")
+    p.add_argument("--train", required=True, help="labelled JSONL: the texts the neighbours come from")
+    p.add_argument("--val", required=True, help="labelled JSONL: the samples the mixture is chosen on")
+    p.add_argument("--out", required=True, help="folder for neighbours.npz and neighbours.json")
+    p.set_defaults(run=cmd_neighbours)
     p = commands.add_parser("export", help="save a run's best model as a folder (config.json + safetensors)")
     p.add_argument("run_dir", help="a run directory written by `priorkit train`")
     p.add_argument("folder", help="the folder to write")

@@ -12,6 +12,7 @@ import pytest
 import priorkit as pk
 from priorkit.analysis.neighbours import NeighbourMix
 from priorkit.api.neighbours import text_embeddings
+from priorkit.cli import main
 from priorkit.errors import ConfigError
 
 
@@ -92,3 +93,40 @@ def test_wrong_inputs_are_refused_with_the_file_or_sample_named(
     unlabelled[3].label = None
     with pytest.raises(Exception, match=f"sample {unlabelled[3].id}: label"):
         pk.fit_neighbours(run_dir, small_data / "train.jsonl", unlabelled)
+
+
+def test_the_command_line_fits_neighbours_and_predicts_with_them(
+    run_dir: Path, small_data: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "nb"
+    train, val = str(small_data / "train.jsonl"), str(small_data / "val.jsonl")
+    assert main(["neighbours", str(run_dir), "--train", train, "--val", val, "--out", str(folder)]) == 0
+    assert f"saved 64 labelled texts to {folder}" in capsys.readouterr().out
+    out = tmp_path / "preds.jsonl"
+    data = str(small_data / "test_id.jsonl")
+    args = [
+        "predict",
+        str(run_dir),
+        "--data",
+        data,
+        "--out",
+        str(out),
+        "--neighbours",
+        str(folder),
+        "--quiet",
+    ]
+    assert main(args) == 0
+    expected = pk.predict(run_dir, data, neighbours=pk.fit_neighbours(run_dir, train, val))
+    assert [json.loads(line) for line in out.read_text().splitlines()] == [p.to_dict() for p in expected]
+    missing = [
+        "predict",
+        str(run_dir),
+        "--data",
+        data,
+        "--out",
+        str(out),
+        "--neighbours",
+        str(tmp_path / "no"),
+    ]
+    assert main(missing) == 2
+    assert "neighbours.json and neighbours.npz that TextNeighbours.save writes" in capsys.readouterr().err
