@@ -104,29 +104,10 @@ def test_the_command_line_fits_neighbours_and_predicts_with_them(
     assert f"saved 64 labelled texts to {folder}" in capsys.readouterr().out
     out = tmp_path / "preds.jsonl"
     data = str(small_data / "test_id.jsonl")
-    args = [
-        "predict",
-        str(run_dir),
-        "--data",
-        data,
-        "--out",
-        str(out),
-        "--neighbours",
-        str(folder),
-        "--quiet",
-    ]
-    assert main(args) == 0
+    predict = ["predict", str(run_dir), "--data", data, "--out", str(out), "--quiet"]
+    assert main([*predict, "--neighbours", str(folder)]) == 0
     expected = pk.predict(run_dir, data, neighbours=pk.fit_neighbours(run_dir, train, val))
     assert [json.loads(line) for line in out.read_text().splitlines()] == [p.to_dict() for p in expected]
-    missing = [
-        "predict",
-        str(run_dir),
-        "--data",
-        data,
-        "--out",
-        str(out),
-        "--neighbours",
-        str(tmp_path / "no"),
-    ]
+    missing = [*predict, "--neighbours", str(tmp_path / "no")]
     assert main(missing) == 2
     assert "neighbours.json and neighbours.npz that TextNeighbours.save writes" in capsys.readouterr().err
