@@ -32,6 +32,7 @@ from priorkit.ablation import expand, load_study
 from priorkit.ablation.folds import pool, split_file, trial_split
 from priorkit.ablation.grid import Trial
 from priorkit.ablation.store import TrialStore
+from priorkit.analysis.neighbours import unit_rows
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.splits import Split
 from priorkit.errors import ConfigError, PriorkitError
@@ -59,7 +60,7 @@ def nearest(embeddings: np.ndarray, fit: np.ndarray, test: np.ndarray) -> tuple[
     Shapes:
         embeddings: (N, t); fit: (F,); test: (T,) -> (T,), (T,).
     """
-    unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True).clip(min=1e-12)
+    unit = unit_rows(embeddings)
     cosine = unit[test] @ unit[fit].T
     return cosine.argmax(axis=1), cosine.max(axis=1)
 

@@ -19,11 +19,10 @@ import numpy as np
 
 from priorkit.analysis.neighbours import NeighbourMix, choose_mix, neighbour_probabilities
 from priorkit.atomic import atomic_write, write_json
-from priorkit.data.cache import default_cache_dir
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.sources import DataSource, as_dataset
-from priorkit.encoders.text_table import encode_texts
 from priorkit.errors import ConfigError
+from priorkit.runs.graphs import text_features
 from priorkit.runs.trained import TrainedModel, as_trained
 
 ARRAYS = "neighbours.npz"
@@ -113,8 +112,7 @@ def text_embeddings(trained: TrainedModel, dataset: TreeDataset) -> np.ndarray:
     Shapes:
         -> (len(dataset), t).
     """
-    folder = trained.config.train.cache_dir or default_cache_dir()
-    return encode_texts([s.text for s in dataset], trained.encoder, folder)[0].numpy()
+    return text_features(dataset, trained.config, trained.encoder)
 
 
 def _codes(trained: TrainedModel, dataset: TreeDataset, where: str) -> np.ndarray:

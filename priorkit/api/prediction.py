@@ -108,13 +108,13 @@ def predict_file(
     if problems:
         raise DataValidationError(problems)
     total = _count_lines(Path(data))
+    options = _Options(explain, top_k, batch_size, neighbours)
     count = 0
     with (
         atomic_write(out) as handle,
         tqdm(total=total, unit="sample", disable=not progress, file=sys.stderr, desc="predict") as bar,
     ):
         for chunk in _chunks(iter_jsonl(data)):
-            options = _Options(explain, top_k, batch_size, neighbours)
             for prediction in _predict_chunk(trained, chunk, options, str(data)):
                 handle.write(_json_line(prediction.to_dict()))
             count += len(chunk)

@@ -56,13 +56,14 @@ def to_graphs(
     return graphs
 
 
-def text_features(dataset: TreeDataset, config: RunConfig) -> np.ndarray:
+def text_features(dataset: TreeDataset, config: RunConfig, encoder: TextEncoder | None = None) -> np.ndarray:
     """The run's frozen text embedding of each sample's text (through the embedding cache), for
-    references and story grouping outside the model.
+    references, story grouping and text neighbours outside the model (``encoder``: one already
+    built for the run, e.g. a trained model's; default: built from ``config``).
 
     Shapes:
         -> (len(dataset), t).
     """
-    encoder = TextEncoder(config.model.text_config())
+    encoder = encoder or TextEncoder(config.model.text_config())
     folder = config.train.cache_dir or default_cache_dir()
     return encode_texts([s.text for s in dataset], encoder, folder)[0].numpy()
