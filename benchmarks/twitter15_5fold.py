@@ -36,7 +36,6 @@ import torch
 from torch_geometric.nn import GATConv
 from tree_attention_vs_gatconv import batches, one_pass, timed  # the sibling benchmark
 
-from priorkit.config import load_config
 from priorkit.data import load_cached
 from priorkit.data.cache import default_cache_dir
 from priorkit.data.dataset import TreeDataset
@@ -54,7 +53,7 @@ GOALS = {"seconds": 3.2 * 60, "peak_mib": 1024.0, "accuracy": 0.825}
 
 def warm_embeddings(dataset: TreeDataset, config: RunConfig, cache: Path) -> int:
     """Encode every source tweet into the embedding cache (a no-op when it is warm)."""
-    encoder = TextEncoder(config.model.text_config())
+    encoder = TextEncoder(config.model.text_encoder)
     texts = sorted({s.text for s in dataset})
     EmbeddingCache(cache, encoder.namespace).get_or_encode(texts, encoder.encode)
     return len(texts)
@@ -134,7 +133,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     cache = args.cache or default_cache_dir()
-    config = load_config(RunConfig, RECIPE.with_suffix(".yaml"), args.set)
+    config = RunConfig.from_yaml(RECIPE.with_suffix(".yaml"), args.set)
     dataset = load_cached("twitter", args.data, cache_dir=cache)
     cached = warm_embeddings(dataset, config, cache)
     budgeted = config.data.budgeted(dataset)

@@ -21,7 +21,6 @@ from pathlib import Path
 import lightning.pytorch as pl
 from torch.profiler import ProfilerActivity, profile
 
-from priorkit.config import load_config
 from priorkit.runs.config import RunConfig
 from priorkit.training.run import train
 
@@ -81,7 +80,7 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--top", type=int, default=12)
     args = parser.parse_args()
-    config = load_config(RunConfig, args.config, [*args.set, "train.epochs=1"])
+    config = RunConfig.from_yaml(args.config, [*args.set, "train.epochs=1"])
     dataset, splits = folds(config, args.data, "stratified", None)
     split = splits[0]
     parts = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}

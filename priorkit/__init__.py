@@ -16,12 +16,15 @@ from priorkit._lazy import lazy_exports
 from priorkit.errors import ConfigError, PriorkitError, RegistryError
 
 if TYPE_CHECKING:
-    from priorkit.analysis.leakage import leakage_report
+    from priorkit.ablation import FinishedArm, StudyConfig, finished_arm, load_study, run_study, summarise
+    from priorkit.ablation.summary import cell_text
+    from priorkit.analysis.leakage import leakage_report, user_bags, user_documents
     from priorkit.analysis.report import EvaluationReport
     from priorkit.api.evaluation import evaluate
     from priorkit.api.fitting import fit
     from priorkit.api.neighbours import TextNeighbours, fit_neighbours
     from priorkit.api.prediction import SamplePrediction, predict, predict_file
+    from priorkit.api.trial import TrialResult, run_trial
     from priorkit.data import (
         DataValidationError,
         LabelSpace,
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
         TreeDataset,
         TreeSample,
         collate,
+        dataset_stats,
         from_networkx,
         generate,
         leave_one_group_out,
@@ -56,16 +60,46 @@ if TYPE_CHECKING:
     from priorkit.data.jsonl import iter_jsonl
     from priorkit.data.sources import as_dataset
     from priorkit.data.tables import from_pandas, from_records
-    from priorkit.fusion import FUSIONS, Fusion
+    from priorkit.encoders.text import TextEncoder, TextEncoderConfig
+    from priorkit.fusion import FUSIONS, Fusion, FusionConfig
     from priorkit.model import ModelConfig, PriorModel
-    from priorkit.priors import PRIORS, Check, Prior, PriorConfig, build_prior
+    from priorkit.priors import (
+        PRIORS,
+        Check,
+        Prior,
+        PriorConfig,
+        PriorStack,
+        build_prior,
+        build_priors,
+        parse_prior,
+    )
     from priorkit.runs.config import DataConfig, RunConfig, TrainConfig
+    from priorkit.runs.graphs import text_features
     from priorkit.runs.schema import IncompatibleDataError
     from priorkit.runs.trained import TrainedModel, export, load
 
-__version__ = "0.1.0"
+from priorkit.version import __version__
 
 _EXPORTS = {
+    "FinishedArm": "priorkit.ablation",
+    "StudyConfig": "priorkit.ablation",
+    "finished_arm": "priorkit.ablation",
+    "load_study": "priorkit.ablation",
+    "run_study": "priorkit.ablation",
+    "summarise": "priorkit.ablation",
+    "cell_text": "priorkit.ablation.summary",
+    "user_bags": "priorkit.analysis.leakage",
+    "user_documents": "priorkit.analysis.leakage",
+    "TrialResult": "priorkit.api.trial",
+    "run_trial": "priorkit.api.trial",
+    "dataset_stats": "priorkit.data",
+    "TextEncoder": "priorkit.encoders.text",
+    "TextEncoderConfig": "priorkit.encoders.text",
+    "FusionConfig": "priorkit.fusion",
+    "PriorStack": "priorkit.priors",
+    "build_priors": "priorkit.priors",
+    "parse_prior": "priorkit.priors",
+    "text_features": "priorkit.runs.graphs",
     "as_dataset": "priorkit.data.sources",
     "build_prior": "priorkit.priors",
     "Check": "priorkit.priors",
@@ -126,67 +160,4 @@ _EXPORTS = {
     "write_synthetic": "priorkit.data",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = [
-    "FUSIONS",
-    "PRIORS",
-    "Check",
-    "ConfigError",
-    "DataConfig",
-    "DataValidationError",
-    "EvaluationReport",
-    "Fusion",
-    "IncompatibleDataError",
-    "LabelSpace",
-    "LoadReport",
-    "ModelConfig",
-    "Prior",
-    "PriorBatch",
-    "PriorConfig",
-    "PriorModel",
-    "PriorkitError",
-    "Problem",
-    "RegistryError",
-    "RunConfig",
-    "SamplePrediction",
-    "Split",
-    "SplitConfig",
-    "SynthConfig",
-    "TextNeighbours",
-    "TrainConfig",
-    "TrainedModel",
-    "TreeDataset",
-    "TreeSample",
-    "__version__",
-    "as_dataset",
-    "build_prior",
-    "collate",
-    "evaluate",
-    "export",
-    "fit",
-    "fit_neighbours",
-    "from_networkx",
-    "from_pandas",
-    "from_records",
-    "generate",
-    "iter_jsonl",
-    "leakage_report",
-    "leave_one_group_out",
-    "load",
-    "load_cached",
-    "load_format",
-    "make_loader",
-    "make_splits",
-    "predict",
-    "predict_file",
-    "read_jsonl",
-    "sample_from_dict",
-    "sample_to_data",
-    "story_groups",
-    "story_kfold",
-    "stratified_kfold",
-    "temporal_splits",
-    "to_networkx",
-    "validate_jsonl",
-    "write_jsonl",
-    "write_synthetic",
-]
+__all__ = sorted([*_EXPORTS, "ConfigError", "PriorkitError", "RegistryError", "__version__"])

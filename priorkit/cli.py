@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from priorkit import __version__
 from priorkit.config import load_config
 from priorkit.data.cache import load_cached
 from priorkit.data.formats import FORMATS, load_format
@@ -17,6 +16,7 @@ from priorkit.data.problems import DataValidationError
 from priorkit.data.stats import dataset_stats
 from priorkit.data.synth import SynthConfig, write_synthetic
 from priorkit.errors import PriorkitError
+from priorkit.version import __version__
 
 EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
@@ -105,7 +105,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from priorkit.runs.config import RunConfig
     from priorkit.training.run import train
 
-    config = load_config(RunConfig, args.config, args.set or []).resolve_paths(Path(args.config).parent)
+    config = RunConfig.from_yaml(args.config, args.set or [])
     result = train(config, args.out, resume=not args.restart)
     test = result.metrics["test"]
     print(f"run: {result.run_dir}")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from priorkit.errors import ConfigError
+from priorkit.errors import ConfigError, PriorkitError
+from priorkit.registry import Registry, normalise_name
 
 M = TypeVar("M", bound=BaseModel)
 MAX_VALUES = 100_000  # values of a config once its YAML aliases are expanded
@@ -94,17 +96,19 @@ def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
 def apply_overrides(mapping: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """Apply ``a.b=value`` overrides (values parsed as YAML) to a copy of ``mapping``."""
     out = dict(mapping)
+    for key, value in parse_overrides(overrides).items():
+        apply_into(out, key, value)
+    return out
+
+
+def parse_overrides(overrides: list[str]) -> dict[str, Any]:
+    """``["a.b=value", ...]`` -> ``{"a.b": value}`` (values parsed as YAML, later items win)."""
+    out: dict[str, Any] = {}
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"--set: expected key=value (got {item!r}). Example: --set train.epochs=5")
-        node = out
-        parts = key.strip().split(".")
-        for part in parts[:-1]:
-            child = node.get(part)
-            node[part] = dict(child) if isinstance(child, dict) else {}
-            node = node[part]
-        node[parts[-1]] = _override_value(item, raw)
+        out[key.strip()] = _override_value(item, raw)
     return out
 
 
@@ -121,8 +125,8 @@ def _override_value(item: str, raw: str) -> Any:
         ) from None
 
 
-def _describe(model: type[BaseModel], error: dict[str, Any], where: str) -> str:
-    key = ".".join(str(p) for p in error["loc"]) or "(top level)"
+def _describe(model: type[BaseModel], error: dict[str, Any], where: str, prefix: str = "") -> str:
+    key = prefix + ".".join(str(p) for p in error["loc"]) or "(top level)"
     got = error.get("input")
     if error["type"] == "extra_forbidden":
         valid = _valid_keys(model, error["loc"][:-1])
@@ -189,15 +193,104 @@ def load_config(
     """
     where = f"{source}: " if isinstance(source, (str, os.PathLike)) else where
     mapping = read_yaml(source) if isinstance(source, (str, os.PathLike)) else dict(source or {})
-    mapping = apply_overrides(mapping, overrides or [])
+    return validated(model, apply_overrides(mapping, overrides or []), where)
+
+
+def validated(model: type[M], mapping: Mapping[str, Any], where: str = "", prefix: str = "") -> M:
+    """``model`` validated from ``mapping``; problems become one :class:`ConfigError` line each,
+    keys named with ``prefix`` (their dotted path above ``model``)."""
     try:
         return model.model_validate(mapping)
     except ValidationError as error:
-        lines = [_describe(model, e, where) for e in error.errors(include_url=False)]
+        lines = [_describe(model, e, where, prefix) for e in error.errors(include_url=False)]
         raise ConfigError("\n".join(lines)) from None
 
 
-def load_arguments(model: type[M], entry: dict[str, Any], where: str = "") -> M:
-    """The arguments of a named registry entry (``{name: depth_decay, decay: 2.0}``, a prior or
-    a fusion) validated against its config class, ``name`` left out."""
-    return load_config(model, {k: v for k, v in entry.items() if k != "name"}, where=where)
+def registered_config(registry: Registry[Any], value: Any, base: type[M], where: str) -> M:
+    """The typed config of a registry entry (a prior, a fusion) from its name, a mapping of
+    ``name`` and the entry's arguments, or a config already typed: the entry's own ``Config``
+    class, with ``name`` set to the registered name. Unknown names list the known ones, unknown
+    arguments the valid ones.
+
+    Raises:
+        ValueError: the problem in one line, for a pydantic field validator to report.
+    """
+    if isinstance(value, base):
+        return value
+    if isinstance(value, str):
+        value = {"name": value}
+    if not isinstance(value, Mapping) or not isinstance(value.get("name"), str):
+        raise ValueError(f"expected a {registry.kind} name, or a mapping with a `name` (got {value!r})")
+    try:
+        config_class = registry.get(value["name"]).Config
+        name = normalise_name(value["name"])
+        return validated(config_class, {**value, "name": name}, where=f"{where} ({name}): ")
+    except PriorkitError as error:
+        raise ValueError(str(error)) from None
+
+
+def updated(config: M, changes: Mapping[str, Any], where: str = "", prefix: str = "") -> M:
+    """A copy of the typed ``config`` with ``changes`` applied, in order: keys are field names or
+    dotted paths (``model.fusion``, ``priors.0.weight``: a number indexes a list). A value
+    replaces what was there, except a mapping given for a nested config, which changes its
+    fields one by one (unless it names another registry entry, ``{name: concat}``: then it
+    replaces it). Only what changed is validated, once; ``config`` itself is not modified.
+
+    Raises:
+        ConfigError: naming the dotted key, with the valid keys where the key is unknown.
+    """
+    values = dict(config)  # the typed field values, shared with ``config`` until replaced
+    for key, value in changes.items():
+        head, dot, rest = key.partition(".")
+        where_key = f"{prefix}{head}."
+        if dot:
+            values[head] = _inside(values.get(head), rest, value, where, where_key)
+        elif _merges(values.get(head), value):
+            values[head] = updated(values[head], value, where, where_key)
+        else:
+            values[head] = value
+    return validated(type(config), values, where, prefix)
+
+
+def _merges(current: Any, value: Any) -> bool:
+    """Whether ``value`` changes the fields of the nested config ``current`` rather than replacing it."""
+    if not (isinstance(current, BaseModel) and isinstance(value, Mapping)):
+        return False
+    name = getattr(current, "name", None)
+    return value.get("name", name) == name
+
+
+def _inside(current: Any, key: str, value: Any, where: str, prefix: str) -> Any:
+    """``current`` (a nested config, a list or a mapping) with its dotted ``key`` set to ``value``."""
+    if isinstance(current, BaseModel):
+        return updated(current, {key: value}, where, prefix)
+    if isinstance(current, list):
+        index, dot, rest = key.partition(".")
+        if not index.isdigit() or int(index) >= len(current):
+            raise ConfigError(
+                f"{where}`{prefix}{index}`: expected a position in the list of {len(current)} "
+                f"(got {index!r}). Count from 0."
+            )
+        items = list(current)
+        position = int(index)
+        items[position] = _inside(items[position], rest, value, where, f"{prefix}{index}.") if dot else value
+        return items
+    if isinstance(current, Mapping) or current is None:
+        out = dict(current or {})
+        apply_into(out, key, value)
+        return out
+    raise ConfigError(
+        f"{where}`{prefix.rstrip('.')}`: expected a section with keys (got {current!r}). "
+        f"Set `{prefix.rstrip('.')}` itself, or one of its keys if it has any."
+    )
+
+
+def apply_into(mapping: dict[str, Any], key: str, value: Any) -> None:
+    """Set the dotted ``key`` of ``mapping`` (nested dicts created) to ``value``, in place."""
+    parts = key.split(".")
+    node = mapping
+    for part in parts[:-1]:
+        child = node.get(part)
+        node[part] = dict(child) if isinstance(child, dict) else {}
+        node = node[part]
+    node[parts[-1]] = value

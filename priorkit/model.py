@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Sequence, Sized
+from typing import Any, Protocol
 
 import torch
 import torch.nn.functional as F
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validator
 from torch import Tensor, nn
 
+from priorkit.config import registered_config
 from priorkit.data.batch import PriorBatch
 from priorkit.encoders.readout import mean_over_heads
-from priorkit.encoders.text import DEFAULT_MODEL, TextEncoder, TextEncoderConfig
+from priorkit.encoders.text import TextEncoder, TextEncoderConfig
 from priorkit.encoders.tree import TreeEncoder, TreeEncoderConfig
 from priorkit.errors import ConfigError
-from priorkit.fusion import FUSIONS
-from priorkit.fusion.base import FusionConfig
+from priorkit.fusion import FUSIONS, FusionConfig, GatedConfig
 from priorkit.outputs import PriorModelOutput
-from priorkit.priors.base import ModelDims
+from priorkit.priors.base import ModelDims, PriorConfig
+from priorkit.priors.build import build_priors
 from priorkit.priors.stack import PriorStack
 from priorkit.sites import SiteContext, add_bias
 
@@ -26,68 +28,58 @@ class ModelConfig(BaseModel):
     """The ``model:`` section of a training config.
 
     Args:
-        text_encoder: Hugging Face model id or local folder.
-        pooling, max_length, trainable_layers, text_learning_rate: text encoder settings.
+        text_encoder: the text encoder (:class:`TextEncoderConfig`: ``model``, a Hugging Face id
+            or local folder, ``pooling``, ``max_length``, ``trainable_layers``,
+            ``learning_rate``, ``batch_size``); a bare string is its ``model``.
         node_text: embed node texts (PHEME replies) with the same encoder.
         text_norm: layer-normalise the text vector before it enters the model. Pooled sentence
             embeddings are small in scale (all-MiniLM-L6-v2 on Twitter15: elements of standard
             deviation about 0.2), which slows what the layers after them learn; standardised,
             each vector reaches them at unit scale (on Twitter15 worth several accuracy points).
         fusion: ``concat``, ``gated``, ``cross_attention`` or a registered fusion, by name or as a
-            mapping with its arguments (``{name: cross_attention, heads: 8}``).
+            mapping with its arguments (``{name: cross_attention, heads: 8}``); held as that
+            fusion's typed config.
         hidden: width of the fused vector; tree: tree encoder settings; dropout: in the head.
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    text_encoder: str = DEFAULT_MODEL
-    pooling: Literal["mean", "cls"] = "mean"
-    max_length: int = Field(128, ge=1)
-    trainable_layers: int = Field(0, ge=0)
-    text_learning_rate: float | None = Field(None, gt=0)
+    text_encoder: TextEncoderConfig = Field(default_factory=TextEncoderConfig)
     node_text: bool = True
     text_norm: bool = False
-    fusion: str | dict[str, Any] = "gated"
+    fusion: SerializeAsAny[FusionConfig] = Field(default_factory=GatedConfig)
     hidden: int = Field(64, ge=2)
     tree: TreeEncoderConfig = Field(default_factory=TreeEncoderConfig)
     dropout: float = Field(0.1, ge=0.0, lt=1.0)
 
-    @field_validator("fusion")
+    @field_validator("text_encoder", mode="before")
     @classmethod
-    def _known_fusion(cls, value: str | dict[str, Any]) -> str | dict[str, Any]:
-        name = value.get("name") if isinstance(value, dict) else value
-        if not isinstance(name, str):
-            raise ValueError(f"expected a fusion name, or a mapping with a `name` (got {value!r})")
-        FUSIONS.validated(name)
-        if isinstance(value, dict):
-            try:  # the fusion's own arguments, checked now
-                FUSIONS.get(name).parse_config(value, where=f"fusion ({name}): ")
-            except ConfigError as error:
-                raise ValueError(str(error)) from None
-        return value
+    def _model_id(cls, value: Any) -> Any:
+        return {"model": value} if isinstance(value, str) else value
 
-    @property
-    def fusion_name(self) -> str:
-        return self.fusion["name"] if isinstance(self.fusion, dict) else self.fusion
-
-    def fusion_config(self) -> FusionConfig:
-        """The fusion's validated arguments (its defaults when given by name only)."""
-        fusion = FUSIONS.get(self.fusion_name)
-        return fusion.parse_config(self.fusion if isinstance(self.fusion, dict) else {})
+    @field_validator("fusion", mode="before")
+    @classmethod
+    def _typed_fusion(cls, value: Any) -> FusionConfig:
+        return registered_config(FUSIONS, value, FusionConfig, "fusion")
 
     def user_min_count(self) -> int | None:
         """The vocabulary threshold when users are numbered by a training vocabulary, else None."""
         node_input = self.tree.node_input
         return node_input.user_min_count if node_input.users == "vocab" else None
 
-    def text_config(self) -> TextEncoderConfig:
-        return TextEncoderConfig(
-            model=self.text_encoder,
-            pooling=self.pooling,
-            max_length=self.max_length,
-            trainable_layers=self.trainable_layers,
-            learning_rate=self.text_learning_rate,
-        )
+
+class DataShape(Protocol):
+    """What a model is sized by (a run's :class:`~priorkit.runs.schema.DataSchema`): node
+    feature width, class names, whether nodes carry texts, the user vocabulary (or None)."""
+
+    num_features: int
+    node_text: bool
+
+    @property
+    def labels(self) -> Sized: ...
+
+    @property
+    def users(self) -> Sized | None: ...
 
 
 class PriorModel(nn.Module):
@@ -122,8 +114,7 @@ class PriorModel(nn.Module):
         self.text_encoder = text_encoder if text_encoder is not None and not text_encoder.frozen else None
         self.text_norm = nn.LayerNorm(text_dim) if config.text_norm else nn.Identity()
         self.tree = TreeEncoder(num_features, node_text_dim, config.tree, num_users)
-        fusion = FUSIONS.get(config.fusion_name)
-        self.fusion = fusion(text_dim, config.tree.hidden, config.hidden, config.fusion_config())
+        self.fusion = config.fusion.build(text_dim, config.tree.hidden, config.hidden)
         self.head = nn.Sequential(
             nn.Dropout(config.dropout),
             nn.Linear(config.hidden, config.hidden),
@@ -133,6 +124,30 @@ class PriorModel(nn.Module):
         )
         self.priors = priors if priors is not None else PriorStack()
         self.priors.bind(ModelDims(text_dim, config.tree.hidden, config.tree.heads, num_classes))
+
+    @classmethod
+    def from_config(
+        cls,
+        config: ModelConfig,
+        priors: Sequence[PriorConfig],
+        data: DataShape,
+        encoder: TextEncoder,
+    ) -> PriorModel:
+        """The (untrained) model of a run: ``config``, its ``priors`` (built here, in order),
+        sized by the run's ``data`` and its text ``encoder``. Training and both loaders
+        (run folder, saved model) build the model with it.
+        """
+        stack = build_priors(priors)
+        return cls(
+            config,
+            data.num_features,
+            len(data.labels),
+            encoder.dim,
+            encoder.dim if data.node_text and config.node_text else 0,
+            encoder,
+            stack,
+            len(data.users) if data.users is not None else 0,
+        )
 
     def text_vectors(self, batch: PriorBatch) -> Tensor:
         if self.text_encoder is not None:

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from priorkit.ablation import run_study, summarise
-from priorkit.ablation.summary import cell_text
+import priorkit as pk
 
 HERE = Path(__file__).resolve().parent
 STUDY = HERE / "synthetic_study.yaml"
@@ -37,14 +36,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    run = run_study(STUDY, args.out, workers=args.workers)
+    run = pk.run_study(STUDY, args.out, workers=args.workers)
     table = pd.read_csv(run.out / "results.csv")
-    summary = summarise(table[table["status"] == "done"], "baseline").set_index(["arm", "metric"])
+    summary = pk.summarise(table[table["status"] == "done"], "baseline").set_index(["arm", "metric"])
 
     print("\n| arm (mean +- std [95% CI] over seeds 0, 1, 2) | " + " | ".join(COLUMNS.values()) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
     for arm in dict.fromkeys(table["arm"]):
-        print(f"| {arm} | " + " | ".join(cell_text(summary.loc[(arm, c)]) for c in COLUMNS) + " |")
+        print(f"| {arm} | " + " | ".join(pk.cell_text(summary.loc[(arm, c)]) for c in COLUMNS) + " |")
 
     def mean(arm: str, metric: str) -> float:
         return float(summary.loc[(arm, metric), "mean"])

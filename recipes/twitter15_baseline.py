@@ -30,15 +30,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 
 import priorkit as pk
-from priorkit.analysis.leakage import user_bags, user_documents
-from priorkit.config import load_config
-from priorkit.data import load_cached
-from priorkit.data.dataset import TreeDataset
-from priorkit.data.split_plan import SplitConfig, make_splits
-from priorkit.data.splits import Split
-from priorkit.runs.config import RunConfig
-from priorkit.runs.graphs import text_features
-from priorkit.training.run import train
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "datasets" / "twitter15"
@@ -73,18 +64,20 @@ COLUMNS = {
 }
 
 
-def folds(config: RunConfig, data: Path, kind: str, k: int | None) -> tuple[TreeDataset, list[Split]]:
+def folds(
+    config: pk.RunConfig, data: Path, kind: str, k: int | None
+) -> tuple[pk.TreeDataset, list[pk.Split]]:
     """Twitter15 under the config's node budget and its folds (validation: 10% of each training part)."""
     # the node budget once, up front: the whole trees are not kept in memory beside the trimmed ones
-    dataset = config.data.budgeted(load_cached("twitter", data))
-    split = SplitConfig(kind=kind, k=k, val_fraction=0.1, seed=config.train.seed)
-    return dataset, make_splits(dataset, split).splits
+    dataset = config.data.budgeted(pk.load_cached("twitter", data))
+    split = pk.SplitConfig(kind=kind, k=k, val_fraction=0.1, seed=config.train.seed)
+    return dataset, pk.make_splits(dataset, split).splits
 
 
 def fold_row(
-    config: RunConfig,
-    dataset: TreeDataset,
-    split: Split,
+    config: pk.RunConfig,
+    dataset: pk.TreeDataset,
+    split: pk.Split,
     out: Path,
     reference_inputs: tuple,
     neighbours: bool = False,
@@ -98,7 +91,7 @@ def fold_row(
     """
     texts, users, labels = reference_inputs
     parts = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}
-    result = train(config, out / split.name, splits=parts)
+    result = pk.fit(config, data=parts, out=out / split.name)
     test = result.metrics["test"]
     row = {
         "fold": split.name,
@@ -116,14 +109,14 @@ def fold_row(
         row = {**row, **neighbour_scores(out / split.name, dataset, split)}
     if users is not None:
         fit = np.concatenate([split.train, split.val])
-        predicted = reference(texts, user_bags(users, fit, split.test), labels, fit, split.test)
+        predicted = reference(texts, pk.user_bags(users, fit, split.test), labels, fit, split.test)
         truth = labels[split.test]
         row["reference_accuracy"] = accuracy_score(truth, predicted)
         row["reference_macro_f1"] = f1_score(truth, predicted, average="macro")
     return row
 
 
-def neighbour_scores(run: Path, dataset: TreeDataset, split: Split) -> dict:
+def neighbour_scores(run: Path, dataset: pk.TreeDataset, split: pk.Split) -> dict:
     """The trained network's test predictions mixed with its text neighbours
     (``pk.fit_neighbours``: k, temperature and the network's weight chosen on the fold's
     validation part, the neighbours drawn from its training part; on test, from training and
@@ -188,15 +181,15 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    config = load_config(RunConfig, args.config, args.set)
+    config = pk.RunConfig.from_yaml(args.config, args.set)
     dataset, splits = folds(config, args.data, args.split, args.folds)
     unknown = sorted(set(args.fold) - {split.name for split in splits})
     if unknown:
         parser.error(f"--fold: no fold {unknown} (valid: {[split.name for split in splits]})")
     splits = [split for split in splits if not args.fold or split.name in args.fold]
     labels = np.asarray([str(s.label) for s in dataset])
-    texts = text_features(dataset, config) if args.reference else None
-    users = user_documents(dataset) if args.reference else None
+    texts = pk.text_features(dataset, config) if args.reference else None
+    users = pk.user_documents(dataset) if args.reference else None
     rows = []
     for split in splits:
         rows.append(fold_row(config, dataset, split, args.out, (texts, users, labels), args.neighbours))

@@ -21,23 +21,12 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
 import priorkit as pk
-from priorkit.ablation import expand, load_study
-from priorkit.ablation.folds import pool, split_file, trial_split
-from priorkit.ablation.grid import Trial
-from priorkit.ablation.store import TrialStore
-from priorkit.analysis.neighbours import unit_rows
-from priorkit.data.dataset import TreeDataset
-from priorkit.data.splits import Split
-from priorkit.errors import ConfigError, PriorkitError
-from priorkit.runs.config import RunConfig
-from priorkit.runs.graphs import text_features
 
 BINS = (-1.01, 0.8, 0.9, 0.95, 0.99, 1.01)  # float32 cosines of equal texts may pass 1.0
 
@@ -50,7 +39,7 @@ def run_probabilities(predictions: list[pk.SamplePrediction], num_classes: int, 
     """
     names = sorted(predictions[0].probabilities)
     if len(names) != num_classes:
-        raise ConfigError(f"{run}: a model of {len(names)} classes, the data have {num_classes}.")
+        raise pk.ConfigError(f"{run}: a model of {len(names)} classes, the data have {num_classes}.")
     return np.array([[p.probabilities[name] for name in names] for p in predictions])
 
 
@@ -60,7 +49,7 @@ def nearest(embeddings: np.ndarray, fit: np.ndarray, test: np.ndarray) -> tuple[
     Shapes:
         embeddings: (N, t); fit: (F,); test: (T,) -> (T,), (T,).
     """
-    unit = unit_rows(embeddings)
+    unit = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
     cosine = unit[test] @ unit[fit].T
     return cosine.argmax(axis=1), cosine.max(axis=1)
 
@@ -77,7 +66,7 @@ COLUMNS = (
 
 
 def fold_scores(
-    runs: list[Path], dataset: TreeDataset, split: Split, embeddings: np.ndarray, codes: np.ndarray
+    runs: list[Path], dataset: pk.TreeDataset, split: pk.Split, embeddings: np.ndarray, codes: np.ndarray
 ) -> tuple[list[float], tuple[np.ndarray, ...]]:
     """One fold's row of :data:`COLUMNS`, and per test tree: the cosine of its nearest training or
     validation text, the share of the runs that got it right, whether the 1-NN did.
@@ -114,24 +103,6 @@ def fold_scores(
     return row, (cosine, right, neighbour)
 
 
-def arm_trials(study_file: Path, out: Path, arm: str, dataset: str | None) -> list[Trial]:
-    """The trials of ``arm`` on ``dataset`` (default: the study's first) of a finished folded study."""
-    study, base = load_study(study_file)
-    names = list(study.datasets or {})
-    dataset = dataset or (names[0] if names else None)
-    files = {name: split_file(out, name) for name in names}
-    if study.folds is None or dataset not in files or not files[dataset].is_file():
-        raise ConfigError(
-            f"{out}: expected the folder of a folded study of {study_file} with its folds of "
-            f"{dataset!r} in splits/ (datasets: {', '.join(names)}; run the study first)."
-        )
-    folds = {n: (len(json.loads(f.read_text())["folds"]), str(f)) for n, f in files.items() if f.is_file()}
-    trials = [t for t in expand(study, base, folds) if t.arm == arm and t.dataset == dataset]
-    if not trials:
-        raise ConfigError(f"--arm {arm!r}: no such arm in {study_file} (arms: {', '.join(study.arms)}).")
-    return trials
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--study", type=Path, required=True, help="the study file that was run")
@@ -140,25 +111,19 @@ def main() -> None:
     parser.add_argument("--dataset", default=None, help="default: the study's first dataset")
     args = parser.parse_args()
     try:
-        trials = arm_trials(args.study, args.out, args.arm, args.dataset)
-    except PriorkitError as error:
+        arm = pk.finished_arm(args.study, args.out, args.arm, args.dataset)
+    except pk.PriorkitError as error:
         raise SystemExit(f"error: {error}") from None
-    dataset_name = trials[0].dataset
-    config = RunConfig.model_validate(trials[0].config)
-    dataset = pool(trials[0].source, trials[0].format, trials[0].labels, config)
+    dataset = arm.dataset
     names = np.array([str(s.label) for s in dataset])
     codes = np.searchsorted(sorted(set(names.tolist())), names)
-    embeddings = text_features(dataset, config)
-    store = TrialStore(args.out)
+    embeddings = pk.text_features(dataset, arm.config)
 
-    print(f"{args.out}, arm {args.arm}, {dataset_name}: {len(trials)} runs")
+    print(f"{args.out}, arm {args.arm}, {arm.dataset_name}: {sum(map(len, arm.runs))} runs")
     print("\n| fold | " + " | ".join(COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
     rows, groups = [], []
-    for fold in sorted({t.fold for t in trials}):
-        mine = [t for t in trials if t.fold == fold]
-        split = trial_split(mine[0], dataset)
-        runs = [store.folder(t) / "run" for t in mine]
+    for split, runs in zip(arm.folds, arm.runs, strict=True):
         row, group = fold_scores(runs, dataset, split, embeddings, codes)
         rows.append(row)
         groups.append(group)

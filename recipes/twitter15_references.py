@@ -19,19 +19,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from twitter15_baseline import reference  # the sibling recipe (this folder is on sys.path)
 
-from priorkit.analysis.leakage import user_bags, user_documents
-from priorkit.data import TreeDataset, load_cached, stratified_kfold
-from priorkit.encoders import TextEncoder
-from priorkit.encoders.text import TextEncoderConfig
+import priorkit as pk
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def references(
-    dataset: TreeDataset, texts: np.ndarray, labels: np.ndarray, fit: np.ndarray, test: np.ndarray
+    dataset: pk.TreeDataset, texts: np.ndarray, labels: np.ndarray, fit: np.ndarray, test: np.ndarray
 ) -> list[float]:
     """Test accuracy of: the baseline script's reference, LR on the user bags alone, 1-NN on the texts."""
-    users = user_bags(user_documents(dataset), fit, test)
+    users = pk.user_bags(pk.user_documents(dataset), fit, test)
     predictions = [
         reference(texts, users, labels, fit, test),
         LogisticRegression(max_iter=2000, C=10.0).fit(users[0], labels[fit]).predict(users[1]),
@@ -44,15 +41,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "datasets" / "twitter15")
     args = parser.parse_args()
-    dataset = load_cached("twitter", args.data)
-    texts = TextEncoder(TextEncoderConfig()).encode([s.text for s in dataset]).numpy()
+    dataset = pk.load_cached("twitter", args.data)
+    texts = pk.TextEncoder(pk.TextEncoderConfig()).encode([s.text for s in dataset]).numpy()
     labels = np.asarray([str(s.label) for s in dataset])
     norm, spread = np.linalg.norm(texts, axis=1).mean(), texts.std(axis=1).mean()
     print(f"text embeddings: mean norm {norm:.2f} over {texts.shape[1]} dimensions, element std {spread:.3f}")
     print("| fold | LR text + users (reference) | LR users only | 1-NN text only |")
     print("|---|---|---|---|")
     rows = []
-    for split in stratified_kfold(dataset.labels, k=5, val_fraction=0.1, seed=0):
+    for split in pk.stratified_kfold(dataset.labels, k=5, val_fraction=0.1, seed=0):
         rows.append(references(dataset, texts, labels, np.concatenate([split.train, split.val]), split.test))
         print(f"| {split.name} | " + " | ".join(f"{v:.3f}" for v in rows[-1]) + " |")
     mean, std = np.mean(rows, axis=0), np.std(rows, axis=0)

@@ -24,8 +24,7 @@ from pathlib import Path
 import yaml
 from twitter15_baseline import DEFAULT, ROOT, fold_row, folds, print_table  # the sibling recipe
 
-from priorkit.config import load_config
-from priorkit.runs.config import RunConfig
+import priorkit as pk
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = {"val_accuracy": "val accuracy", "accuracy": "test accuracy", "macro_f1": "test macro-F1"}
@@ -40,10 +39,10 @@ def read_candidates(path: Path) -> dict[str, list[str]]:
     return {str(name): [str(change) for change in changes] for name, changes in candidates.items()}
 
 
-def candidate_config(sets: list[str]) -> RunConfig:
+def candidate_config(sets: list[str]) -> pk.RunConfig:
     """The Twitter15 baseline's config with ``sets`` applied (a wrong key: a ConfigError naming it).
     Candidates are compared on validation accuracy, so each must keep its checkpoints by it."""
-    config = load_config(RunConfig, HERE / "twitter15_baseline.yaml", sets)
+    config = pk.RunConfig.from_yaml(HERE / "twitter15_baseline.yaml", sets)
     if config.train.monitor != "val/accuracy":
         raise SystemExit(
             f"candidate {' '.join(sets)}: train.monitor is {config.train.monitor!r}; the choice is made "
@@ -52,7 +51,7 @@ def candidate_config(sets: list[str]) -> RunConfig:
     return config
 
 
-def run_candidate(config: RunConfig, sets: list[str], data: Path, out: Path) -> dict:
+def run_candidate(config: pk.RunConfig, sets: list[str], data: Path, out: Path) -> dict:
     """Train ``config`` on the 5 stratified folds; the folds' rows and their summary."""
     dataset, splits = folds(config, data, "stratified", None)
     rows = [fold_row(config, dataset, split, out, (None, None, None)) for split in splits]

@@ -101,3 +101,50 @@ def test_differences_name_every_changed_dotted_key_and_leave_out_the_ignored() -
         "model.fusion: 'gated' -> 'concat'",
     ]
     assert differences(old, old) == []
+
+
+def run_config():  # type: ignore[no-untyped-def]
+    from priorkit.runs.config import RunConfig
+
+    return RunConfig.from_dict(
+        {
+            "model": {"text_encoder": {"model": "a/b", "max_length": 64}, "fusion": "concat"},
+            "priors": [{"name": "Depth-Decay", "decay": 2.0}],
+        }
+    )
+
+
+def test_updated_changes_a_typed_copy_by_dotted_paths_list_positions_and_nested_mappings() -> None:
+    config = run_config()
+    changed = config.updated(
+        {
+            "priors.0.weight": 3,
+            "train.seed": 4,
+            "model": {"fusion": {"name": "cross_attention", "heads": 2}},  # another fusion: replaced
+            "model.text_encoder.model": "c/d",  # the other text encoder settings kept
+        }
+    )
+    assert changed.priors[0].weight == 3.0 and changed.priors[0].decay == 2.0
+    assert type(changed.priors[0]).__name__ == "DepthDecayConfig" and changed.train.seed == 4
+    assert (changed.model.fusion.name, changed.model.fusion.heads) == ("cross_attention", 2)
+    assert (changed.model.text_encoder.model, changed.model.text_encoder.max_length) == ("c/d", 64)
+    # the original is untouched, and what did not change is shared, not rebuilt
+    assert (config.priors[0].weight, config.train.seed, config.model.fusion.name) == (1.0, 0, "concat")
+    assert changed.data is config.data and changed.model.tree is config.model.tree
+    assert config.updated(["train.epochs=2"]).train.epochs == 2  # --set strings too
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"priors.3.weight": 1}, r"arms\.x: `priors\.3`: expected a position in the list of 1 \(got '3'\)"),
+        ({"priors.0.wight": 1}, r"arms\.x: `priors\.0\.wight`: unknown key\. Valid keys here: decay, "),
+        ({"train.seed.x": 1}, r"arms\.x: `train\.seed`: expected a section with keys \(got 0\)"),
+        ({"modle.hidden": 3}, r"arms\.x: `modle`: unknown key\. Valid keys here: data, imports, model"),
+        ({"model.fusion": {"heads": 2}}, r"`model\.fusion\.heads`: unknown key\. Valid keys here: name"),
+        ({"priors": [{"name": "depth_decay", "decay": -1}]}, r"priors\[0\] \(depth_decay\): `decay`"),
+    ],
+)
+def test_updated_names_the_dotted_key_of_a_wrong_change(changes: dict, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ConfigError, match=message):
+        run_config().updated(changes, where="arms.x: ")

@@ -73,3 +73,25 @@ def test_no_import_cycles_at_import_time() -> None:
     for name in sorted(graph):
         if name not in state:
             visit(name, [name])
+
+
+def root_imports(path: Path) -> list[str]:
+    """``from priorkit import ...`` in a module of the package: a climb back up to the package's
+    ``__init__`` (and through it to every layer), as ``from priorkit import __version__`` was."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        f"line {node.lineno}: from priorkit import {', '.join(a.name for a in node.names)}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "priorkit" and node.level == 0
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if n != "priorkit"))
+def test_no_module_imports_the_package_root(name: str) -> None:
+    assert root_imports(MODULES[name]) == [], f"{name}: import from the module that defines it instead"
+
+
+def test_the_root_import_check_sees_one(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from priorkit import __version__\n    return __version__\n")
+    assert root_imports(module) == ["line 2: from priorkit import __version__"]

@@ -38,7 +38,7 @@ def split_file(folder: Path, dataset: str) -> Path:
     return folder / "splits" / f"{dataset}.json"
 
 
-def save_folds(study: StudyConfig, base: dict[str, Any], folder: Path) -> dict[str, tuple[int, str]]:
+def save_folds(study: StudyConfig, config: RunConfig, folder: Path) -> dict[str, tuple[int, str]]:
     """Make (or read back) the folds of every dataset of a folded study, with their leakage
     reports (a missing report is made again from the saved folds); returns dataset ->
     (number of folds, the saved file).
@@ -48,10 +48,9 @@ def save_folds(study: StudyConfig, base: dict[str, Any], folder: Path) -> dict[s
     """
     if study.folds is None:
         return {}
-    config = RunConfig.model_validate(base)
     datasets = study.datasets or {}
     out = {}
-    for name in datasets or [default_name(base)]:
+    for name in datasets or [default_name(config)]:
         data = datasets.get(name)
         file = split_file(folder, name)
         saved = json.loads(file.read_text()) if file.is_file() else None
@@ -81,7 +80,7 @@ def _save(
         plan = make_splits(dataset, split, embeddings if split.needs_embeddings else None)
     else:
         plan = SplitPlan.from_dict(saved, dataset)
-    features = embedding_features(config.model.text_encoder)
+    features = embedding_features(config.model.text_encoder.model)
     file.parent.mkdir(parents=True, exist_ok=True)
     report = leakage_report(dataset, plan.splits, split.kind, split.near_duplicate, embeddings, features)
     write_json(file.with_suffix(".leakage.json"), report.to_dict())

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from priorkit.ablation.study import StudyConfig, merge, path_safe
-from priorkit.config import load_config
+from priorkit.ablation.study import StudyConfig, path_safe
 from priorkit.errors import ConfigError
+from priorkit.registry import normalise_name
 from priorkit.runs.config import RunConfig
 
 FIXED = "fixed"
@@ -20,7 +20,7 @@ class Trial:
 
     Args:
         dataset, arm, seed: where it sits in the grid; fold: the fold's index (None: fixed split).
-        config: the full training config (a mapping, data paths absolute).
+        config: the full training config (typed, data paths absolute).
         source, format: the data to split into folds (None: fixed files).
         split_file: the study's saved folds of that data (``splits/<dataset>.json``).
         labels: label renames of that data (old -> new).
@@ -32,7 +32,7 @@ class Trial:
     arm: str
     seed: int
     fold: int | None
-    config: dict[str, Any]
+    config: RunConfig
     source: str | None = None
     format: str = "jsonl"
     split_file: str | None = None
@@ -47,28 +47,25 @@ class Trial:
         return f"{self.dataset}/{path_safe(self.arm)}/seed{self.seed}/{fold}"
 
 
-def arms(study: StudyConfig, base: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, Any] | None]]:
-    """Arm name -> (its training config, its sweep point or None); sweeps add arms."""
-    out: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {
-        name: (merge(base, overrides), None) for name, overrides in study.arms.items()
+def arms(study: StudyConfig, base: RunConfig) -> dict[str, tuple[RunConfig, dict[str, Any] | None]]:
+    """Arm name -> (its training config, its sweep point or None); sweeps add arms. Each arm is
+    the base config with the arm's changes, validated as it is made, before any trial runs."""
+    out: dict[str, tuple[RunConfig, dict[str, Any] | None]] = {
+        name: (base.updated(changes, where=f"arms.{name}: "), None) for name, changes in study.arms.items()
     }
     for sweep in study.sweeps:
         config = out[sweep.arm][0]
-        positions = [i for i, p in enumerate(config.get("priors", [])) if p.get("name") == sweep.prior]
+        wanted = normalise_name(sweep.prior)
+        positions = [i for i, prior in enumerate(config.priors) if prior.name == wanted]
         if not positions:
             raise ConfigError(
                 f"sweeps: arm {sweep.arm!r} has no prior {sweep.prior!r}. Add it to the arm's priors."
             )
         for value in sweep.values:
-            swept = merge(config, {})
-            swept["priors"][positions[0]][sweep.arg] = value
-            out[f"{sweep.arm}@{sweep.arg}={value}"] = (
-                swept,
-                {"prior": sweep.prior, "arg": sweep.arg, "value": value},
-            )
+            name = f"{sweep.arm}@{sweep.arg}={value}"
+            swept = config.updated({f"priors.{positions[0]}.{sweep.arg}": value}, where=f"sweeps ({name}): ")
+            out[name] = (swept, {"prior": sweep.prior, "arg": sweep.arg, "value": value})
     _distinct_folders(list(out))
-    for name, (config, _) in out.items():  # every arm fully checked before any trial runs
-        load_config(RunConfig, config, where=f"arms.{name}: ")
     return out
 
 
@@ -85,7 +82,7 @@ def _distinct_folders(names: list[str]) -> None:
 
 
 def expand(
-    study: StudyConfig, base: dict[str, Any], folds: dict[str, tuple[int, str]] | None = None
+    study: StudyConfig, base: RunConfig, folds: dict[str, tuple[int, str]] | None = None
 ) -> list[Trial]:
     """Every trial, in a stable order (dataset, arm, seed, fold).
 
@@ -100,11 +97,10 @@ def expand(
         count, split_file = _folds(study, name, folds)
         for arm, (config, sweep) in arms(study, base).items():
             for seed in study.seeds:
-                config_seeded = merge(config, {"train": {"seed": seed}})
+                changes: dict[str, Any] = {"train.seed": seed}
                 if data is not None and data.source is None:
-                    config_seeded = merge(
-                        config_seeded, {"data": {"train": data.train, "val": data.val, "test": data.test}}
-                    )
+                    changes.update({"data.train": data.train, "data.val": data.val, "data.test": data.test})
+                config_seeded = config.updated(changes)
                 evaluate = dict(data.evaluate) if data is not None else dict(study.evaluate)
                 for fold in range(count) if count else [None]:
                     trials.append(
@@ -125,10 +121,10 @@ def expand(
     return trials
 
 
-def default_name(base: dict[str, Any]) -> str:
+def default_name(base: RunConfig) -> str:
     """The dataset name of a study without ``datasets``: the folder of the base config's
     training file (``synthetic`` for ``datasets/synthetic/train.jsonl``)."""
-    name = path_safe(Path(base["data"]["train"]).parent.name)
+    name = path_safe(Path(base.data.path("train")).parent.name)
     return name if name.strip(".") else "data"
 
 

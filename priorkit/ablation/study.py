@@ -3,7 +3,6 @@ folds, datasets and sweeps."""
 
 from __future__ import annotations
 
-import copy
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -91,8 +90,9 @@ class StudyConfig(BaseModel):
 
     Args:
         base: a training config (a path relative to the study file, or a mapping).
-        arms: arm name -> overrides of the base config (``{priors: [...]}``, nested mappings
-            or dotted keys such as ``model.fusion``).
+        arms: arm name -> changes of the base config (``{priors: [...]}``, nested mappings
+            or dotted keys such as ``model.fusion``), applied to the typed base config by
+            :meth:`~priorkit.runs.config.RunConfig.updated`.
         seeds: one trial per seed.
         folds: how folded datasets are split: a :class:`~priorkit.data.split_plan.SplitConfig`
             mapping (``{kind: story, k: 5}``; kinds stratified, groups, story, temporal), an
@@ -179,34 +179,16 @@ def path_safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_.=@" else "_" for c in name)
 
 
-def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with ``overrides`` applied: mappings merge key by key, dotted keys reach
-    inside (``model.fusion``), anything else (lists included) replaces."""
-    out = copy.deepcopy(base)
-    for key, value in overrides.items():
-        node, parts = out, key.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        leaf = parts[-1]
-        if isinstance(value, dict) and isinstance(node.get(leaf), dict):
-            node[leaf] = merge(node[leaf], value)
-        else:
-            node[leaf] = copy.deepcopy(value)
-    return out
-
-
-def load_study(path: str | os.PathLike[str]) -> tuple[StudyConfig, dict[str, Any]]:
-    """The study and its base training config as a mapping with absolute data paths (so a
-    trial runs from anywhere). Errors name the file and key."""
+def load_study(path: str | os.PathLike[str]) -> tuple[StudyConfig, RunConfig]:
+    """The study and its base training config, with absolute data paths (so a trial runs from
+    anywhere). Errors name the file and key."""
     file = Path(path)
     study = load_config(StudyConfig, file)
     folder = file.resolve().parent
     if isinstance(study.base, str):
-        base_file = folder / study.base
-        base = load_config(RunConfig, base_file).resolve_paths(base_file.parent).model_dump(mode="json")
+        base = RunConfig.from_yaml(folder / study.base)
     else:
-        base = load_config(RunConfig, study.base, where=f"{file}: base.").resolve_paths(folder)
-        base = base.model_dump(mode="json")
+        base = RunConfig.from_dict(study.base, where=f"{file}: base.").resolve_paths(folder)
     study = study.model_copy(
         update={"datasets": _absolute(study, folder), "evaluate": _paths(study.evaluate, folder)}
     )
@@ -229,4 +211,4 @@ def _absolute(study: StudyConfig, folder: Path) -> dict[str, DatasetConfig] | No
     return out
 
 
-__all__ = ["DatasetConfig", "StudyConfig", "SweepConfig", "load_study", "merge"]
+__all__ = ["DatasetConfig", "StudyConfig", "SweepConfig", "load_study"]

@@ -14,12 +14,11 @@ from priorkit.ablation.grid import Trial
 from priorkit.ablation.store import ERROR, RESULT, TrialStore
 from priorkit.api.trial import run_trial
 from priorkit.atomic import write_json
-from priorkit.runs.config import RunConfig
 
 
 def execute(trial: Trial, run_dir: Path) -> dict[str, Any]:
     """Train and evaluate one trial; returns the reports by name."""
-    config = RunConfig.model_validate(trial.config)
+    config = trial.config
     splits = None
     if trial.fold is not None:
         dataset = pool(trial.source, trial.format, trial.labels, config)

@@ -18,7 +18,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from priorkit.analysis.predict import Predictions
-from priorkit.analysis.reliance import permutation_effects, shares_of
+from priorkit.analysis.reliance import effect_shares, permutation_effects
 from priorkit.data.recombine import permute_nodes
 from priorkit.functional.distributions import depth_bucket
 from priorkit.functional.tree import NODE_GROUPS, node_group
@@ -90,10 +90,5 @@ def node_reliance(
     """Permutation reliance of ``model`` on each node group of ``graphs`` (labelled)."""
     shuffles = {group: _shuffle(group) for group in NODE_GROUPS}
     drop, change = permutation_effects(model, graphs, shuffles, repeats, seed, batch_size, base)
-    depth = {k: drop[k] for k in DEPTH_GROUPS}
-    shares = (
-        shares_of(depth)
-        or shares_of({k: change[k] for k in DEPTH_GROUPS})
-        or dict.fromkeys(DEPTH_GROUPS, 0.0)
-    )
+    shares = effect_shares(drop, change, DEPTH_GROUPS, 0.0)
     return NodeReliance(drop, change, {**shares, "leaves": _leaf_share(drop, change)}, repeats)

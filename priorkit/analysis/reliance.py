@@ -53,6 +53,19 @@ def shares_of(values: dict[str, float]) -> dict[str, float] | None:
     return None if total <= 0 else {k: v / total for k, v in clipped.items()}
 
 
+def effect_shares(
+    drop: dict[str, float], change: dict[str, float], keys: Sequence[str], fallback: float
+) -> dict[str, float]:
+    """Shares of ``keys`` (summing to 1) from their accuracy drops, from their prediction
+    changes when no drop is above 0, else ``fallback`` for each: the one rule that turns
+    permutation effects into shares, for modalities and node groups alike."""
+    for values in (drop, change):
+        shares = shares_of({k: values[k] for k in keys})
+        if shares is not None:
+            return shares
+    return dict.fromkeys(keys, fallback)
+
+
 Shuffle = Callable[[Sequence[Data], torch.Generator], list[Data]]
 
 
@@ -123,5 +136,4 @@ def modality_reliance(
     """Permutation reliance of ``model`` on text and graph over ``graphs`` (labelled)."""
     shuffles = {modality: _swap(modality) for modality in SHUFFLES}
     drop, change = permutation_effects(model, graphs, shuffles, repeats, seed, batch_size, base)
-    shares = shares_of(drop) or shares_of(change) or {m: 1.0 / len(SHUFFLES) for m in SHUFFLES}
-    return Reliance(shares, drop, change, repeats)
+    return Reliance(effect_shares(drop, change, list(SHUFFLES), 1.0 / len(SHUFFLES)), drop, change, repeats)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from priorkit.config import load_config
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
 from priorkit.runs.config import RunConfig
@@ -46,11 +44,11 @@ def fit(
 
 def _config(config: ConfigSource, overrides: list[str]) -> RunConfig:
     if isinstance(config, RunConfig):
-        return load_config(RunConfig, config.model_dump(), overrides) if overrides else config
+        return config.updated(overrides, where="overrides: ") if overrides else config
     if isinstance(config, (str, os.PathLike)):
-        return load_config(RunConfig, config, overrides).resolve_paths(Path(config).parent)
+        return RunConfig.from_yaml(config, overrides)
     if isinstance(config, Mapping):
-        return load_config(RunConfig, dict(config), overrides, where="config: ")
+        return RunConfig.from_dict(config, overrides, where="config: ")
     raise ConfigError(
         f"config: expected a RunConfig, a mapping or a YAML path (got {type(config).__name__})."
     )

@@ -6,7 +6,6 @@ evaluation file, all written into the run directory.
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -58,20 +57,6 @@ class TrialResult:
             )
             out.extend(f"  {ComplianceEntry.from_dict(e).line()}" for e in report.get("compliance", []))
         return out
-
-
-def recipe_arguments(description: str | None, default_out: str | os.PathLike[str]) -> argparse.Namespace:
-    """The command line every recipe script shares: ``--out``, ``--seed`` and ``--set key=value``."""
-    parser = argparse.ArgumentParser(
-        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--out", type=Path, default=Path(default_out), help="run directory")
-    parser.add_argument("--seed", type=int, default=None, help="overrides train.seed")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override")
-    args = parser.parse_args()
-    if args.seed is not None:
-        args.set.append(f"train.seed={args.seed}")
-    return args
 
 
 def run_trial(

@@ -78,7 +78,7 @@ def _not_found(name: str, why: str) -> ModelNotFoundError:
     )
     return ModelNotFoundError(
         f"text encoder {name!r}: expected a local folder with config.json or a reachable Hugging Face "
-        f"model id (got {why}). Fix: {hint}pass a local folder (model.text_encoder=/path/to/model), "
+        f"model id (got {why}). Fix: {hint}pass a local folder (model.text_encoder.model=/path/to/model), "
         "or download the model once with network access."
     )
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 from torch import Tensor, nn
 
-from priorkit.config import load_arguments
+from priorkit.errors import ConfigError
 from priorkit.registry import Registry
 from priorkit.sites import BiasFn, SiteContext, no_bias
 
@@ -35,10 +35,26 @@ class FusionOutput:
 
 
 class FusionConfig(BaseModel):
-    """The arguments of a fusion (none for the base class); a config's ``model.fusion`` is a name
-    or ``{name: cross_attention, heads: 8}``, validated against the fusion's ``Config``."""
+    """The arguments of a fusion; a config's ``model.fusion`` is a name or ``{name:
+    cross_attention, heads: 8}``, validated against the fusion's ``Config``, which names its
+    fusion (``name: Literal["gated"] = "gated"``).
+
+    Args:
+        name: the registered name of the fusion.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    name: str = ""
+
+    def build(self, text_dim: int, graph_dim: int, hidden: int) -> Fusion:
+        """The fusion these arguments configure, for modality vectors of the given widths."""
+        if not self.name:
+            raise ConfigError(
+                f"{type(self).__name__}: expected the name of its fusion (got none). Give the class "
+                "a field name: Literal['my_fusion'] = 'my_fusion'."
+            )
+        return FUSIONS.get(self.name)(text_dim, graph_dim, hidden, self)
 
 
 class Fusion(nn.Module):
@@ -61,11 +77,6 @@ class Fusion(nn.Module):
         super().__init__()
         self.text_dim, self.graph_dim, self.hidden = text_dim, graph_dim, hidden
         self.config = config if config is not None else self.Config()
-
-    @classmethod
-    def parse_config(cls, arguments: dict[str, Any], where: str = "") -> FusionConfig:
-        """Validate ``arguments`` (without ``name``) against ``Config``; unknown keys name the valid ones."""
-        return load_arguments(cls.Config, arguments, where)
 
     def forward(
         self,

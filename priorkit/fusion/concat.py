@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 from torch import Tensor, nn
 
 from priorkit.fusion.base import FUSIONS, Fusion, FusionConfig, FusionOutput
 from priorkit.sites import BiasFn, SiteContext, no_bias
+
+
+class ConcatConfig(FusionConfig):
+    """No arguments besides the name."""
+
+    name: Literal["concat"] = "concat"
 
 
 @FUSIONS.register("concat")
@@ -16,6 +24,8 @@ class ConcatFusion(Fusion):
     Shapes:
         text: (b, t); graph: (b, g) -> fused (b, d).
     """
+
+    Config = ConcatConfig
 
     def __init__(
         self, text_dim: int, graph_dim: int, hidden: int, config: FusionConfig | None = None

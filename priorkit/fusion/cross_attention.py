@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from torch import Tensor, nn
 from torch_geometric.utils import scatter, softmax
@@ -15,6 +17,7 @@ from priorkit.sites import BiasFn, SiteContext, no_bias
 class CrossAttentionConfig(FusionConfig):
     """Args: heads: attention heads (a divisor of the model's ``hidden`` width)."""
 
+    name: Literal["cross_attention"] = "cross_attention"
     heads: int = Field(4, ge=1)
 
 

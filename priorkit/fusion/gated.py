@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 from torch import Tensor, nn
 
@@ -32,6 +34,12 @@ class ModalityGate(nn.Module):
         return FusionOutput(weights[:, :1] * text + weights[:, 1:] * graph, weights)
 
 
+class GatedConfig(FusionConfig):
+    """No arguments besides the name."""
+
+    name: Literal["gated"] = "gated"
+
+
 @FUSIONS.register("gated")
 class GatedFusion(Fusion):
     """``w_text * LN(P_t text) + w_graph * LN(P_g graph)``: both modalities are projected to
@@ -40,6 +48,8 @@ class GatedFusion(Fusion):
     Shapes:
         text: (b, t); graph: (b, g) -> fused (b, d), modality_weights (b, 2).
     """
+
+    Config = GatedConfig
 
     def __init__(
         self, text_dim: int, graph_dim: int, hidden: int, config: FusionConfig | None = None

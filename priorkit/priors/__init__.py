@@ -3,8 +3,8 @@
 Each built-in prior lives in its own file and registers itself by name when imported here.
 """
 
-from priorkit.priors.base import ModelDims, Prior, PriorConfig
-from priorkit.priors.build import PRIORS, build_prior, build_priors
+from priorkit.priors.base import PRIORS, ModelDims, Prior, PriorConfig
+from priorkit.priors.build import build_prior, build_priors, parse_prior
 from priorkit.priors.check import Check
 from priorkit.priors.counterfactual import CounterfactualConfig, CounterfactualPrior
 from priorkit.priors.depth_decay import DepthDecayConfig, DepthDecayPrior
@@ -38,4 +38,5 @@ __all__ = [
     "SupervisedAttentionPrior",
     "build_prior",
     "build_priors",
+    "parse_prior",
 ]

@@ -14,21 +14,22 @@
 - ``bind(dims)``: once, when the model is built; priors with parameters sized by the model
   create them here.
 
-Every prior has a validated config (``Config``, a pydantic model with ``weight``); a config
-file's ``priors:`` entry is that config plus ``name``.
+Every prior has a validated config (``Config``, a pydantic model with ``name`` and ``weight``);
+a config file's ``priors:`` entry is that config, and ``RunConfig.priors`` holds it typed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor, nn
 
-from priorkit.config import load_arguments
+from priorkit.errors import ConfigError
 from priorkit.priors.check import Check
+from priorkit.registry import Registry
 from priorkit.sites import SiteContext
 
 if TYPE_CHECKING:
@@ -37,15 +38,27 @@ if TYPE_CHECKING:
 
 
 class PriorConfig(BaseModel):
-    """Arguments every prior has.
+    """Arguments every prior has. A prior's own ``Config`` subclasses it and names the prior
+    (``name: Literal["depth_decay"] = "depth_decay"``), so that a typed config builds its prior.
 
     Args:
+        name: the registered name of the prior.
         weight: scales every loss the prior returns.
     """
 
     model_config = ConfigDict(extra="forbid")
 
+    name: str = ""
     weight: float = Field(1.0, ge=0.0)
+
+    def build(self) -> Prior:
+        """The prior these arguments configure (a fresh module)."""
+        if not self.name:
+            raise ConfigError(
+                f"{type(self).__name__}: expected the name of its prior (got none). Give the class "
+                "a field name: Literal['my_prior'] = 'my_prior', or build it from a mapping with `name`."
+            )
+        return PRIORS.get(self.name)(self)
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,6 @@ class Prior(nn.Module):
     def __init__(self, config: PriorConfig | None = None) -> None:
         super().__init__()
         self.config = config if config is not None else self.Config()
-        self.weight = self.config.weight
         # one enforcement multiplier per rule (see priorkit.priors.enforce); saved with the model
         self.register_buffer("multipliers", torch.ones(len(self.checks())))
 
@@ -89,11 +101,6 @@ class Prior(nn.Module):
         """The enforcement multiplier of the rule on ``metric`` (1 before training)."""
         names = [check.metric for check in self.checks()]
         return self.multipliers[names.index(metric)]
-
-    @classmethod
-    def from_arguments(cls, arguments: dict[str, Any], where: str = "") -> Prior:
-        """Validate ``arguments`` against ``Config`` (unknown keys name the valid ones), then build."""
-        return cls(load_arguments(cls.Config, arguments, where))
 
     def bind(self, dims: ModelDims) -> None:
         return None
@@ -115,3 +122,6 @@ class Prior(nn.Module):
 
     def checks(self) -> list[Check]:
         return []
+
+
+PRIORS: Registry[type[Prior]] = Registry("prior", group="priorkit.priors")

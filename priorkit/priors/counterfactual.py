@@ -14,8 +14,7 @@ from torch_geometric.data import Data
 from priorkit.data.batch import PriorBatch, collate
 from priorkit.data.recombine import dense, with_node_rows, with_tree_of
 from priorkit.data.tensors import keep_nodes
-from priorkit.priors.base import Prior
-from priorkit.priors.build import PRIORS
+from priorkit.priors.base import PRIORS, Prior
 from priorkit.priors.check import Check
 from priorkit.priors.enforce import EnforcedConfig
 
@@ -48,6 +47,8 @@ class CounterfactualConfig(EnforcedConfig):
         loss (a symmetric KL between the predictions on a sample and on its counterfactual) on
         top of ``consistency_weight``.
     """
+
+    name: Literal["counterfactual"] = "counterfactual"
 
     kind: Literal["modality_swap", "leaf_perturb", "pairs"] = "modality_swap"
     rate: float = Field(0.5, ge=0.0, le=1.0)

@@ -12,8 +12,7 @@ from pydantic import Field
 from torch import Tensor, nn
 
 from priorkit.functional.distributions import DEPTH_BUCKETS, mass_by_depth
-from priorkit.priors.base import Prior
-from priorkit.priors.build import PRIORS
+from priorkit.priors.base import PRIORS, Prior
 from priorkit.priors.check import Check
 from priorkit.priors.enforce import EnforcedConfig
 from priorkit.priors.leaf_share import LEAF_SHARE, batch_leaf_share
@@ -41,6 +40,8 @@ class DepthDecayConfig(EnforcedConfig):
         sent toward the root are attenuated by the same decay (the ``message_scale`` site),
         so what the leaves know can be cut off from the root, not only reweighted.
     """
+
+    name: Literal["depth_decay"] = "depth_decay"
 
     decay: float = Field(1.0, ge=0.0)
     form: Literal["linear", "exponential", "learned"] = "linear"

@@ -11,8 +11,7 @@ from pydantic import Field
 from torch import Tensor
 
 from priorkit.functional.distributions import mass_by_depth
-from priorkit.priors.base import Prior, PriorConfig
-from priorkit.priors.build import PRIORS
+from priorkit.priors.base import PRIORS, Prior, PriorConfig
 from priorkit.priors.check import Check
 
 if TYPE_CHECKING:
@@ -29,6 +28,8 @@ class GradientPenaltyConfig(PriorConfig):
     max_share: compliance: reliance share of the penalised modality (``nodes``: readout
         attention beyond ``depth``) must stay at or below it.
     """
+
+    name: Literal["gradient_penalty"] = "gradient_penalty"
 
     modality: Literal["graph", "text", "nodes"] = "graph"
     depth: int = Field(1, ge=0)

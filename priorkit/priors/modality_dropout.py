@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import torch
 from pydantic import Field, field_validator
 from torch import Tensor, nn
 
 from priorkit.fusion.base import MODALITIES, modality_values
-from priorkit.priors.base import ModelDims, Prior, PriorConfig
-from priorkit.priors.build import PRIORS
+from priorkit.priors.base import PRIORS, ModelDims, Prior, PriorConfig
 from priorkit.priors.check import Check
 from priorkit.sites import SiteContext
 
@@ -24,6 +23,8 @@ class ModalityDropoutConfig(PriorConfig):
     p: per modality, the probability that a training sample sees a learned null vector in
         its place (drawn independently per sample and modality).
     """
+
+    name: Literal["modality_dropout"] = "modality_dropout"
 
     p: dict[str, float] = Field(default_factory=lambda: {"graph": 0.5})
 

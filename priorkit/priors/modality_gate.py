@@ -9,8 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from torch import Tensor
 
 from priorkit.fusion.base import MODALITIES, modality_values
-from priorkit.priors.base import Prior
-from priorkit.priors.build import PRIORS
+from priorkit.priors.base import PRIORS, Prior
 from priorkit.priors.check import Check
 from priorkit.priors.enforce import EnforcedConfig
 from priorkit.sites import SiteContext
@@ -43,6 +42,8 @@ class ModalityGateConfig(EnforcedConfig):
         rises while a training batch breaks it. The reliance rule is pursued by the reliance
         loss and checked, not enforced (its batch estimate is too noisy to steer a multiplier).
     """
+
+    name: Literal["modality_gate"] = "modality_gate"
 
     target: dict[str, float] = Field(default_factory=lambda: {"text": 0.8})
     mode: Literal["soft", "hard"] = "soft"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from torch import Tensor, nn
 
-from priorkit.priors.base import ModelDims, Prior, PriorConfig
-from priorkit.priors.build import PRIORS
+from priorkit.priors.base import PRIORS, ModelDims, Prior, PriorConfig
 from priorkit.sites import SiteContext
 
 if TYPE_CHECKING:
@@ -17,6 +16,8 @@ if TYPE_CHECKING:
 
 class RootEnhanceConfig(PriorConfig):
     """Args: weight: unused (no loss); kept for a uniform ``priors:`` syntax."""
+
+    name: Literal["root_enhance"] = "root_enhance"
 
 
 @PRIORS.register("root_enhance")

@@ -71,7 +71,7 @@ class PriorStack(nn.Module):
         (``label/enforce.metric``); in training, each enforced rule's multiplier then moves
         with its violation on this batch."""
         out = {
-            f"{label}/{key}": prior.weight * value
+            f"{label}/{key}": prior.config.weight * value
             for label, prior in self.named()
             for key, value in prior.loss(outputs, batch).items()
         }

@@ -12,8 +12,7 @@ from torch_geometric.utils import scatter
 
 from priorkit.errors import ConfigError
 from priorkit.functional.distributions import segment_kl, segment_normalise, segment_topk_overlap
-from priorkit.priors.base import Prior
-from priorkit.priors.build import PRIORS
+from priorkit.priors.base import PRIORS, Prior
 from priorkit.priors.check import Check
 from priorkit.priors.enforce import EnforcedConfig
 from priorkit.priors.leaf_share import LEAF_SHARE, batch_leaf_share
@@ -54,6 +53,8 @@ class SupervisedAttentionConfig(EnforcedConfig):
         readout attention is biased by ``(strength - 1) * log(target weight)``, sharpening it
         toward the important nodes while the leaf rule is broken.
     """
+
+    name: Literal["supervised_attention"] = "supervised_attention"
 
     target: Literal["depth", "importance"] = "depth"
     decay: float = Field(2.0, ge=0.0)

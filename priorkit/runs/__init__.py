@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from priorkit.runs.config import DataConfig, RunConfig, TrainConfig
     from priorkit.runs.graphs import to_graphs
     from priorkit.runs.schema import DataSchema, IncompatibleDataError
-    from priorkit.runs.trained import TrainedModel, build_model, load, load_run
+    from priorkit.runs.trained import TrainedModel, load, load_run
 
 _EXPORTS = {
     "DataConfig": "priorkit.runs.config",
@@ -22,7 +22,6 @@ _EXPORTS = {
     "DataSchema": "priorkit.runs.schema",
     "IncompatibleDataError": "priorkit.runs.schema",
     "TrainedModel": "priorkit.runs.trained",
-    "build_model": "priorkit.runs.trained",
     "load": "priorkit.runs.trained",
     "load_run": "priorkit.runs.trained",
 }
@@ -34,7 +33,6 @@ __all__ = [
     "RunConfig",
     "TrainConfig",
     "TrainedModel",
-    "build_model",
     "load",
     "load_run",
     "to_graphs",

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validator, model_validator
 
+from priorkit.config import apply_overrides, parse_overrides, read_yaml, registered_config, updated, validated
 from priorkit.data.budget import NodeOrder, apply_node_budget
 from priorkit.data.dataset import TreeDataset
 from priorkit.errors import PriorkitError
 from priorkit.model import ModelConfig
-from priorkit.priors.build import build_prior
+from priorkit.priors.base import PRIORS, PriorConfig
 from priorkit.registry import import_object
+from priorkit.runs.migrate import upgrade
 
 
 class DataConfig(BaseModel):
@@ -98,13 +101,16 @@ class TrainConfig(BaseModel):
 
 
 class RunConfig(BaseModel):
-    """The whole training config: ``data``, ``model``, ``priors``, ``train``.
+    """The whole training config: ``data``, ``model``, ``priors``, ``train``; typed all the way
+    down (each prior is its own ``Config``, the fusion too), validated once where it is read.
 
     Args:
         imports: modules imported before the rest is read, so that the priors, fusions and
             formats they register can be named (``imports: [my_package.priors]``; looked up on the
             Python path, then in the current folder); packages that
             declare entry points in the groups ``priorkit.priors`` / ``priorkit.fusions`` need none.
+        priors: the priors, in order: each a mapping of ``name`` and the prior's arguments
+            (``{name: depth_decay, decay: 2.0}``), held as that prior's typed config.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -112,12 +118,36 @@ class RunConfig(BaseModel):
     imports: list[str] = Field(default_factory=list)
     data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
-    priors: list[dict[str, Any]] = Field(default_factory=list)
+    priors: list[SerializeAsAny[PriorConfig]] = Field(default_factory=list)
     train: TrainConfig = Field(default_factory=TrainConfig)
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> RunConfig:
+        """The config of a YAML file with ``key=value`` overrides (``--set``), its relative data
+        paths taken from the file's folder. Errors name the file and the key."""
+        mapping = apply_overrides(read_yaml(path), list(overrides))
+        return validated(cls, mapping, where=f"{path}: ").resolve_paths(Path(path).parent)
+
+    @classmethod
+    def from_dict(
+        cls, mapping: Mapping[str, Any], overrides: Sequence[str] = (), where: str = ""
+    ) -> RunConfig:
+        """The config of a mapping (sections ``data``, ``model``, ``priors``, ``train``) with
+        ``key=value`` overrides; ``where`` starts each error line (``config: ``)."""
+        return validated(cls, apply_overrides(dict(mapping), list(overrides)), where=where)
+
+    def updated(self, changes: Mapping[str, Any] | Sequence[str], where: str = "") -> RunConfig:
+        """A copy with ``changes`` applied: ``{"train.seed": 1, "priors.0.weight": 2.0}`` (dotted
+        keys or nested mappings, see :func:`priorkit.config.updated`) or ``["train.seed=1"]``
+        (``--set`` strings); only the changed parts are validated."""
+        if not isinstance(changes, Mapping):
+            changes = parse_overrides(list(changes))
+        return updated(self, changes, where=where)
 
     @model_validator(mode="before")
     @classmethod
     def _import_first(cls, data: Any) -> Any:
+        data = upgrade(data)
         modules = data.get("imports") if isinstance(data, dict) else None
         if modules and os.getcwd() not in sys.path:
             sys.path.append(os.getcwd())  # a module beside the user, as `python -m` would find it
@@ -133,17 +163,14 @@ class RunConfig(BaseModel):
                 ) from None
         return data
 
-    @field_validator("priors")
+    @field_validator("priors", mode="before")
     @classmethod
-    def _named(cls, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for i, entry in enumerate(entries):
-            if not isinstance(entry.get("name"), str):
-                raise ValueError(f"entry {i}: expected a mapping with a `name` (got {entry!r})")
-            try:  # arguments are checked now, not after the data have been loaded
-                build_prior(entry, f"priors[{i}]")
-            except PriorkitError as error:
-                raise ValueError(str(error)) from None
-        return entries
+    def _typed_priors(cls, entries: Any) -> Any:
+        if not isinstance(entries, list):
+            return entries  # the field's own validation names it
+        return [
+            registered_config(PRIORS, entry, PriorConfig, f"priors[{i}]") for i, entry in enumerate(entries)
+        ]
 
     def resolve_paths(self, base: str | os.PathLike[str]) -> RunConfig:
         """A copy whose relative data paths are taken relative to ``base`` (the config's folder)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from priorkit.atomic import atomic_write, write_json
-from priorkit.config import differences
+from priorkit.config import differences, read_yaml
 from priorkit.runs.config import RunConfig
 
 CONFIG, SCHEMA, METRICS, HISTORY, LOG = (
@@ -66,5 +66,5 @@ def config_changes(run_dir: Path, config: RunConfig) -> list[str]:
     stored_file = run_dir / CONFIG
     if not stored_file.is_file():
         return []
-    stored = yaml.safe_load(stored_file.read_text(encoding="utf-8")) or {}
-    return differences(stored, config.model_dump(mode="json"), HARMLESS)
+    stored = RunConfig.from_dict(read_yaml(stored_file), where=f"{stored_file}: ")  # an older format too
+    return differences(stored.model_dump(mode="json"), config.model_dump(mode="json"), HARMLESS)

@@ -64,6 +64,6 @@ def text_features(dataset: TreeDataset, config: RunConfig, encoder: TextEncoder 
     Shapes:
         -> (len(dataset), t).
     """
-    encoder = encoder or TextEncoder(config.model.text_config())
+    encoder = encoder or TextEncoder(config.model.text_encoder)
     folder = config.train.cache_dir or default_cache_dir()
     return encode_texts([s.text for s in dataset], encoder, folder)[0].numpy()

@@ -15,13 +15,11 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_model, save_model
 
-from priorkit import __version__
 from priorkit.atomic import atomic_path, write_json
-from priorkit.config import load_config
+from priorkit.config import read_yaml
 from priorkit.encoders.text import TextEncoder
 from priorkit.errors import ConfigError, PriorkitError, first_line
 from priorkit.model import PriorModel
-from priorkit.priors.build import build_priors
 from priorkit.runs.config import RunConfig
 from priorkit.runs.files import (
     BEST,
@@ -35,24 +33,11 @@ from priorkit.runs.files import (
     is_pretrained,
     is_run,
 )
+from priorkit.runs.migrate import FORMAT_VERSION
 from priorkit.runs.schema import DataSchema
+from priorkit.version import __version__
 
-FORMAT_VERSION = 1
-
-
-def build_model(config: RunConfig, schema: DataSchema, encoder: TextEncoder) -> PriorModel:
-    """A fresh (untrained) model of ``config`` for data of ``schema``."""
-    node_text_dim = encoder.dim if schema.node_text and config.model.node_text else 0
-    return PriorModel(
-        config.model,
-        schema.num_features,
-        len(schema.labels),
-        encoder.dim,
-        node_text_dim,
-        encoder,
-        build_priors(config.priors),
-        len(schema.users) if schema.users is not None else 0,
-    )
+READABLE_FORMATS = (1, FORMAT_VERSION)  # format 1 is upgraded on reading (priorkit.runs.migrate)
 
 
 @dataclass
@@ -102,27 +87,34 @@ class TrainedModel:
                 "`priorkit export RUN FOLDER`."
             )
         saved = _read_json(path / PRETRAINED_CONFIG)
-        if saved.get("format_version") != FORMAT_VERSION:
+        if saved.get("format_version") not in READABLE_FORMATS:
             raise PriorkitError(
-                f"{path / PRETRAINED_CONFIG}: expected format_version {FORMAT_VERSION} (got "
-                f"{saved.get('format_version')!r}). Export the model again with this priorkit version."
+                f"{path / PRETRAINED_CONFIG}: expected format_version "
+                f"{' or '.join(map(str, READABLE_FORMATS))} (got {saved.get('format_version')!r}). A newer "
+                "format needs a newer priorkit (pip install -U priorkit); otherwise export the model again."
             )
-        config = load_config(RunConfig, saved["run"], where=f"{path / PRETRAINED_CONFIG}: run.")
+        config = RunConfig.from_dict(saved["run"], where=f"{path / PRETRAINED_CONFIG}: run.")
         schema_dict = dict(saved["schema"])
         if (path / USERS).is_file():
             schema_dict["users"] = _read_json(path / USERS)
-        schema = DataSchema.from_dict(schema_dict)
-        encoder = TextEncoder(config.model.text_config())
-        model = build_model(config, schema, encoder)
+        trained = cls.assemble(config, DataSchema.from_dict(schema_dict), path)
         try:
-            load_model(model, str(path / WEIGHTS), strict=True)
+            load_model(trained.model, str(path / WEIGHTS), strict=True)
         except (SafetensorError, RuntimeError, OSError) as error:
             raise PriorkitError(
                 f"{path / WEIGHTS}: expected the weights of this model (got {first_line(error)}). "
                 "The file is damaged or belongs to another config; export the model again."
             ) from None
-        model.eval()
-        return cls(config, schema, encoder, model, path)
+        trained.model.eval()
+        return trained
+
+    @classmethod
+    def assemble(cls, config: RunConfig, schema: DataSchema, source: Path | None = None) -> TrainedModel:
+        """The untrained model of ``config`` for data of ``schema``, with its text encoder (the
+        one place a run's encoder and network are built)."""
+        encoder = TextEncoder(config.model.text_encoder)
+        model = PriorModel.from_config(config.model, config.priors, schema, encoder)
+        return cls(config, schema, encoder, model, source)
 
     @classmethod
     def from_run(cls, run_dir: str | os.PathLike[str]) -> TrainedModel:
@@ -135,16 +127,14 @@ class TrainedModel:
                     f"{folder}: expected a finished training run with {needed.relative_to(folder)} "
                     f"(got no such file). Train with `priorkit train CONFIG --out {folder}`."
                 )
-        config = load_config(RunConfig, folder / CONFIG)
-        schema = DataSchema.from_dict(_read_json(folder / SCHEMA))
-        encoder = TextEncoder(config.model.text_config())
-        model = build_model(config, schema, encoder)
+        config = RunConfig.from_dict(read_yaml(folder / CONFIG), where=f"{folder / CONFIG}: ")
+        trained = cls.assemble(config, DataSchema.from_dict(_read_json(folder / SCHEMA)), folder)
         state = read_checkpoint(checkpoint)["state_dict"]
-        model.load_state_dict({k.removeprefix("model."): v for k, v in state.items()})
-        model.eval()
+        trained.model.load_state_dict({k.removeprefix("model."): v for k, v in state.items()})
+        trained.model.eval()
         metrics_file = folder / METRICS
-        metrics = _read_json(metrics_file) if metrics_file.is_file() else {}
-        return cls(config, schema, encoder, model, folder, metrics)
+        trained.metrics = _read_json(metrics_file) if metrics_file.is_file() else {}
+        return trained
 
 
 def load_run(run_dir: str | os.PathLike[str]) -> TrainedModel:
@@ -207,7 +197,10 @@ def _pretrained_config(config: RunConfig, schema: DataSchema) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "priorkit_version": __version__,
-        "text_encoder": {"model": config.model.text_encoder, "pooling": config.model.pooling},
+        "text_encoder": {
+            "model": config.model.text_encoder.model,
+            "pooling": config.model.text_encoder.pooling,
+        },
         "labels": list(schema.labels.names),
         "schema": described,
         "run": run.model_dump(mode="json"),

@@ -15,24 +15,25 @@ import lightning.pytorch as pl
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
-from priorkit import __version__
 from priorkit.analysis.report import evaluate_model
 from priorkit.atomic import write_json
 from priorkit.data.batch import graph_loader
 from priorkit.data.dataset import TreeDataset
 from priorkit.encoders.text import TextEncoder
 from priorkit.errors import PriorkitError, first_line
+from priorkit.model import PriorModel
 from priorkit.runs.config import RunConfig, TrainConfig
 from priorkit.runs.files import BEST, CHECKPOINTS, HISTORY, LOG, METRICS, SCHEMA, config_changes, write_config
 from priorkit.runs.graphs import load_split, to_graphs
 from priorkit.runs.lock import run_lock
 from priorkit.runs.schema import DataSchema
-from priorkit.runs.trained import build_model, read_checkpoint
+from priorkit.runs.trained import read_checkpoint
 from priorkit.training.checkpoint_io import AtomicCheckpointIO, resume_point
 from priorkit.training.history import EpochHistory
 from priorkit.training.module import PriorModule
 from priorkit.training.random_states import RandomStates
 from priorkit.training.spike_guard import SpikeGuard
+from priorkit.version import __version__
 
 log = logging.getLogger("priorkit.training")
 SPLITS = ("train", "val", "test")
@@ -149,11 +150,11 @@ def _train(
     schema = DataSchema.of(splits["train"], config.model.user_min_count())
     for name in ("val", "test"):
         schema.check(splits[name], f"data.{name}")
-    encoder = TextEncoder(config.model.text_config())
+    encoder = TextEncoder(config.model.text_encoder)
     graphs = {name: to_graphs(data, schema, encoder, c.cache_dir) for name, data in splits.items()}
     sizes = {name: {"samples": len(g), "nodes": sum(x.num_nodes for x in g)} for name, g in graphs.items()}
     log.info("data: %s", ", ".join(f"{k} {v['samples']} ({v['nodes']} nodes)" for k, v in sizes.items()))
-    model = build_model(config, schema, encoder)
+    model = PriorModel.from_config(config.model, config.priors, schema, encoder)
     module = PriorModule(model, c)
     train_loader = graph_loader(graphs["train"], c.batch_size, shuffle=True, seed=c.seed)
     checkpoint, callbacks = _callbacks(run_dir, config)

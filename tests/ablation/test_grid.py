@@ -5,15 +5,8 @@ import yaml
 
 from priorkit.ablation import run_study
 from priorkit.ablation.grid import expand
-from priorkit.ablation.study import load_study, merge
+from priorkit.ablation.study import load_study
 from priorkit.errors import ConfigError
-
-
-def test_merge_reaches_inside_mappings_and_replaces_lists() -> None:
-    base = {"model": {"fusion": "gated", "tree": {"hidden": 64}}, "priors": [{"name": "a"}]}
-    out = merge(base, {"model.tree.hidden": 16, "model": {"fusion": "concat"}, "priors": []})
-    assert out == {"model": {"fusion": "concat", "tree": {"hidden": 16}}, "priors": []}
-    assert base["model"]["fusion"] == "gated"  # the base is not modified
 
 
 def write(tmp_path: Path, study: dict) -> Path:  # type: ignore[type-arg]
@@ -38,13 +31,13 @@ def test_one_trial_per_dataset_arm_seed_and_fold(study_file: Path, tmp_path: Pat
     assert first.key == "a/baseline/seed0/fold0" and first.source == str(tmp_path / "a.jsonl")
     assert first.split_file == "splits/a.json" and trials[-1].split_file == "splits/b.json"
     swept = next(t for t in trials if t.arm == "decay@decay=4")
-    assert swept.config["priors"][0]["decay"] == 4 and swept.sweep == {
+    assert swept.config.priors[0].decay == 4 and swept.sweep == {
         "prior": "depth_decay",
         "arg": "decay",
         "value": 4,
     }
-    assert next(t for t in trials if t.arm == "decay").config["priors"][0]["decay"] == 2.0
-    assert {t.config["train"]["seed"] for t in trials} == {0, 1}
+    assert next(t for t in trials if t.arm == "decay").config.priors[0].decay == 2.0
+    assert {t.config.train.seed for t in trials} == {0, 1}
     assert next(t for t in trials if t.dataset == "b").evaluate == {"x": str(tmp_path / "x.jsonl")}
 
 
@@ -58,7 +51,7 @@ def test_fixed_split_trials_keep_the_base_files(study_file: Path, small_data: Pa
         f"{name}/decay/seed0/fixed",
         f"{name}/decay/seed1/fixed",
     ]
-    assert trials[0].config["data"]["train"] == str(small_data / "train.jsonl")
+    assert trials[0].config.data.train == str(small_data / "train.jsonl")
     assert trials[0].evaluate == {"test_ood": str(small_data / "test_ood.jsonl")}
 
 
@@ -125,7 +118,7 @@ def test_a_sweep_over_an_argument_the_prior_lacks_is_refused_before_any_trial(st
     study = yaml.safe_load(study_file.read_text())
     study["sweeps"] = [{"arm": "decay", "prior": "depth_decay", "arg": "lambda", "values": [1, 2]}]
     loaded, base = load_study(write(study_file.parent, study))
-    with pytest.raises(ConfigError, match=r"arms.decay@lambda=1: .*lambda"):
+    with pytest.raises(ConfigError, match=r"sweeps \(decay@lambda=1\): `priors\.0\.lambda`: unknown key"):
         expand(loaded, base)
 
 

@@ -76,3 +76,20 @@ def test_a_model_that_uses_one_modality_relies_on_it_entirely(modality: str, oth
     assert reliance.shares == {modality: 1.0, other: 0.0}
     assert reliance.accuracy_drop[modality] > 0.3 and reliance.accuracy_drop[other] == 0.0
     assert reliance.prediction_change[other] == 0.0
+
+
+def test_effect_shares_come_from_drops_then_changes_then_the_fallback() -> None:
+    from priorkit.analysis.reliance import effect_shares
+
+    keys = ["text", "graph"]
+    assert effect_shares(
+        {"text": 0.3, "graph": 0.1}, {"text": 0.0, "graph": 0.5}, keys, 0.5
+    ) == pytest.approx({"text": 0.75, "graph": 0.25})
+    # no drop above 0 (a negative one counts as 0): the prediction changes decide
+    assert effect_shares(
+        {"text": -0.1, "graph": 0.0}, {"text": 0.1, "graph": 0.3}, keys, 0.5
+    ) == pytest.approx({"text": 0.25, "graph": 0.75})
+    assert effect_shares(dict.fromkeys(keys, 0.0), dict.fromkeys(keys, 0.0), keys, 0.5) == {
+        "text": 0.5,
+        "graph": 0.5,
+    }

@@ -97,7 +97,11 @@ def test_save_and_load_give_identical_predictions(
     assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.safetensors"]
     saved = json.loads((folder / "config.json").read_text())
     assert saved["labels"] == ["negative", "positive"] and saved["text_encoder"]["pooling"] == "mean"
-    assert saved["run"]["data"]["train"] is None and saved["run"]["priors"] == PRIORS
+    assert saved["run"]["data"]["train"] is None and saved["format_version"] == 2
+    assert (
+        saved["run"]["priors"] == pk.RunConfig.from_dict({"priors": PRIORS}).model_dump(mode="json")["priors"]
+    )
+    assert saved["run"]["priors"][0]["target"] == {"text": 0.8, "graph": 0.2}  # every argument, resolved
     loaded = pk.load(folder)
     assert [p.to_dict() for p in pk.predict(loaded, samples, explain=True)] == [p.to_dict() for p in before]
     assert pk.load(trained.source).labels == trained.labels  # a run directory loads too

@@ -80,3 +80,10 @@ def test_unknown_fusion_and_bad_heads() -> None:
         FUSIONS.get("sum")
     with pytest.raises(ConfigError, match="heads: expected a divisor"):
         FUSIONS.get("cross_attention")(T, G, 10, CrossAttentionConfig(heads=4))
+
+
+@pytest.mark.parametrize("name", FUSIONS.names())
+def test_a_fusion_config_names_its_fusion_and_builds_it(name: str) -> None:
+    cls = FUSIONS.get(name)
+    config = cls.Config()
+    assert config.name == name and type(config.build(8, 6, 16)) is cls

@@ -10,7 +10,7 @@ import torch
 
 from priorkit.data.batch import PriorBatch
 from priorkit.errors import ConfigError
-from priorkit.priors import PRIORS, PriorStack, build_prior
+from priorkit.priors import PRIORS, PriorStack, build_prior, parse_prior
 from tests.priors.conftest import TEXT_DIM, tiny_model
 
 NAMES = PRIORS.names()
@@ -121,3 +121,22 @@ def test_unknown_arguments_name_the_valid_ones(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_every_argument_has_a_default(name: str) -> None:
     assert build_prior({"name": name}).config == PRIORS.get(name).Config()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_prior_config_names_its_prior_and_builds_it(name: str) -> None:
+    cls = PRIORS.get(name)
+    config = cls.Config()  # made by hand, not from a mapping: it still knows its prior
+    assert config.name == cls.name == name
+    assert type(config.build()) is cls
+    # a mapping spelled another way gives the same typed config
+    assert parse_prior({"name": name.upper().replace("_", "-")}) == config
+
+
+def test_a_config_without_a_name_cannot_build() -> None:
+    from priorkit.priors import PriorConfig
+
+    with pytest.raises(ConfigError, match=r"PriorConfig: expected the name of its prior \(got none\)"):
+        PriorConfig().build()
+    with pytest.raises(ConfigError, match=r"priors: expected a prior name, or a mapping with a `name`"):
+        parse_prior({"decay": 1.0})

@@ -25,7 +25,7 @@ def test_the_synthetic_study_has_every_strategy_and_three_seeds() -> None:
     }
     assert len(trials) == 6 * 3 and {t.seed for t in trials} == {0, 1, 2}
     assert all(
-        Path(t.evaluate["test_ood"]).is_file() and Path(t.config["data"]["train"]).is_file() for t in trials
+        Path(t.evaluate["test_ood"]).is_file() and Path(t.config.data.path("train")).is_file() for t in trials
     )
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from priorkit.config import load_config
 from priorkit.errors import ConfigError
 from priorkit.model import ModelConfig, PriorModel
 from priorkit.runs.config import RunConfig
@@ -31,18 +30,20 @@ def test_imports_make_a_prior_of_user_code_nameable(tmp_path: Path, monkeypatch)
     monkeypatch.syspath_prepend(str(tmp_path))
     entry = {"name": "user_nudge_a", "amount": 0.5}
     with pytest.raises(ConfigError, match=r"prior: expected one of .* \(got 'user_nudge_a'\)"):
-        load_config(RunConfig, {"priors": [entry]})
-    config = load_config(RunConfig, {"imports": ["my_priors"], "priors": [entry]})
-    assert config.imports == ["my_priors"] and config.priors == [entry]
+        RunConfig.from_dict({"priors": [entry]})
+    config = RunConfig.from_dict({"imports": ["my_priors"], "priors": [entry]})
+    assert config.imports == ["my_priors"]
+    (prior,) = config.priors  # held typed: the user's own config class
+    assert type(prior).__name__ == "NudgeConfig" and (prior.name, prior.amount) == ("user_nudge_a", 0.5)
+    assert config.model_dump()["priors"] == [{"name": "user_nudge_a", "weight": 1.0, "amount": 0.5}]
+    assert prior.build().config is prior
     with pytest.raises(ConfigError, match=r"`priors`: .*amount"):
-        load_config(
-            RunConfig, {"imports": ["my_priors"], "priors": [{"name": "user_nudge_a", "amount": "x"}]}
-        )
+        RunConfig.from_dict({"imports": ["my_priors"], "priors": [{"name": "user_nudge_a", "amount": "x"}]})
 
 
 def test_an_import_that_fails_is_named_with_its_cause() -> None:
     with pytest.raises(ConfigError) as caught:
-        load_config(RunConfig, {"imports": ["no_such_module_xyz"]}, where="c.yaml: ")
+        RunConfig.from_dict({"imports": ["no_such_module_xyz"]}, where="c.yaml: ")
     assert "imports[0]: expected an importable module (got 'no_such_module_xyz': ModuleNotFoundError" in str(
         caught.value
     )
@@ -52,14 +53,14 @@ def test_an_import_that_fails_is_named_with_its_cause() -> None:
 def test_fusion_arguments_are_validated_and_used() -> None:
     config = ModelConfig(fusion={"name": "cross_attention", "heads": 8}, hidden=16)
     model = PriorModel(config, num_features=4, num_classes=2, text_dim=8)
-    assert model.fusion.heads == 8 and config.fusion_name == "cross_attention"
+    assert model.fusion.heads == 8 and config.fusion.name == "cross_attention"
     assert PriorModel(ModelConfig(fusion="cross_attention", hidden=16), 4, 2, 8).fusion.heads == 4
     with pytest.raises(
         ConfigError,
         match=r"`model.fusion`: .*fusion \(cross_attention\): `head`: unknown key. Valid keys here: heads",
     ):
-        load_config(RunConfig, {"model": {"fusion": {"name": "cross_attention", "head": 2}}})
+        RunConfig.from_dict({"model": {"fusion": {"name": "cross_attention", "head": 2}}})
     with pytest.raises(
         ConfigError, match=r"`model.fusion`: .*expected a fusion name, or a mapping with a `name`"
     ):
-        load_config(RunConfig, {"model": {"fusion": {"heads": 2}}})
+        RunConfig.from_dict({"model": {"fusion": {"heads": 2}}})

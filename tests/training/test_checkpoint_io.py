@@ -72,7 +72,7 @@ def test_a_changed_config_is_refused_naming_the_keys_and_nothing_is_overwritten(
     assert main(["train", str(config_file), "--out", str(run), *changed]) == 2
     err = capsys.readouterr().err
     assert (
-        "expected the config this run was trained with (got changes: model.fusion: 'gated' -> 'concat')"
+        "expected the config this run was trained with (got changes: model.fusion.name: 'gated' -> 'concat')"
         in err
     )
     assert "--restart" in err

@@ -10,7 +10,6 @@ import yaml
 
 from priorkit.api.trial import run_trial
 from priorkit.cli import main
-from priorkit.config import load_config
 from priorkit.data.jsonl import read_jsonl, write_jsonl
 from priorkit.runs.config import RunConfig
 
@@ -88,7 +87,7 @@ def test_a_user_vocabulary_is_saved_with_the_run_and_used_to_evaluate(
     }
     config["model"]["tree"]["node_input"] = {"users": "vocab", "user_min_count": 2}
     result = run_trial(
-        load_config(RunConfig, config), tmp_path / "run", evaluate={"again": tmp_path / "test_id.jsonl"}
+        RunConfig.from_dict(config), tmp_path / "run", evaluate={"again": tmp_path / "test_id.jsonl"}
     )
     schema = json.loads((tmp_path / "run" / "schema.json").read_text())
     assert schema["users"]["ids"] == [f"user{k}" for k in range(7)] and schema["users"]["min_count"] == 2

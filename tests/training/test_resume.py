@@ -95,14 +95,11 @@ def comparable(history: list[dict[str, float]]) -> list[dict[str, float]]:
     ids=["no-prior", "augmenting-and-enforced-priors"],
 )
 def test_a_run_killed_at_an_epoch_boundary_resumes_exactly(config_file: Path, tmp_path: Path, priors) -> None:  # type: ignore[no-untyped-def]
-    from priorkit.config import load_config
     from priorkit.runs.config import RunConfig
     from priorkit.training.run import train
 
-    config = load_config(
-        RunConfig, config_file, ["train.epochs=5", "train.patience=100", "model.dropout=0.3"]
-    )
-    config = config.model_copy(update={"priors": priors})
+    config = RunConfig.from_yaml(config_file, ["train.epochs=5", "train.patience=100", "model.dropout=0.3"])
+    config = config.updated({"priors": priors})
     whole = train(config, tmp_path / "whole").metrics
     with pytest.raises(Killed):
         train(config, tmp_path / "resumed", callbacks=[KillAfter(1)])

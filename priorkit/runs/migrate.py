@@ -1,0 +1,47 @@
+"""Configs written by earlier priorkit versions, read in today's shape.
+
+Format 1 (priorkit 0.1.0, before the typed configuration) kept the text encoder's settings flat
+in ``model`` (``text_encoder: <id>``, ``pooling``, ``max_length``, ``trainable_layers``,
+``text_learning_rate``); format 2 nests them in ``model.text_encoder`` (a
+:class:`~priorkit.encoders.text.TextEncoderConfig`). Priors and fusions of format 1 (plain
+mappings and names) are read as they are by the typed fields. Run folders' ``config.yaml``
+carries no version, so the shape itself is read; saved model folders carry ``format_version``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+FORMAT_VERSION = 2
+# format 1's flat key in `model` -> its key in `model.text_encoder`
+FLAT_TEXT_KEYS = {
+    "pooling": "pooling",
+    "max_length": "max_length",
+    "trainable_layers": "trainable_layers",
+    "text_learning_rate": "learning_rate",
+}
+
+
+def upgrade(run: Any) -> Any:
+    """A run config mapping of format 1 in the shape of format 2 (anything else unchanged).
+
+    Raises:
+        ValueError: a setting given both flat and nested.
+    """
+    if not isinstance(run, Mapping) or not isinstance(run.get("model"), Mapping):
+        return run
+    model = dict(run["model"])
+    flat = {new: model.pop(old) for old, new in FLAT_TEXT_KEYS.items() if old in model}
+    if not flat:
+        return run
+    encoder = model.get("text_encoder", {})
+    encoder = {"model": encoder} if isinstance(encoder, str) else dict(encoder)
+    twice = sorted(key for key in flat if key in encoder)
+    if twice:
+        raise ValueError(
+            f"model: expected each text encoder setting once (got {', '.join(twice)} both in `model` and "
+            "in `model.text_encoder`). Keep the one in `model.text_encoder`"
+        )
+    model["text_encoder"] = {**encoder, **flat}
+    return {**run, "model": model}
