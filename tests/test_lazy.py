@@ -38,3 +38,19 @@ print(len(names))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert int(done.stdout) > 20
+
+
+def test_the_names_for_type_checkers_are_the_exported_names() -> None:
+    """``priorkit/__init__.py`` keeps one table of exports (``__all__`` is derived from it); the
+    imports under ``TYPE_CHECKING`` must name the same things, or a type checker sees another API."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(priorkit.__file__).read_text(encoding="utf-8"))
+    guarded = next(
+        n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING"
+    )
+    typed = {alias.asname or alias.name for node in guarded.body for alias in node.names}  # type: ignore[attr-defined]
+    exports = set(priorkit._EXPORTS)  # type: ignore[attr-defined]
+    assert typed == exports
+    assert set(priorkit.__all__) == exports | {"ConfigError", "PriorkitError", "RegistryError", "__version__"}
