@@ -64,7 +64,7 @@ def save_folds(study: StudyConfig, config: RunConfig, folder: Path) -> dict[str,
 
 
 def _check_same(saved: dict[str, Any] | None, split: SplitConfig, file: Path) -> None:
-    if saved is not None and SplitConfig.model_validate(saved["config"]).model_dump() != split.model_dump():
+    if saved is not None and SplitConfig.from_saved(saved["config"]).model_dump() != split.model_dump():
         raise ConfigError(
             f"{file}: this study folder was split with {saved['config']}, the study now asks for "
             f"{split.model_dump(mode='json')}. Use a new --out folder for the new folds."

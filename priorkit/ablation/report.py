@@ -24,10 +24,12 @@ from priorkit.ablation.summary import (
     grid,
     headline,
     summarise,
+    validation_text,
     versus_text,
     write_summary,
 )
 from priorkit.analysis.leakage import LeakageReport
+from priorkit.data.split_plan import SplitConfig
 from priorkit.errors import PriorkitError
 
 # marks the page once loaded: how many images decoded, and any script error (read by tests
@@ -124,7 +126,9 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
     done = table[table["status"] == "done"]
     summary = summarise(done, baseline)
     leakage = load_leakage(out)
-    write_summary(summary, out / "summary.md", table, baseline, _family(study, table), leakage)
+    folds = study.get("study", {}).get("folds")
+    validation = validation_text(None if folds is None else SplitConfig.from_saved(folds))
+    write_summary(summary, out / "summary.md", table, baseline, _family(study, table), leakage, validation)
     plots = make_plots(table, out / "plots")
     parts = [
         f"<h1>Study report: {html.escape(out.name)}</h1>",

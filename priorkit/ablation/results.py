@@ -12,7 +12,7 @@ from priorkit.ablation.folds import load_leakage
 from priorkit.ablation.grid import Trial
 from priorkit.ablation.store import TrialStore
 from priorkit.ablation.study import StudyConfig
-from priorkit.ablation.summary import summarise, write_summary
+from priorkit.ablation.summary import summarise, validation_text, write_summary
 
 IDENTITY = ["dataset", "arm", "seed", "fold", "status", "error"]
 
@@ -67,5 +67,6 @@ def write_results(study: StudyConfig, trials: list[Trial], store: TrialStore, ou
     table.to_csv(out / "results.csv", index=False)
     summary = summarise(table[table["status"] == "done"], study.baseline)
     family = family_table(table, study)
-    write_summary(summary, out / "summary.md", table, study.baseline, family, load_leakage(out))
+    validation = validation_text(study.folds)
+    write_summary(summary, out / "summary.md", table, study.baseline, family, load_leakage(out), validation)
     return table

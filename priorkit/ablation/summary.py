@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from priorkit.analysis.leakage import LeakageReport
+from priorkit.data.split_plan import SplitConfig
 
 HEADLINE = ("accuracy", "macro_f1", "reliance.text", "root_attention", "reliance_nodes.shares.leaves")
 TEST = "paired t-test over matched (seed, fold) pairs"
@@ -159,16 +160,22 @@ def _compliance(part: pd.DataFrame) -> list[str]:
     return [*lines, *(f"| {arm} | {metric} | {value} |" for arm, metric, value in rows), ""]
 
 
-def markdown(summary: pd.DataFrame, baseline: str, leakage: dict[str, LeakageReport] | None = None) -> str:
-    """``summary.md``: per dataset, a table of arms x headline metrics (n, mean +- std, CI),
-    the comparisons with the baseline, the priors' compliance values and, for a folded
-    dataset, the leakage report of its split."""
+def markdown(
+    summary: pd.DataFrame,
+    baseline: str,
+    leakage: dict[str, LeakageReport] | None = None,
+    validation: str = "",
+) -> str:
+    """``summary.md``: how validation was drawn, then per dataset a table of arms x headline
+    metrics (n, mean +- std, CI), the comparisons with the baseline, the priors' compliance
+    values and, for a folded dataset, the leakage report of its split."""
     lines = [
         "# Study summary",
         "",
         "Values: mean +- std [95% CI] over seeds and folds (n runs). Comparison with "
         f"`{baseline}`: difference of means, {TEST} (p) and Cohen's d_z (d).",
         "",
+        *([f"Model selection: {validation}.", ""] if validation else []),
     ]
     for dataset, part in summary.groupby("dataset", sort=False):
         metrics = headline(part)
@@ -195,11 +202,13 @@ def write_summary(
     baseline: str = "baseline",
     family: list[str] | None = None,
     leakage: dict[str, LeakageReport] | None = None,
+    validation: str = "",
 ) -> None:
     """``summary.md``: the family table first when there is one (many datasets), then the
-    tables of every dataset (with its split's leakage report), then the failed trials."""
+    tables of every dataset (with its split's leakage report), then the failed trials;
+    ``validation`` says how each run's validation data were drawn."""
     text = (
-        markdown(summary, baseline, leakage)
+        markdown(summary, baseline, leakage, validation)
         if not summary.empty
         else "# Study summary\n\nNo finished trials yet.\n"
     )
@@ -210,3 +219,10 @@ def write_summary(
     if failed:
         text += "\n## Failed trials\n\n" + "\n".join(f"- {line}" for line in failed) + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+def validation_text(folds: SplitConfig | None) -> str:
+    """How a study's runs drew their validation data, for its summary."""
+    if folds is None:
+        return "validation: each dataset's own `val` file (a fixed split)"
+    return f"{folds.kind} folds; {folds.describe_validation()}"

@@ -15,7 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.labels import require_labels
-from priorkit.data.splits import Split, leave_one_group_out, story_kfold, stratified_kfold, temporal_splits
+from priorkit.data.splits import (
+    Split,
+    Validation,
+    leave_one_group_out,
+    story_kfold,
+    stratified_kfold,
+    temporal_splits,
+)
 from priorkit.data.stories import story_groups
 from priorkit.errors import ConfigError
 
@@ -32,8 +39,12 @@ class SplitConfig(BaseModel):
             events), ``story`` (k-fold with no story of near-duplicate texts on both sides) or
             ``temporal`` (train on older samples, test on newer, by ``created_at``).
         k: folds (stratified, story: 5) or test blocks (temporal: 1); not used by ``groups``.
-        val_fraction: share of each training part used for validation (whole stories for
-            ``story``, the newest samples for ``temporal``).
+        val_fraction: share of each training part used for validation.
+        validation: how the validation part is drawn: ``like_test`` (the default: as the test
+            part is, so that selection sees a shift like the test's: a whole held-out group for
+            ``groups``, whole stories for ``story``, the newest samples for ``temporal``; a
+            stratified random share for ``stratified``) or ``random`` (a random share of the
+            training part, whatever the kind). :meth:`describe_validation` says it in words.
         seed: seeds the fold assignment (the same for every trial, so arms are paired).
         tfidf: story: link texts whose TF-IDF cosine reaches it (null: no TF-IDF links).
         embedding: story: also link texts whose text-embedding cosine reaches it (the run's
@@ -46,6 +57,7 @@ class SplitConfig(BaseModel):
     kind: SplitKind = "stratified"
     k: int | None = Field(None, ge=1)
     val_fraction: float = Field(0.1, gt=0.0, lt=1.0)
+    validation: Validation = "like_test"
     seed: int = 0
     tfidf: float | None = Field(0.5, gt=0.0, le=1.0)
     embedding: float | None = Field(None, gt=0.0, le=1.0)
@@ -68,6 +80,27 @@ class SplitConfig(BaseModel):
         if self.kind in ("stratified", "story") and self.k is not None and self.k < 2:
             raise ValueError(f"k: expected an integer >= 2 for kind {self.kind!r} (got {self.k})")
         return self
+
+    @classmethod
+    def from_saved(cls, saved: dict[str, Any]) -> SplitConfig:
+        """The config of saved folds; folds saved before ``validation`` existed drew a group
+        split's validation part at random (and every other kind's as ``like_test`` does)."""
+        if "validation" not in saved and saved.get("kind") == "groups":
+            saved = {**saved, "validation": "random"}
+        return cls.model_validate(saved)
+
+    def describe_validation(self) -> str:
+        """How the validation part of every fold is drawn, in words (for summaries)."""
+        share = f"{self.val_fraction:.0%}"
+        if self.validation == "random" or self.kind == "stratified":
+            return f"validation: a random {share} of each fold's training part" + (
+                ", stratified by label" if self.kind in ("stratified", "groups") else ""
+            )
+        return {
+            "groups": f"validation: the whole training group nearest in size to {share} of the training part",
+            "story": f"validation: whole training stories, about {share} of the training part",
+            "temporal": f"validation: the newest {share} of the samples older than the test block",
+        }[self.kind]
 
     @property
     def folds(self) -> int | None:
@@ -132,7 +165,7 @@ class SplitPlan:
         ids = [s.id for s in dataset]
         saved = data.get("groups")
         groups = None if saved is None else [saved.get(i, "") for i in ids]
-        return cls(SplitConfig.model_validate(data["config"]), splits, ids, groups)
+        return cls(SplitConfig.from_saved(data["config"]), splits, ids, groups)
 
 
 def make_splits(dataset: TreeDataset, config: SplitConfig, embeddings: np.ndarray | None = None) -> SplitPlan:
@@ -146,22 +179,21 @@ def make_splits(dataset: TreeDataset, config: SplitConfig, embeddings: np.ndarra
     """
     require_labels(dataset, "splitting")  # folds are stratified or scored by label
     labels, ids = dataset.labels, [s.id for s in dataset]
-    val, seed, k = config.val_fraction, config.seed, config.folds
+    val, seed, k, drawn = config.val_fraction, config.seed, config.folds, config.validation
     if config.kind == "stratified":
         return SplitPlan(config, stratified_kfold(labels, int(k or 5), val, seed), ids)
     if config.kind == "groups":
         groups = [s.group for s in dataset]
         return SplitPlan(
-            config, leave_one_group_out(groups, labels, val, seed), ids, [str(g) for g in groups]
+            config, leave_one_group_out(groups, labels, val, seed, drawn), ids, [str(g) for g in groups]
         )
     if config.kind == "temporal":
+        times = [s.created_at for s in dataset]
         return SplitPlan(
-            config,
-            temporal_splits([s.created_at for s in dataset], ids, int(k or 1), config.test_fraction, val),
-            ids,
+            config, temporal_splits(times, ids, int(k or 1), config.test_fraction, val, drawn, seed), ids
         )
     if config.needs_embeddings and embeddings is None:
         raise ConfigError("folds: story with `embedding` needs the samples' text embeddings.")
     stories = story_groups([s.text for s in dataset], config.tfidf, embeddings, config.embedding)
     names = [f"story{g}" for g in stories]
-    return SplitPlan(config, story_kfold(names, labels, int(k or 5), val, seed), ids, names)
+    return SplitPlan(config, story_kfold(names, labels, int(k or 5), val, seed, drawn), ids, names)

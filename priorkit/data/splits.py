@@ -2,20 +2,27 @@
 
 Early stopping and model selection use ``val`` only; ``test`` is never looked at before
 the final score. Four kinds: stratified k-fold (samples of one story may sit on both sides),
-leave one group out (PHEME events), story k-fold (no story on both sides; validation groups
-carved from the training groups) and temporal (train on older samples, test on newer).
+leave one group out (PHEME events), story k-fold (no story on both sides) and temporal (train
+on older samples, test on newer). By default the validation part is drawn like the test part
+(``validation="like_test"``): a whole held-out group, whole stories, the newest samples, so
+that model selection and every choice made on validation data see a shift like the test's;
+``validation="random"`` carves it at random from the training part instead.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
 
 from priorkit.errors import ConfigError
+
+Validation = Literal["like_test", "random"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,10 @@ def _carve_val(
     train: np.ndarray, labels: np.ndarray, val_fraction: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     counts = np.unique(labels[train], return_counts=True)[1]
-    stratify = labels[train] if counts.min() >= 2 else None
+    held = math.ceil(val_fraction * len(train))
+    # stratified only where every class can sit on both sides (else sklearn refuses the split)
+    fits = counts.min() >= 2 and min(held, len(train) - held) >= len(counts)
+    stratify = labels[train] if fits else None
     fit, val = train_test_split(train, test_size=val_fraction, random_state=seed, stratify=stratify)
     return np.sort(fit), np.sort(val)
 
@@ -78,15 +88,22 @@ def stratified_kfold(
 
 
 def leave_one_group_out(
-    groups: Sequence[object], labels: Sequence[object], val_fraction: float = 0.1, seed: int = 0
+    groups: Sequence[object],
+    labels: Sequence[object],
+    val_fraction: float = 0.1,
+    seed: int = 0,
+    validation: Validation = "like_test",
 ) -> list[Split]:
     """One split per group (a PHEME event): test on that group, train and validate on the others.
 
     Args:
         groups: one group per sample; None is not allowed.
-        labels: one label per sample (stratifies the validation part).
-        val_fraction: share of the training part held out for validation.
+        labels: one label per sample (stratifies a random validation part).
+        val_fraction: share of the training part held out for validation: with ``like_test``,
+            the one training group whose size is nearest to it (ties: seeded); with ``random``,
+            a stratified random share.
         seed: seeds the validation carve-out.
+        validation: ``like_test`` (a whole held-out group, as the test part is) or ``random``.
     """
     if any(g is None for g in groups):
         missing = next(i for i, g in enumerate(groups) if g is None)
@@ -100,16 +117,42 @@ def leave_one_group_out(
     _check(val_fraction, len(y), 2)
     if len(names) < 2:
         raise ConfigError(f"groups: expected at least 2 groups (got {names}).")
+    if validation == "like_test" and len(names) < 3:
+        raise ConfigError(
+            f"groups: a validation part of whole groups needs at least 3 groups, one to test, one to "
+            f"validate, one to train on (got {len(names)}: {names}). Use validation: random."
+        )
     splits = []
     for i, name in enumerate(names):
         test = np.flatnonzero(g == name)
-        fit, val = _carve_val(np.flatnonzero(g != name), y, val_fraction, seed + i)
+        rest = np.flatnonzero(g != name)
+        if validation == "like_test":
+            fit, val = _carve_group(rest, g, val_fraction, seed + i)
+        else:
+            fit, val = _carve_val(rest, y, val_fraction, seed + i)
         splits.append(Split(name, fit, val, test))
     return splits
 
 
+def _carve_group(
+    train: np.ndarray, groups: np.ndarray, val_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The training group whose size is nearest to ``val_fraction`` of ``train`` as validation."""
+    names, sizes = np.unique(groups[train], return_counts=True)
+    order = np.random.default_rng(seed).permutation(len(names))  # seeded tie-break
+    gaps = np.abs(sizes[order] - val_fraction * len(train))
+    chosen = names[order[int(np.argmin(gaps))]]
+    held = groups[train] == chosen
+    return np.sort(train[~held]), np.sort(train[held])
+
+
 def story_kfold(
-    stories: Sequence[object], labels: Sequence[object], k: int = 5, val_fraction: float = 0.1, seed: int = 0
+    stories: Sequence[object],
+    labels: Sequence[object],
+    k: int = 5,
+    val_fraction: float = 0.1,
+    seed: int = 0,
+    validation: Validation = "like_test",
 ) -> list[Split]:
     """k folds with no story on both sides: stratified group k-fold over the stories, and a
     validation part made of whole training stories (so selection also sees new stories); with
@@ -121,6 +164,8 @@ def story_kfold(
         labels: one label per sample.
         k: number of folds; val_fraction: share of each training part for validation.
         seed: seeds the assignment of stories to folds.
+        validation: ``like_test`` (whole training stories) or ``random`` (a stratified random
+            share of the training samples: the same story may then sit in training and validation).
     """
     g = np.asarray([str(v) for v in stories])
     y = np.asarray([str(v) for v in labels])
@@ -129,6 +174,10 @@ def story_kfold(
         raise ConfigError(f"folds: expected 2 <= k <= the number of stories ({len(set(g))}) (got {k}).")
     splits = []
     for i, (train, test) in enumerate(_group_folds(g, y, k, seed)):
+        if validation == "random":
+            fit, val = _carve_val(train, y, val_fraction, seed + i)
+            splits.append(Split(f"fold{i}", fit, val, np.sort(test)))
+            continue
         inner = min(max(2, round(1.0 / val_fraction)), len(set(g[train])))
         if inner < 2:
             raise ConfigError(f"folds: fold {i} has one training story; a validation part needs two.")
@@ -152,6 +201,8 @@ def temporal_splits(
     k: int = 1,
     test_fraction: float = 0.2,
     val_fraction: float = 0.1,
+    validation: Validation = "like_test",
+    seed: int = 0,
 ) -> list[Split]:
     """Train on older samples, test on newer ones, by each sample's time.
 
@@ -164,6 +215,8 @@ def temporal_splits(
         times: each sample's time (``created_at``); None or NaN is an error.
         ids: sample ids, to name a sample without a time.
         k: number of test blocks; test_fraction: share of the samples in each block.
+        validation: ``like_test`` (the newest ``val_fraction`` of the older samples) or
+            ``random`` (a random share of them, seeded by ``seed``).
     """
     t = np.asarray([np.nan if v is None else float(v) for v in times], dtype=np.float64)
     missing = np.flatnonzero(np.isnan(t))
@@ -188,6 +241,12 @@ def temporal_splits(
         end = _cut(ordered, round(n - (k - i - 1) * block)) if i < k - 1 else n
         val_start = _cut(ordered, round(start * (1.0 - val_fraction)))
         parts = (order[:val_start], order[val_start:start], order[start:end])
+        if validation == "random":
+            older = order[:start]
+            held = np.random.default_rng(seed + i).permutation(len(older))[: start - val_start]
+            keep = np.ones(len(older), dtype=bool)
+            keep[held] = False
+            parts = (older[keep], older[~keep], order[start:end])
         if min(len(p) for p in parts) == 0:
             raise ConfigError(
                 f"folds: temporal fold {i} has an empty part (many samples share one time?); "

@@ -98,3 +98,20 @@ def test_splitting_refuses_unlabelled_samples() -> None:
         DataValidationError, match=f"sample {dataset[1].id}: label: missing \\(splitting needs a label"
     ):
         make_splits(dataset, SplitConfig(kind="stratified", k=2))
+
+
+def test_validation_is_described_and_folds_saved_before_the_option_read_as_random() -> None:
+    from priorkit.data.split_plan import SplitConfig
+
+    assert SplitConfig(kind="groups").describe_validation() == (
+        "validation: the whole training group nearest in size to 10% of the training part"
+    )
+    assert "newest 10%" in SplitConfig(kind="temporal").describe_validation()
+    assert "whole training stories" in SplitConfig(kind="story").describe_validation()
+    assert SplitConfig(kind="groups", validation="random").describe_validation() == (
+        "validation: a random 10% of each fold's training part, stratified by label"
+    )
+    old = SplitConfig(kind="groups").model_dump(mode="json")
+    old.pop("validation")  # folds saved by an earlier priorkit
+    assert SplitConfig.from_saved(old).validation == "random"
+    assert SplitConfig.from_saved({**old, "kind": "story", "k": 5}).validation == "like_test"

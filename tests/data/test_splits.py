@@ -98,3 +98,39 @@ def test_temporal_blocks_move_forward_and_ties_stay_together() -> None:
 def test_temporal_split_names_a_sample_without_time() -> None:
     with pytest.raises(ConfigError, match=r"1 of 12 have none \(first: sample 'b'\). Set `created_at`"):
         temporal_splits([1.0, None] + [float(i) for i in range(2, 12)], list("abcdefghijkl"))
+
+
+def test_leave_one_group_out_validates_on_a_whole_held_out_group_by_default() -> None:
+    groups = ["e1"] * 30 + ["e2"] * 6 + ["e3"] * 12 + ["e4"] * 40
+    labels = ["x", "y"] * 44
+    for split in leave_one_group_out(groups, labels, val_fraction=0.1, seed=0):
+        validation = {groups[i] for i in split.val}
+        assert len(validation) == 1  # one whole group, drawn as the test part is
+        (held,) = validation
+        assert held != split.name and held not in {groups[i] for i in split.train}
+        rest = [g for g in sorted(set(groups)) if g != split.name]
+        target = 0.1 * sum(groups.count(g) for g in rest)
+        assert abs(groups.count(held) - target) == min(abs(groups.count(g) - target) for g in rest)
+    random = leave_one_group_out(groups, labels, val_fraction=0.1, seed=0, validation="random")
+    assert any(len({groups[i] for i in split.val}) > 1 for split in random)  # the old carve-out
+
+
+def test_a_whole_group_for_validation_needs_a_third_group() -> None:
+    with pytest.raises(ConfigError, match=r"needs at least 3 groups.*Use validation: random"):
+        leave_one_group_out(["a"] * 6 + ["b"] * 6, ["x", "y"] * 6)
+    assert len(leave_one_group_out(["a"] * 6 + ["b"] * 6, ["x", "y"] * 6, validation="random")) == 2
+
+
+def test_random_validation_of_story_and_temporal_folds_mixes_the_training_part() -> None:
+    stories = [f"s{i // 2}" for i in range(40)]
+    labels = ["x", "y"] * 20
+    for split in story_kfold(stories, labels, k=4, val_fraction=0.2, seed=0, validation="random"):
+        assert not {stories[i] for i in split.test} & {
+            stories[i] for i in np.concatenate([split.train, split.val])
+        }
+    times = [float(i) for i in range(50)]
+    (like_test,) = temporal_splits(times, [str(i) for i in range(50)], val_fraction=0.25)
+    (random,) = temporal_splits(times, [str(i) for i in range(50)], val_fraction=0.25, validation="random")
+    assert min(like_test.val) > max(like_test.train)  # the newest of the older samples
+    assert len(random.val) == len(like_test.val) and min(random.val) < max(random.train)
+    assert set(random.test.tolist()) == set(like_test.test.tolist())
