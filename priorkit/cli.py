@@ -138,6 +138,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         top_k=args.top_k,
         progress=not args.quiet,
         neighbours=neighbours,
+        adapt_window=args.adapt_window,
     )
     print(f"wrote {result.count} predictions to {result.out}")
     return 0
@@ -252,6 +253,13 @@ def _model_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("--top-k", type=_positive, default=5, help="--explain: nodes listed per sample")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--neighbours", help="mix in the text neighbours saved by `priorkit neighbours`")
+    p.add_argument(
+        "--adapt-window",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="priors that adapt to the data (label_shift): adapt to the first N samples (default: all)",
+    )
     p.set_defaults(run=cmd_predict)
     p = commands.add_parser(
         "neighbours", help="fit a model's text neighbours (chosen on --val) into a folder for predict"

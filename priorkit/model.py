@@ -68,6 +68,15 @@ class ModelConfig(BaseModel):
         return node_input.user_min_count if node_input.users == "vocab" else None
 
 
+class ClassNames(Protocol):
+    """The classes of a model in output order (a :class:`~priorkit.data.labels.LabelSpace`)."""
+
+    @property
+    def names(self) -> tuple[Any, ...]: ...
+
+    def __len__(self) -> int: ...
+
+
 class DataShape(Protocol):
     """What a model is sized by (a run's :class:`~priorkit.runs.schema.DataSchema`): node
     feature width, class names, whether nodes carry texts, the user vocabulary (or None)."""
@@ -76,7 +85,7 @@ class DataShape(Protocol):
     node_text: bool
 
     @property
-    def labels(self) -> Sized: ...
+    def labels(self) -> ClassNames: ...
 
     @property
     def users(self) -> Sized | None: ...
@@ -93,6 +102,7 @@ class PriorModel(nn.Module):
             encoder is used ahead of time (embeddings arrive with the batch) and may be None.
         priors: the priors (an empty stack by default).
         num_users: size of the training user vocabulary (``tree.node_input.users: vocab``).
+        labels: the class names in output order, for priors that name classes.
 
     Shapes:
         forward(batch) with b samples and n nodes -> PriorModelOutput (logits (b, c), ...).
@@ -108,6 +118,7 @@ class PriorModel(nn.Module):
         text_encoder: TextEncoder | None = None,
         priors: PriorStack | None = None,
         num_users: int = 0,
+        labels: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.config = config
@@ -123,7 +134,8 @@ class PriorModel(nn.Module):
             nn.Linear(config.hidden, num_classes),
         )
         self.priors = priors if priors is not None else PriorStack()
-        self.priors.bind(ModelDims(text_dim, config.tree.hidden, config.tree.heads, num_classes))
+        names = tuple(str(label) for label in labels)
+        self.priors.bind(ModelDims(text_dim, config.tree.hidden, config.tree.heads, num_classes, names))
 
     @classmethod
     def from_config(
@@ -147,6 +159,7 @@ class PriorModel(nn.Module):
             encoder,
             stack,
             len(data.users) if data.users is not None else 0,
+            tuple(str(name) for name in data.labels.names),
         )
 
     def text_vectors(self, batch: PriorBatch) -> Tensor:
@@ -164,7 +177,7 @@ class PriorModel(nn.Module):
     ) -> tuple[Tensor, Tensor | None]:
         """Fusion and head: logits (b, c) and modality weights (b, 2) or None."""
         fused = self.fusion(text, graph, nodes, node_batch, ctx, self.priors.bias)
-        return self.head(fused.fused), fused.modality_weights
+        return add_bias(self.head(fused.fused), "logits", ctx, self.priors.bias), fused.modality_weights
 
     def forward(self, batch: PriorBatch) -> PriorModelOutput:
         graph = batch.graph

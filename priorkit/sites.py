@@ -13,6 +13,7 @@ before their softmax, or states before they move on.
 | ``text`` | the text vector entering the fusion | (b, t) | the vector |
 | ``graph`` | the graph vector entering the fusion | (b, g) | the vector |
 | ``fusion`` | the modality gate logits over (text, graph) | (b, 2) | the logits |
+| ``logits`` | the class logits of the head | (b, c) | the logits |
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from torch import Tensor
 
-SITES = ("readout", "message", "message_scale", "nodes", "text", "graph", "fusion")
+SITES = ("readout", "message", "message_scale", "nodes", "text", "graph", "fusion", "logits")
 
 
 @dataclass(frozen=True)

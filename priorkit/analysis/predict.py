@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import torch
@@ -80,8 +81,35 @@ def predict(
     return Predictions(
         **joined,
         modality_weights=None if any(w is None for w in weights) else torch.cat(weights),  # type: ignore[arg-type]
-        prior_measures=measures.means(),
+        prior_measures=_with_summaries(model, measures.means()),
     )
+
+
+def _with_summaries(model: PriorModel, means: dict[str, float]) -> dict[str, float]:
+    return {**means, **model.priors.summarise(means)} if means else means
+
+
+@contextmanager
+def adapted_to(model: PriorModel, logits: Tensor | None) -> Iterator[None]:
+    """Inside, the model's priors that adapt to the data they score (``label_shift``) are
+    adapted to the set whose raw logits (N, c) are ``logits`` (None: nothing to adapt)."""
+    if logits is None or not model.priors.adapts:
+        yield
+        return
+    model.priors.adapt(logits)
+    try:
+        yield
+    finally:
+        model.priors.adapt(None)
+
+
+@contextmanager
+def adapted(model: PriorModel, graphs: Sequence[Data], batch_size: int = 64) -> Iterator[None]:
+    """:func:`adapted_to` the raw logits of ``graphs`` (one pass over them, only when a prior
+    of the model adapts)."""
+    logits = predict(model, graphs, batch_size).logits if model.priors.adapts else None
+    with adapted_to(model, logits):
+        yield
 
 
 PER_BATCH = ("logits", "y", "readout_attention", "depth", "batch", "root_index")

@@ -12,7 +12,7 @@ from priorkit.analysis.attention import attention_by_depth, root_attention
 from priorkit.analysis.compliance import ComplianceEntry, compliance
 from priorkit.analysis.metrics import classification_metrics
 from priorkit.analysis.node_reliance import node_reliance
-from priorkit.analysis.predict import predict
+from priorkit.analysis.predict import adapted, predict
 from priorkit.analysis.reliance import modality_reliance
 from priorkit.data.labels import LabelSpace
 from priorkit.model import PriorModel
@@ -79,7 +79,15 @@ def evaluate_model(
     seed: int = 0,
     batch_size: int = 64,
 ) -> EvaluationReport:
-    """Every measurement of a model on labelled graphs."""
+    """Every measurement of a model on labelled graphs (priors that adapt to the data they
+    score, such as ``label_shift``, adapted to ``graphs`` first, without their labels)."""
+    with adapted(model, graphs, batch_size):
+        return _evaluate(model, graphs, labels, repeats, seed, batch_size)
+
+
+def _evaluate(
+    model: PriorModel, graphs: Sequence[Data], labels: LabelSpace, repeats: int, seed: int, batch_size: int
+) -> EvaluationReport:
     predictions = predict(model, graphs, batch_size, measure_priors=True)
     metrics = classification_metrics(predictions.y.numpy(), predictions.predicted.numpy(), labels)
     reliance = modality_reliance(model, graphs, repeats, seed, batch_size, base=predictions)

@@ -16,6 +16,7 @@ import torch
 from tqdm.auto import tqdm
 
 from priorkit.analysis.explain import explain as explain_graphs
+from priorkit.analysis.predict import adapted_to
 from priorkit.analysis.predict import predict as run_model
 from priorkit.api.neighbours import TextNeighbours, text_embeddings
 from priorkit.atomic import atomic_write
@@ -24,6 +25,7 @@ from priorkit.data.jsonl import iter_jsonl, validate_jsonl
 from priorkit.data.problems import DataValidationError
 from priorkit.data.sample import Label, TreeSample
 from priorkit.data.sources import DataSource, as_dataset
+from priorkit.errors import ConfigError
 from priorkit.runs.graphs import to_graphs
 from priorkit.runs.trained import TrainedModel, as_trained
 
@@ -75,8 +77,9 @@ def predict(
     dataset = as_dataset(samples, "samples")
     options = _Options(explain, top_k, batch_size, neighbours)
     out: list[SamplePrediction] = []
-    for chunk in _chunks(iter(dataset)):
-        out.extend(_predict_chunk(trained, chunk, options, "samples"))
+    with adapted_to(trained.model, _raw_logits(trained, iter(dataset), options, "samples")):
+        for chunk in _chunks(iter(dataset)):
+            out.extend(_predict_chunk(trained, chunk, options, "samples"))
     return out
 
 
@@ -97,20 +100,31 @@ def predict_file(
     batch_size: int | None = None,
     progress: bool = True,
     neighbours: TextNeighbours | None = None,
+    adapt_window: int | None = None,
 ) -> PredictFileResult:
     """Predict a JSONL file into a JSONL file of :meth:`SamplePrediction.to_dict` lines, in
     constant memory (``neighbours``: as in :func:`predict`). The file is validated first: on any
-    problem nothing is written."""
+    problem nothing is written.
+
+    Args:
+        adapt_window: for a model with a prior that adapts to the data it scores
+            (``label_shift``): adapt it to the first ``adapt_window`` samples of the file; None:
+            to the whole file (a first pass reads it; only the logits are kept).
+    """
     trained = as_trained(model)
     if neighbours is not None:
         neighbours.check(trained)
     problems = validate_jsonl(data)
     if problems:
         raise DataValidationError(problems)
+    if adapt_window is not None and adapt_window < 1:
+        raise ConfigError(f"adapt_window: expected an integer >= 1 (got {adapt_window}).")
     total = _count_lines(Path(data))
     options = _Options(explain, top_k, batch_size, neighbours)
     count = 0
+    logits = _raw_logits(trained, islice(iter_jsonl(data), adapt_window), options, str(data))
     with (
+        adapted_to(trained.model, logits),
         atomic_write(out) as handle,
         tqdm(total=total, unit="sample", disable=not progress, file=sys.stderr, desc="predict") as bar,
     ):
@@ -137,17 +151,38 @@ def _chunks(samples: Iterator[TreeSample]) -> Iterable[list[TreeSample]]:
         yield chunk
 
 
+def _graphs(
+    trained: TrainedModel, samples: Sequence[TreeSample], where: str
+) -> tuple[TreeDataset, list[Any]]:
+    """The samples under the run's node budget, checked against its schema, and their graphs."""
+    dataset = trained.config.data.budgeted(TreeDataset(list(samples)))
+    trained.schema.check(dataset, where, labelled=False)
+    cache = trained.config.train.cache_dir
+    return dataset, to_graphs(dataset, trained.schema, trained.encoder, cache, labelled=False)
+
+
+def _raw_logits(
+    trained: TrainedModel, samples: Iterator[TreeSample], options: _Options, where: str
+) -> torch.Tensor | None:
+    """The network's own logits (N, c) on every sample, chunk by chunk, when a prior of the
+    model adapts to the data it scores; else None (and nothing is read)."""
+    if not trained.model.priors.adapts:
+        return None
+    size = options.batch_size or trained.config.train.batch_size
+    parts = [
+        run_model(trained.model, _graphs(trained, chunk, where)[1], size).logits for chunk in _chunks(samples)
+    ]
+    return torch.cat(parts) if parts else None
+
+
 def _predict_chunk(
     trained: TrainedModel,
     samples: Sequence[TreeSample],
     options: _Options,
     where: str,
 ) -> list[SamplePrediction]:
-    dataset = trained.config.data.budgeted(TreeDataset(list(samples)))
-    trained.schema.check(dataset, where, labelled=False)
-    c = trained.config.train
-    graphs = to_graphs(dataset, trained.schema, trained.encoder, c.cache_dir, labelled=False)
-    predictions = run_model(trained.model, graphs, options.batch_size or c.batch_size)
+    dataset, graphs = _graphs(trained, samples, where)
+    predictions = run_model(trained.model, graphs, options.batch_size or trained.config.train.batch_size)
     probabilities = torch.softmax(predictions.logits.float(), -1)
     if options.neighbours is not None:
         mixed = options.neighbours.apply(probabilities.numpy(), text_embeddings(trained, dataset))

@@ -9,6 +9,7 @@ from priorkit.priors.check import Check
 from priorkit.priors.counterfactual import CounterfactualConfig, CounterfactualPrior
 from priorkit.priors.depth_decay import DepthDecayConfig, DepthDecayPrior
 from priorkit.priors.gradient_penalty import GradientPenaltyConfig, GradientPenaltyPrior
+from priorkit.priors.label_shift import LabelShiftConfig, LabelShiftPrior
 from priorkit.priors.modality_dropout import ModalityDropoutConfig, ModalityDropoutPrior
 from priorkit.priors.modality_gate import ModalityGateConfig, ModalityGatePrior
 from priorkit.priors.root_enhance import RootEnhanceConfig, RootEnhancePrior
@@ -24,6 +25,8 @@ __all__ = [
     "DepthDecayPrior",
     "GradientPenaltyConfig",
     "GradientPenaltyPrior",
+    "LabelShiftConfig",
+    "LabelShiftPrior",
     "ModalityDropoutConfig",
     "ModalityDropoutPrior",
     "ModalityGateConfig",

@@ -13,6 +13,13 @@
   estimate becomes a Lagrangian loss term, a detached one only moves the rule's multiplier.
 - ``bind(dims)``: once, when the model is built; priors with parameters sized by the model
   create them here.
+- ``calibrate(logits, y)``: after every validation pass, with the network's own logits and the
+  labels of the validation data (state kept in buffers travels with the checkpoint).
+- ``adapt(logits)``: before a set of samples is scored (evaluation, prediction), with the
+  network's own logits on the whole set; ``adapt(None)`` afterwards. Only for priors whose
+  ``adapts`` is True (it costs a pass over the data).
+- ``summarise(measured)``: after evaluation, set-level metrics from the batch means of
+  ``measure`` (``measure`` averages over batches; a gap between two means does not).
 
 Every prior has a validated config (``Config``, a pydantic model with ``name`` and ``weight``);
 a config file's ``priors:`` entry is that config, and ``RunConfig.priors`` holds it typed.
@@ -67,13 +74,15 @@ class ModelDims:
 
     Args:
         text: text vector t; graph: graph vector and node states d; heads: tree attention
-        heads; classes: output classes.
+        heads; classes: output classes; labels: the class names in output order (empty when
+        the model was built without them).
     """
 
     text: int
     graph: int
     heads: int
     classes: int
+    labels: tuple[str, ...] = ()
 
 
 class Prior(nn.Module):
@@ -85,6 +94,8 @@ class Prior(nn.Module):
 
     name: ClassVar[str] = "prior"
     Config: ClassVar[type[PriorConfig]] = PriorConfig
+    adapts: ClassVar[bool] = False
+    """Whether the prior adapts to each set of samples it scores (see ``adapt``)."""
 
     def __init__(self, config: PriorConfig | None = None) -> None:
         super().__init__()
@@ -122,6 +133,15 @@ class Prior(nn.Module):
 
     def checks(self) -> list[Check]:
         return []
+
+    def calibrate(self, logits: Tensor, y: Tensor) -> None:
+        return None
+
+    def adapt(self, logits: Tensor | None) -> None:
+        return None
+
+    def summarise(self, measured: dict[str, float]) -> dict[str, float]:
+        return {}
 
 
 PRIORS: Registry[type[Prior]] = Registry("prior", group="priorkit.priors")

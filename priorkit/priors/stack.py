@@ -108,6 +108,29 @@ class PriorStack(nn.Module):
             if check.enforceable
         }
 
+    @property
+    def adapts(self) -> bool:
+        """Whether a prior of the stack adapts to the samples it scores."""
+        return any(prior.adapts for prior in self.priors)
+
+    def calibrate(self, logits: Tensor, y: Tensor) -> None:
+        """Every prior's calibration on validation logits (b, c) and labels (b,)."""
+        for prior in self.priors:
+            prior.calibrate(logits, y)
+
+    def adapt(self, logits: Tensor | None) -> None:
+        """Adapt every prior to a scored set (its raw logits, (N, c)); None: forget it."""
+        for prior in self.priors:
+            prior.adapt(logits)
+
+    def summarise(self, measured: dict[str, float]) -> dict[str, float]:
+        """Each prior's set-level metrics from the batch means ``measured`` (``label/metric``)."""
+        out = {}
+        for label, prior in self.named():
+            own = {k.removeprefix(f"{label}/"): v for k, v in measured.items() if k.startswith(f"{label}/")}
+            out.update({f"{label}/{key}": value for key, value in prior.summarise(own).items()})
+        return out
+
     def measure(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, float]:
         return {
             f"{label}/{key}": value

@@ -41,7 +41,7 @@ class PriorModule(pl.LightningModule):
         self.model = model
         self.train_config = train
         self._val_true: list[Tensor] = []
-        self._val_pred: list[Tensor] = []
+        self._val_logits: list[Tensor] = []
         self._val_loss: list[Tensor] = []
         self._val_violations: dict[str, list[Tensor]] = {}
         self.generator = torch.Generator().manual_seed(train.seed)
@@ -78,7 +78,7 @@ class PriorModule(pl.LightningModule):
         out = self.model(batch)
         loss = torch.stack(list(out.losses.values())).sum()
         self._val_true.append(batch.y.detach().cpu())  # type: ignore[union-attr]
-        self._val_pred.append(out.logits.argmax(-1).detach().cpu())
+        self._val_logits.append(out.logits.detach().float().cpu())
         self._val_loss.append(loss.detach().cpu().expand(batch.num_graphs))
         for key, value in out.violations.items():
             self._val_violations.setdefault(key, []).append(value.detach().cpu().expand(batch.num_graphs))
@@ -89,7 +89,11 @@ class PriorModule(pl.LightningModule):
             self.log(f"multiplier/{key}", value)
         if not self._val_true:
             return
-        true, pred = torch.cat(self._val_true), torch.cat(self._val_pred)
+        true, logits = torch.cat(self._val_true), torch.cat(self._val_logits)
+        pred = logits.argmax(-1)
+        # priors that calibrate on validation data (label_shift) do it on every validation pass,
+        # so that each checkpoint carries the calibration of its own weights
+        self.model.priors.calibrate(logits, true)
         scores = {
             "val/loss": float(torch.cat(self._val_loss).mean()),
             "val/accuracy": float((true == pred).float().mean()),
@@ -97,7 +101,7 @@ class PriorModule(pl.LightningModule):
         }
         worst = max((float(torch.cat(v).mean()) for v in self._val_violations.values()), default=0.0)
         violation = max(worst, 0.0)
-        self._val_true, self._val_pred, self._val_loss, self._val_violations = [], [], [], {}
+        self._val_true, self._val_logits, self._val_loss, self._val_violations = [], [], [], {}
         # under DDP each process scores its shard; sync_dist averages the shards' values
         self.log("val/loss", scores["val/loss"], prog_bar=True, sync_dist=True)
         self.log("val/accuracy", scores["val/accuracy"], prog_bar=True, sync_dist=True)

@@ -30,7 +30,8 @@ def tiny_graphs(n: int = 8, seed: int = 0):  # type: ignore[no-untyped-def]
 def tiny_model(priors: PriorStack | None = None, fusion: str = "gated", heads: int = 2) -> PriorModel:
     torch.manual_seed(0)
     config = ModelConfig(fusion=fusion, hidden=16, tree={"hidden": 16, "heads": heads, "dropout": 0.0})
-    return PriorModel(config, num_features=4, num_classes=2, text_dim=TEXT_DIM, priors=priors)
+    labels = ("negative", "positive")  # the labels of tiny_graphs
+    return PriorModel(config, num_features=4, num_classes=2, text_dim=TEXT_DIM, priors=priors, labels=labels)
 
 
 @pytest.fixture

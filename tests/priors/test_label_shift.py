@@ -1,0 +1,164 @@
+"""``label_shift``: calibration on validation data, the class mix of the scored data estimated or
+stated, logits moved to reach it only once adapted, the rule checked, the state in checkpoints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+import priorkit as pk
+from priorkit.cli import main
+from priorkit.errors import ConfigError
+from priorkit.priors import LabelShiftPrior, PriorStack, build_prior
+from priorkit.priors.base import ModelDims
+from tests.priors.conftest import tiny_graphs, tiny_model
+
+LABELS = ("negative", "positive")
+
+
+def bound(**arguments) -> LabelShiftPrior:  # type: ignore[no-untyped-def]
+    prior = build_prior({"name": "label_shift", **arguments})
+    prior.bind(ModelDims(8, 16, 2, 2, LABELS))
+    return prior  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ({"negative": 0.5, "positive": 0.6}, r"`target`: expected shares summing to 1 \(got 1\.1000\)"),
+        ({"negative": -0.1, "positive": 1.1}, r"`target`: expected a share >= 0 for each label"),
+    ],
+)
+def test_a_stated_mix_must_be_shares_summing_to_one(target: dict, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ConfigError, match=message):
+        build_prior({"name": "label_shift", "target": target})
+
+
+def test_a_stated_mix_must_name_every_label_of_the_model_and_no_other() -> None:
+    with pytest.raises(
+        ConfigError, match=r"expected a share for each label of the model, negative, positive "
+    ):
+        bound(target={"negative": 0.5, "neutral": 0.5})
+    with pytest.raises(ConfigError, match=r"\(got unknown neutral; missing positive\)"):
+        bound(target={"negative": 0.5, "neutral": 0.5})
+
+
+def test_too_few_samples_to_estimate_a_mix_are_refused_by_count() -> None:
+    prior = bound(min_samples=50)
+    with pytest.raises(
+        ConfigError, match=r"expected at least 50 samples to estimate their class mix \(got 10\)"
+    ):
+        prior.adapt(torch.randn(10, 2))
+    bound(target={"negative": 0.9, "positive": 0.1}, min_samples=50).adapt(torch.randn(10, 2))  # stated: fine
+
+
+def test_calibration_keeps_the_validation_mix_and_a_fitted_temperature() -> None:
+    prior = bound()
+    generator = torch.Generator().manual_seed(0)
+    y = (torch.rand(400, generator=generator) < 0.25).long()
+    flipped = torch.where(torch.rand(400, generator=generator) < 0.2, 1 - y, y)  # the network is wrong on 20%
+    logits = 6.0 * torch.stack([1 - 2 * flipped.float(), 2 * flipped.float() - 1], 1)  # and sure of itself
+    prior.calibrate(logits, y)
+    assert float(prior.temperature) > 2.0  # overconfident logits are tempered
+    assert prior.source_mix == pytest.approx(torch.bincount(y, minlength=2).float() / 400, abs=1e-3)
+    assert float(prior.confusion.sum()) == pytest.approx(1.0)
+
+
+def test_logits_move_only_once_adapted_and_reach_the_target_mix() -> None:
+    stated = {"negative": 0.8, "positive": 0.2}
+    model = tiny_model(PriorStack([build_prior({"name": "label_shift", "target": stated})])).eval()
+    batch = pk.collate(tiny_graphs(n=16))
+    raw = model(batch).logits.detach()
+    model.priors.adapt(raw)
+    adjusted = model(batch).logits.detach()
+    assert torch.softmax(adjusted, -1).mean(0) == pytest.approx(torch.tensor([0.8, 0.2]), abs=1e-3)
+    measured = model.priors.measure(model(batch), batch)
+    summary = model.priors.summarise(measured)
+    assert summary["label_shift/mix_gap"] < 1e-3 and "label_shift/mix_error" in summary
+    model.train()  # training forwards never see the correction, adapted or not
+    torch.manual_seed(1)
+    adapted_in_training = model(batch).logits.detach()
+    model.priors.adapt(None)
+    torch.manual_seed(1)
+    assert torch.equal(adapted_in_training, model(batch).logits.detach())
+    model.eval()
+    assert torch.allclose(model(batch).logits.detach(), raw)  # forgotten: the network's own logits
+
+
+def shifted(small_data: Path, tmp_path: Path, negative_share: float) -> Path:
+    """``test_ood`` resampled so that ``negative_share`` of it is negative (about 60 samples)."""
+    samples = list(pk.read_jsonl(small_data / "test_ood.jsonl"))
+    negative = [s for s in samples if s.label == "negative"]
+    positive = [s for s in samples if s.label == "positive"]
+    k = round(len(negative) / negative_share) - len(negative)
+    picked = negative + positive[:k]
+    path = tmp_path / "shifted.jsonl"
+    pk.write_jsonl(picked, path)
+    return path
+
+
+def mean_negative(predictions: list[pk.SamplePrediction]) -> float:
+    return sum(p.probabilities["negative"] for p in predictions) / len(predictions)
+
+
+def test_a_run_with_label_shift_estimates_the_mix_it_scores_and_keeps_its_rule(
+    small_data: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    config = {
+        "model": {"text_encoder": str(tiny_model_dir), "hidden": 16, "tree": {"hidden": 16, "heads": 2}},
+        "priors": [{"name": "label_shift", "min_samples": 5}],
+        "train": {"epochs": 3, "batch_size": 16, "cache_dir": str(tmp_path / "cache"), "progress_bar": False},
+    }
+    data = {
+        name: small_data / f"{file}.jsonl"
+        for name, file in (("train", "train"), ("val", "val"), ("test", "test_id"))
+    }
+    trained = pk.fit(config, data=data, out=tmp_path / "run")
+    prior = trained.model.priors.priors[0]
+    assert float(prior.temperature) != 1.0  # calibrated on the validation data, kept in the checkpoint
+    test = shifted(small_data, tmp_path, negative_share=0.85)
+    report = pk.evaluate(trained, test)
+    (entry,) = report.compliance
+    assert (entry["metric"], entry["pass"]) == ("mix_gap", True)
+    assert report.priors["label_shift/true_mix.negative"] == pytest.approx(0.85, abs=0.02)
+    assert report.priors["label_shift/mix_error"] == pytest.approx(
+        abs(report.priors["label_shift/target_mix.negative"] - report.priors["label_shift/true_mix.negative"])
+    )
+    # predictions adapt to the samples they are given, through every entry point alike
+    estimated = report.priors["label_shift/target_mix.negative"]
+    assert mean_negative(pk.predict(trained, test)) == pytest.approx(estimated, abs=0.01)
+    out = pk.predict_file(trained, test, tmp_path / "p.jsonl", progress=False).out
+    written = [pk.SamplePrediction(**json.loads(line)) for line in out.read_text().splitlines()]
+    assert mean_negative(written) == pytest.approx(estimated, abs=0.01)
+    assert mean_negative(pk.predict(pk.load(tmp_path / "run"), test)) == pytest.approx(estimated, abs=0.01)
+    # the network without the prior's correction: nothing adapted outside a scoring call
+    assert prior.offsets is None
+    # the command line, adapted to a window of the file: the first 10 samples set the mix for all
+    first = list(pk.read_jsonl(test))[:10]
+    windowed = tmp_path / "w.jsonl"
+    assert (
+        main(
+            [
+                "predict",
+                str(tmp_path / "run"),
+                "--data",
+                str(test),
+                "--out",
+                str(windowed),
+                "--adapt-window",
+                "10",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    head = [json.loads(line) for line in windowed.read_text().splitlines()[:10]]
+    expected = [p.probabilities["negative"] for p in pk.predict(trained, first)]
+    assert [p["probabilities"]["negative"] for p in head] == pytest.approx(expected, abs=1e-6)
+    with pytest.raises(
+        ConfigError, match=r"expected at least 5 samples to estimate their class mix \(got 3\)"
+    ):
+        pk.predict(trained, first[:3])
