@@ -79,10 +79,12 @@ class ClassNames(Protocol):
 
 class DataShape(Protocol):
     """What a model is sized by (a run's :class:`~priorkit.runs.schema.DataSchema`): node
-    feature width, class names, whether nodes carry texts, the user vocabulary (or None)."""
+    feature width, class names, whether nodes carry texts, the user vocabulary (or None), the
+    groups of the training samples."""
 
     num_features: int
     node_text: bool
+    groups: tuple[str, ...]
 
     @property
     def labels(self) -> ClassNames: ...
@@ -103,6 +105,7 @@ class PriorModel(nn.Module):
         priors: the priors (an empty stack by default).
         num_users: size of the training user vocabulary (``tree.node_input.users: vocab``).
         labels: the class names in output order, for priors that name classes.
+        groups: the groups of the training samples, for priors about groups.
 
     Shapes:
         forward(batch) with b samples and n nodes -> PriorModelOutput (logits (b, c), ...).
@@ -119,6 +122,7 @@ class PriorModel(nn.Module):
         priors: PriorStack | None = None,
         num_users: int = 0,
         labels: Sequence[str] = (),
+        groups: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.config = config
@@ -135,7 +139,10 @@ class PriorModel(nn.Module):
         )
         self.priors = priors if priors is not None else PriorStack()
         names = tuple(str(label) for label in labels)
-        self.priors.bind(ModelDims(text_dim, config.tree.hidden, config.tree.heads, num_classes, names))
+        dims = ModelDims(
+            text_dim, config.tree.hidden, config.tree.heads, num_classes, names, config.hidden, tuple(groups)
+        )
+        self.priors.bind(dims)
 
     @classmethod
     def from_config(
@@ -160,6 +167,7 @@ class PriorModel(nn.Module):
             stack,
             len(data.users) if data.users is not None else 0,
             tuple(str(name) for name in data.labels.names),
+            data.groups,
         )
 
     def text_vectors(self, batch: PriorBatch) -> Tensor:
@@ -174,10 +182,11 @@ class PriorModel(nn.Module):
 
     def classify(
         self, text: Tensor, graph: Tensor, nodes: Tensor, node_batch: Tensor, ctx: SiteContext
-    ) -> tuple[Tensor, Tensor | None]:
-        """Fusion and head: logits (b, c) and modality weights (b, 2) or None."""
+    ) -> tuple[Tensor, Tensor | None, Tensor]:
+        """Fusion and head: logits (b, c), modality weights (b, 2) or None, the fused vector (b, d)."""
         fused = self.fusion(text, graph, nodes, node_batch, ctx, self.priors.bias)
-        return add_bias(self.head(fused.fused), "logits", ctx, self.priors.bias), fused.modality_weights
+        logits = add_bias(self.head(fused.fused), "logits", ctx, self.priors.bias)
+        return logits, fused.modality_weights, fused.fused
 
     def forward(self, batch: PriorBatch) -> PriorModelOutput:
         graph = batch.graph
@@ -196,7 +205,7 @@ class PriorModel(nn.Module):
             text = text.detach().requires_grad_()
         text = add_bias(text, "text", ctx, self.priors.bias)
         graph_vector = add_bias(tree.graph, "graph", ctx, self.priors.bias)
-        logits, weights = self.classify(text, graph_vector, tree.nodes, graph.batch, ctx)
+        logits, weights, fused = self.classify(text, graph_vector, tree.nodes, graph.batch, ctx)
 
         def remix(modality: str, permutation: Tensor) -> Tensor:
             return self.remix(modality, permutation, text, graph_vector, tree.nodes, ctx)
@@ -208,6 +217,7 @@ class PriorModel(nn.Module):
             modality_weights=weights,
             text=text,
             graph=graph_vector,
+            fused=fused,
             nodes=tree.nodes,
             message_attention=tree.message_attention,
             node_inputs=tree.inputs,

@@ -21,6 +21,7 @@ class PriorModelOutput:
         readout_attention_heads: the same per head.
         modality_weights: fusion weights over (text, graph), or None for a fusion without them.
         text, graph: the modality vectors that entered the fusion; nodes: final node states.
+        fused: the fused vector the head reads (None where a forward has none).
         message_attention: per message-passing layer, attention over directed edges.
         node_inputs: node states before message passing (what input gradients are taken of).
         message_index: sender and receiver of each directed edge of ``message_attention``.
@@ -32,7 +33,7 @@ class PriorModelOutput:
 
     Shapes:
         logits: (b, c); readout_attention: (n,); readout_attention_heads: (n, h);
-        modality_weights: (b, 2); text: (b, t); graph: (b, d); nodes: (n, d);
+        modality_weights: (b, 2); text: (b, t); graph: (b, d); nodes: (n, d); fused: (b, h);
         message_attention: list of (m, h); node_inputs: (n, d); message_index: (2, m); remix(...) -> (b, c).
     """
 
@@ -45,6 +46,7 @@ class PriorModelOutput:
     nodes: Tensor
     message_attention: list[Tensor]
     node_inputs: Tensor | None = None
+    fused: Tensor | None = None
     message_index: Tensor | None = None
     remix: Callable[[str, Tensor], Tensor] | None = field(default=None, repr=False)
     rerun: Callable[[PriorBatch], Any] | None = field(default=None, repr=False)

@@ -24,6 +24,8 @@ class Predictions:
         readout_attention, depth, batch: (n,) over every node of the dataset; root_index: (b,).
         prior_measures: each prior's ``measure`` (``label/metric``), averaged over the
             samples of the batches where it was measured (empty unless asked for).
+        fused: (b, d) the fused vectors the head read, or None; group: each sample's ``group``
+            ("" for none).
     """
 
     logits: Tensor
@@ -34,6 +36,8 @@ class Predictions:
     batch: Tensor
     root_index: Tensor
     prior_measures: dict[str, float] = field(default_factory=dict)
+    fused: Tensor | None = None
+    group: list[str] = field(default_factory=list)
 
     @property
     def predicted(self) -> Tensor:
@@ -50,6 +54,8 @@ def predict(
     model.eval()
     parts: dict[str, list[Tensor]] = {key: [] for key in PER_BATCH}
     weights: list[Tensor | None] = []
+    fused: list[Tensor | None] = []
+    groups: list[str] = []
     offset_nodes, offset_graphs = 0, 0
     measures = _WeightedMeans()
     device = next(model.parameters()).device
@@ -72,6 +78,8 @@ def predict(
         for key, value in zip(PER_BATCH, kept, strict=True):
             parts[key].append(value.cpu())  # type: ignore[union-attr]
         weights.append(None if out.modality_weights is None else out.modality_weights.cpu())
+        fused.append(None if out.fused is None else out.fused.float().cpu())
+        groups.extend(str(name) for name in g.get("group") or [""] * batch.num_graphs)
         offset_nodes += g.num_nodes
         offset_graphs += batch.num_graphs
     model.train(was_training)
@@ -81,12 +89,14 @@ def predict(
     return Predictions(
         **joined,
         modality_weights=None if any(w is None for w in weights) else torch.cat(weights),  # type: ignore[arg-type]
-        prior_measures=_with_summaries(model, measures.means()),
+        prior_measures=_with_summaries(model, measures.means()) if measure_priors else {},
+        fused=None if any(f is None for f in fused) else torch.cat(fused),  # type: ignore[arg-type]
+        group=groups,
     )
 
 
 def _with_summaries(model: PriorModel, means: dict[str, float]) -> dict[str, float]:
-    return {**means, **model.priors.summarise(means)} if means else means
+    return {**means, **model.priors.summarise(means)}
 
 
 @contextmanager

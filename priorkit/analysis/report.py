@@ -10,9 +10,10 @@ from torch_geometric.data import Data
 
 from priorkit.analysis.attention import attention_by_depth, root_attention
 from priorkit.analysis.compliance import ComplianceEntry, compliance
+from priorkit.analysis.groups import group_report
 from priorkit.analysis.metrics import classification_metrics
 from priorkit.analysis.node_reliance import node_reliance
-from priorkit.analysis.predict import adapted, predict
+from priorkit.analysis.predict import Predictions, adapted, predict
 from priorkit.analysis.reliance import modality_reliance
 from priorkit.data.labels import LabelSpace
 from priorkit.model import PriorModel
@@ -33,6 +34,9 @@ class EvaluationReport:
     priors: what each prior measured (``prior/metric``), averaged over samples.
     compliance: one entry per rule of each prior: ``prior``, ``metric``, ``target``, ``rule``,
         ``achieved``, ``pass``.
+    groups: for data of two groups or more (the ``group`` field): the worst group's accuracy
+        and a fresh probe's group accuracy on the fused vectors (:mod:`priorkit.analysis.groups`),
+        else None.
     """
 
     accuracy: float
@@ -47,6 +51,7 @@ class EvaluationReport:
     modality_weights: dict[str, float] | None
     priors: dict[str, float] = field(default_factory=dict)
     compliance: list[dict[str, Any]] = field(default_factory=list)
+    groups: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,6 +70,8 @@ class EvaluationReport:
             out.append(
                 "modality_weights: " + ", ".join(f"{k} {v:.3f}" for k, v in self.modality_weights.items())
             )
+        if self.groups is not None:
+            out.append("groups: " + ", ".join(f"{k} {v:.3f}" for k, v in self.groups.items()))
         if self.compliance:
             out.append("compliance:")
             out.extend(f"  {ComplianceEntry.from_dict(e).line()}" for e in self.compliance)
@@ -83,6 +90,13 @@ def evaluate_model(
     score, such as ``label_shift``, adapted to ``graphs`` first, without their labels)."""
     with adapted(model, graphs, batch_size):
         return _evaluate(model, graphs, labels, repeats, seed, batch_size)
+
+
+def _groups(predictions: Predictions) -> dict[str, float] | None:
+    if predictions.fused is None or predictions.y is None:
+        return None
+    right = (predictions.predicted == predictions.y).float().numpy()
+    return group_report(predictions.fused.numpy(), predictions.group, right)
 
 
 def _evaluate(
@@ -112,6 +126,7 @@ def _evaluate(
         if weights is None
         else {"text": float(weights[:, 0].mean()), "graph": float(weights[:, 1].mean())},
         priors=predictions.prior_measures,
+        groups=_groups(predictions),
     )
     entries = compliance(model.priors, predictions.prior_measures, report.to_dict())
     return replace(report, compliance=[e.to_dict() for e in entries])

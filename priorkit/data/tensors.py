@@ -48,7 +48,7 @@ def sample_to_data(
         root_index: (1,); time, importance: (n,) float32 (time NaN -> 0, see time_mask);
         time_mask: (n,) bool, True where the time is known; y: (1,) int64.
         Non-tensor: text (str), node_text (list of str or None), sample_id (str),
-        counterfactual_of (str, "" for none).
+        counterfactual_of (str, "" for none), group (str, "" for none).
     """
     n = sample.num_nodes
     parent_index = torch.from_numpy(sample.parent_index.astype(np.int64, copy=False))
@@ -76,6 +76,7 @@ def sample_to_data(
         node_text=sample.node_text if sample.node_text is not None else [None] * n,
         sample_id=sample.id,
         counterfactual_of=sample.counterfactual_of or "",
+        group=sample.group or "",
         num_nodes=n,
     )
     if labels is not None:

@@ -9,6 +9,7 @@ from priorkit.priors.check import Check
 from priorkit.priors.counterfactual import CounterfactualConfig, CounterfactualPrior
 from priorkit.priors.depth_decay import DepthDecayConfig, DepthDecayPrior
 from priorkit.priors.gradient_penalty import GradientPenaltyConfig, GradientPenaltyPrior
+from priorkit.priors.group_invariance import GroupInvarianceConfig, GroupInvariancePrior
 from priorkit.priors.label_shift import LabelShiftConfig, LabelShiftPrior
 from priorkit.priors.modality_dropout import ModalityDropoutConfig, ModalityDropoutPrior
 from priorkit.priors.modality_gate import ModalityGateConfig, ModalityGatePrior
@@ -25,6 +26,8 @@ __all__ = [
     "DepthDecayPrior",
     "GradientPenaltyConfig",
     "GradientPenaltyPrior",
+    "GroupInvarianceConfig",
+    "GroupInvariancePrior",
     "LabelShiftConfig",
     "LabelShiftPrior",
     "ModalityDropoutConfig",

@@ -75,7 +75,8 @@ class ModelDims:
     Args:
         text: text vector t; graph: graph vector and node states d; heads: tree attention
         heads; classes: output classes; labels: the class names in output order (empty when
-        the model was built without them).
+        the model was built without them); fused: width of the fused vector the head reads (0:
+        not given); groups: the groups of the training samples (their ``group`` field), sorted.
     """
 
     text: int
@@ -83,6 +84,8 @@ class ModelDims:
     heads: int
     classes: int
     labels: tuple[str, ...] = ()
+    fused: int = 0
+    groups: tuple[str, ...] = ()
 
 
 class Prior(nn.Module):

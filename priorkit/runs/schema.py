@@ -27,6 +27,8 @@ class DataSchema:
         num_features: node feature width; sparse: bag-of-words features.
         node_text: whether samples carry node texts.
         users: the training user vocabulary (``node_input.users: vocab``), else None.
+        groups: the groups (``group`` field: events, stories, periods) of the training samples,
+            sorted; empty when they have none.
     """
 
     labels: LabelSpace
@@ -34,6 +36,7 @@ class DataSchema:
     sparse: bool
     node_text: bool
     users: UserVocabulary | None = None
+    groups: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, train: TreeDataset, user_min_count: int | None = None) -> DataSchema:
@@ -50,6 +53,7 @@ class DataSchema:
             first.features is not None and not isinstance(first.features, np.ndarray),
             any(s.node_text is not None for s in train),
             None if user_min_count is None else UserVocabulary.build(train, user_min_count),
+            tuple(sorted({str(s.group) for s in train if s.group})),
         )
 
     def check(self, dataset: Sequence[TreeSample], where: str, labelled: bool = True) -> None:
@@ -96,6 +100,7 @@ class DataSchema:
             "sparse": self.sparse,
             "node_text": self.node_text,
             "users": None if self.users is None else self.users.to_dict(),
+            "groups": list(self.groups),
         }
 
     @classmethod
@@ -106,4 +111,5 @@ class DataSchema:
             bool(data["sparse"]),
             bool(data["node_text"]),
             None if data.get("users") is None else UserVocabulary.from_dict(data["users"]),  # type: ignore[arg-type]
+            tuple(str(g) for g in data.get("groups") or ()),  # type: ignore[union-attr]
         )

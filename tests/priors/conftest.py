@@ -13,6 +13,7 @@ from priorkit.model import ModelConfig, PriorModel
 from priorkit.priors import PriorStack
 
 TEXT_DIM = 8
+GROUPS = ("event_a", "event_b")  # the groups of tiny_graphs' samples
 
 
 def tiny_graphs(n: int = 8, seed: int = 0):  # type: ignore[no-untyped-def]
@@ -20,7 +21,8 @@ def tiny_graphs(n: int = 8, seed: int = 0):  # type: ignore[no-untyped-def]
     labels = LabelSpace(("negative", "positive"))
     generator = torch.Generator().manual_seed(seed)
     graphs = []
-    for sample in samples:
+    for k, sample in enumerate(samples):
+        sample.group = GROUPS[k % len(GROUPS)]
         graph = sample_to_data(sample, labels)
         graph.text_embedding = torch.randn(1, TEXT_DIM, generator=generator)
         graphs.append(graph)
@@ -31,7 +33,9 @@ def tiny_model(priors: PriorStack | None = None, fusion: str = "gated", heads: i
     torch.manual_seed(0)
     config = ModelConfig(fusion=fusion, hidden=16, tree={"hidden": 16, "heads": heads, "dropout": 0.0})
     labels = ("negative", "positive")  # the labels of tiny_graphs
-    return PriorModel(config, num_features=4, num_classes=2, text_dim=TEXT_DIM, priors=priors, labels=labels)
+    return PriorModel(
+        config, num_features=4, num_classes=2, text_dim=TEXT_DIM, priors=priors, labels=labels, groups=GROUPS
+    )
 
 
 @pytest.fixture
