@@ -85,6 +85,7 @@ class DataShape(Protocol):
     num_features: int
     node_text: bool
     groups: tuple[str, ...]
+    class_mix: tuple[float, ...]
 
     @property
     def labels(self) -> ClassNames: ...
@@ -106,6 +107,7 @@ class PriorModel(nn.Module):
         num_users: size of the training user vocabulary (``tree.node_input.users: vocab``).
         labels: the class names in output order, for priors that name classes.
         groups: the groups of the training samples, for priors about groups.
+        class_mix: the training samples' share of each class, for priors about the class mix.
 
     Shapes:
         forward(batch) with b samples and n nodes -> PriorModelOutput (logits (b, c), ...).
@@ -123,6 +125,7 @@ class PriorModel(nn.Module):
         num_users: int = 0,
         labels: Sequence[str] = (),
         groups: Sequence[str] = (),
+        class_mix: Sequence[float] = (),
     ) -> None:
         super().__init__()
         self.config = config
@@ -140,7 +143,14 @@ class PriorModel(nn.Module):
         self.priors = priors if priors is not None else PriorStack()
         names = tuple(str(label) for label in labels)
         dims = ModelDims(
-            text_dim, config.tree.hidden, config.tree.heads, num_classes, names, config.hidden, tuple(groups)
+            text_dim,
+            config.tree.hidden,
+            config.tree.heads,
+            num_classes,
+            names,
+            config.hidden,
+            tuple(groups),
+            tuple(class_mix),
         )
         self.priors.bind(dims)
 
@@ -168,6 +178,7 @@ class PriorModel(nn.Module):
             len(data.users) if data.users is not None else 0,
             tuple(str(name) for name in data.labels.names),
             data.groups,
+            data.class_mix,
         )
 
     def text_vectors(self, batch: PriorBatch) -> Tensor:

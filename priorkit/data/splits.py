@@ -120,7 +120,8 @@ def leave_one_group_out(
     if validation == "like_test" and len(names) < 3:
         raise ConfigError(
             f"groups: a validation part of whole groups needs at least 3 groups, one to test, one to "
-            f"validate, one to train on (got {len(names)}: {names}). Use validation: random."
+            f"validate, one to train on (got {len(names)}: {', '.join(map(str, names))}). "
+            "Use validation: random."
         )
     splits = []
     for i, name in enumerate(names):

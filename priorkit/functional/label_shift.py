@@ -37,22 +37,28 @@ class Calibration:
         return logits / self.temperature + self.bias.to(logits)
 
 
-def fit_calibration(logits: Tensor, y: Tensor, steps: int = 100) -> Calibration:
-    """The temperature and class biases that minimise the negative log-likelihood of ``y``
-    (L-BFGS on log-temperature and biases; the biases sum to 0, as a common shift of all
-    logits changes nothing).
+def fit_calibration(
+    logits: Tensor, y: Tensor, biases: bool = True, penalty: float = 0.01, steps: int = 100
+) -> Calibration:
+    """The temperature (and, with ``biases``, class biases) that minimise the negative
+    log-likelihood of ``y`` plus ``penalty`` times the mean squared bias (L-BFGS on
+    log-temperature and biases; the biases sum to 0, as a common shift of all logits changes
+    nothing). The penalty keeps the bias of a class the data lack finite: unpenalised it runs
+    to minus infinity and the class can never be predicted again.
 
     Shapes:
         logits: (N, c); y: (N,) int64.
     """
     logits = logits.detach().double()
     log_t = torch.zeros((), dtype=torch.float64, requires_grad=True)
-    bias = torch.zeros(logits.shape[1], dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.LBFGS([log_t, bias], lr=0.5, max_iter=steps, line_search_fn="strong_wolfe")
+    bias = torch.zeros(logits.shape[1], dtype=torch.float64, requires_grad=biases)
+    parameters = [log_t, bias] if biases else [log_t]
+    optimizer = torch.optim.LBFGS(parameters, lr=0.5, max_iter=steps, line_search_fn="strong_wolfe")
 
     def closure() -> Tensor:
         optimizer.zero_grad()
-        loss = F.cross_entropy(logits / log_t.exp() + (bias - bias.mean()), y)
+        centred = bias - bias.mean()
+        loss = F.cross_entropy(logits / log_t.exp() + centred, y) + penalty * centred.pow(2).mean()
         loss.backward()
         return loss
 

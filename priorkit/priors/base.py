@@ -76,7 +76,8 @@ class ModelDims:
         text: text vector t; graph: graph vector and node states d; heads: tree attention
         heads; classes: output classes; labels: the class names in output order (empty when
         the model was built without them); fused: width of the fused vector the head reads (0:
-        not given); groups: the groups of the training samples (their ``group`` field), sorted.
+        not given); groups: the groups of the training samples (their ``group`` field), sorted;
+        class_mix: the share of each class among the training samples (empty: not known).
     """
 
     text: int
@@ -86,6 +87,7 @@ class ModelDims:
     labels: tuple[str, ...] = ()
     fused: int = 0
     groups: tuple[str, ...] = ()
+    class_mix: tuple[float, ...] = ()
 
 
 class Prior(nn.Module):

@@ -46,8 +46,14 @@ class LabelShiftConfig(PriorConfig):
     method: how the mix is estimated: ``em`` (Saerens et al., 2002, on calibrated posteriors)
         or ``bbse`` (black-box shift estimation on the validation confusion matrix, Lipton et
         al., 2018).
-    calibrate: fit a temperature and class biases on the validation data first (Alexandari et
-        al., 2020); ``false``: take the network's posteriors as they are.
+    calibrate: what is fitted on the validation data: ``bcts`` (a temperature and class biases,
+        Alexandari et al., 2020: the calibrated posteriors then speak for the validation mix, the
+        source of the re-weighting), ``temperature`` (a temperature alone: they still speak for
+        the training mix, the source) or ``none`` (the network's posteriors as they are, the
+        training mix the source).
+    shrink: how much of the source mix is kept in an estimated mix, from 0 (the estimate alone)
+        to 1 (no shift): estimates made where the classes' inputs change too (new events, not
+        only a new mix) can be far off, and a share of the source mix bounds the damage.
     min_samples: fewer samples than this to score: the mix is not estimated (an error names it).
         ``priorkit predict --adapt-window N`` estimates it on the first N samples of a file.
     tolerance: compliance: the mean predicted posterior of every class within this of its
@@ -57,9 +63,16 @@ class LabelShiftConfig(PriorConfig):
     name: Literal["label_shift"] = "label_shift"
     target: Literal["estimate"] | dict[str, float] = "estimate"
     method: Literal["em", "bbse"] = "em"
-    calibrate: bool = True
+    calibrate: Literal["bcts", "temperature", "none"] = "bcts"
+    shrink: float = Field(0.0, ge=0.0, le=1.0)
     min_samples: int = Field(20, ge=1)
     tolerance: float = Field(0.02, gt=0.0, le=1.0)
+
+    @field_validator("calibrate", mode="before")
+    @classmethod
+    def _yes_or_no(cls, value: object) -> object:
+        """``true`` / ``false`` (the first form of this option) mean ``bcts`` / ``none``."""
+        return {True: "bcts", False: "none"}.get(value, value) if isinstance(value, bool) else value
 
     @field_validator("target")
     @classmethod
@@ -80,7 +93,7 @@ class LabelShiftPrior(Prior):
 
     Shapes:
         bias("logits") -> (b, c) once adapted (:meth:`adapt`), else None; buffers: temperature
-        (), class_bias (c,), source_mix (c,), confusion (c, c).
+        (), class_bias (c,), train_mix (c,), source_mix (c,), confusion (c, c).
     """
 
     name = "label_shift"
@@ -104,7 +117,9 @@ class LabelShiftPrior(Prior):
                 )
         self.register_buffer("temperature", torch.ones(()))
         self.register_buffer("class_bias", torch.zeros(c))
-        self.register_buffer("source_mix", torch.full((c,), 1.0 / c))
+        train = torch.tensor(dims.class_mix) if len(dims.class_mix) == c else torch.full((c,), 1.0 / c)
+        self.register_buffer("train_mix", train.float(), persistent=False)  # the run's schema has it
+        self.register_buffer("source_mix", train.float().clone())
         self.register_buffer("confusion", torch.eye(c) / c)
         self.offsets: Tensor | None = None  # set by adapt(), for one scored set
         self.target_mix: Tensor | None = None
@@ -116,12 +131,15 @@ class LabelShiftPrior(Prior):
         """Fit the calibration on validation logits and labels; keep their class mix and the
         calibrated confusion matrix as the source."""
         c = self.class_bias.numel()
-        if self.config.calibrate:
-            fitted = fit_calibration(logits, y)
+        if self.config.calibrate != "none":
+            fitted = fit_calibration(logits, y, biases=self.config.calibrate == "bcts")
             self.temperature.fill_(fitted.temperature)
             self.class_bias.copy_(fitted.bias)
-        counts = torch.bincount(y, minlength=c).float()
-        self.source_mix.copy_((counts + 1e-3) / (counts + 1e-3).sum())
+        if self.config.calibrate == "bcts":  # the class biases take the validation mix in
+            counts = torch.bincount(y, minlength=c).float()
+            self.source_mix.copy_((counts + 1e-3) / (counts + 1e-3).sum())
+        else:
+            self.source_mix.copy_(self.train_mix)
         predicted = self.calibration().apply(logits.float()).argmax(-1)
         joint = torch.zeros(c, c).index_put((predicted, y), torch.ones(len(y)), accumulate=True)
         self.confusion.copy_(joint / max(len(y), 1))
@@ -147,8 +165,10 @@ class LabelShiftPrior(Prior):
             )
         if self.config.method == "bbse":
             counts = torch.bincount(calibrated.argmax(-1), minlength=calibrated.shape[1]).float()
-            return bbse_mix(self.confusion, counts / counts.sum())
-        return em_mix(torch.softmax(calibrated, -1), self.source_mix)
+            estimate = bbse_mix(self.confusion, counts / counts.sum())
+        else:
+            estimate = em_mix(torch.softmax(calibrated, -1), self.source_mix)
+        return (1.0 - self.config.shrink) * estimate + self.config.shrink * self.source_mix
 
     def bias(self, site: str, ctx: SiteContext) -> Tensor | None:
         if site != "logits" or ctx.training or self.offsets is None or ctx.value is None:

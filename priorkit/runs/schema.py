@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ class DataSchema:
         users: the training user vocabulary (``node_input.users: vocab``), else None.
         groups: the groups (``group`` field: events, stories, periods) of the training samples,
             sorted; empty when they have none.
+        class_mix: the share of each label among the training samples, in label order (empty:
+            not recorded, a run of an earlier priorkit).
     """
 
     labels: LabelSpace
@@ -37,6 +40,7 @@ class DataSchema:
     node_text: bool
     users: UserVocabulary | None = None
     groups: tuple[str, ...] = ()
+    class_mix: tuple[float, ...] = ()
 
     @classmethod
     def of(cls, train: TreeDataset, user_min_count: int | None = None) -> DataSchema:
@@ -47,13 +51,16 @@ class DataSchema:
             )
         require_labels(train, "training")
         first = train[0]
+        labels = LabelSpace.from_labels(train.labels)
+        counts = Counter(str(label) for label in train.labels)
         return cls(
-            LabelSpace.from_labels(train.labels),
+            labels,
             train.num_features,
             first.features is not None and not isinstance(first.features, np.ndarray),
             any(s.node_text is not None for s in train),
             None if user_min_count is None else UserVocabulary.build(train, user_min_count),
             tuple(sorted({str(s.group) for s in train if s.group})),
+            tuple(counts[str(name)] / len(train) for name in labels.names),
         )
 
     def check(self, dataset: Sequence[TreeSample], where: str, labelled: bool = True) -> None:
@@ -101,6 +108,7 @@ class DataSchema:
             "node_text": self.node_text,
             "users": None if self.users is None else self.users.to_dict(),
             "groups": list(self.groups),
+            "class_mix": list(self.class_mix),
         }
 
     @classmethod
@@ -112,4 +120,5 @@ class DataSchema:
             bool(data["node_text"]),
             None if data.get("users") is None else UserVocabulary.from_dict(data["users"]),  # type: ignore[arg-type]
             tuple(str(g) for g in data.get("groups") or ()),  # type: ignore[union-attr]
+            tuple(float(v) for v in data.get("class_mix") or ()),  # type: ignore[union-attr]
         )

@@ -16,7 +16,7 @@ def test_an_arm_of_a_finished_folded_study_gives_its_runs_by_fold(
 ) -> None:
     samples = [s for name in ("train", "val") for s in read_jsonl(small_data / f"{name}.jsonl")]
     for k, sample in enumerate(samples):
-        sample.group = f"event{k % 2}"
+        sample.group = f"event{k % 3}"
     write_jsonl(samples, tmp_path / "all.jsonl")
     study = study_with(
         study_file, {"folds": "groups", "seeds": [0, 1], "datasets": {"ev": {"source": "all.jsonl"}}}
@@ -27,8 +27,12 @@ def test_an_arm_of_a_finished_folded_study_gives_its_runs_by_fold(
 
     arm = pk.finished_arm(study, tmp_path / "study", "baseline")
     assert arm.dataset_name == "ev" and len(arm.dataset) == len(samples)
-    assert [split.name for split in arm.folds] == ["event0", "event1"]  # one fold per left-out group
-    assert [len(runs) for runs in arm.runs] == [2, 2]  # one run per seed in each fold
+    assert [split.name for split in arm.folds] == [
+        "event0",
+        "event1",
+        "event2",
+    ]  # one fold per left-out group
+    assert [len(runs) for runs in arm.runs] == [2, 2, 2]  # one run per seed in each fold
     for split, runs in zip(arm.folds, arm.runs, strict=True):
         tested = {arm.dataset[int(i)].group for i in split.test}
         assert len(tested) == 1  # leave one group out

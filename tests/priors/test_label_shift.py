@@ -162,3 +162,35 @@ def test_a_run_with_label_shift_estimates_the_mix_it_scores_and_keeps_its_rule(
         ConfigError, match=r"expected at least 5 samples to estimate their class mix \(got 3\)"
     ):
         pk.predict(trained, first[:3])
+
+
+def test_calibrate_reads_its_first_yes_or_no_form() -> None:
+    assert build_prior({"name": "label_shift", "calibrate": True}).config.calibrate == "bcts"
+    assert build_prior({"name": "label_shift", "calibrate": False}).config.calibrate == "none"
+    with pytest.raises(ConfigError, match=r"`calibrate`: input should be 'bcts', 'temperature' or 'none'"):
+        build_prior({"name": "label_shift", "calibrate": "platt"})
+
+
+def test_a_class_the_validation_data_lack_keeps_a_finite_bias() -> None:
+    prior = bound(calibrate="bcts")
+    y = torch.zeros(200, dtype=torch.long)  # only the first class in validation
+    prior.calibrate(torch.randn(200, 2, generator=torch.Generator().manual_seed(0)), y)
+    assert float(prior.class_bias.abs().max()) < 10.0  # penalised: the other class stays reachable
+    temperature_only = bound(calibrate="temperature")
+    temperature_only.train_mix.copy_(torch.tensor([0.3, 0.7]))
+    temperature_only.calibrate(torch.randn(200, 2), y)
+    assert torch.equal(temperature_only.class_bias, torch.zeros(2))
+    assert temperature_only.source_mix == pytest.approx(torch.tensor([0.3, 0.7]))  # the training mix
+
+
+def test_shrink_keeps_a_share_of_the_source_mix_in_the_estimate() -> None:
+    logits = torch.tensor([[3.0, -3.0]] * 30)  # every sample looks negative
+    estimates = {}
+    for shrink in (0.0, 0.5, 1.0):
+        prior = bound(shrink=shrink, calibrate="none")
+        prior.source_mix.copy_(torch.tensor([0.4, 0.6]))
+        prior.adapt(logits)
+        estimates[shrink] = prior.target_mix
+    assert float(estimates[0.0][0]) > 0.95
+    assert estimates[1.0] == pytest.approx(torch.tensor([0.4, 0.6]))
+    assert estimates[0.5] == pytest.approx((estimates[0.0] + estimates[1.0]) / 2, abs=1e-6)
