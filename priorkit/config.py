@@ -215,8 +215,10 @@ def registered_config(registry: Registry[Any], value: Any, base: type[M], where:
     Raises:
         ValueError: the problem in one line, for a pydantic field validator to report.
     """
-    if isinstance(value, base):
-        return value
+    if isinstance(value, base) and value.name in registry and type(value) is registry.get(value.name).Config:
+        return value  # already the entry's own typed config
+    if isinstance(value, base):  # another class's config, or a name it does not register: check it
+        value = value.model_dump()
     if isinstance(value, str):
         value = {"name": value}
     if not isinstance(value, Mapping) or not isinstance(value.get("name"), str):
@@ -241,12 +243,16 @@ def updated(config: M, changes: Mapping[str, Any], where: str = "", prefix: str 
     """
     values = dict(config)  # the typed field values, shared with ``config`` until replaced
     for key, value in changes.items():
+        if not isinstance(key, str):
+            raise ConfigError(f"{where}`{prefix}{key!r}`: expected a key name (got {type(key).__name__}).")
         head, dot, rest = key.partition(".")
         where_key = f"{prefix}{head}."
         if dot:
             values[head] = _inside(values.get(head), rest, value, where, where_key)
-        elif _merges(values.get(head), value):
-            values[head] = updated(values[head], value, where, where_key)
+        elif _merges(values.get(head), value):  # the same entry: its name is kept as registered
+            values[head] = updated(
+                values[head], {k: v for k, v in value.items() if k != "name"}, where, where_key
+            )
         else:
             values[head] = value
     return validated(type(config), values, where, prefix)
@@ -257,7 +263,10 @@ def _merges(current: Any, value: Any) -> bool:
     if not (isinstance(current, BaseModel) and isinstance(value, Mapping)):
         return False
     name = getattr(current, "name", None)
-    return value.get("name", name) == name
+    given = value.get("name", name)
+    return given == name or (
+        isinstance(given, str) and isinstance(name, str) and normalise_name(given) == name
+    )
 
 
 def _inside(current: Any, key: str, value: Any, where: str, prefix: str) -> Any:
@@ -266,7 +275,7 @@ def _inside(current: Any, key: str, value: Any, where: str, prefix: str) -> Any:
         return updated(current, {key: value}, where, prefix)
     if isinstance(current, list):
         index, dot, rest = key.partition(".")
-        if not index.isdigit() or int(index) >= len(current):
+        if not (index.isascii() and index.isdecimal()) or int(index) >= len(current):
             raise ConfigError(
                 f"{where}`{prefix}{index}`: expected a position in the list of {len(current)} "
                 f"(got {index!r}). Count from 0."

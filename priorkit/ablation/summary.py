@@ -18,7 +18,15 @@ from scipy import stats
 from priorkit.analysis.leakage import LeakageReport
 from priorkit.data.split_plan import SplitConfig
 
-HEADLINE = ("accuracy", "macro_f1", "reliance.text", "root_attention", "reliance_nodes.shares.leaves")
+HEADLINE = (
+    "accuracy",
+    "macro_f1",
+    "reliance.text",
+    "root_attention",
+    "reliance_nodes.shares.leaves",
+    "groups.probe_excess",  # on data of two groups or more (see priorkit.analysis.groups)
+    "groups.worst_group_accuracy",
+)
 TEST = "paired t-test over matched (seed, fold) pairs"
 
 

@@ -106,11 +106,11 @@ def adapted_to(model: PriorModel, logits: Tensor | None) -> Iterator[None]:
     if logits is None or not model.priors.adapts:
         yield
         return
-    model.priors.adapt(logits)
     try:
+        model.priors.adapt(logits)
         yield
     finally:
-        model.priors.adapt(None)
+        model.priors.adapt(None)  # also when a prior could not adapt: none keeps a half state
 
 
 @contextmanager

@@ -114,7 +114,7 @@ def offsets_for_mix(logits: Tensor, target: Tensor, steps: int = 500, tol: float
     """
     logits = logits.double()
     log_target = target.double().clamp_min(MIN_SHARE).log()
-    delta = torch.zeros(logits.shape[1], dtype=torch.float64)
+    delta = torch.zeros(logits.shape[1], dtype=torch.float64, device=logits.device)
     for _ in range(steps):
         mean = torch.softmax(logits + delta, -1).mean(0).clamp_min(MIN_SHARE)
         step = log_target - mean.log()

@@ -6,6 +6,10 @@ of the user's data put there. Two methods behind one name, usable together:
 - ``adversary``: a group classifier reads the fused vector through a gradient reversal layer
   (the event discriminator of EANN, Wang et al. KDD 2018; DANN, Ganin et al. 2016): it learns
   to tell the groups apart, and the layers below it learn to make that impossible.
+- ``confusion``: the same classifier learns on the fused vector (detached), and the layers below
+  are pulled toward making its guesses uniform over the groups (a confusion loss, Tzeng et al.
+  ICCV 2015): reversed cross-entropy can be maximised by mapping each group onto another one,
+  still separable; uniform guesses cannot.
 - ``dro``: the loss of the worst groups is weighted up (Group DRO, Sagawa et al. ICLR 2020):
   per-group weights ``q`` follow ``q_g <- q_g exp(eta L_g)`` over training batches and the prior
   adds ``sum_g q_g L_g`` to the task loss.
@@ -39,8 +43,9 @@ PROBE_EXCESS = "probe_excess"
 
 class GroupInvarianceConfig(PriorConfig):
     """Args:
-    method: ``adversary`` (a group classifier behind gradient reversal), ``dro`` (worst-group
-        weighting of the task loss) or ``both``.
+    method: ``adversary`` (a group classifier behind gradient reversal), ``confusion`` (the
+        encoders pull its guesses toward uniform), ``dro`` (worst-group weighting of the task
+        loss) or ``both`` (adversary and dro).
     reversal: the gradient reversal's scale (how hard the encoders hide the group).
     adversary_hidden: width of the group classifier's hidden layer.
     dro_step: eta, how fast a group's weight rises with its loss.
@@ -48,7 +53,7 @@ class GroupInvarianceConfig(PriorConfig):
     """
 
     name: Literal["group_invariance"] = "group_invariance"
-    method: Literal["adversary", "dro", "both"] = "adversary"
+    method: Literal["adversary", "confusion", "dro", "both"] = "adversary"
     reversal: float = Field(1.0, gt=0.0)
     adversary_hidden: int = Field(64, ge=1)
     dro_step: float = Field(0.01, gt=0.0)
@@ -79,11 +84,12 @@ class GroupInvariancePrior(Prior):
             raise ConfigError("group_invariance: expected a model that reports its fused width (got none).")
         self.groups = dims.groups
         self.index = {group: k for k, group in enumerate(dims.groups)}
-        self.adversary = nn.Sequential(
-            nn.Linear(dims.fused, self.config.adversary_hidden),
-            nn.ReLU(),
-            nn.Linear(self.config.adversary_hidden, len(dims.groups)),
-        )
+        if self.config.method != "dro":  # no unused parameters otherwise (DDP)
+            self.adversary = nn.Sequential(
+                nn.Linear(dims.fused, self.config.adversary_hidden),
+                nn.ReLU(),
+                nn.Linear(self.config.adversary_hidden, len(dims.groups)),
+            )
         self.register_buffer("group_weight", torch.full((len(dims.groups),), 1.0 / len(dims.groups)))
 
     def group_codes(self, batch: PriorBatch) -> Tensor:
@@ -103,9 +109,15 @@ class GroupInvariancePrior(Prior):
         if not bool(known.any()):
             return {}
         out: dict[str, Tensor] = {}
+        fused = outputs.fused[known]
         if self.config.method in ("adversary", "both"):
-            guess = self.adversary(reverse_gradient(outputs.fused[known], self.config.reversal))
+            guess = self.adversary(reverse_gradient(fused, self.config.reversal))
             out["adversary"] = F.cross_entropy(guess, codes[known])
+        if self.config.method == "confusion":
+            out["adversary"] = F.cross_entropy(self.adversary(fused.detach()), codes[known])
+            frozen = {name: value.detach() for name, value in self.adversary.named_parameters()}
+            guess = torch.func.functional_call(self.adversary, frozen, (fused,))
+            out["confusion"] = self.config.reversal * -F.log_softmax(guess, -1).mean()
         if self.config.method in ("dro", "both"):
             out["worst_groups"] = self._dro(outputs.logits[known], batch.y[known], codes[known])
         return out

@@ -135,9 +135,11 @@ class LabelShiftPrior(Prior):
             fitted = fit_calibration(logits, y, biases=self.config.calibrate == "bcts")
             self.temperature.fill_(fitted.temperature)
             self.class_bias.copy_(fitted.bias)
-        if self.config.calibrate == "bcts":  # the class biases take the validation mix in
-            counts = torch.bincount(y, minlength=c).float()
-            self.source_mix.copy_((counts + 1e-3) / (counts + 1e-3).sum())
+        if self.config.calibrate == "bcts":
+            # the mix the calibrated posteriors speak for: their mean on the validation data (the
+            # validation labels' mix where the biases fit it; above it for a class the data lack,
+            # whose penalised bias keeps it reachable)
+            self.source_mix.copy_(torch.softmax(self.calibration().apply(logits.float()), -1).mean(0))
         else:
             self.source_mix.copy_(self.train_mix)
         predicted = self.calibration().apply(logits.float()).argmax(-1)
@@ -150,13 +152,15 @@ class LabelShiftPrior(Prior):
         if logits is None:
             self.offsets = self.target_mix = None
             return
-        calibrated = self.calibration().apply(logits.float())
+        calibrated = self.calibration().apply(logits.float().to(self.class_bias.device))
         self.target_mix = self._target(calibrated)
         self.offsets = offsets_for_mix(calibrated, self.target_mix)
 
     def _target(self, calibrated: Tensor) -> Tensor:
         if isinstance(self.config.target, dict):
-            return torch.tensor([self.config.target[label] for label in self.labels])
+            return torch.tensor(
+                [self.config.target[label] for label in self.labels], device=calibrated.device
+            )
         if len(calibrated) < self.config.min_samples:
             raise ConfigError(
                 f"label_shift: expected at least {self.config.min_samples} samples to estimate their class "

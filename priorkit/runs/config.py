@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validat
 from priorkit.config import apply_overrides, parse_overrides, read_yaml, registered_config, updated, validated
 from priorkit.data.budget import NodeOrder, apply_node_budget
 from priorkit.data.dataset import TreeDataset
-from priorkit.errors import PriorkitError
+from priorkit.errors import ConfigError, PriorkitError
 from priorkit.model import ModelConfig
 from priorkit.priors.base import PRIORS, PriorConfig
 from priorkit.registry import import_object
@@ -125,7 +125,7 @@ class RunConfig(BaseModel):
     def from_yaml(cls, path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> RunConfig:
         """The config of a YAML file with ``key=value`` overrides (``--set``), its relative data
         paths taken from the file's folder. Errors name the file and the key."""
-        mapping = apply_overrides(read_yaml(path), list(overrides))
+        mapping = apply_overrides(_upgraded(read_yaml(path), f"{path}: "), list(overrides))
         return validated(cls, mapping, where=f"{path}: ").resolve_paths(Path(path).parent)
 
     @classmethod
@@ -134,7 +134,7 @@ class RunConfig(BaseModel):
     ) -> RunConfig:
         """The config of a mapping (sections ``data``, ``model``, ``priors``, ``train``) with
         ``key=value`` overrides; ``where`` starts each error line (``config: ``)."""
-        return validated(cls, apply_overrides(dict(mapping), list(overrides)), where=where)
+        return validated(cls, apply_overrides(_upgraded(mapping, where), list(overrides)), where=where)
 
     def updated(self, changes: Mapping[str, Any] | Sequence[str], where: str = "") -> RunConfig:
         """A copy with ``changes`` applied: ``{"train.seed": 1, "priors.0.weight": 2.0}`` (dotted
@@ -189,3 +189,12 @@ class RunConfig(BaseModel):
             }
         )
         return self.model_copy(update={"data": data})
+
+
+def _upgraded(mapping: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """``mapping`` in today's shape (:func:`~priorkit.runs.migrate.upgrade`), before overrides
+    reach inside it; a config it cannot read is a :class:`ConfigError` naming ``where``."""
+    try:
+        return dict(upgrade(mapping))
+    except ValueError as error:
+        raise ConfigError(f"{where}{error}.") from None

@@ -33,15 +33,23 @@ def upgrade(run: Any) -> Any:
         return run
     model = dict(run["model"])
     flat = {new: model.pop(old) for old, new in FLAT_TEXT_KEYS.items() if old in model}
-    if not flat:
-        return run
     encoder = model.get("text_encoder", {})
-    encoder = {"model": encoder} if isinstance(encoder, str) else dict(encoder)
+    if isinstance(encoder, str):  # the short form, spelled out: overrides can then reach inside
+        encoder = {"model": encoder}
+    elif not isinstance(encoder, Mapping):
+        if not flat:
+            return run  # the field's own validation names it
+        raise ValueError(
+            f"model.text_encoder: expected a model id or a mapping (got {encoder!r}) beside the settings "
+            f"{', '.join(sorted(flat))}. Give the model id"
+        )
+    encoder = dict(encoder)
     twice = sorted(key for key in flat if key in encoder)
     if twice:
         raise ValueError(
             f"model: expected each text encoder setting once (got {', '.join(twice)} both in `model` and "
             "in `model.text_encoder`). Keep the one in `model.text_encoder`"
         )
-    model["text_encoder"] = {**encoder, **flat}
+    if "text_encoder" in model or flat:
+        model["text_encoder"] = {**encoder, **flat}
     return {**run, "model": model}

@@ -82,3 +82,19 @@ def test_evaluation_reports_the_probe_and_the_worst_group(small_data, tiny_model
     assert 0.0 <= report.groups["worst_group_accuracy"] <= report.accuracy
     assert report.groups["probe_majority"] == pytest.approx(0.5)
     assert any(line.startswith("groups: worst_group_accuracy") for line in report.lines())
+
+
+def test_the_confusion_loss_pulls_the_encoders_toward_uniform_guesses_not_the_adversary() -> None:
+    model = tiny_model(PriorStack([build_prior({"name": "group_invariance", "method": "confusion"})])).train()
+    prior = model.priors.priors[0]
+    out = model(pk.collate(tiny_graphs(n=16)))
+    out.fused.retain_grad()
+    out.losses["group_invariance/confusion"].backward()
+    assert prior.adversary[0].weight.grad is None  # the adversary is not taught to be confused
+    assert out.fused.grad is not None and float(out.fused.grad.abs().sum()) > 0
+    model.zero_grad()
+    out = model(pk.collate(tiny_graphs(n=16)))
+    out.fused.retain_grad()
+    out.losses["group_invariance/adversary"].backward()
+    assert prior.adversary[0].weight.grad is not None  # it learns to tell the groups apart
+    assert out.fused.grad is None or float(out.fused.grad.abs().sum()) == 0  # on the detached vector
