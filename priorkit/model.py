@@ -143,14 +143,14 @@ class PriorModel(nn.Module):
         self.priors = priors if priors is not None else PriorStack()
         names = tuple(str(label) for label in labels)
         dims = ModelDims(
-            text_dim,
-            config.tree.hidden,
-            config.tree.heads,
-            num_classes,
-            names,
-            config.hidden,
-            tuple(groups),
-            tuple(class_mix),
+            text=text_dim,
+            graph=config.tree.hidden,
+            heads=config.tree.heads,
+            classes=num_classes,
+            labels=names,
+            fused=config.hidden,
+            groups=tuple(groups),
+            class_mix=tuple(class_mix),
         )
         self.priors.bind(dims)
 

@@ -79,7 +79,7 @@ def predict(
             parts[key].append(value.cpu())  # type: ignore[union-attr]
         weights.append(None if out.modality_weights is None else out.modality_weights.cpu())
         fused.append(None if out.fused is None else out.fused.float().cpu())
-        groups.extend(str(name) for name in g.get("group") or [""] * batch.num_graphs)
+        groups.extend(batch.groups)
         offset_nodes += g.num_nodes
         offset_graphs += batch.num_graphs
     model.train(was_training)

@@ -48,6 +48,11 @@ class PriorBatch:
     def num_graphs(self) -> int:
         return len(self.text)
 
+    @property
+    def groups(self) -> list[str]:
+        """Each sample's ``group`` ("" for none), in batch order."""
+        return [str(name) for name in self.graph.get("group") or [""] * self.num_graphs]
+
     def to(self, device: torch.device | str) -> PriorBatch:
         """The same batch on another device (texts stay on the host); itself when it is there."""
         if self.graph.edge_index.device == torch.device(device):

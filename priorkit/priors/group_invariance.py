@@ -98,8 +98,7 @@ class GroupInvariancePrior(Prior):
         Shapes:
             -> (b,) int64.
         """
-        names = batch.graph.get("group") or [""] * batch.num_graphs
-        return torch.tensor([self.index.get(str(g), -1) for g in names], dtype=torch.long)
+        return torch.tensor([self.index.get(g, -1) for g in batch.groups], dtype=torch.long)
 
     def loss(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, Tensor]:
         if not outputs.logits.requires_grad or batch.y is None or outputs.fused is None:

@@ -108,9 +108,8 @@ class LabelShiftPrior(Prior):
             unknown = sorted(set(self.config.target) - set(self.labels))
             missing = sorted(set(self.labels) - set(self.config.target))
             if unknown or missing:
-                problems = [f"unknown {', '.join(unknown)}"] * bool(unknown) + [
-                    f"missing {', '.join(missing)}"
-                ] * bool(missing)
+                named = (("unknown", unknown), ("missing", missing))
+                problems = [f"{kind} {', '.join(labels)}" for kind, labels in named if labels]
                 raise ConfigError(
                     f"label_shift: target: expected a share for each label of the model, "
                     f"{', '.join(self.labels)} (got {'; '.join(problems)}). Name every label once."
@@ -135,14 +134,15 @@ class LabelShiftPrior(Prior):
             fitted = fit_calibration(logits, y, biases=self.config.calibrate == "bcts")
             self.temperature.fill_(fitted.temperature)
             self.class_bias.copy_(fitted.bias)
+        calibrated = self.calibration().apply(logits.float())
         if self.config.calibrate == "bcts":
             # the mix the calibrated posteriors speak for: their mean on the validation data (the
             # validation labels' mix where the biases fit it; above it for a class the data lack,
             # whose penalised bias keeps it reachable)
-            self.source_mix.copy_(torch.softmax(self.calibration().apply(logits.float()), -1).mean(0))
+            self.source_mix.copy_(torch.softmax(calibrated, -1).mean(0))
         else:
             self.source_mix.copy_(self.train_mix)
-        predicted = self.calibration().apply(logits.float()).argmax(-1)
+        predicted = calibrated.argmax(-1)
         joint = torch.zeros(c, c).index_put((predicted, y), torch.ones(len(y)), accumulate=True)
         self.confusion.copy_(joint / max(len(y), 1))
 

@@ -50,3 +50,9 @@ def test_batch_moves_to_a_device() -> None:
     batch = next(iter(make_loader(dataset, LabelSpace.from_labels(dataset.labels), batch_size=2)))
     moved = batch.to("cpu")
     assert moved.graph.x.device.type == "cpu" and moved.text == batch.text
+
+
+def test_a_batch_names_each_samples_group_and_none_as_empty() -> None:
+    samples = TreeDataset([sample_from_dict(record(f"r{i}", group=["a", None, "b"][i])) for i in range(3)])
+    (batch,) = make_loader(samples, LabelSpace(("negative", "positive")), batch_size=3)
+    assert batch.groups == ["a", "", "b"]
