@@ -15,14 +15,22 @@ from priorkit.registry import Registry, normalise_name
 
 M = TypeVar("M", bound=BaseModel)
 MAX_VALUES = 100_000  # values of a config once its YAML aliases are expanded
+EXTENSION = "x-"  # top-level keys of a config file that priorkit leaves to the user (YAML anchors)
+
+
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """The safe loader, refusing a key given twice in one mapping (YAML would keep the last)."""
+    """The safe loader, refusing a key given twice in one mapping (YAML would keep the last).
+    Merge keys (``<<: *base``) are standard YAML: the keys written beside them override the
+    merged ones, and that is not a duplicate."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
+            if key_node.tag == _MERGE:
+                continue
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
@@ -67,7 +75,9 @@ def _expanded_size(value: Any, sizes: dict[int, int]) -> int:
 
 
 def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """A YAML mapping from a file, with errors that name the file and line."""
+    """A YAML mapping from a file, with errors that name the file and line. Top-level keys
+    starting with ``x-`` are the user's (a place for ``&anchors`` that ``<<: *merge`` keys
+    reuse) and are left out."""
     file = Path(path)
     try:
         loaded = parse_yaml(file.read_text(encoding="utf-8"))
@@ -90,7 +100,7 @@ def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
         return {}
     if not isinstance(loaded, dict):
         raise ConfigError(f"{file}: expected a mapping of keys to values (got {type(loaded).__name__}).")
-    return loaded
+    return {k: v for k, v in loaded.items() if not (isinstance(k, str) and k.startswith(EXTENSION))}
 
 
 def apply_overrides(mapping: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
@@ -125,12 +135,19 @@ def _override_value(item: str, raw: str) -> Any:
         ) from None
 
 
-def _describe(model: type[BaseModel], error: dict[str, Any], where: str, prefix: str = "") -> str:
+def _describe(
+    model: type[BaseModel], error: dict[str, Any], where: str, prefix: str = "", from_file: bool = False
+) -> str:
     key = prefix + ".".join(str(p) for p in error["loc"]) or "(top level)"
     got = error.get("input")
     if error["type"] == "extra_forbidden":
         valid = _valid_keys(model, error["loc"][:-1])
-        return f"{where}`{key}`: unknown key. Valid keys here: {', '.join(valid)}"
+        hint = (
+            f" (or start it with {EXTENSION!r} to keep it for YAML anchors)"
+            if from_file and len(error["loc"]) == 1
+            else ""
+        )
+        return f"{where}`{key}`: unknown key. Valid keys here: {', '.join(valid)}{hint}"
     if error["type"] == "missing":
         return f"{where}`{key}`: missing. Add it to the config."
     message = error["msg"].removeprefix("Value error, ")
@@ -193,16 +210,20 @@ def load_config(
     """
     where = f"{source}: " if isinstance(source, (str, os.PathLike)) else where
     mapping = read_yaml(source) if isinstance(source, (str, os.PathLike)) else dict(source or {})
-    return validated(model, apply_overrides(mapping, overrides or []), where)
+    from_file = isinstance(source, (str, os.PathLike))
+    return validated(model, apply_overrides(mapping, overrides or []), where, from_file=from_file)
 
 
-def validated(model: type[M], mapping: Mapping[str, Any], where: str = "", prefix: str = "") -> M:
+def validated(
+    model: type[M], mapping: Mapping[str, Any], where: str = "", prefix: str = "", from_file: bool = False
+) -> M:
     """``model`` validated from ``mapping``; problems become one :class:`ConfigError` line each,
-    keys named with ``prefix`` (their dotted path above ``model``)."""
+    keys named with ``prefix`` (their dotted path above ``model``). ``from_file``: the mapping is
+    a whole file's (an unknown top-level key is told about the ``x-`` keys)."""
     try:
         return model.model_validate(mapping)
     except ValidationError as error:
-        lines = [_describe(model, e, where, prefix) for e in error.errors(include_url=False)]
+        lines = [_describe(model, e, where, prefix, from_file) for e in error.errors(include_url=False)]
         raise ConfigError("\n".join(lines)) from None
 
 

@@ -77,6 +77,34 @@ def test_aliases_of_ordinary_size_still_work() -> None:
     assert parse_yaml("a: &arm {priors: [{name: depth_decay}]}\nb: *arm\n") == {"a": shared, "b": shared}
 
 
+def test_merge_keys_are_standard_yaml_and_keys_beside_them_override(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "x-base: &base {seed: 3, n_train: 10}\n"
+        "x-signal: &signal {root: 1.0, shallow: 0.5}\n"
+        "<<: *base\n"
+        "n_train: 12\n"
+        "signal: {<<: [*signal], shallow: 0.25}\n"
+    )
+    config = load_config(SynthConfig, path)
+    assert (config.seed, config.n_train) == (3, 12)
+    assert config.signal == {"root": 1.0, "shallow": 0.25}
+
+
+def test_a_merge_of_a_scalar_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("seed: 1\nsignal:\n  <<: 3\n")
+    with pytest.raises(ConfigError, match=r"c\.yaml:3: expected valid YAML \(got expected a mapping"):
+        load_config(SynthConfig, path)
+
+
+def test_an_unknown_top_level_key_of_a_file_points_to_the_x_prefix(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("base: &b {seed: 1}\n<<: *b\n")
+    with pytest.raises(ConfigError, match=r"`base`: unknown key\. .*start it with 'x-'"):
+        load_config(SynthConfig, path)
+
+
 @pytest.mark.parametrize(
     ("item", "message"),
     [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from itertools import pairwise
 from pathlib import Path
@@ -24,6 +25,9 @@ from priorkit.data.formats import load_format
 from priorkit.data.memory import paused_gc
 from priorkit.data.problems import Problem
 from priorkit.data.sample import TreeSample
+from priorkit.errors import first_line
+
+log = logging.getLogger("priorkit.data")
 
 CACHE_VERSION = 3
 _SEP = "\x1f"  # joins node-level strings; strings that contain it are stored as lists
@@ -76,8 +80,15 @@ def load_cached(
         except Exception:  # a torn or foreign file: rebuild it below
             path.unlink(missing_ok=True)
     dataset = load_format(fmt, source, **options)
-    with atomic_path(path) as partial:
-        torch.save(pack(dataset), partial)
+    try:
+        with atomic_path(path) as partial:
+            torch.save(pack(dataset), partial)
+    except (OSError, RuntimeError) as error:  # a full disk: the cache is an optimisation only
+        log.warning(
+            "%s: the processed cache was not written (%s); loading goes on without it",
+            path,
+            first_line(error),
+        )
     return dataset
 
 

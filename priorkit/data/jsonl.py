@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from priorkit.atomic import atomic_write
 from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
@@ -14,14 +14,40 @@ from priorkit.data.problems import DataValidationError, Problem, show_value
 from priorkit.data.record_checks import RecordChecks
 from priorkit.data.records import sample_from_record, sample_to_record
 from priorkit.data.sample import TreeSample
+from priorkit.errors import PriorkitError
 
 OnError = Literal["fail", "skip"]
 ON_ERROR = ("fail", "skip")
 
 
+MAX_LINE_BYTES_ENV = "PRIORKIT_MAX_LINE_MB"
+DEFAULT_MAX_LINE_MB = 64  # a 100k-node tree with a tweet on every node is about 20 MB
+
+
+def max_line_bytes() -> int:
+    """The longest line a JSONL file may hold: ``$PRIORKIT_MAX_LINE_MB`` megabytes (default 64).
+
+    Raises:
+        PriorkitError: the variable is not a positive number.
+    """
+    raw = os.environ.get(MAX_LINE_BYTES_ENV, str(DEFAULT_MAX_LINE_MB))
+    try:
+        megabytes = float(raw)
+    except ValueError:
+        megabytes = -1.0
+    if not megabytes > 0:
+        raise PriorkitError(
+            f"${MAX_LINE_BYTES_ENV}: expected a positive number of megabytes (got {raw!r}). "
+            f"Unset it for the default ({DEFAULT_MAX_LINE_MB})."
+        )
+    return int(megabytes * 2**20)
+
+
 def _lines(path: Path, shown: str) -> Iterator[tuple[int, str | None, Problem | None]]:
     """Yield ``(line_number, text, problem)`` for every non-blank line of a file, reading it line
-    by line (constant memory whatever the file's size)."""
+    by line (constant memory whatever the file's size; a line longer than :func:`max_line_bytes`
+    is reported, not read into memory)."""
+    limit = max_line_bytes()
     try:
         handle = path.open("rb")
     except OSError as error:
@@ -29,26 +55,15 @@ def _lines(path: Path, shown: str) -> Iterator[tuple[int, str | None, Problem | 
         return
     empty = True
     with handle:
-        for number, chunk in enumerate(handle, start=1):
+        for number, chunk in enumerate(_bounded_lines(handle, limit), start=1):
+            if isinstance(chunk, int):
+                empty = False
+                yield number, None, _too_long(shown, number, chunk, limit)
+                continue
             if not chunk.strip():
                 continue
             empty = False
-            try:
-                yield number, chunk.decode("utf-8"), None
-            except UnicodeDecodeError as error:
-                bad = chunk[error.start : error.start + 4]
-                yield (
-                    number,
-                    None,
-                    Problem.whole_line(
-                        shown,
-                        number,
-                        "?",
-                        f"not valid UTF-8 at byte {error.start}",
-                        show_value(bad),
-                        "re-save the file with UTF-8 encoding",
-                    ),
-                )
+            yield number, *_decoded(chunk, shown, number)
     if empty:
         yield (
             0,
@@ -57,6 +72,48 @@ def _lines(path: Path, shown: str) -> Iterator[tuple[int, str | None, Problem | 
                 shown, "the file is empty", "write one JSON sample per line (see datasets/README.md)"
             ),
         )
+
+
+def _bounded_lines(handle: BinaryIO, limit: int) -> Iterator[bytes | int]:
+    """The file's lines; a line longer than ``limit`` bytes is skipped and given as its length."""
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        length = len(line)
+        while line and not line.endswith(b"\n"):
+            line = handle.readline(2**20)
+            length += len(line)
+        yield length
+
+
+def _decoded(chunk: bytes, shown: str, number: int) -> tuple[str | None, Problem | None]:
+    try:
+        return chunk.decode("utf-8"), None
+    except UnicodeDecodeError as error:
+        bad = chunk[error.start : error.start + 4]
+        return None, Problem.whole_line(
+            shown,
+            number,
+            "?",
+            f"not valid UTF-8 at byte {error.start}",
+            show_value(bad),
+            "re-save the file with UTF-8 encoding",
+        )
+
+
+def _too_long(shown: str, number: int, length: int, limit: int) -> Problem:
+    return Problem.whole_line(
+        shown,
+        number,
+        "?",
+        f"a line of {length:,} bytes, more than the {limit:,} a sample may take",
+        None,
+        f"check that it is one sample; set ${MAX_LINE_BYTES_ENV} to a larger number of megabytes to allow it",
+    )
 
 
 def _whole_file(shown: str, message: str, fix: str) -> Problem:
@@ -72,6 +129,9 @@ def _parse(path: Path, shown: str) -> Iterator[tuple[int, str, Any, list[Problem
             continue
         try:
             obj = json.loads(text)  # type: ignore[arg-type]
+            yield number, *checks.check(number, obj)
+        except RecursionError:
+            yield number, "?", None, [_too_deep(shown, number)]
         except json.JSONDecodeError as error:
             yield (
                 number,
@@ -88,8 +148,17 @@ def _parse(path: Path, shown: str) -> Iterator[tuple[int, str, Any, list[Problem
                     )
                 ],
             )
-            continue
-        yield number, *checks.check(number, obj)
+
+
+def _too_deep(shown: str, number: int) -> Problem:
+    return Problem.whole_line(
+        shown,
+        number,
+        "?",
+        "JSON nested too deeply to read (a sample is a few levels deep: an object, its nodes, their fields)",
+        None,
+        "write one flat sample object per line (see datasets/README.md)",
+    )
 
 
 def read_jsonl(path: str | os.PathLike[str], on_error: OnError = "fail") -> TreeDataset:

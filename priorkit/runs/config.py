@@ -126,7 +126,7 @@ class RunConfig(BaseModel):
         """The config of a YAML file with ``key=value`` overrides (``--set``), its relative data
         paths taken from the file's folder. Errors name the file and the key."""
         mapping = apply_overrides(_upgraded(read_yaml(path), f"{path}: "), list(overrides))
-        return validated(cls, mapping, where=f"{path}: ").resolve_paths(Path(path).parent)
+        return validated(cls, mapping, where=f"{path}: ", from_file=True).resolve_paths(Path(path).parent)
 
     @classmethod
     def from_dict(

@@ -14,7 +14,7 @@ import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 from priorkit.atomic import atomic_path
-from priorkit.errors import PriorkitError
+from priorkit.errors import PriorkitError, first_line
 from priorkit.runs.files import CHECKPOINTS, LAST, PREVIOUS
 from priorkit.runs.trained import read_checkpoint
 
@@ -27,11 +27,35 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     new ``last.ckpt`` replaces the old one, the old one is kept as ``last.prev.ckpt``."""
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any = None) -> None:
+        """Raises:
+        CheckpointWriteError: the file could not be written (a full disk, a lost mount); the
+            checkpoints written before are left as they were."""
         target = Path(path)
-        with atomic_path(target) as partial:
-            torch.save(checkpoint, partial)
-            if target.name == LAST and target.is_file():
-                _keep(target, target.with_name(PREVIOUS))
+        try:
+            with atomic_path(target) as partial:
+                torch.save(checkpoint, partial)
+                if target.name == LAST and target.is_file():
+                    _keep(target, target.with_name(PREVIOUS))
+        except (OSError, RuntimeError) as error:  # torch reports a failed write as RuntimeError
+            raise CheckpointWriteError(target, error) from error
+
+
+class CheckpointWriteError(PriorkitError):
+    """A checkpoint could not be written; says which, why, and what was kept."""
+
+    def __init__(self, target: Path, error: BaseException) -> None:
+        kept = [p.name for p in (target.with_name(LAST), target.with_name(PREVIOUS)) if p.is_file()]
+        cause = getattr(error, "strerror", None) or first_line(error)
+        state = (
+            f"the checkpoints written before are intact ({', '.join(kept)})"
+            if kept
+            else "no checkpoint was written before it"
+        )
+        super().__init__(
+            f"{target}: could not write the checkpoint (got {cause}); {state}. Free disk space "
+            "(or fix the folder), then run the same command again: training resumes from the last "
+            "good checkpoint."
+        )
 
 
 def _keep(path: Path, copy: Path) -> None:

@@ -57,3 +57,20 @@ def test_twitter15_through_the_cache(tmp_path: Path) -> None:
     second = load_cached("twitter", folder, cache_dir=tmp_path)
     assert second.report.changes == first.report.changes
     assert_same_samples(first, second)
+
+
+def test_a_full_disk_leaves_the_cache_unwritten_and_the_data_loaded(
+    tmp_path: Path, write_lines, monkeypatch, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    path = write_lines([record("a"), record("b")])
+
+    def full_disk(obj, file):  # type: ignore[no-untyped-def]
+        Path(file).write_bytes(b"PK half")
+        raise RuntimeError("PytorchStreamWriter failed writing file data/0: file write failed")
+
+    monkeypatch.setattr(cache_module.torch, "save", full_disk)
+    with caplog.at_level("WARNING", logger="priorkit.data"):
+        loaded = load_cached("jsonl", path, cache_dir=tmp_path / "c")
+    assert [s.id for s in loaded] == ["a", "b"]
+    assert list((tmp_path / "c" / "datasets").iterdir()) == []
+    assert "the processed cache was not written (PytorchStreamWriter failed" in caplog.text

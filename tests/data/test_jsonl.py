@@ -13,6 +13,7 @@ import pytest
 from priorkit.data.jsonl import read_jsonl, validate_jsonl, write_jsonl
 from priorkit.data.problems import DataValidationError
 from priorkit.data.records import sample_to_record
+from priorkit.errors import PriorkitError
 from tests.conftest import assert_same_samples, record
 
 
@@ -181,6 +182,49 @@ def test_empty_file(tmp_path: Path) -> None:
     )
     with pytest.raises(DataValidationError):
         read_jsonl(path, on_error="skip")
+
+
+def test_a_line_nested_thousands_deep_is_a_problem_of_its_line(write_lines) -> None:  # type: ignore[no-untyped-def]
+    path = write_lines(
+        [record("a"), '{"id": "b", "text": ' + "[" * 100_000 + "]" * 100_000 + "}", record("c")]
+    )
+    (problem,) = validate_jsonl(path)
+    assert str(problem).startswith(f"{path}:2: sample ?: -: JSON nested too deeply to read")
+    assert [s.id for s in read_jsonl(path, on_error="skip")] == ["a", "c"]
+
+
+def test_a_line_over_the_size_limit_is_reported_without_being_read(write_lines, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PRIORKIT_MAX_LINE_MB", "0.01")  # 10,485 bytes
+    long = record("b", text="word " * 5_000)
+    path = write_lines([record("a"), long, record("c")])
+    (problem,) = validate_jsonl(path)
+    assert str(problem).startswith(f"{path}:2: sample ?: -: a line of 25,")
+    assert "more than the 10,485 a sample may take" in str(problem)
+    assert "set $PRIORKIT_MAX_LINE_MB to a larger number" in str(problem)
+    assert [s.id for s in read_jsonl(path, on_error="skip")] == ["a", "c"]
+    monkeypatch.setenv("PRIORKIT_MAX_LINE_MB", "1")
+    assert [s.id for s in read_jsonl(path)] == ["a", "b", "c"]
+
+
+def test_a_line_of_exactly_the_limit_is_read_and_the_file_may_end_without_a_newline(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    line = json.dumps(record("a")).encode()
+    monkeypatch.setenv("PRIORKIT_MAX_LINE_MB", str(len(line) / 2**20))
+    path = tmp_path / "exact.jsonl"
+    path.write_bytes(line + b"\n" + line.replace(b'"a"', b'"b"'))
+    assert [s.id for s in read_jsonl(path)] == ["a", "b"]
+    path.write_bytes(line + b" \n")
+    assert "more than the" in str(validate_jsonl(path)[0])
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "lots"])
+def test_a_wrong_size_limit_is_named(tmp_path: Path, monkeypatch, value: str) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PRIORKIT_MAX_LINE_MB", value)
+    with pytest.raises(
+        PriorkitError, match=r"\$PRIORKIT_MAX_LINE_MB: expected a positive number of megabytes"
+    ):
+        validate_jsonl(tmp_path / "any.jsonl")
 
 
 def test_all_problems_are_collected_not_just_the_first(write_lines) -> None:  # type: ignore[no-untyped-def]

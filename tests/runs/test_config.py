@@ -64,3 +64,26 @@ def test_fusion_arguments_are_validated_and_used() -> None:
         ConfigError, match=r"`model.fusion`: .*expected a fusion name, or a mapping with a `name`"
     ):
         RunConfig.from_dict({"model": {"fusion": {"heads": 2}}})
+
+
+def test_a_run_config_file_shares_prior_settings_through_merge_keys(tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(
+        "x-decay: &decay {name: depth_decay, decay: 0.5, weight: 2.0}\n"
+        "priors:\n"
+        "  - <<: *decay\n"
+        "  - {<<: *decay, name: modality_gate}\n"
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"priors\[1\] \(modality_gate\): `decay`: unknown key\. Valid keys here: enforce, [a-z_, ]+ \(got \[",
+    ):
+        RunConfig.from_yaml(path)  # modality_gate has no decay: the merged key is validated
+    path.write_text(
+        "x-decay: &decay {name: depth_decay, weight: 2.0}\n"
+        "priors:\n"
+        "  - <<: *decay\n"
+        "  - {<<: *decay, weight: 0.5}\n"
+    )
+    first, second = RunConfig.from_yaml(path).priors
+    assert (first.name, first.weight, second.name, second.weight) == ("depth_decay", 2.0, "depth_decay", 0.5)

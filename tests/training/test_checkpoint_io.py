@@ -13,7 +13,7 @@ import yaml
 
 from priorkit.cli import main
 from priorkit.training import checkpoint_io
-from priorkit.training.checkpoint_io import AtomicCheckpointIO, resume_point
+from priorkit.training.checkpoint_io import AtomicCheckpointIO, CheckpointWriteError, resume_point
 
 EPOCHS = ["--set", "train.epochs=3", "--set", "train.patience=100"]
 
@@ -38,11 +38,45 @@ def test_a_full_disk_leaves_the_last_good_checkpoint(tmp_path: Path, monkeypatch
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(checkpoint_io.torch, "save", full_disk)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(
+        CheckpointWriteError,
+        match=r"could not write the checkpoint \(got No space left on device\); the checkpoints written before are intact \(last.ckpt\)",
+    ):
         io.save_checkpoint({"epoch": 1}, last)
     assert sorted(p.name for p in last.parent.iterdir()) == ["last.ckpt"]
     monkeypatch.undo()
     assert torch.load(last, weights_only=True)["epoch"] == 0
+
+
+def test_a_disk_that_fills_during_training_ends_in_one_line_and_the_run_resumes(
+    config_file: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    real_save, calls = torch.save, []
+
+    def fills_on_the_third(obj, path):  # type: ignore[no-untyped-def]
+        if "checkpoints" in Path(path).parts:
+            calls.append(path)
+        if (
+            len(calls) == 3 and calls[-1] == path
+        ):  # torch reports a failed write as a RuntimeError, half a file written
+            Path(path).write_bytes(b"PK\x03\x04 half")
+            raise RuntimeError(
+                "[enforce fail at inline_container.cc:626] . PytorchStreamWriter failed writing file data/0: file write failed"
+            )
+        real_save(obj, path)
+
+    monkeypatch.setattr(checkpoint_io.torch, "save", fills_on_the_third)
+    run = tmp_path / "run"
+    assert main(["train", str(config_file), "--out", str(run), *EPOCHS]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "could not write the checkpoint (got [enforce fail" in err
+    assert "run the same command again: training resumes from the last good checkpoint" in err
+    assert not list(run.rglob("*.partial"))
+    monkeypatch.undo()
+    assert main(["train", str(config_file), "--out", str(run), *EPOCHS]) == 0
+    assert "resuming from" in (run / "train.log").read_text()
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert [r["epoch"] for r in metrics["history"]] == [0.0, 1.0, 2.0]
 
 
 def test_a_torn_last_checkpoint_is_set_aside_and_the_run_resumes_from_the_previous(
