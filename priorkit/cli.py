@@ -118,9 +118,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from priorkit.api.evaluation import evaluate_run
+    from priorkit.api.evaluation import evaluate
+    from priorkit.runs.trained import load
 
-    report = evaluate_run(args.run_dir, args.data, args.json, repeats=args.repeats)
+    report = evaluate(
+        load(args.run_dir, args.trust_code), args.data, repeats=args.repeats, json_out=args.json
+    )
     _say(report.lines())
     return 0
 
@@ -128,10 +131,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     from priorkit.api.neighbours import TextNeighbours
     from priorkit.api.prediction import predict_file
+    from priorkit.runs.trained import load
 
     neighbours = TextNeighbours.load(args.neighbours) if args.neighbours else None
     result = predict_file(
-        args.model,
+        load(args.model, args.trust_code),
         args.data,
         args.out,
         explain=args.explain,
@@ -146,8 +150,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def cmd_neighbours(args: argparse.Namespace) -> int:
     from priorkit.api.neighbours import fit_neighbours
+    from priorkit.runs.trained import load
 
-    neighbours = fit_neighbours(args.model, args.train, args.val)
+    neighbours = fit_neighbours(load(args.model, args.trust_code), args.train, args.val)
     mix = neighbours.mix
     print(
         f"chosen on {args.val}: {mix.k} neighbours, temperature {mix.temperature}, the network's weight "
@@ -160,7 +165,7 @@ def cmd_neighbours(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from priorkit.runs.trained import export
 
-    folder = export(args.run_dir, args.folder)
+    folder = export(args.run_dir, args.folder, args.trust_code)
     print(f"saved model: {folder} (load with priorkit.load({str(folder)!r}))")
     return 0
 
@@ -242,6 +247,7 @@ def _model_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("--data", required=True, help="JSONL file with labels the run knows")
     p.add_argument("--json", help="also write the report as JSON here")
     p.add_argument("--repeats", type=_positive, default=5, help="shuffles per modality for reliance")
+    _trust_option(p)
     p.set_defaults(run=cmd_evaluate)
     p = commands.add_parser("predict", help="predict labels of (unlabelled) samples into a JSONL file")
     p.add_argument("model", help="a run directory or a saved model folder (priorkit export)")
@@ -260,6 +266,7 @@ def _model_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
         metavar="N",
         help="priors that adapt to the data (label_shift): adapt to the first N samples (default: all)",
     )
+    _trust_option(p)
     p.set_defaults(run=cmd_predict)
     p = commands.add_parser(
         "neighbours", help="fit a model's text neighbours (chosen on --val) into a folder for predict"
@@ -268,11 +275,21 @@ def _model_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("--train", required=True, help="labelled JSONL: the texts the neighbours come from")
     p.add_argument("--val", required=True, help="labelled JSONL: the samples the mixture is chosen on")
     p.add_argument("--out", required=True, help="folder for neighbours.npz and neighbours.json")
+    _trust_option(p)
     p.set_defaults(run=cmd_neighbours)
     p = commands.add_parser("export", help="save a run's best model as a folder (config.json + safetensors)")
     p.add_argument("run_dir", help="a run directory written by `priorkit train`")
     p.add_argument("folder", help="the folder to write")
+    _trust_option(p)
     p.set_defaults(run=cmd_export)
+
+
+def _trust_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--trust-code",
+        action="store_true",
+        help="import the modules the model's config lists under imports: (its author's code)",
+    )
 
 
 def _data_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -39,7 +39,7 @@ def fit(
     run_config = _config(config, overrides or [])
     splits = None if data is None else _splits(data)
     result = train(run_config, out, resume=resume, splits=splits)
-    return TrainedModel.from_run(result.run_dir)
+    return TrainedModel.from_run(result.run_dir, trust_code=True)  # its config is the caller's own
 
 
 def _config(config: ConfigSource, overrides: list[str]) -> RunConfig:

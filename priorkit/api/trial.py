@@ -72,7 +72,9 @@ def run_trial(
     result = train(config, out, resume=resume, splits=splits)
     reports = {"test": result.metrics["test"]}
     if evaluate:
-        trained = TrainedModel.from_run(result.run_dir)  # loaded once for every file
+        trained = TrainedModel.from_run(
+            result.run_dir, trust_code=True
+        )  # the trial's own run; once for every file
         for name, path in evaluate.items():
             report = score(trained, path, json_out=result.run_dir / f"eval_{name}.json")
             reports[name] = report.to_dict()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
@@ -100,6 +102,31 @@ class TrainConfig(BaseModel):
     progress_bar: bool = True
 
 
+_TRUSTED: ContextVar[bool] = ContextVar("priorkit_trusted_imports", default=True)
+
+
+@contextlib.contextmanager
+def code_trust(trusted: bool) -> Iterator[None]:
+    """While the body runs, configs read import their ``imports:`` only if ``trusted`` (a
+    module already imported runs no code and is always allowed). Loading a model or run folder
+    reads its config under ``code_trust(trust_code)``; the user's own configs are trusted."""
+    token = _TRUSTED.set(trusted)
+    try:
+        yield
+    finally:
+        _TRUSTED.reset(token)
+
+
+def _refuse_untrusted(modules: list[str]) -> None:
+    new = [m for m in modules if m.partition(":")[0] not in sys.modules]
+    if new and not _TRUSTED.get():
+        raise ValueError(
+            f"imports: the config asks to import {', '.join(map(repr, new))}, which runs code; a "
+            "loaded model runs none unless you trust its source (expected trust_code=True, "
+            "pk.load(path, trust_code=True) or --trust-code; or import the module yourself first)"
+        )
+
+
 class RunConfig(BaseModel):
     """The whole training config: ``data``, ``model``, ``priors``, ``train``; typed all the way
     down (each prior is its own ``Config``, the fusion too), validated once where it is read.
@@ -149,9 +176,11 @@ class RunConfig(BaseModel):
     def _import_first(cls, data: Any) -> Any:
         data = upgrade(data)
         modules = data.get("imports") if isinstance(data, dict) else None
+        modules = modules if isinstance(modules, list) else []
+        _refuse_untrusted([m for m in modules if isinstance(m, str)])
         if modules and os.getcwd() not in sys.path:
             sys.path.append(os.getcwd())  # a module beside the user, as `python -m` would find it
-        for i, module in enumerate(modules if isinstance(modules, list) else []):
+        for i, module in enumerate(modules):
             if not isinstance(module, str):
                 continue  # the field's own validation names it
             try:

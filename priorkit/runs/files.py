@@ -8,6 +8,7 @@ import yaml
 
 from priorkit.atomic import atomic_write, write_json
 from priorkit.config import differences, read_yaml
+from priorkit.errors import PriorkitError
 from priorkit.runs.config import RunConfig
 
 CONFIG, SCHEMA, METRICS, HISTORY, LOG = (
@@ -37,6 +38,7 @@ __all__ = [
     "USERS",
     "WEIGHTS",
     "config_changes",
+    "inside",
     "is_pretrained",
     "is_run",
     "write_config",
@@ -48,6 +50,23 @@ def write_config(run_dir: Path, config: RunConfig) -> None:
     """The run's resolved config as ``config.yaml``."""
     with atomic_write(run_dir / CONFIG) as handle:
         handle.write(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
+
+
+def inside(folder: Path, name: str) -> Path:
+    """``folder / name``, refused when it is a link that leads out of ``folder`` (a model or run
+    folder from elsewhere must not make priorkit read, or overwrite, a file outside it).
+
+    Raises:
+        PriorkitError: naming the file and where it leads.
+    """
+    path = folder / name
+    target = path.resolve()
+    if not target.is_relative_to(folder.resolve()):
+        raise PriorkitError(
+            f"{path}: expected a file inside {folder} (got a link to {target}). Copy the file "
+            "into the folder instead of linking it."
+        )
+    return path
 
 
 def is_run(folder: Path) -> bool:

@@ -20,7 +20,7 @@ from priorkit.config import read_yaml
 from priorkit.encoders.text import TextEncoder
 from priorkit.errors import ConfigError, PriorkitError, first_line
 from priorkit.model import PriorModel
-from priorkit.runs.config import RunConfig
+from priorkit.runs.config import RunConfig, code_trust
 from priorkit.runs.files import (
     BEST,
     CHECKPOINTS,
@@ -30,6 +30,7 @@ from priorkit.runs.files import (
     SCHEMA,
     USERS,
     WEIGHTS,
+    inside,
     is_pretrained,
     is_run,
 )
@@ -77,8 +78,13 @@ class TrainedModel:
         return out
 
     @classmethod
-    def from_pretrained(cls, folder: str | os.PathLike[str]) -> TrainedModel:
-        """Load a folder written by :meth:`save_pretrained` (or ``priorkit export``)."""
+    def from_pretrained(cls, folder: str | os.PathLike[str], trust_code: bool = False) -> TrainedModel:
+        """Load a folder written by :meth:`save_pretrained` (or ``priorkit export``).
+
+        Args:
+            trust_code: import the modules its config's ``imports:`` names (code from the
+                folder's author); off by default: a module not yet imported is refused by name.
+        """
         path = Path(folder)
         if not is_pretrained(path):
             raise PriorkitError(
@@ -86,20 +92,26 @@ class TrainedModel:
                 f"{_listing(path)}). Write one with model.save_pretrained(folder) or "
                 "`priorkit export RUN FOLDER`."
             )
-        saved = _read_json(path / PRETRAINED_CONFIG)
+        saved = _read_json(inside(path, PRETRAINED_CONFIG))
+        if not isinstance(saved, dict) or not isinstance(saved.get("run"), dict):
+            raise PriorkitError(
+                f"{path / PRETRAINED_CONFIG}: expected the mapping save_pretrained writes, with `run` "
+                f"and `schema` (got {type(saved).__name__} without them). Export the model again."
+            )
         if saved.get("format_version") not in READABLE_FORMATS:
             raise PriorkitError(
                 f"{path / PRETRAINED_CONFIG}: expected format_version "
                 f"{' or '.join(map(str, READABLE_FORMATS))} (got {saved.get('format_version')!r}). A newer "
                 "format needs a newer priorkit (pip install -U priorkit); otherwise export the model again."
             )
-        config = RunConfig.from_dict(saved["run"], where=f"{path / PRETRAINED_CONFIG}: run.")
-        schema_dict = dict(saved["schema"])
+        with code_trust(trust_code):
+            config = RunConfig.from_dict(saved["run"], where=f"{path / PRETRAINED_CONFIG}: run.")
+        schema_dict = dict(saved.get("schema") or {})
         if (path / USERS).is_file():
-            schema_dict["users"] = _read_json(path / USERS)
-        trained = cls.assemble(config, DataSchema.from_dict(schema_dict), path)
+            schema_dict["users"] = _read_json(inside(path, USERS))
+        trained = cls.assemble(config, _schema(schema_dict, path / PRETRAINED_CONFIG), path)
         try:
-            load_model(trained.model, str(path / WEIGHTS), strict=True)
+            load_model(trained.model, str(inside(path, WEIGHTS)), strict=True)
         except (SafetensorError, RuntimeError, OSError) as error:
             raise PriorkitError(
                 f"{path / WEIGHTS}: expected the weights of this model (got {first_line(error)}). "
@@ -117,39 +129,54 @@ class TrainedModel:
         return cls(config, schema, encoder, model, source)
 
     @classmethod
-    def from_run(cls, run_dir: str | os.PathLike[str]) -> TrainedModel:
-        """Rebuild the model of a run directory with its best checkpoint's weights."""
+    def from_run(cls, run_dir: str | os.PathLike[str], trust_code: bool = False) -> TrainedModel:
+        """Rebuild the model of a run directory with its best checkpoint's weights
+        (``trust_code``: as in :meth:`from_pretrained`)."""
         folder = Path(run_dir)
-        checkpoint = folder / CHECKPOINTS / BEST
+        checkpoint = inside(folder, f"{CHECKPOINTS}/{BEST}")
         for needed in (folder / CONFIG, folder / SCHEMA, checkpoint):
             if not needed.is_file():
                 raise PriorkitError(
                     f"{folder}: expected a finished training run with {needed.relative_to(folder)} "
                     f"(got no such file). Train with `priorkit train CONFIG --out {folder}`."
                 )
-        config = RunConfig.from_dict(read_yaml(folder / CONFIG), where=f"{folder / CONFIG}: ")
-        trained = cls.assemble(config, DataSchema.from_dict(_read_json(folder / SCHEMA)), folder)
-        state = read_checkpoint(checkpoint)["state_dict"]
-        trained.model.load_state_dict({k.removeprefix("model."): v for k, v in state.items()})
+        with code_trust(trust_code):
+            config = RunConfig.from_dict(read_yaml(inside(folder, CONFIG)), where=f"{folder / CONFIG}: ")
+        schema = _schema(_read_json(inside(folder, SCHEMA)), folder / SCHEMA)
+        trained = cls.assemble(config, schema, folder)
+        try:
+            state = read_checkpoint(checkpoint)["state_dict"]
+            trained.model.load_state_dict({k.removeprefix("model."): v for k, v in state.items()})
+        except (KeyError, AttributeError, RuntimeError) as error:
+            raise PriorkitError(
+                f"{checkpoint}: expected the weights of this run's model (got {type(error).__name__}: "
+                f"{first_line(error)}). Damaged or from another run: retrain with --restart."
+            ) from None
         trained.model.eval()
         metrics_file = folder / METRICS
-        trained.metrics = _read_json(metrics_file) if metrics_file.is_file() else {}
+        trained.metrics = _read_json(inside(folder, METRICS)) if metrics_file.is_file() else {}
         return trained
 
 
-def load_run(run_dir: str | os.PathLike[str]) -> TrainedModel:
+def load_run(run_dir: str | os.PathLike[str], trust_code: bool = False) -> TrainedModel:
     """The trained model of a run directory (see :meth:`TrainedModel.from_run`)."""
-    return TrainedModel.from_run(run_dir)
+    return TrainedModel.from_run(run_dir, trust_code)
 
 
-def load(path: str | os.PathLike[str]) -> TrainedModel:
+def load(path: str | os.PathLike[str], trust_code: bool = False) -> TrainedModel:
     """A trained model from a run directory (``priorkit train --out``) or a saved model folder
-    (``save_pretrained``, ``priorkit export``)."""
+    (``save_pretrained``, ``priorkit export``).
+
+    Args:
+        trust_code: import the modules the model's config names under ``imports:`` (its
+            author's code, e.g. a prior plugin). Off by default: loading runs no code, and a
+            config naming a module not yet imported is refused with this fix.
+    """
     folder = Path(path)
     if is_pretrained(folder):
-        return TrainedModel.from_pretrained(folder)
+        return TrainedModel.from_pretrained(folder, trust_code)
     if is_run(folder):
-        return TrainedModel.from_run(folder)
+        return TrainedModel.from_run(folder, trust_code)
     raise PriorkitError(
         f"{folder}: expected a run directory ({CONFIG}, {SCHEMA}, {CHECKPOINTS}/{BEST}) or a saved model "
         f"folder ({PRETRAINED_CONFIG}, {WEIGHTS}) (got {_listing(folder)}). Give the --out folder of "
@@ -157,22 +184,22 @@ def load(path: str | os.PathLike[str]) -> TrainedModel:
     )
 
 
-def as_trained(model: TrainedModel | str | os.PathLike[str]) -> TrainedModel:
+def as_trained(model: TrainedModel | str | os.PathLike[str], trust_code: bool = False) -> TrainedModel:
     """``model`` itself, or the trained model :func:`load` finds at that path."""
     if isinstance(model, TrainedModel):
         return model
     if isinstance(model, (str, os.PathLike)):
-        return load(model)
+        return load(model, trust_code)
     raise ConfigError(
         f"model: expected a TrainedModel or the path of a run or saved model (got {type(model).__name__})."
     )
 
 
-def export(run_dir: str | os.PathLike[str], folder: str | os.PathLike[str]) -> Path:
+def export(run_dir: str | os.PathLike[str], folder: str | os.PathLike[str], trust_code: bool = False) -> Path:
     """Write the best checkpoint of ``run_dir`` as ``config.json`` + ``model.safetensors`` (+
     ``users.json``) into ``folder`` (``priorkit export``); ``load(folder)`` predicts exactly as
-    the run does."""
-    return TrainedModel.from_run(run_dir).save_pretrained(folder)
+    the run does (``trust_code``: as in :func:`load`)."""
+    return TrainedModel.from_run(run_dir, trust_code).save_pretrained(folder)
 
 
 def read_checkpoint(path: Path) -> dict[str, Any]:
@@ -210,9 +237,21 @@ def _pretrained_config(config: RunConfig, schema: DataSchema) -> dict[str, Any]:
 def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise PriorkitError(
-            f"{path}: expected a readable JSON file (got {first_line(error)}). Restore or rewrite it."
+            f"{path}: expected a readable JSON file (got {first_line(error) or type(error).__name__}). "
+            "Restore or rewrite it."
+        ) from None
+
+
+def _schema(data: Any, source: Path) -> DataSchema:
+    """The data schema a model was trained on, from its saved mapping (a damaged one named)."""
+    try:
+        return DataSchema.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise PriorkitError(
+            f"{source}: expected the data schema the model was trained on (got {type(error).__name__}: "
+            f"{first_line(error)}). The file is damaged; restore it or export the model again."
         ) from None
 
 

@@ -1,0 +1,200 @@
+"""Loading a model or run folder from elsewhere runs no code unless trusted, reads no file outside
+the folder, and names a damaged file instead of ending in a traceback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+import priorkit as pk
+from priorkit.cli import main
+from priorkit.errors import PriorkitError
+
+LEGACY = Path(__file__).resolve().parent / "legacy_v1"
+PLUGIN = "from pathlib import Path\nPath({marker!r}).write_text('imported')\n"
+
+
+@pytest.fixture
+def legacy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "legacy_v1"
+    shutil.copytree(LEGACY, folder)
+    monkeypatch.chdir(folder)  # the saved configs name their text encoder as the folder `tiny-bert`
+    monkeypatch.setenv("PRIORKIT_CACHE", str(tmp_path / "cache"))
+    return folder
+
+
+@pytest.fixture
+def plugin(legacy: Path, request: pytest.FixtureRequest) -> tuple[str, Path]:
+    """A module beside the folder that leaves a marker file when imported; forgotten afterwards."""
+    name = f"side_effect_{request.node.name.split('[')[0][-12:]}_{abs(hash(request.node.nodeid)) % 10**6}"
+    marker = legacy.parent / f"{name}.imported"
+    (legacy / f"{name}.py").write_text(PLUGIN.format(marker=str(marker)))
+    yield name, marker
+    sys.modules.pop(name, None)
+
+
+def _name_imports(legacy: Path, module: str) -> None:
+    config_file = legacy / "export" / "config.json"
+    saved = json.loads(config_file.read_text())
+    saved["run"]["imports"] = [module]
+    config_file.write_text(json.dumps(saved))
+    run_config = legacy / "run" / "config.yaml"
+    config = yaml.safe_load(run_config.read_text())
+    run_config.write_text(yaml.safe_dump({**config, "imports": [module]}))
+
+
+@pytest.mark.parametrize("kind", ["export", "run"])
+def test_a_folder_whose_config_imports_a_module_runs_it_only_when_trusted(
+    legacy: Path, plugin: tuple[str, Path], kind: str
+) -> None:
+    module, marker = plugin
+    _name_imports(legacy, module)
+    with pytest.raises(
+        PriorkitError, match=rf"imports: the config asks to import '{module}', which runs code"
+    ) as raised:
+        pk.load(legacy / kind)
+    assert "trust_code=True" in str(raised.value) and not marker.exists()
+    model = pk.load(legacy / kind, trust_code=True)
+    assert marker.read_text() == "imported" and model.config.imports == [module]
+    marker.unlink()
+    pk.load(legacy / kind)  # imported now: loading again runs nothing and needs no trust
+    assert not marker.exists()
+
+
+def test_the_cli_needs_trust_code_for_a_folder_that_imports(
+    legacy: Path, plugin: tuple[str, Path], capsys
+) -> None:  # type: ignore[no-untyped-def]
+    module, marker = plugin
+    _name_imports(legacy, module)
+    out = legacy.parent / "predictions.jsonl"
+    args = [
+        "predict",
+        str(legacy / "export"),
+        "--data",
+        str(legacy / "samples.jsonl"),
+        "--out",
+        str(out),
+        "--quiet",
+    ]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "--trust-code" in err and "Traceback" not in err
+    assert not marker.exists() and not out.exists()
+    assert main([*args, "--trust-code"]) == 0
+    assert marker.exists() and len(out.read_text().splitlines()) == 6
+
+
+@pytest.mark.parametrize("name", ["model.safetensors", "config.json"])
+def test_a_link_out_of_a_model_folder_is_refused(legacy: Path, name: str) -> None:
+    outside = legacy.parent / f"elsewhere-{name}"
+    shutil.move(legacy / "export" / name, outside)
+    (legacy / "export" / name).symlink_to(outside)
+    with pytest.raises(
+        PriorkitError,
+        match=rf"export/{name}: expected a file inside .*export \(got a link to .*elsewhere-{name}\)",
+    ):
+        pk.load(legacy / "export")
+
+
+def test_a_link_inside_the_folder_is_followed(legacy: Path) -> None:
+    export = legacy / "export"
+    shutil.move(export / "model.safetensors", export / "weights-v1.safetensors")
+    (export / "model.safetensors").symlink_to("weights-v1.safetensors")
+    assert pk.load(export).labels
+
+
+def test_a_run_checkpoint_linked_out_of_the_folder_is_refused(legacy: Path) -> None:
+    best = legacy / "run" / "checkpoints" / "best.ckpt"
+    shutil.move(best, legacy.parent / "best.ckpt")
+    best.symlink_to(legacy.parent / "best.ckpt")
+    with pytest.raises(PriorkitError, match=r"best.ckpt: expected a file inside"):
+        pk.load(legacy / "run")
+
+
+class _Payload:
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (print, ("PWNED",))
+
+
+def _pickle(path: Path) -> None:
+    torch.save({"state_dict": _Payload()}, path)
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _wrong_shape(path: Path) -> None:
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(path)
+    first = sorted(tensors)[0]
+    tensors[first] = torch.zeros(3, 1)
+    save_file(tensors, path)
+
+
+def _not_json(path: Path) -> None:
+    path.write_text("{not json")
+
+
+def _deep_json(path: Path) -> None:
+    path.write_text("[" * 100_000 + "]" * 100_000)
+
+
+def _a_list(path: Path) -> None:
+    path.write_text("[1, 2]")
+
+
+def _no_schema(path: Path) -> None:
+    saved = json.loads(path.read_text())
+    del saved["schema"]["labels"]
+    path.write_text(json.dumps(saved))
+
+
+@pytest.mark.parametrize(
+    ("file", "damage", "message"),
+    [
+        ("export/model.safetensors", _pickle, r"model.safetensors: expected the weights of this model"),
+        ("export/model.safetensors", _truncate, r"model.safetensors: expected the weights of this model"),
+        ("export/model.safetensors", _wrong_shape, r"model.safetensors: expected the weights of this model"),
+        ("export/config.json", _not_json, r"config.json: expected a readable JSON file"),
+        (
+            "export/config.json",
+            _deep_json,
+            r"config.json: expected a readable JSON file \(got maximum recursion depth",
+        ),
+        ("export/config.json", _a_list, r"config.json: expected the mapping save_pretrained writes"),
+        (
+            "export/config.json",
+            _no_schema,
+            r"config.json: expected the data schema .* \(got KeyError: 'labels'",
+        ),
+        ("run/checkpoints/best.ckpt", _pickle, r"best.ckpt: expected a priorkit checkpoint of tensors"),
+        ("run/checkpoints/best.ckpt", _truncate, r"best.ckpt: expected a priorkit checkpoint of tensors"),
+        ("run/schema.json", _deep_json, r"schema.json: expected a readable JSON file"),
+        ("run/schema.json", _a_list, r"schema.json: expected the data schema"),
+    ],
+    ids=lambda value: getattr(value, "__name__", value)[:40],
+)
+def test_a_damaged_or_foreign_file_is_named_by_the_cli_without_a_traceback(
+    legacy: Path,
+    file: str,
+    damage,
+    message: str,
+    capsys,  # type: ignore[no-untyped-def]
+) -> None:
+    damage(legacy / file)
+    folder = legacy / file.split("/")[0]
+    with pytest.raises(PriorkitError, match=message):
+        pk.load(folder)
+    out = legacy.parent / "predictions.jsonl"
+    assert main(["predict", str(folder), "--data", str(legacy / "samples.jsonl"), "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and "PWNED" not in captured.out + captured.err
+    assert not out.exists()
