@@ -16,6 +16,7 @@ from priorkit.data.problems import DataValidationError
 from priorkit.data.stats import dataset_stats
 from priorkit.data.synth import SynthConfig, write_synthetic
 from priorkit.errors import PriorkitError
+from priorkit.locks import output_lock, refuse_overwriting
 from priorkit.version import __version__
 
 EXIT_INVALID = 2
@@ -43,8 +44,10 @@ def cmd_convert(args: argparse.Namespace) -> int:
         "rvnn": {"labels": args.labels, "texts": args.texts},
         "csv": {"edges": args.edges},
     }.get(args.format, {})
+    refuse_overwriting(Path(args.out), {"source": Path(args.source)})
     dataset = load_format(args.format, args.source, **{k: v for k, v in options.items() if v})
-    count = write_jsonl(dataset, args.out)
+    with output_lock(Path(args.out)):
+        count = write_jsonl(dataset, args.out)
     _say(dataset.report.lines(), sys.stderr)
     print(f"wrote {count} samples to {args.out}")
     return 0

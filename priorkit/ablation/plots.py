@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from priorkit.ablation.summary import interval
+from priorkit.atomic import atomic_path
 from priorkit.functional.distributions import DEPTH_BUCKETS
 
 
@@ -27,7 +28,8 @@ def _reports(table: pd.DataFrame) -> list[str]:
 
 def _save(figure: plt.Figure, path: Path) -> Path:
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    with atomic_path(path) as partial:
+        figure.savefig(partial, dpi=110, format=path.suffix.lstrip(".") or "png")
     plt.close(figure)
     return path
 

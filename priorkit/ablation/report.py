@@ -29,6 +29,7 @@ from priorkit.ablation.summary import (
     write_summary,
 )
 from priorkit.analysis.leakage import LeakageReport
+from priorkit.atomic import atomic_write
 from priorkit.data.split_plan import SplitConfig
 from priorkit.errors import PriorkitError
 
@@ -152,5 +153,6 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
         f"<title>priorkit study {html.escape(out.name)}</title>{_STYLE}</head>"
         f"<body>{''.join(parts)}{_PROBE}</body></html>"
     )
-    (out / "report.html").write_text(page, encoding="utf-8")
+    with atomic_write(out / "report.html") as handle:
+        handle.write(page)
     return out / "report.html"

@@ -13,6 +13,7 @@ from priorkit.ablation.grid import Trial
 from priorkit.ablation.store import TrialStore
 from priorkit.ablation.study import StudyConfig
 from priorkit.ablation.summary import summarise, validation_text, write_summary
+from priorkit.atomic import atomic_write
 
 IDENTITY = ["dataset", "arm", "seed", "fold", "status", "error"]
 
@@ -64,7 +65,8 @@ def trial_row(trial: Trial, store: TrialStore) -> dict[str, Any]:
 def write_results(study: StudyConfig, trials: list[Trial], store: TrialStore, out: Path) -> pd.DataFrame:
     """Write ``results.csv`` (every trial) and ``summary.md`` (finished ones); return the rows."""
     table = pd.DataFrame([trial_row(t, store) for t in trials])
-    table.to_csv(out / "results.csv", index=False)
+    with atomic_write(out / "results.csv") as handle:
+        table.to_csv(handle, index=False)
     summary = summarise(table[table["status"] == "done"], study.baseline)
     family = family_table(table, study)
     validation = validation_text(study.folds)

@@ -17,6 +17,8 @@ from priorkit.ablation.store import TrialStore
 from priorkit.ablation.study import StudyConfig, load_study
 from priorkit.ablation.worlds import write_worlds
 from priorkit.atomic import write_json
+from priorkit.locks import folder_lock
+from priorkit.runs.config import RunConfig
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,20 @@ def run_study(
     if redraw is not None:
         study = StudyConfig.model_validate({**study.model_dump(), "redraw": redraw})
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    with folder_lock(folder, "a study folder no other study runs in", "Wait for it, or give another --out."):
+        return _run(study, base, folder, executor, workers, retry_failed, address, progress)
+
+
+def _run(
+    study: StudyConfig,
+    base: RunConfig,
+    folder: Path,
+    executor: str,
+    workers: int,
+    retry_failed: bool,
+    address: str | None,
+    progress: bool,
+) -> StudyRun:
     study = write_worlds(study, folder)
     trials = expand(study, base, save_folds(study, base, folder))
     write_json(

@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from priorkit.analysis.leakage import LeakageReport
+from priorkit.atomic import atomic_write
 from priorkit.data.split_plan import SplitConfig
 
 HEADLINE = (
@@ -226,7 +227,8 @@ def write_summary(
     failed = failed_lines(table)
     if failed:
         text += "\n## Failed trials\n\n" + "\n".join(f"- {line}" for line in failed) + "\n"
-    path.write_text(text, encoding="utf-8")
+    with atomic_write(path) as handle:
+        handle.write(text)
 
 
 def validation_text(folds: SplitConfig | None) -> str:

@@ -9,6 +9,7 @@ from priorkit.analysis.report import EvaluationReport, evaluate_model
 from priorkit.atomic import write_json
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
+from priorkit.locks import output_lock, refuse_overwriting
 from priorkit.runs.graphs import to_graphs
 from priorkit.runs.trained import TrainedModel, as_trained
 
@@ -52,7 +53,10 @@ def evaluate(
         batch_size=batch_size or c.batch_size,
     )
     if json_out is not None:
-        write_json(Path(json_out), report.to_dict())
+        if isinstance(data, (str, os.PathLike)):
+            refuse_overwriting(Path(json_out), {"data": Path(data)})
+        with output_lock(Path(json_out)):
+            write_json(Path(json_out), report.to_dict())
     return report
 
 

@@ -22,6 +22,7 @@ from priorkit.atomic import atomic_write, write_json
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
+from priorkit.locks import folder_lock
 from priorkit.runs.graphs import text_features
 from priorkit.runs.trained import TrainedModel, as_trained
 
@@ -74,11 +75,15 @@ class TextNeighbours:
     def save(self, folder: str | os.PathLike[str]) -> Path:
         """Write ``neighbours.npz`` and ``neighbours.json`` into ``folder``; returns it."""
         out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
-        with atomic_write(out / ARRAYS, "wb") as handle:
-            np.savez(handle, embeddings=self.embeddings.astype(np.float32), codes=self.codes.astype(np.int64))
-        settings = {"mix": asdict(self.mix), "labels": list(self.labels), "encoder": self.encoder}
-        write_json(out / SETTINGS, settings)
+        with folder_lock(out, "a folder no other process saves into", "Save into another folder."):
+            with atomic_write(out / ARRAYS, "wb") as handle:
+                arrays = {
+                    "embeddings": self.embeddings.astype(np.float32),
+                    "codes": self.codes.astype(np.int64),
+                }
+                np.savez(handle, **arrays)
+            settings = {"mix": asdict(self.mix), "labels": list(self.labels), "encoder": self.encoder}
+            write_json(out / SETTINGS, settings)
         return out
 
     @classmethod

@@ -26,6 +26,7 @@ from priorkit.data.problems import DataValidationError
 from priorkit.data.sample import Label, TreeSample
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
+from priorkit.locks import output_lock, refuse_overwriting
 from priorkit.runs.graphs import to_graphs
 from priorkit.runs.trained import TrainedModel, as_trained
 
@@ -119,12 +120,14 @@ def predict_file(
         raise DataValidationError(problems)
     if adapt_window is not None and adapt_window < 1:
         raise ConfigError(f"adapt_window: expected an integer >= 1 (got {adapt_window}).")
+    refuse_overwriting(Path(out), {"data": Path(data)})
     total = _count_lines(Path(data))
     options = _Options(explain, top_k, batch_size, neighbours)
     count = 0
     logits = _raw_logits(trained, islice(iter_jsonl(data), adapt_window), options, str(data))
     with (
         adapted_to(trained.model, logits),
+        output_lock(Path(out)),
         atomic_write(out) as handle,
         tqdm(total=total, unit="sample", disable=not progress, file=sys.stderr, desc="predict") as bar,
     ):

@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from priorkit.atomic import atomic_write
 from priorkit.data.jsonl import write_jsonl
 from priorkit.data.sample import TreeSample
 from priorkit.data.synth_trees import Shape, grow_tree, leaves
@@ -288,5 +289,6 @@ def write_synthetic(out_dir: str | os.PathLike[str], config: SynthConfig | None 
     for split, samples in generate(config).items():
         paths[split] = folder / f"{split}.jsonl"
         write_jsonl(samples, paths[split])
-    (folder / "synth.json").write_text(config.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    with atomic_write(folder / "synth.json") as handle:
+        handle.write(config.model_dump_json(indent=2) + "\n")
     return paths

@@ -26,7 +26,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import Tensor
 
-from priorkit.atomic import atomic_path
+from priorkit.atomic import atomic_path, atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,8 @@ class EmbeddingCache:
         digest = hashlib.sha256(namespace.encode()).hexdigest()[:24]
         self.folder = Path(root) / "embeddings" / digest
         self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / "namespace.txt").write_text(namespace + "\n", encoding="utf-8")
+        with atomic_write(self.folder / "namespace.txt") as handle:
+            handle.write(namespace + "\n")
         self.namespace = namespace
         self.stats = CacheStats()
         self.width = width

@@ -1,4 +1,4 @@
-"""``run_lock``: one process at a time trains in a run folder (a file lock, portable)."""
+"""``run_lock``: one process at a time trains in a run folder (see :mod:`priorkit.locks`)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
-from priorkit.errors import PriorkitError
-
-LOCK = ".lock"
+from priorkit.locks import folder_lock
 
 
 @contextlib.contextmanager
@@ -20,16 +16,6 @@ def run_lock(run_dir: Path) -> Iterator[None]:
     Raises:
         PriorkitError: another process trains in ``run_dir``.
     """
-    run_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(run_dir / LOCK)
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise PriorkitError(
-            f"{run_dir}: expected a run folder no other process trains in (got one locked by another "
-            f"process: {run_dir / LOCK}). Wait for it to finish, or train into another --out."
-        ) from None
-    try:
+    what = "a run folder no other process trains in"
+    with folder_lock(run_dir, what, "Wait for it to finish, or train into another --out."):
         yield
-    finally:
-        lock.release()

@@ -19,6 +19,7 @@ from priorkit.atomic import atomic_path, write_json
 from priorkit.config import read_yaml
 from priorkit.encoders.text import TextEncoder
 from priorkit.errors import ConfigError, PriorkitError, first_line
+from priorkit.locks import folder_lock
 from priorkit.model import PriorModel
 from priorkit.runs.config import RunConfig, code_trust
 from priorkit.runs.files import (
@@ -69,12 +70,14 @@ class TrainedModel:
         """Write ``config.json``, ``model.safetensors`` and (with a user vocabulary) ``users.json``
         into ``folder``; :meth:`from_pretrained` reads them back with identical predictions."""
         out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
-        with atomic_path(out / WEIGHTS) as partial:
-            save_model(self.model, str(partial), metadata={"format": "pt", "priorkit": __version__})
-        if self.schema.users is not None:
-            write_json(out / USERS, self.schema.users.to_dict())
-        write_json(out / PRETRAINED_CONFIG, _pretrained_config(self.config, self.schema))
+        with folder_lock(out, "a folder no other process saves a model into", "Save into another folder."):
+            with atomic_path(out / WEIGHTS) as partial:
+                save_model(self.model, str(partial), metadata={"format": "pt", "priorkit": __version__})
+            if self.schema.users is not None:
+                write_json(out / USERS, self.schema.users.to_dict())
+            else:
+                (out / USERS).unlink(missing_ok=True)  # an earlier model's vocabulary is not this one's
+            write_json(out / PRETRAINED_CONFIG, _pretrained_config(self.config, self.schema))
         return out
 
     @classmethod

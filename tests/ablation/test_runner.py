@@ -17,6 +17,7 @@ from safetensors.torch import load_file
 from priorkit.ablation import run_study
 from priorkit.cli import main
 from priorkit.data.jsonl import read_jsonl
+from priorkit.locks import folder_lock
 
 
 def finished(out: Path) -> dict[str, float]:
@@ -131,3 +132,15 @@ def test_an_unreadable_result_is_set_aside_and_its_trial_redone(study_file: Path
     run = run_study(study_file, out, progress=False)
     assert run.ran == 1 and run.done == 4 and run.failed == 0
     assert (torn.parent / "result.json.unreadable").is_file() and torn.is_file()
+
+
+def test_a_second_study_in_the_same_folder_is_refused_before_it_writes(
+    study_file: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "study"
+    holder = folder_lock(out, "held", "by the test")  # a lock is per open file: it stands in for a process
+    with holder:
+        assert main(["ablate", str(study_file), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "study: expected a study folder no other study runs in (got one locked by another process" in err
+    assert sorted(p.name for p in out.iterdir()) == [".lock"]

@@ -11,6 +11,7 @@ import priorkit as pk
 from priorkit.api import prediction as predict_module
 from priorkit.cli import main
 from priorkit.data.jsonl import write_jsonl
+from priorkit.locks import output_lock as pk_output_lock
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +117,21 @@ def test_export_writes_a_folder_that_predicts_as_the_run(
         == 0
     )
     assert (tmp_path / "a.jsonl").read_text() == (tmp_path / "b.jsonl").read_text()
+
+
+def test_predictions_never_replace_their_input_and_a_second_writer_is_refused(
+    run_dir: Path, unlabelled_file: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    before = unlabelled_file.read_bytes()
+    args = ["predict", str(run_dir), "--data", str(unlabelled_file), "--quiet", "--out"]
+    assert main([*args, str(unlabelled_file)]) == 2
+    assert "expected an output other than the input data (got the same file)" in capsys.readouterr().err
+    assert unlabelled_file.read_bytes() == before
+    out = tmp_path / "preds.jsonl"
+    with pk_output_lock(out):  # another writer holds it (a lock is per open file, so this stands in)
+        assert main([*args, str(out)]) == 2
+    assert "expected an output no other process writes" in capsys.readouterr().err and not out.exists()
+    assert main([*args, str(out)]) == 0 and sorted(p.name for p in tmp_path.iterdir()) == [
+        "new.jsonl",
+        "preds.jsonl",
+    ]

@@ -1,0 +1,78 @@
+"""Locks that refuse a second writer at once: of a folder (a run, a study, a saved model) or of
+one output file (predictions, a report). Portable file locks (``filelock``): a lock dies with
+the process that holds it, so a killed writer never leaves a folder locked."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from priorkit.errors import PriorkitError
+
+FOLDER_LOCK = ".lock"
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, what: str, fix: str) -> Iterator[None]:
+    """Hold ``folder/.lock`` while the body runs (the folder is created).
+
+    Args:
+        what: what the folder is, for the refusal (``"a run folder no other process trains in"``).
+        fix: what to do instead (``"Wait for it to finish, or train into another --out."``).
+
+    Raises:
+        PriorkitError: another process holds the lock.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    with _held(folder / FOLDER_LOCK, f"{folder}: expected {what}", fix, remove=False):
+        yield
+
+
+@contextlib.contextmanager
+def output_lock(path: Path) -> Iterator[None]:
+    """Hold ``.<name>.lock`` beside the output file ``path`` while it is written; the lock file
+    is removed afterwards.
+
+    Raises:
+        PriorkitError: another process writes ``path`` now.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = path.with_name(f".{path.name}.lock")
+    fix = "Wait for it to finish, or write to another file."
+    with _held(lock, f"{path}: expected an output no other process writes", fix, remove=True):
+        yield
+
+
+def refuse_overwriting(out: Path, inputs: dict[str, Path]) -> None:
+    """Refuse an output that is one of the inputs (it would replace what is being read).
+
+    Args:
+        inputs: each input's option name (``"--data"``) and path.
+
+    Raises:
+        PriorkitError: naming the output and the input it would replace.
+    """
+    for name, source in inputs.items():
+        if out.resolve() == source.resolve() or (out.exists() and source.exists() and out.samefile(source)):
+            raise PriorkitError(
+                f"{out}: expected an output other than the input {name} (got the same file). Write "
+                "to another file; the input is not changed."
+            )
+
+
+@contextlib.contextmanager
+def _held(lock_path: Path, refusal: str, fix: str, remove: bool) -> Iterator[None]:
+    lock = FileLock(lock_path)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise PriorkitError(f"{refusal} (got one locked by another process: {lock_path}). {fix}") from None
+    try:
+        yield
+    finally:
+        if remove:
+            lock_path.unlink(missing_ok=True)  # before release: no one else holds it yet
+        lock.release()
