@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from priorkit.errors import PriorkitError
@@ -15,6 +16,14 @@ def show_value(value: object) -> str:
     if len(text) > _GOT_LIMIT:
         text = text[: _GOT_LIMIT - 3] + "..."
     return text
+
+
+def visible(text: str) -> str:
+    """``text`` as written when every character prints (one line stays one line), else quoted
+    with escapes, as JSON writes it (a sample id holding a newline or nothing but spaces)."""
+    if text.strip() and text.isprintable():
+        return text
+    return json.dumps(text, ensure_ascii=False)
 
 
 def place(source: str) -> tuple[str, int, str]:
@@ -65,8 +74,9 @@ class Problem:
     def __str__(self) -> str:
         got = f" (got {self.got})" if self.got is not None else ""
         fix = f"; {self.fix}" if self.fix else ""
-        place = f"{self.file}:{self.line}" if self.unit == "line" else f"{self.file} {self.unit} {self.line}"
-        return f"{place}: sample {self.sample}: {self.field}: {self.message}{got}{fix}"
+        file = visible(self.file)
+        place = f"{file}:{self.line}" if self.unit == "line" else f"{file} {self.unit} {self.line}"
+        return f"{place}: sample {visible(self.sample)}: {self.field}: {self.message}{got}{fix}"
 
 
 class DataValidationError(PriorkitError, ValueError):

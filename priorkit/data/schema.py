@@ -13,6 +13,7 @@ models keep validation of 600k-node files to about a second.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from pydantic import (
@@ -202,7 +203,7 @@ def _translate(errors: list[Any]) -> list[tuple[str, str, str | None, str]]:
                 "fix the escape (\\ud800-\\udfff come in pairs) or remove the character",
             )
         elif err["type"] == "extra_forbidden":
-            name = str(err["loc"][-1])
+            name = _key_name(err["loc"][-1])
             shown = name if shown == "-" else f"{shown}.{name}"
             valid = NODE_FIELDS if kind.startswith("nodes") else SAMPLE_FIELDS
             if "features" in kind:
@@ -217,3 +218,11 @@ def _translate(errors: list[Any]) -> list[tuple[str, str, str | None, str]]:
             expected, fix = EXPECTED.get(kind, ("a valid value", "see datasets/README.md"))
             out[shown] = (shown, f"expected {expected}", show_value(err["input"]), fix)
     return list(out.values())
+
+
+def _key_name(key: object) -> str:
+    """An unknown key as a field name: as written when it reads as one, else quoted (``""``,
+    ``"a b"``, ``"x.y"``), so that the problem always names a visible field."""
+    text = str(key)
+    plain = text.replace("_", "a").replace("-", "a").isalnum() and text.isascii()
+    return text if plain else json.dumps(text, ensure_ascii=False)[:40]

@@ -359,3 +359,15 @@ def test_dense_and_sparse_features_in_one_tree_are_named_as_such(write_lines) ->
         "sample r1: nodes[1].features: sparse {size, indices, values} here, but nodes[0] has a dense list; "
         "give every node features of one kind: all dense lists or all sparse objects"
     )
+
+
+def test_a_problem_stays_on_one_line_and_names_an_unknown_key_that_is_hard_to_see(write_lines) -> None:  # type: ignore[no-untyped-def]
+    odd = record("a\nb", text=None)
+    odd.pop("text")
+    odd[""] = 1
+    odd["a b"] = 2
+    path = write_lines([odd])
+    problems = [str(p) for p in validate_jsonl(path)]
+    assert all("\n" not in p for p in problems)
+    assert any(f'{path}:1: sample "a\\nb": "": unknown field (got 1)' in p for p in problems)
+    assert any('sample "a\\nb": "a b": unknown field (got 2)' in p for p in problems)
