@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from priorkit.errors import PriorkitError
+
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
@@ -24,8 +26,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[A
         path: the target file (its folder is created).
         mode: ``"w"`` (UTF-8 text, newlines as written) or ``"wb"``.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = writable_file(Path(path))
     partial = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
     encoding = {"encoding": "utf-8", "newline": ""} if mode == "w" else {}
     try:
@@ -47,7 +48,7 @@ def atomic_path(path: str | os.PathLike[str]) -> contextlib.AbstractContextManag
 
 @contextlib.contextmanager
 def _atomic_path(target: Path) -> Iterator[Path]:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    writable_file(target)
     partial = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
     try:
         yield partial
@@ -57,6 +58,25 @@ def _atomic_path(target: Path) -> Iterator[Path]:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def writable_file(target: Path) -> Path:
+    """``target`` with its folder created; a target that is a folder, or whose folder cannot be
+    made, is refused by name (not as an OS error about a temporary file).
+
+    Raises:
+        PriorkitError: naming the path and the fix.
+    """
+    if target.is_dir():
+        raise PriorkitError(f"{target}: expected a file to write (got a folder). Give a file name.")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PriorkitError(
+            f"{target}: expected a folder that exists or can be made for it (got {error.strerror}: "
+            f"{error.filename}). Give another path."
+        ) from None
+    return target
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from priorkit.atomic import writable_file
 from priorkit.errors import PriorkitError
 
 FOLDER_LOCK = ".lock"
@@ -26,7 +27,13 @@ def folder_lock(folder: Path, what: str, fix: str) -> Iterator[None]:
     Raises:
         PriorkitError: another process holds the lock.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PriorkitError(
+            f"{folder}: expected a folder that exists or can be made (got {error.strerror}: "
+            f"{error.filename}). Give another path."
+        ) from None
     with _held(folder / FOLDER_LOCK, f"{folder}: expected {what}", fix, remove=False):
         yield
 
@@ -39,22 +46,30 @@ def output_lock(path: Path) -> Iterator[None]:
     Raises:
         PriorkitError: another process writes ``path`` now.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    writable_file(path)
     lock = path.with_name(f".{path.name}.lock")
     fix = "Wait for it to finish, or write to another file."
     with _held(lock, f"{path}: expected an output no other process writes", fix, remove=True):
         yield
 
 
-def refuse_overwriting(out: Path, inputs: dict[str, Path]) -> None:
-    """Refuse an output that is one of the inputs (it would replace what is being read).
+def refuse_overwriting(out: Path, inputs: dict[str, Path], folders: dict[str, Path] | None = None) -> None:
+    """Refuse an output that is one of the inputs (it would replace what is being read), or
+    that lies inside a folder it must not change (the model being used).
 
     Args:
-        inputs: each input's option name (``"--data"``) and path.
+        inputs: each input's name (``"data"``) and path.
+        folders: each protected folder's name (``"the model"``) and path.
 
     Raises:
-        PriorkitError: naming the output and the input it would replace.
+        PriorkitError: naming the output and the input or folder it would change.
     """
+    for name, folder in (folders or {}).items():
+        if out.resolve().is_relative_to(folder.resolve()):
+            raise PriorkitError(
+                f"{out}: expected an output outside {name} ({folder}) (got a path inside it, which would "
+                "change it). Write somewhere else."
+            )
     for name, source in inputs.items():
         if out.resolve() == source.resolve() or (out.exists() and source.exists() and out.samefile(source)):
             raise PriorkitError(
@@ -69,6 +84,11 @@ def _held(lock_path: Path, refusal: str, fix: str, remove: bool) -> Iterator[Non
     try:
         lock.acquire(timeout=0)
     except Timeout:
+        if not lock_path.exists():  # no one holds it: it could not be made
+            raise PriorkitError(
+                f"{lock_path.parent}: expected a folder priorkit can write in (got one where "
+                f"{lock_path.name} cannot be made). Write somewhere else."
+            ) from None
         raise PriorkitError(f"{refusal} (got one locked by another process: {lock_path}). {fix}") from None
     try:
         yield

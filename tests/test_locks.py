@@ -76,3 +76,9 @@ def test_an_output_that_is_an_input_is_refused_by_path_link_or_hard_link(tmp_pat
             refuse_overwriting(out, {"--data": data})
     refuse_overwriting(tmp_path / "other.jsonl", {"--data": data})
     assert data.read_text() == "{}\n"
+
+
+def test_an_output_where_no_lock_can_be_made_is_not_called_locked(tmp_path: Path) -> None:
+    refused = pytest.raises(PriorkitError, match=r"^/proc: expected a folder priorkit can write in")
+    with refused, output_lock(Path("/proc/version")):  # Linux (CI): /proc refuses new files, even to root
+        pass

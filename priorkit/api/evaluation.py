@@ -53,8 +53,9 @@ def evaluate(
         batch_size=batch_size or c.batch_size,
     )
     if json_out is not None:
-        if isinstance(data, (str, os.PathLike)):
-            refuse_overwriting(Path(json_out), {"data": Path(data)})
+        inputs = {"data": Path(data)} if isinstance(data, (str, os.PathLike)) else {}
+        folders = {"the model's folder": trained.source} if trained.source is not None else {}
+        refuse_overwriting(Path(json_out), inputs, folders)
         with output_lock(Path(json_out)):
             write_json(Path(json_out), report.to_dict())
     return report

@@ -44,6 +44,11 @@ def _carve_val(
 ) -> tuple[np.ndarray, np.ndarray]:
     counts = np.unique(labels[train], return_counts=True)[1]
     held = math.ceil(val_fraction * len(train))
+    if math.floor((1 - val_fraction) * len(train)) < 1:
+        raise ConfigError(
+            f"val_fraction: expected a share that leaves samples to train on (got {val_fraction}: "
+            f"{held} of the {len(train)} training samples held out). Give a smaller share, e.g. 0.1."
+        )
     # stratified only where every class can sit on both sides (else sklearn refuses the split)
     fits = counts.min() >= 2 and min(held, len(train) - held) >= len(counts)
     stratify = labels[train] if fits else None

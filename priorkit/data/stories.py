@@ -2,7 +2,8 @@
 
 Rumour datasets repeat one story across many trees (the same claim retweeted from several
 accounts). A split that puts two trees of a story on both sides of train/test measures
-memory; ``story`` splits keep each story on one side. Two samples are linked when the cosine
+memory; ``story`` splits keep each story on one side. Two samples are linked when their texts
+are the same (case and spacing aside), when the cosine
 of their TF-IDF vectors (of the cleaned text) reaches ``tfidf``, or, when text embeddings are
 given, when their embeddings' cosine reaches ``embedding``; a story is a connected component.
 """
@@ -63,6 +64,26 @@ def similar_pairs(vectors: sp.csr_matrix | np.ndarray, threshold: float) -> tupl
     return np.concatenate(rows_out), np.concatenate(cols_out)
 
 
+def same_text_pairs(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``(i, j)``, ``i < j``, linking every non-empty text to the next identical one (case
+    and spacing aside): identical texts are one story even when nothing is left once they are
+    cleaned, so TF-IDF cannot see them.
+
+    Shapes:
+        -> two (pairs,) int64 arrays.
+    """
+    last: dict[str, int] = {}
+    rows, cols = [], []
+    for j, text in enumerate(texts):
+        key = " ".join(text.lower().split())
+        if key in last:
+            rows.append(last[key])
+            cols.append(j)
+        if key:
+            last[key] = j
+    return np.asarray(rows, np.int64), np.asarray(cols, np.int64)
+
+
 def story_groups(
     texts: Sequence[str],
     tfidf: float | None = 0.5,
@@ -83,7 +104,8 @@ def story_groups(
     n = len(texts)
     if tfidf is None and embedding is None:
         raise ConfigError("story: expected `tfidf` or `embedding` (a cosine threshold); both are null.")
-    rows, cols = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    r, c = same_text_pairs(texts)  # also those that clean to nothing (emoji, links only)
+    rows, cols = [r], [c]
     if tfidf is not None:
         r, c = similar_pairs(tfidf_vectors(texts), tfidf)
         rows.append(r)

@@ -58,11 +58,28 @@ def _collect(
         obj = dict(record) if isinstance(record, Mapping) else record
         if isinstance(obj, dict) and isinstance(obj.get("nodes"), nx.DiGraph):
             obj["nodes"] = graph_nodes(obj["nodes"])
-        _, parsed, found = checks.check(number, _plain(obj))
+        try:
+            _, parsed, found = checks.check(number, _plain(obj))
+        except RecursionError:
+            parsed, found = None, [_too_deep(source, unit, number, obj)]
         if parsed is not None:
             samples.append(sample_from_record(parsed[0], parsed[1], f"{source} {unit} {number}"))
         problems.extend(found)
     return TreeDataset(samples), problems
+
+
+def _too_deep(source: str, unit: str, number: int, obj: Any) -> Problem:
+    sample = obj.get("id") if isinstance(obj, dict) else None
+    return Problem(
+        source,
+        number,
+        str(sample) if isinstance(sample, (str, int)) else "?",
+        "-",
+        "nested too deeply to read, or holds itself (a sample is a few levels deep)",
+        None,
+        "give plain values: strings, numbers, lists of node mappings",
+        unit=unit,
+    )
 
 
 def from_pandas(
@@ -231,17 +248,18 @@ def _missing(value: Any) -> bool:
         return False
 
 
-def _plain(value: Any) -> Any:
-    """numpy and pandas values as the plain JSON-like values validation expects."""
+def _plain(value: Any, in_list: bool = False) -> Any:
+    """numpy and pandas values as the plain JSON-like values validation expects. A NaN field
+    (pandas' empty cell) is missing; a NaN inside a list (a feature) stays NaN, to be named."""
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [_plain(v, True) for v in value]
     if isinstance(value, np.ndarray):
-        return [_plain(v) for v in value.tolist()]
+        return [_plain(v, True) for v in value.tolist()]
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and math.isnan(value) and not in_list:
         return None
     if isinstance(value, datetime):
         return value.isoformat()

@@ -120,6 +120,7 @@ class TrainedModel:
                 f"{path / WEIGHTS}: expected the weights of this model (got {first_line(error)}). "
                 "The file is damaged or belongs to another config; export the model again."
             ) from None
+        _check_finite(trained.model, path / WEIGHTS)
         trained.model.eval()
         return trained
 
@@ -155,6 +156,7 @@ class TrainedModel:
                 f"{checkpoint}: expected the weights of this run's model (got {type(error).__name__}: "
                 f"{first_line(error)}). Damaged or from another run: retrain with --restart."
             ) from None
+        _check_finite(trained.model, checkpoint)
         trained.model.eval()
         metrics_file = folder / METRICS
         trained.metrics = _read_json(inside(folder, METRICS)) if metrics_file.is_file() else {}
@@ -245,6 +247,17 @@ def _read_json(path: Path) -> Any:
             f"{path}: expected a readable JSON file (got {first_line(error) or type(error).__name__}). "
             "Restore or rewrite it."
         ) from None
+
+
+def _check_finite(model: torch.nn.Module, source: Path) -> None:
+    """Refuse weights holding NaN or infinity (they would predict NaN for every sample)."""
+    tensors = {**dict(model.named_parameters()), **dict(model.named_buffers())}
+    bad = [name for name, t in tensors.items() if t.is_floating_point() and not torch.isfinite(t).all()]
+    if bad:
+        raise PriorkitError(
+            f"{source}: expected finite weights (got NaN or infinity in {len(bad)} tensor(s), first "
+            f"{bad[0]}). The file is damaged, or training diverged; retrain or restore it."
+        )
 
 
 def _schema(data: Any, source: Path) -> DataSchema:

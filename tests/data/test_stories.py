@@ -27,6 +27,21 @@ def test_threshold_one_links_only_identical_texts() -> None:
     assert story_groups(texts, tfidf=1.0 - 1e-9).tolist() == [0, 0, 1]
 
 
+def test_identical_texts_that_clean_to_nothing_are_one_story_and_empty_texts_are_not() -> None:
+    texts = ["😂😂", "plane down", "😂😂 ", "http://t.co/a", "", "HTTP://t.co/a", "", "😂😂"]
+    assert story_groups(texts, tfidf=0.5).tolist() == [0, 1, 0, 2, 3, 2, 4, 0]
+    assert story_groups(texts, tfidf=None, embeddings=np.eye(8), embedding=0.9).tolist() == [
+        0,
+        1,
+        0,
+        2,
+        3,
+        2,
+        4,
+        0,
+    ]
+
+
 def test_embedding_links_join_paraphrases() -> None:
     texts = ["alpha beta", "gamma delta", "epsilon zeta"]
     embeddings = np.asarray([[1.0, 0.0], [0.99, 0.1], [0.0, 1.0]])

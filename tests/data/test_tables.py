@@ -125,3 +125,33 @@ def test_an_unlabelled_row_is_named_by_its_row_where_labels_are_needed() -> None
         "samples row 1: sample r2: label: missing (training needs a label on every sample); "
         "add the label, or leave the sample to prediction (`priorkit predict`)"
     ]
+
+
+def test_records_nested_too_deeply_or_holding_themselves_are_named() -> None:
+    deep: list = []
+    inner = deep
+    for _ in range(5000):
+        inner.append([])
+        inner = inner[0]
+    looped = record(sample_id="r9")
+    looped["nodes"][0]["self"] = looped
+    with pytest.raises(DataValidationError) as caught:
+        from_records([record(), record(sample_id="r2", text=deep), looped])
+    assert [str(p) for p in caught.value.problems] == [
+        f"<records> row {row}: sample {sample}: -: nested too deeply to read, or holds itself (a sample is "
+        "a few levels deep); give plain values: strings, numbers, lists of node mappings"
+        for row, sample in ((1, "r2"), (2, "r9"))
+    ]
+
+
+def test_nan_in_a_record_or_table_field_means_missing_and_in_a_feature_is_named() -> None:
+    nan = float("nan")
+    unlabelled = record(label=nan, nodes=[{"id": "a", "parent": None, "time": nan, "user": nan}])
+    (sample,) = from_records([unlabelled])
+    assert sample.label is None and sample.user in (None, [None]) and sample.time is None
+    with pytest.raises(
+        DataValidationError, match=r"nodes\[0\].features\[1\]: expected a finite number .* \(got nan\)"
+    ):
+        from_records([record(nodes=[{"id": "a", "parent": None, "features": [1.0, nan]}])])
+    with pytest.raises(DataValidationError, match=r"row 0: sample r1: text: expected a string"):
+        from_records([record(text=nan)])

@@ -139,6 +139,15 @@ def _wrong_shape(path: Path) -> None:
     save_file(tensors, path)
 
 
+def _nan(path: Path) -> None:
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(path)
+    name = sorted(n for n, t in tensors.items() if t.is_floating_point())[-1]
+    tensors[name] = torch.full_like(tensors[name], float("nan"))
+    save_file(tensors, path)
+
+
 def _not_json(path: Path) -> None:
     path.write_text("{not json")
 
@@ -163,6 +172,11 @@ def _no_schema(path: Path) -> None:
         ("export/model.safetensors", _pickle, r"model.safetensors: expected the weights of this model"),
         ("export/model.safetensors", _truncate, r"model.safetensors: expected the weights of this model"),
         ("export/model.safetensors", _wrong_shape, r"model.safetensors: expected the weights of this model"),
+        (
+            "export/model.safetensors",
+            _nan,
+            r"model.safetensors: expected finite weights \(got NaN or infinity in 1 tensor",
+        ),
         ("export/config.json", _not_json, r"config.json: expected a readable JSON file"),
         (
             "export/config.json",
@@ -198,3 +212,26 @@ def test_a_damaged_or_foreign_file_is_named_by_the_cli_without_a_traceback(
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err and "PWNED" not in captured.out + captured.err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("kind", ["export", "run"])
+def test_an_output_into_the_models_own_folder_is_refused(legacy: Path, kind: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    folder = legacy / kind
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    for out in (folder / "config.json", folder / "checkpoints" / "preds.jsonl", folder / "new.jsonl"):
+        args = ["predict", str(folder), "--data", str(legacy / "samples.jsonl"), "--out", str(out), "--quiet"]
+        assert main(args) == 2
+        assert "expected an output outside the model's folder" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+
+
+def test_an_output_that_is_a_folder_or_under_a_file_is_named(legacy: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    args = ["predict", str(legacy / "export"), "--data", str(legacy / "samples.jsonl"), "--quiet", "--out"]
+    assert main([*args, str(legacy.parent)]) == 2
+    assert (
+        f"{legacy.parent}: expected a file to write (got a folder). Give a file name."
+        in capsys.readouterr().err
+    )
+    assert main([*args, str(legacy / "samples.jsonl" / "preds.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert "preds.jsonl: expected a folder that exists or can be made for it" in err and ".partial" not in err
