@@ -53,23 +53,16 @@ def output_lock(path: Path) -> Iterator[None]:
         yield
 
 
-def refuse_overwriting(out: Path, inputs: dict[str, Path], folders: dict[str, Path] | None = None) -> None:
-    """Refuse an output that is one of the inputs (it would replace what is being read), or
-    that lies inside a folder it must not change (the model being used).
+def refuse_overwriting(out: Path, inputs: dict[str, Path]) -> None:
+    """Refuse an output that is one of the inputs (it would replace what is being read: the
+    data, a file of the model in use).
 
     Args:
-        inputs: each input's name (``"data"``) and path.
-        folders: each protected folder's name (``"the model"``) and path.
+        inputs: each input's name (``"data"``, ``"a file of the model"``) and path.
 
     Raises:
-        PriorkitError: naming the output and the input or folder it would change.
+        PriorkitError: naming the output and the input it would replace.
     """
-    for name, folder in (folders or {}).items():
-        if out.resolve().is_relative_to(folder.resolve()):
-            raise PriorkitError(
-                f"{out}: expected an output outside {name} ({folder}) (got a path inside it, which would "
-                "change it). Write somewhere else."
-            )
     for name, source in inputs.items():
         if out.resolve() == source.resolve() or (out.exists() and source.exists() and out.samefile(source)):
             raise PriorkitError(

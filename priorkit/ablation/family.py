@@ -15,6 +15,7 @@ import math
 import pandas as pd
 
 from priorkit.ablation.study import StudyConfig
+from priorkit.escaping import markdown_text
 
 SHIFTED = "test_ood.accuracy"
 MARKS = {"away": "", "neutral": " (n)", "wrong": " (w)"}
@@ -56,7 +57,7 @@ def family_table(table: pd.DataFrame, study: StudyConfig) -> list[str]:
 
     base = table[(table["arm"] == study.baseline) & (table["status"] == "done")]
     lines = [
-        "| dataset | baseline " + SHIFTED.split(".")[0] + " | " + " | ".join(arms) + " |",
+        "| dataset | baseline " + SHIFTED.split(".")[0] + " | " + " | ".join(map(markdown_text, arms)) + " |",
         "|---" * (len(arms) + 2) + "|",
     ]
     for dataset, part in rows.groupby("dataset", sort=False):
@@ -68,7 +69,7 @@ def family_table(table: pd.DataFrame, study: StudyConfig) -> list[str]:
             cells.append(f"{mine['gain'].mean():+.3f} ({passed}/{len(mine)}){MARKS[expect(dataset, arm)]}")
         accuracy = base[base["dataset"] == dataset][SHIFTED].mean()
         name = f"{dataset}: {note}" if note else str(dataset)
-        lines.append(f"| {name} | {accuracy:.3f} | " + " | ".join(cells) + " |")
+        lines.append(f"| {markdown_text(name)} | {accuracy:.3f} | " + " | ".join(cells) + " |")
     lines.extend(_totals(rows, arms, expect))
     lines += [
         "",

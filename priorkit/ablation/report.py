@@ -32,6 +32,7 @@ from priorkit.analysis.leakage import LeakageReport
 from priorkit.atomic import atomic_write
 from priorkit.data.split_plan import SplitConfig
 from priorkit.errors import PriorkitError
+from priorkit.escaping import csv_value
 
 # marks the page once loaded: how many images decoded, and any script error (read by tests
 # in a real browser; harmless for readers)
@@ -117,6 +118,7 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
         table = pd.read_csv(out / "results.csv")
     except pd.errors.EmptyDataError:
         table = pd.DataFrame()
+    table = table.rename(columns=csv_value).apply(lambda column: column.map(csv_value))
     if "status" not in table.columns:
         raise PriorkitError(
             f"{out / 'results.csv'}: expected one row per trial (got an empty or foreign file). "

@@ -14,6 +14,7 @@ from priorkit.ablation.store import TrialStore
 from priorkit.ablation.study import StudyConfig
 from priorkit.ablation.summary import summarise, validation_text, write_summary
 from priorkit.atomic import atomic_write
+from priorkit.escaping import csv_cell
 
 IDENTITY = ["dataset", "arm", "seed", "fold", "status", "error"]
 
@@ -66,7 +67,8 @@ def write_results(study: StudyConfig, trials: list[Trial], store: TrialStore, ou
     """Write ``results.csv`` (every trial) and ``summary.md`` (finished ones); return the rows."""
     table = pd.DataFrame([trial_row(t, store) for t in trials])
     with atomic_write(out / "results.csv") as handle:
-        table.to_csv(handle, index=False)
+        escaped = table.rename(columns=csv_cell).apply(lambda column: column.map(csv_cell))
+        escaped.to_csv(handle, index=False)
     summary = summarise(table[table["status"] == "done"], study.baseline)
     family = family_table(table, study)
     validation = validation_text(study.folds)

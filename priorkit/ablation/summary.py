@@ -18,6 +18,7 @@ from scipy import stats
 from priorkit.analysis.leakage import LeakageReport
 from priorkit.atomic import atomic_write
 from priorkit.data.split_plan import SplitConfig
+from priorkit.escaping import markdown_text
 
 HEADLINE = (
     "accuracy",
@@ -137,13 +138,18 @@ def headline(part: pd.DataFrame) -> list[str]:
 def failed_lines(table: pd.DataFrame) -> list[str]:
     """One line per failed trial: where it sits in the grid and its error."""
     failed = table[table["status"] == "failed"] if "status" in table else table.iloc[:0]
-    return [f"{r.dataset}/{r.arm}/seed{r.seed}/fold {r.fold}: {r.error}" for r in failed.itertuples()]
+    return [
+        markdown_text(f"{r.dataset}/{r.arm}/seed{r.seed}/fold {r.fold}: {r.error}")
+        for r in failed.itertuples()
+    ]
 
 
 def _table(part: pd.DataFrame, metrics: list[str], cell, skip: str | None = None) -> list[str]:  # type: ignore[no-untyped-def]
-    lines = ["| arm | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 1) + "|"]
+    head = [markdown_text(m) for m in metrics]
+    lines = ["| arm | " + " | ".join(head) + " |", "|---" * (len(metrics) + 1) + "|"]
     return lines + [
-        f"| {arm} | " + " | ".join(cells) + " |" for arm, cells in grid(part, metrics, cell, skip)
+        f"| {markdown_text(arm)} | " + " | ".join(cells) + " |"
+        for arm, cells in grid(part, metrics, cell, skip)
     ]
 
 
@@ -166,7 +172,8 @@ def _compliance(part: pd.DataFrame) -> list[str]:
         "| arm | metric | value |",
         "|---|---|---|",
     ]
-    return [*lines, *(f"| {arm} | {metric} | {value} |" for arm, metric, value in rows), ""]
+    cells = [(markdown_text(arm), markdown_text(metric), value) for arm, metric, value in rows]
+    return [*lines, *(f"| {arm} | {metric} | {value} |" for arm, metric, value in cells), ""]
 
 
 def markdown(
@@ -182,7 +189,7 @@ def markdown(
         "# Study summary",
         "",
         "Values: mean +- std [95% CI] over seeds and folds (n runs). Comparison with "
-        f"`{baseline}`: difference of means, {TEST} (p) and Cohen's d_z (d).",
+        f"`{markdown_text(baseline)}`: difference of means, {TEST} (p) and Cohen's d_z (d).",
         "",
         *([f"Model selection: {validation}.", ""] if validation else []),
     ]
@@ -190,14 +197,19 @@ def markdown(
         metrics = headline(part)
         counts = part.groupby("arm", sort=False)["n"].max()
         lines += [
-            f"## {dataset}",
+            f"## {markdown_text(dataset)}",
             "",
-            "Runs per arm: " + ", ".join(f"{a} {int(n)}" for a, n in counts.items()),
+            "Runs per arm: " + ", ".join(f"{markdown_text(a)} {int(n)}" for a, n in counts.items()),
             "",
         ]
         lines += [*_table(part, metrics, cell_text), ""]
         if (part["arm"] != baseline).any():  # a study of the baseline alone has nothing to compare
-            lines += [f"Against `{baseline}`:", "", *_table(part, metrics, versus_text, skip=baseline), ""]
+            lines += [
+                f"Against `{markdown_text(baseline)}`:",
+                "",
+                *_table(part, metrics, versus_text, skip=baseline),
+                "",
+            ]
         lines += _compliance(part)
         if leakage and dataset in leakage:
             lines += [*leakage[dataset].lines(), ""]

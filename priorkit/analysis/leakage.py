@@ -26,6 +26,7 @@ from sklearn.preprocessing import normalize
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.splits import Split
 from priorkit.data.stories import tfidf_vectors
+from priorkit.escaping import markdown_text
 
 REFERENCES = ("nearest", "probe", "users_probe", "majority", "posted")
 _BLOCK = 1024
@@ -129,7 +130,7 @@ def embedding_features(encoder: str) -> str:
 
 
 def _row(cells: list[str]) -> str:
-    return "|" + "|".join(f" {c} " if c else " " for c in cells) + "|"
+    return "|" + "|".join(f" {markdown_text(c)} " if c else " " for c in cells) + "|"
 
 
 def _pm(mean: float, std: float) -> str:

@@ -54,8 +54,7 @@ def evaluate(
     )
     if json_out is not None:
         inputs = {"data": Path(data)} if isinstance(data, (str, os.PathLike)) else {}
-        folders = {"the model's folder": trained.source} if trained.source is not None else {}
-        refuse_overwriting(Path(json_out), inputs, folders)
+        refuse_overwriting(Path(json_out), {**inputs, **trained.files()})
         with output_lock(Path(json_out)):
             write_json(Path(json_out), report.to_dict())
     return report

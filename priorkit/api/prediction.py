@@ -120,7 +120,7 @@ def predict_file(
         raise DataValidationError(problems)
     if adapt_window is not None and adapt_window < 1:
         raise ConfigError(f"adapt_window: expected an integer >= 1 (got {adapt_window}).")
-    refuse_overwriting(Path(out), {"data": Path(data)}, _model_folder(trained))
+    refuse_overwriting(Path(out), {"data": Path(data), **trained.files()})
     total = _count_lines(Path(data))
     options = _Options(explain, top_k, batch_size, neighbours)
     count = 0
@@ -221,11 +221,6 @@ def _explanation(sample: TreeSample, explained: Any) -> dict[str, Any]:
 
 def _json_line(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def _model_folder(trained: TrainedModel) -> dict[str, Path]:
-    """The folder the model was loaded from, which an output must not write into."""
-    return {"the model's folder": trained.source} if trained.source is not None else {}
 
 
 def _count_lines(path: Path) -> int:

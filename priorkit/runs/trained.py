@@ -26,8 +26,10 @@ from priorkit.runs.files import (
     BEST,
     CHECKPOINTS,
     CONFIG,
+    LAST,
     METRICS,
     PRETRAINED_CONFIG,
+    PREVIOUS,
     SCHEMA,
     USERS,
     WEIGHTS,
@@ -60,6 +62,15 @@ class TrainedModel:
     model: PriorModel
     source: Path | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
+
+    def files(self) -> dict[str, Path]:
+        """The files of its folder that it was loaded from (its config, weights, checkpoints),
+        each named for an error: outputs must not replace them."""
+        if self.source is None:
+            return {}
+        names = (PRETRAINED_CONFIG, WEIGHTS, USERS, CONFIG, SCHEMA, METRICS)
+        names += tuple(f"{CHECKPOINTS}/{n}" for n in (BEST, LAST, PREVIOUS))
+        return {f"{n} of the model": self.source / n for n in names if (self.source / n).is_file()}
 
     @property
     def labels(self) -> tuple[Any, ...]:

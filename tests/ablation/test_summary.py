@@ -3,7 +3,7 @@ import math
 import pandas as pd
 import pytest
 
-from priorkit.ablation.summary import interval, markdown, paired, summarise
+from priorkit.ablation.summary import interval, markdown, paired, summarise, write_summary
 
 
 def table() -> pd.DataFrame:
@@ -57,3 +57,18 @@ def test_a_study_of_the_baseline_alone_prints_no_empty_comparison() -> None:
     assert "| baseline | 0.550 +- 0.050 [" in text
     assert "Against `baseline`" not in text
     assert "Against `baseline`" in markdown(summarise(table(), "baseline"), "baseline")
+
+
+def test_names_from_the_study_stay_text_in_every_markdown_table(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    hostile = "=cmd|' /C calc'!A0 <script>alert(1)</script>\nnext"
+    rows = table().replace({"gate": hostile, "d": "data|set"})
+    rows["status"] = "done"
+    failed = rows.iloc[:1].assign(arm="x|y", status="failed", error="boom | <b>\nline two")
+    write_summary(summarise(rows, "baseline"), tmp_path / "summary.md", pd.concat([rows, failed]))
+    text = (tmp_path / "summary.md").read_text()
+    assert "<script>" not in text and "## data\\|set" in text
+    for line in text.splitlines():
+        if line.startswith("| =cmd"):
+            cells = line.replace("\\|", "").split("|")
+            assert len(cells) == len(line.split("|")) - 1 and "&lt;script&gt;" in line and "next" in line
+    assert "- data\\|set/x\\|y/seed0/fold fixed: boom \\| &lt;b&gt; line two" in text

@@ -215,14 +215,24 @@ def test_a_damaged_or_foreign_file_is_named_by_the_cli_without_a_traceback(
 
 
 @pytest.mark.parametrize("kind", ["export", "run"])
-def test_an_output_into_the_models_own_folder_is_refused(legacy: Path, kind: str, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_an_output_over_a_file_of_the_model_in_use_is_refused(legacy: Path, kind: str, capsys) -> None:  # type: ignore[no-untyped-def]
     folder = legacy / kind
     before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-    for out in (folder / "config.json", folder / "checkpoints" / "preds.jsonl", folder / "new.jsonl"):
-        args = ["predict", str(folder), "--data", str(legacy / "samples.jsonl"), "--out", str(out), "--quiet"]
-        assert main(args) == 2
-        assert "expected an output outside the model's folder" in capsys.readouterr().err
+    files = [p.relative_to(folder) for p in before]
+    assert sorted(map(str, files)) == (
+        ["config.json", "model.safetensors"]
+        if kind == "export"
+        else ["checkpoints/best.ckpt", "config.yaml", "metrics.json", "schema.json"]
+    )
+    for name in files:
+        args = ["predict", str(folder), "--data", str(legacy / "samples.jsonl"), "--quiet", "--out"]
+        assert main([*args, str(folder / name)]) == 2
+        assert (
+            f"expected an output other than the input {name} of the model (got the same file)"
+            in capsys.readouterr().err
+        )
     assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+    assert main([*args, str(folder / "predictions.jsonl")]) == 0  # a new file beside them is fine
 
 
 def test_an_output_that_is_a_folder_or_under_a_file_is_named(legacy: Path, capsys) -> None:  # type: ignore[no-untyped-def]
