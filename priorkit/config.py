@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from priorkit.errors import ConfigError, PriorkitError
+from priorkit.errors import ConfigError, PriorkitError, visible
 from priorkit.registry import Registry, normalise_name
 
 M = TypeVar("M", bound=BaseModel)
@@ -138,7 +138,7 @@ def _override_value(item: str, raw: str) -> Any:
 def _describe(
     model: type[BaseModel], error: dict[str, Any], where: str, prefix: str = "", from_file: bool = False
 ) -> str:
-    key = prefix + ".".join(str(p) for p in error["loc"]) or "(top level)"
+    key = prefix + ".".join(visible(str(p)) for p in error["loc"]) or "(top level)"
     got = error.get("input")
     if error["type"] == "extra_forbidden":
         valid = _valid_keys(model, error["loc"][:-1])

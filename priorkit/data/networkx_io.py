@@ -6,6 +6,7 @@ from typing import Any
 
 import networkx as nx
 
+from priorkit.data.problems import DataValidationError, Problem
 from priorkit.data.records import sample_from_dict, sample_to_record
 from priorkit.data.sample import TreeSample
 
@@ -37,7 +38,24 @@ def from_networkx(graph: nx.DiGraph, **attributes: Any) -> TreeSample:
             parents) or lacks a required attribute.
     """
     meta = {**{k: v for k, v in graph.graph.items() if k in _GRAPH_KEYS}, **attributes}
+    if not graph.is_directed():
+        sample = str(meta.get("id", "?"))
+        raise DataValidationError([undirected_problem(f"<networkx {sample}>", 0, sample)])
     return sample_from_dict({**meta, "nodes": graph_nodes(graph)}, source=f"<networkx {meta.get('id', '?')}>")
+
+
+def undirected_problem(source: str, number: int, sample: str, unit: str = "line") -> Problem:
+    """The problem of a tree given as an undirected graph (which way is the root is unknown)."""
+    return Problem(
+        source,
+        number,
+        sample,
+        "nodes",
+        "expected a directed tree, an nx.DiGraph of parent -> child edges",
+        "an undirected nx.Graph",
+        "orient it from its root, e.g. nx.bfs_tree(graph, root) (node attributes: copy them over)",
+        unit=unit,
+    )
 
 
 def graph_nodes(graph: nx.DiGraph) -> list[dict[str, Any]]:

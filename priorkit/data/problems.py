@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from priorkit.errors import PriorkitError
+from priorkit.errors import PriorkitError, visible
 
 _GOT_LIMIT = 60
 
@@ -16,14 +15,6 @@ def show_value(value: object) -> str:
     if len(text) > _GOT_LIMIT:
         text = text[: _GOT_LIMIT - 3] + "..."
     return text
-
-
-def visible(text: str) -> str:
-    """``text`` as written when every character prints (one line stays one line), else quoted
-    with escapes, as JSON writes it (a sample id holding a newline or nothing but spaces)."""
-    if text.strip() and text.isprintable():
-        return text
-    return json.dumps(text, ensure_ascii=False)
 
 
 def place(source: str) -> tuple[str, int, str]:

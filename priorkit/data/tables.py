@@ -19,7 +19,7 @@ import pandas as pd
 
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.loaders.base import require_file
-from priorkit.data.networkx_io import graph_nodes
+from priorkit.data.networkx_io import graph_nodes, undirected_problem
 from priorkit.data.problems import DataValidationError, Problem, show_value
 from priorkit.data.record_checks import RecordChecks
 from priorkit.data.records import sample_from_record
@@ -56,8 +56,12 @@ def _collect(
     samples, problems = [], []
     for number, record in enumerate(records, start=first):
         obj = dict(record) if isinstance(record, Mapping) else record
-        if isinstance(obj, dict) and isinstance(obj.get("nodes"), nx.DiGraph):
-            obj["nodes"] = graph_nodes(obj["nodes"])
+        graph = obj.get("nodes") if isinstance(obj, dict) else None
+        if isinstance(graph, nx.Graph) and not graph.is_directed():
+            problems.append(undirected_problem(source, number, _sample_id(obj), unit))
+            continue
+        if isinstance(graph, nx.DiGraph):
+            obj["nodes"] = graph_nodes(graph)
         try:
             _, parsed, found = checks.check(number, _plain(obj))
         except RecursionError:
@@ -69,17 +73,21 @@ def _collect(
 
 
 def _too_deep(source: str, unit: str, number: int, obj: Any) -> Problem:
-    sample = obj.get("id") if isinstance(obj, dict) else None
     return Problem(
         source,
         number,
-        str(sample) if isinstance(sample, (str, int)) else "?",
+        _sample_id(obj),
         "-",
         "nested too deeply to read, or holds itself (a sample is a few levels deep)",
         None,
         "give plain values: strings, numbers, lists of node mappings",
         unit=unit,
     )
+
+
+def _sample_id(obj: Any) -> str:
+    sample = obj.get("id") if isinstance(obj, dict) else None
+    return str(sample) if isinstance(sample, (str, int)) else "?"
 
 
 def from_pandas(

@@ -96,6 +96,9 @@ def _root_issues(roots: list[int], ids: list[str]) -> list[Issue]:
     return []
 
 
+SHOWN_CYCLE = 6  # nodes of a cycle named in its problem (a problem stays one readable line)
+
+
 def _cycle_issues(parent_index: np.ndarray, ids: list[str]) -> list[Issue]:
     walk = walk_to_root(torch.from_numpy(parent_index))
     bad = np.flatnonzero(walk.on_cycle.numpy())
@@ -109,7 +112,9 @@ def _cycle_issues(parent_index: np.ndarray, ids: list[str]) -> list[Issue]:
         path.append(node)
         node = int(parent_index[node])
     cycle = [*path[path.index(node) :], node]
-    shown = " -> ".join(ids[i] for i in cycle)
+    shown = " -> ".join(show_value(ids[i]) for i in cycle[:SHOWN_CYCLE])
+    if len(cycle) > SHOWN_CYCLE:
+        shown += f" -> ... ({len(cycle) - 1} nodes in all)"
     return [
         (
             f"nodes[{cycle[0]}].parent",

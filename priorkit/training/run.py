@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 import warnings
 from collections.abc import Sequence
@@ -23,7 +24,17 @@ from priorkit.encoders.text import TextEncoder
 from priorkit.errors import PriorkitError, first_line
 from priorkit.model import PriorModel
 from priorkit.runs.config import RunConfig, TrainConfig
-from priorkit.runs.files import BEST, CHECKPOINTS, HISTORY, LOG, METRICS, SCHEMA, config_changes, write_config
+from priorkit.runs.files import (
+    BEST,
+    CHECKPOINTS,
+    CONFIG,
+    HISTORY,
+    LOG,
+    METRICS,
+    SCHEMA,
+    config_changes,
+    write_config,
+)
 from priorkit.runs.graphs import load_split, to_graphs
 from priorkit.runs.lock import run_lock
 from priorkit.runs.schema import DataSchema
@@ -106,6 +117,22 @@ def train(
             default they are loaded from ``config.data``.
     """
     run_dir = Path(out).resolve()
+    new_folder = not run_dir.exists()
+    try:
+        return _locked(config, run_dir, resume, splits, list(callbacks))
+    except BaseException:
+        if new_folder and not (run_dir / CONFIG).exists():  # refused before it started: leave no folder
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+
+
+def _locked(
+    config: RunConfig,
+    run_dir: Path,
+    resume: bool,
+    splits: dict[str, TreeDataset] | None,
+    callbacks: list[pl.Callback],
+) -> TrainResult:
     with run_lock(run_dir):
         changed = config_changes(run_dir, config) if resume and _has_checkpoints(run_dir) else []
         if changed:
@@ -116,7 +143,7 @@ def train(
             )
         handler = _log_to(run_dir)
         try:
-            return _train(config, run_dir, resume, splits, list(callbacks))
+            return _train(config, run_dir, resume, splits, callbacks)
         finally:
             logging.getLogger("priorkit").removeHandler(handler)
             handler.close()

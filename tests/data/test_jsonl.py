@@ -66,7 +66,7 @@ CASES = [
     (
         "cycle",
         [{**record(), "nodes": [*record()["nodes"], {"id": "a", "parent": "b"}, {"id": "b", "parent": "a"}]}],
-        "cycle of parents a -> b -> a",
+        "cycle of parents 'a' -> 'b' -> 'a'",
     ),
     (
         "duplicate node ids",
@@ -371,3 +371,15 @@ def test_a_problem_stays_on_one_line_and_names_an_unknown_key_that_is_hard_to_se
     assert all("\n" not in p for p in problems)
     assert any(f'{path}:1: sample "a\\nb": "": unknown field (got 1)' in p for p in problems)
     assert any('sample "a\\nb": "a b": unknown field (got 2)' in p for p in problems)
+
+
+def test_a_long_cycle_is_named_in_a_short_line(write_lines) -> None:  # type: ignore[no-untyped-def]
+    n = 10_000
+    nodes = [{"id": "root", "parent": None}] + [
+        {"id": f"n{i}", "parent": f"n{(i + 1) % n}"} for i in range(n)
+    ]
+    (problem,) = validate_jsonl(write_lines([record("a", nodes=nodes)]))
+    assert "cycle of parents 'n0' -> 'n1' -> 'n2' -> 'n3' -> 'n4' -> 'n5' -> ... (10000 nodes in all)" in str(
+        problem
+    )
+    assert len(str(problem)) < 300

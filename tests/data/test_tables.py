@@ -11,7 +11,7 @@ import pytest
 
 from priorkit.cli import main
 from priorkit.data.jsonl import read_jsonl
-from priorkit.data.networkx_io import to_networkx
+from priorkit.data.networkx_io import from_networkx, to_networkx
 from priorkit.data.problems import DataValidationError
 from priorkit.data.records import sample_from_dict
 from priorkit.data.tables import from_pandas, from_records, load_csv
@@ -155,3 +155,19 @@ def test_nan_in_a_record_or_table_field_means_missing_and_in_a_feature_is_named(
         from_records([record(nodes=[{"id": "a", "parent": None, "features": [1.0, nan]}])])
     with pytest.raises(DataValidationError, match=r"row 0: sample r1: text: expected a string"):
         from_records([record(text=nan)])
+
+
+def test_an_undirected_tree_is_named_with_how_to_orient_it() -> None:
+    graph = nx.Graph([("a", "b"), ("b", "c")])
+    with pytest.raises(DataValidationError) as caught:
+        from_records([record(), {**record(sample_id="r2"), "nodes": graph}])
+    assert [str(p) for p in caught.value.problems] == [
+        "<records> row 1: sample r2: nodes: expected a directed tree, an nx.DiGraph of parent -> child edges "
+        "(got an undirected nx.Graph); orient it from its root, e.g. nx.bfs_tree(graph, root) (node "
+        "attributes: copy them over)"
+    ]
+    with pytest.raises(
+        DataValidationError, match=r"<networkx t>:0: sample t: nodes: expected a directed tree"
+    ):
+        from_networkx(graph, id="t", text="x")
+    assert from_networkx(nx.bfs_tree(graph, "a"), id="t", text="x").node_ids == ["a", "b", "c"]

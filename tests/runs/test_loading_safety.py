@@ -171,7 +171,11 @@ def _no_schema(path: Path) -> None:
     [
         ("export/model.safetensors", _pickle, r"model.safetensors: expected the weights of this model"),
         ("export/model.safetensors", _truncate, r"model.safetensors: expected the weights of this model"),
-        ("export/model.safetensors", _wrong_shape, r"model.safetensors: expected the weights of this model"),
+        (
+            "export/model.safetensors",
+            _wrong_shape,
+            r"model.safetensors: expected the weights of this model \(got Error\(s\) in loading state_dict for PriorModel: size mismatch for ",
+        ),
         (
             "export/model.safetensors",
             _nan,

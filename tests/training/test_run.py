@@ -172,7 +172,21 @@ def test_settings_lightning_refuses_end_in_one_line_before_anything_is_written(
         in err[0]
     )
     assert shown in err[0]
-    assert not (run / "config.yaml").exists()
+    assert not run.exists()  # refused before it started: no folder left behind
+
+
+def test_a_run_refused_for_its_data_leaves_no_new_folder_and_an_old_one_intact(
+    config_file: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "text": "t", "label": "a", "nodes": [{"id": "a", "parent": "b"}]}\n')
+    run = tmp_path / "run"
+    assert main(["train", str(config_file), "--out", str(run), "--set", f"data.train={bad}"]) == 2
+    assert "names no node of this sample" in capsys.readouterr().err and not run.exists()
+    run.mkdir()
+    (run / "notes.txt").write_text("mine")
+    assert main(["train", str(config_file), "--out", str(run), "--set", f"data.train={bad}"]) == 2
+    assert (run / "notes.txt").read_text() == "mine"
 
 
 def test_node_texts_on_some_samples_only_train(config_file: Path, small_data: Path, tmp_path: Path) -> None:
