@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from priorkit.analysis.leakage import leakage_report, user_bags, user_documents
     from priorkit.analysis.report import EvaluationReport
     from priorkit.api.evaluation import evaluate
+    from priorkit.api.explanation import TreeExplanation, explain, write_explanations
     from priorkit.api.fitting import fit
     from priorkit.api.neighbours import TextNeighbours, fit_neighbours
     from priorkit.api.prediction import SamplePrediction, predict, predict_file
@@ -107,6 +108,9 @@ _EXPORTS = {
     "DataConfig": "priorkit.runs.config",
     "DataValidationError": "priorkit.data",
     "evaluate": "priorkit.api.evaluation",
+    "explain": "priorkit.api.explanation",
+    "write_explanations": "priorkit.api.explanation",
+    "TreeExplanation": "priorkit.api.explanation",
     "EvaluationReport": "priorkit.analysis.report",
     "export": "priorkit.runs.trained",
     "fit": "priorkit.api.fitting",

@@ -137,8 +137,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from priorkit.runs.trained import load
 
     neighbours = TextNeighbours.load(args.neighbours) if args.neighbours else None
+    trained = load(args.model, args.trust_code)
     result = predict_file(
-        load(args.model, args.trust_code),
+        trained,
         args.data,
         args.out,
         explain=args.explain,
@@ -148,6 +149,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
         adapt_window=args.adapt_window,
     )
     print(f"wrote {result.count} predictions to {result.out}")
+    if args.html:
+        from priorkit.api.explanation import write_explanations
+
+        pages = write_explanations(trained, args.data, args.html)
+        print(f"wrote {len(pages)} explanation pages to {args.html} (open {Path(args.html) / 'index.html'})")
     return 0
 
 
@@ -260,6 +266,11 @@ def _model_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
         "--explain", action="store_true", help="add fusion weights, top nodes and per-prior measures"
     )
     p.add_argument("--top-k", type=_positive, default=5, help="--explain: nodes listed per sample")
+    p.add_argument(
+        "--html",
+        metavar="DIR",
+        help="also draw each sample's tree (attention, node reliance, the root) as an HTML page in DIR",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--neighbours", help="mix in the text neighbours saved by `priorkit neighbours`")
     p.add_argument(

@@ -15,6 +15,12 @@ def markdown_text(value: Any) -> str:
     return str(value).translate(_MARKDOWN)
 
 
+def path_safe(name: str) -> str:
+    """``name`` as one file or folder name: every character but letters, digits and ``-_.=@``
+    replaced by ``_`` (no separator, no ``..`` path)."""
+    return "".join(c if c.isalnum() or c in "-_.=@" else "_" for c in name)
+
+
 def csv_cell(value: Any) -> Any:
     """A string that a spreadsheet would run as a formula, prefixed with ``'``; anything else
     (numbers included) unchanged. :func:`csv_value` undoes it on reading."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +137,13 @@ def small_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("synthetic")
     write_synthetic(folder, SynthConfig(n_train=48, n_val=16, n_test=24, max_nodes=12, seed=5))
     return folder
+
+
+def chromium() -> str:
+    """The headless browser's command; skips without one, unless PRIORKIT_REQUIRE_BROWSER=1 (CI)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("PRIORKIT_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium is required here (apt-get install chromium)")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    return found

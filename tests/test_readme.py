@@ -1,5 +1,6 @@
-"""Every Python snippet of the README runs as written (in a scratch folder beside which the
-repository's datasets, recipes and ../shared/datasets are reachable by the same paths)."""
+"""Every Python snippet of the README and of the documentation site runs as written (in a
+scratch folder beside which the repository's datasets, recipes and ../shared/datasets are
+reachable by the same paths), and the README stays a README."""
 
 from __future__ import annotations
 
@@ -14,16 +15,23 @@ import pytest
 from tests.conftest import SHARED_DATASETS, real_data
 
 ROOT = Path(__file__).resolve().parents[1]
-SNIPPETS = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+SNIPPETS = [
+    (page.relative_to(ROOT).as_posix(), k, code)
+    for page in PAGES
+    for k, code in enumerate(re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S))
+]
 
 
-def test_the_readme_has_its_python_snippets() -> None:
-    assert len(SNIPPETS) >= 3 and "pk.fit(" in SNIPPETS[0] and "pk.predict(" in SNIPPETS[0]
+def test_the_readme_fits_a_screen_and_shows_the_whole_loop() -> None:
+    readme = [code for page, _, code in SNIPPETS if page == "README.md"]
+    assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 250
+    assert readme and all(f"pk.{step}(" in readme[0] for step in ("fit", "evaluate", "predict", "load"))
+    assert len(SNIPPETS) >= 5  # the docs' API pages carry the longer examples
 
 
-@pytest.mark.parametrize("index", range(len(SNIPPETS)))
-def test_a_readme_snippet_runs_as_written(index: int, tmp_path: Path) -> None:
-    code = SNIPPETS[index]
+@pytest.mark.parametrize(("page", "index", "code"), SNIPPETS, ids=[f"{p}#{k}" for p, k, _ in SNIPPETS])
+def test_a_snippet_runs_as_written(page: str, index: int, code: str, tmp_path: Path) -> None:
     if "../shared/" in code:
         real_data("twitter15")
     work = tmp_path / "clone"
@@ -37,4 +45,4 @@ def test_a_readme_snippet_runs_as_written(index: int, tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=work, env=env, capture_output=True, text=True, timeout=1800
     )
-    assert done.returncode == 0, f"README snippet {index} failed:\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, f"{page} snippet {index} failed:\n{done.stderr[-3000:]}"

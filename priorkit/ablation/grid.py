@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from priorkit.ablation.study import StudyConfig, path_safe
+from priorkit.ablation.study import StudyConfig
 from priorkit.errors import ConfigError
+from priorkit.escaping import path_safe
 from priorkit.registry import normalise_name
 from priorkit.runs.config import RunConfig
 
@@ -43,8 +44,12 @@ class Trial:
     @property
     def key(self) -> str:
         """A path-safe unique name: ``dataset/arm/seed0/fold1``."""
-        fold = FIXED if self.fold is None else f"fold{self.fold}"
-        return f"{self.dataset}/{path_safe(self.arm)}/seed{self.seed}/{fold}"
+        return trial_key(self.dataset, self.arm, self.seed, self.fold)
+
+
+def trial_key(dataset: str, arm: str, seed: int, fold: int | None) -> str:
+    """The folder of a trial under ``trials/``: ``dataset/arm/seed0/fold1`` (``fixed``: no folds)."""
+    return f"{dataset}/{path_safe(arm)}/seed{seed}/{FIXED if fold is None else f'fold{fold}'}"
 
 
 def arms(study: StudyConfig, base: RunConfig) -> dict[str, tuple[RunConfig, dict[str, Any] | None]]:

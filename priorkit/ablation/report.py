@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
+from priorkit.ablation.explanations import explanations_html
 from priorkit.ablation.family import family_table
 from priorkit.ablation.folds import load_leakage
 from priorkit.ablation.plots import make_plots
@@ -54,6 +55,10 @@ th, td { border: 1px solid #ccc; padding: 0.3rem 0.5rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 img { max-width: 100%; margin: 0.5rem 0; }
 .failed { color: #a00; }
+.arms { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
+.arms figure { margin: 0; border: 1px solid #ddd; padding: 0.4rem; max-width: 34rem; }
+.arms svg { max-width: 100%; height: auto; }
+figcaption { font-size: 0.85rem; }
 </style>"""
 
 
@@ -146,6 +151,7 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
         if dataset in leakage:
             parts.append(_leakage_html(leakage[dataset]))
         parts.extend(_image(p) for p in plots if p.name.startswith(f"{dataset}_"))
+    parts.append(explanations_html(out, done, study))
     failed = failed_lines(table)
     if failed:
         items = "".join(f"<li>{html.escape(line)}</li>" for line in failed)

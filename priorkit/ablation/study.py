@@ -13,6 +13,7 @@ from priorkit.config import load_config
 from priorkit.data.formats import FORMATS
 from priorkit.data.split_plan import SplitConfig
 from priorkit.data.synth import SynthConfig
+from priorkit.escaping import path_safe
 from priorkit.runs.config import RunConfig
 
 
@@ -172,11 +173,6 @@ class StudyConfig(BaseModel):
                 if data.source is None:
                     raise ValueError(f"datasets.{name}: folds need a `source` with all samples")
         return self
-
-
-def path_safe(name: str) -> str:
-    """``name`` with every character but letters, digits and ``-_.=@`` replaced by ``_``."""
-    return "".join(c if c.isalnum() or c in "-_.=@" else "_" for c in name)
 
 
 def load_study(path: str | os.PathLike[str]) -> tuple[StudyConfig, RunConfig]:

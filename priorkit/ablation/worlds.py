@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from priorkit.ablation.study import DatasetConfig, StudyConfig, path_safe
+from priorkit.ablation.study import DatasetConfig, StudyConfig
 from priorkit.config import differences
 from priorkit.data.synth import SynthConfig, write_synthetic
 from priorkit.errors import ConfigError
+from priorkit.escaping import path_safe
 
 DATA = "data"
 

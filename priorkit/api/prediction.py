@@ -154,7 +154,7 @@ def _chunks(samples: Iterator[TreeSample]) -> Iterable[list[TreeSample]]:
         yield chunk
 
 
-def _graphs(
+def sample_graphs(
     trained: TrainedModel, samples: Sequence[TreeSample], where: str
 ) -> tuple[TreeDataset, list[Any]]:
     """The samples under the run's node budget, checked against its schema, and their graphs."""
@@ -173,7 +173,8 @@ def _raw_logits(
         return None
     size = options.batch_size or trained.config.train.batch_size
     parts = [
-        run_model(trained.model, _graphs(trained, chunk, where)[1], size).logits for chunk in _chunks(samples)
+        run_model(trained.model, sample_graphs(trained, chunk, where)[1], size).logits
+        for chunk in _chunks(samples)
     ]
     return torch.cat(parts) if parts else None
 
@@ -184,7 +185,7 @@ def _predict_chunk(
     options: _Options,
     where: str,
 ) -> list[SamplePrediction]:
-    dataset, graphs = _graphs(trained, samples, where)
+    dataset, graphs = sample_graphs(trained, samples, where)
     predictions = run_model(trained.model, graphs, options.batch_size or trained.config.train.batch_size)
     probabilities = torch.softmax(predictions.logits.float(), -1)
     if options.neighbours is not None:

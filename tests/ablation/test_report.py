@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,16 +12,9 @@ import yaml
 from priorkit.ablation import run_study
 from priorkit.ablation.report import write_report
 from priorkit.cli import main
+from priorkit.data.jsonl import read_jsonl
 from priorkit.errors import PriorkitError
-
-
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        if os.environ.get("PRIORKIT_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium is required here (apt-get install chromium)")
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    return found
+from tests.conftest import chromium
 
 
 @pytest.fixture
@@ -50,6 +41,18 @@ def test_report_files_plots_and_tables(study: Path, small_data: Path, capsys) ->
     summary = (study / "summary.md").read_text()
     assert "| decay@decay=0.0 |" in summary and "| decay | depth_decay.root_mass |" not in summary
     assert "| decay | test: depth_decay.root_mass |" in summary
+
+
+def test_the_report_draws_the_same_samples_as_every_arm_read_them(study: Path, small_data: Path) -> None:
+    page = write_report(study).read_text()
+    explanations = page.split("<h2>Explanations</h2>", 1)[1]
+    samples = re.findall(r'<div class="sample"><p><b>sample ([^<]+)</b>', explanations)
+    first_three = [s.id for s in read_jsonl(small_data / "test_ood.jsonl")][:3]  # the study's evaluate file
+    assert samples == first_three
+    arms = ["baseline", "decay", "decay@decay=0.0", "decay@decay=4.0"]
+    for block in explanations.split('<div class="sample">')[1:]:
+        assert re.findall(r"<figcaption><b>([^<]+)</b>", block) == arms
+        assert len(set(re.findall(r'data-nodes="(\d+)"', block))) == 1  # one tree, drawn four times
 
 
 def test_the_page_loads_without_errors_and_its_images_render(study: Path) -> None:

@@ -1,0 +1,123 @@
+"""pk.explain and priorkit predict --html: one self-contained page per sample that a real
+browser draws with one circle per node, the legend, and a script in a text shown as text."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import priorkit as pk
+from priorkit.analysis.node_occlusion import node_occlusion
+from priorkit.api.prediction import sample_graphs
+from priorkit.cli import main
+from priorkit.data.jsonl import write_jsonl
+from tests.conftest import chromium
+
+HOSTILE = "<script>document.body.setAttribute('data-pwned', '1')</script> the pasta & <b>cold</b>"
+
+
+@pytest.fixture(scope="module")
+def trained(
+    tmp_path_factory: pytest.TempPathFactory, small_data: Path, tiny_model_dir: Path
+) -> pk.TrainedModel:
+    out = tmp_path_factory.mktemp("explain")
+    config = {
+        "model": {"text_encoder": str(tiny_model_dir), "hidden": 16, "tree": {"hidden": 16, "heads": 2}},
+        "priors": [{"name": "depth_decay"}],
+        "train": {"epochs": 1, "batch_size": 16, "cache_dir": str(out / "cache"), "progress_bar": False},
+    }
+    data = {
+        n: small_data / f"{f}.jsonl" for n, f in [("train", "train"), ("val", "val"), ("test", "test_id")]
+    }
+    return pk.fit(config, data=data, out=out / "run")
+
+
+@pytest.fixture
+def hostile(small_data: Path) -> pk.TreeSample:
+    sample = pk.read_jsonl(small_data / "test_ood.jsonl")[0]
+    sample.text = HOSTILE
+    sample.node_text = ["<img src=x onerror=alert(1)>"] + [None] * (sample.num_nodes - 1)
+    return sample
+
+
+def test_one_sample_gives_one_explanation_with_attention_and_reliance_per_node(
+    trained: pk.TrainedModel, hostile: pk.TreeSample
+) -> None:
+    explained = pk.explain(trained, hostile)
+    view = explained.view
+    assert view.sample_id == hostile.id and len(view.attention) == len(view.reliance) == hostile.num_nodes
+    assert view.attention.sum() == pytest.approx(1.0, abs=1e-5) and np.isfinite(view.reliance).all()
+    assert explained.prediction == pk.predict(trained, [hostile])[0]
+    many = pk.explain(trained, [hostile, hostile], reliance=False)
+    assert len(many) == 2 and many[0].view.reliance is None
+
+
+def test_blanking_a_node_that_has_nothing_of_its_own_changes_nothing(
+    trained: pk.TrainedModel, hostile: pk.TreeSample
+) -> None:
+    hostile.features[-1] = 0.0  # the last node: no features, no user, no text, no time of its own
+    if hostile.user is not None:
+        hostile.user[-1] = None
+    if hostile.time is not None:
+        hostile.time[-1] = np.nan
+    hostile.node_text = None
+    _, (graph,) = sample_graphs(trained, [hostile], "test")
+    effect = node_occlusion(trained.model, graph)
+    assert effect is not None and effect.shape == (hostile.num_nodes,)
+    assert abs(float(effect[-1])) < 1e-6
+
+
+def test_the_page_renders_in_a_browser_every_node_drawn_and_the_script_shown_as_text(
+    trained: pk.TrainedModel, hostile: pk.TreeSample, tmp_path: Path
+) -> None:
+    browser = chromium()
+    page = pk.explain(trained, hostile).save(tmp_path / "page.html")
+    dom = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert len(re.findall(r'<circle class="node"', dom)) == hostile.num_nodes
+    assert dom.count('class="root-mark"') == 1 and 'class="legend"' in dom and "attention 0" in dom
+    assert "data-pwned" not in dom.split("<body", 1)[1].split(">", 1)[0]  # the script did not run
+    assert "&lt;script&gt;document.body.setAttribute" in dom  # it is shown, as text
+    assert "<img" not in dom
+
+
+def test_predict_html_writes_one_page_per_sample_and_an_index(
+    trained: pk.TrainedModel, small_data: Path, tmp_path: Path
+) -> None:
+    samples = list(pk.read_jsonl(small_data / "test_ood.jsonl"))[:5]
+    samples[0].id = "../../escape <me>"
+    data = tmp_path / "new.jsonl"
+    write_jsonl(samples, data)
+    html_dir = tmp_path / "html"
+    args = [
+        "predict",
+        str(trained.source),
+        "--data",
+        str(data),
+        "--out",
+        str(tmp_path / "p.jsonl"),
+        "--quiet",
+    ]
+    assert main([*args, "--html", str(html_dir)]) == 0
+    pages = sorted(p.name for p in html_dir.glob("*.html"))
+    assert len(pages) == 6 and "index.html" in pages and pages[0].startswith("000001-")
+    assert all(p.parent == html_dir for p in html_dir.rglob("*.html"))  # nothing outside the folder
+    index = (html_dir / "index.html").read_text()
+    assert index.count("<li>") == 5 and "escape &lt;me&gt;" in index
