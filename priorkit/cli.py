@@ -108,7 +108,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from priorkit.runs.config import RunConfig
     from priorkit.training.run import train
 
-    config = RunConfig.from_yaml(args.config, args.set or [])
+    config = RunConfig.from_yaml(
+        args.config, [*(args.set or []), *(["train.verbose=true"] if args.verbose else [])]
+    )
     result = train(config, args.out, resume=not args.restart)
     test = result.metrics["test"]
     print(f"run: {result.run_dir}")
@@ -250,6 +252,7 @@ def _model_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a key, e.g. train.epochs=5")
     p.add_argument("--out", required=True, help="run directory (resumes if it holds a killed run)")
     p.add_argument("--restart", action="store_true", help="ignore an existing last.ckpt")
+    p.add_argument("--verbose", action="store_true", help="also show Lightning's own messages")
     p.set_defaults(run=cmd_train)
     p = commands.add_parser("evaluate", help="score a trained run on a JSONL file")
     p.add_argument("run_dir", help="a run directory written by `priorkit train`")

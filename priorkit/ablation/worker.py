@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import time
 import traceback
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ from priorkit.ablation.grid import Trial
 from priorkit.ablation.store import ERROR, RESULT, TrialStore
 from priorkit.api.trial import run_trial
 from priorkit.atomic import write_json
+from priorkit.training.quiet import silence
 
 
 def execute(trial: Trial, run_dir: Path) -> dict[str, Any]:
@@ -27,17 +26,10 @@ def execute(trial: Trial, run_dir: Path) -> dict[str, Any]:
     return run_trial(config, run_dir, trial.evaluate, resume=True, splits=splits).reports
 
 
-def quiet_lightning() -> None:
-    """Keep Lightning's per-run banners and a deprecation notice it triggers itself off the
-    grid's progress bar (each trial's own ``train.log`` keeps priorkit's messages)."""
-    logging.getLogger("lightning.pytorch.utilities.rank_zero").setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
-
-
 def run_one(trial: Trial, out: str) -> tuple[str, str]:
     """Run ``trial`` into the study folder ``out``; writes ``result.json`` or ``error.json``
     and returns ``(key, "done" | "failed")``. A failure never escapes: the grid goes on."""
-    quiet_lightning()
+    silence()  # the grid's one progress bar; each trial's train.log keeps priorkit's messages
     store = TrialStore(out)
     folder = store.folder(trial)
     folder.mkdir(parents=True, exist_ok=True)

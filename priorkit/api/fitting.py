@@ -21,6 +21,7 @@ def fit(
     out: str | os.PathLike[str] = "runs/fit",
     overrides: list[str] | None = None,
     resume: bool = True,
+    verbose: bool | None = None,
 ) -> TrainedModel:
     """Train, select the best epoch on validation data, score it on the test data, and return it.
 
@@ -32,11 +33,15 @@ def fit(
         out: the run directory (checkpoints, ``history.csv``, ``metrics.json``; rerun to resume).
         overrides: ``key=value`` changes of the config, as ``--set`` on the command line.
         resume: continue from the run directory's last checkpoint when there is one.
+        verbose: show Lightning's own messages too (None: the config's ``train.verbose``,
+            default off: training prints nothing but its progress bar).
 
     Returns:
         the trained model (its ``metrics`` hold the test report).
     """
     run_config = _config(config, overrides or [])
+    if verbose is not None:
+        run_config = run_config.updated({"train.verbose": verbose})
     splits = None if data is None else _splits(data)
     result = train(run_config, out, resume=resume, splits=splits)
     return TrainedModel.from_run(result.run_dir, trust_code=True)  # its config is the caller's own

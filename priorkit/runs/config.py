@@ -74,7 +74,9 @@ class TrainConfig(BaseModel):
         ``spike_max_rollbacks`` times in a run (``spike_factor: 0`` disables the guard).
     accelerator, devices, strategy: passed to Lightning (``gpu``, ``2``, ``ddp`` ...).
     cache_dir: the embedding and data cache (default ``$PRIORKIT_CACHE`` or ~/.cache/priorkit).
-    progress_bar: show Lightning's progress bar.
+    progress_bar: show Lightning's progress bar (one line, updated in place).
+    verbose: also show Lightning's own messages (its banners, tips and notices; off: training
+        prints nothing but the progress bar).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -100,6 +102,7 @@ class TrainConfig(BaseModel):
     strategy: str = "auto"
     cache_dir: str | None = None
     progress_bar: bool = True
+    verbose: bool = False
 
 
 _TRUSTED: ContextVar[bool] = ContextVar("priorkit_trusted_imports", default=True)

@@ -20,7 +20,7 @@ CONFIG, SCHEMA, METRICS, HISTORY, LOG = (
 )
 CHECKPOINTS, BEST, LAST, PREVIOUS = "checkpoints", "best.ckpt", "last.ckpt", "last.prev.ckpt"
 # keys a resumed run may change: they change nothing the run computes
-HARMLESS = frozenset({"train.progress_bar", "train.cache_dir"})
+HARMLESS = frozenset({"train.progress_bar", "train.cache_dir", "train.verbose"})
 # a saved model folder (Hugging Face style)
 PRETRAINED_CONFIG, WEIGHTS, USERS = "config.json", "model.safetensors", "users.json"
 

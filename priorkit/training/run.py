@@ -42,6 +42,7 @@ from priorkit.runs.trained import read_checkpoint
 from priorkit.training.checkpoint_io import AtomicCheckpointIO, resume_point
 from priorkit.training.history import EpochHistory
 from priorkit.training.module import PriorModule
+from priorkit.training.quiet import OneBar, quiet
 from priorkit.training.random_states import RandomStates
 from priorkit.training.spike_guard import SpikeGuard
 from priorkit.version import __version__
@@ -84,6 +85,8 @@ def _callbacks(run_dir: Path, config: RunConfig) -> tuple[ModelCheckpoint, list[
         EarlyStopping(monitor="val/monitor", mode=mode, patience=c.patience),
         EpochHistory(run_dir / HISTORY),
     ]
+    if c.progress_bar:
+        callbacks.append(OneBar())
     if c.spike_factor > 0:
         callbacks.append(
             SpikeGuard(
@@ -143,7 +146,8 @@ def _locked(
             )
         handler = _log_to(run_dir)
         try:
-            return _train(config, run_dir, resume, splits, callbacks)
+            with quiet(config.train.verbose):
+                return _train(config, run_dir, resume, splits, callbacks)
         finally:
             logging.getLogger("priorkit").removeHandler(handler)
             handler.close()
