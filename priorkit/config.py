@@ -316,11 +316,38 @@ def _inside(current: Any, key: str, value: Any, where: str, prefix: str) -> Any:
 
 
 def apply_into(mapping: dict[str, Any], key: str, value: Any) -> None:
-    """Set the dotted ``key`` of ``mapping`` (nested dicts created) to ``value``, in place."""
+    """Set the dotted ``key`` of ``mapping`` to ``value``, in place: nested dicts are created,
+    and a number indexes an existing list (``priors.0.decay``); what is changed is copied first.
+
+    Raises:
+        ConfigError: a number past the end of a list, or a name where a list needs a number.
+    """
     parts = key.split(".")
-    node = mapping
-    for part in parts[:-1]:
-        child = node.get(part)
-        node[part] = dict(child) if isinstance(child, dict) else {}
-        node = node[part]
-    node[parts[-1]] = value
+    node: Any = mapping
+    for depth, part in enumerate(parts[:-1]):
+        child = _child(node, part, key, depth)
+        copied = list(child) if isinstance(child, list) else dict(child) if isinstance(child, dict) else {}
+        _put(node, part, copied)
+        node = copied
+    if isinstance(node, list):
+        _child(node, parts[-1], key, len(parts) - 1)  # the entry must exist
+    _put(node, parts[-1], value)
+
+
+def _child(node: Any, part: str, key: str, depth: int) -> Any:
+    if not isinstance(node, list):
+        return node.get(part)
+    if not part.isdigit() or int(part) >= len(node):
+        where = ".".join(key.split(".")[:depth]) or key
+        raise ConfigError(
+            f"--set {key}: expected an entry number of `{where}` below {len(node)} (got {part!r}). "
+            f"Number the entries from 0, e.g. {where}.0"
+        )
+    return node[int(part)]
+
+
+def _put(node: Any, part: str, value: Any) -> None:
+    if isinstance(node, list):
+        node[int(part)] = value
+    else:
+        node[part] = value

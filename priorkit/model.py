@@ -42,7 +42,7 @@ class ModelConfig(BaseModel):
         hidden: width of the fused vector; tree: tree encoder settings; dropout: in the head.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     text_encoder: TextEncoderConfig = Field(default_factory=TextEncoderConfig)
     node_text: bool = True

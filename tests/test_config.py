@@ -176,3 +176,17 @@ def test_updated_changes_a_typed_copy_by_dotted_paths_list_positions_and_nested_
 def test_updated_names_the_dotted_key_of_a_wrong_change(changes: dict, message: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(ConfigError, match=message):
         run_config().updated(changes, where="arms.x: ")
+
+
+def test_a_set_override_numbers_into_a_list_and_names_a_number_past_its_end() -> None:
+    from priorkit.runs.config import RunConfig
+
+    base = {"priors": [{"name": "depth_decay"}, {"name": "modality_gate"}]}
+    config = RunConfig.from_dict(base, ["priors.0.decay=2", "priors.1.weight=0.5"])
+    assert (config.priors[0].decay, config.priors[1].weight) == (2.0, 0.5)
+    assert base == {"priors": [{"name": "depth_decay"}, {"name": "modality_gate"}]}  # not modified
+    for bad in ("priors.2.decay=2", "priors.-1.weight=1", "priors.first.weight=1"):
+        with pytest.raises(
+            ConfigError, match=r"expected an entry number of `priors` below 2 .*e\.g\. priors\.0"
+        ):
+            RunConfig.from_dict(base, [bad])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -13,8 +13,9 @@ from priorkit.config import load_config
 from priorkit.data.formats import FORMATS
 from priorkit.data.split_plan import SplitConfig
 from priorkit.data.synth import SynthConfig
+from priorkit.errors import ConfigError
 from priorkit.escaping import path_safe
-from priorkit.runs.config import RunConfig
+from priorkit.runs.config import SEED_MAX, RunConfig
 
 
 class SweepConfig(BaseModel):
@@ -26,7 +27,7 @@ class SweepConfig(BaseModel):
         arg: the argument to vary; values: its values.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     arm: str
     prior: str
@@ -54,7 +55,7 @@ class DatasetConfig(BaseModel):
             the prior points away from: the family table shows the cost).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     train: str | None = None
     val: str | None = None
@@ -111,11 +112,11 @@ class StudyConfig(BaseModel):
             (``priorkit ablate STUDY --redraw 1000``).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     base: str | dict[str, Any]
     arms: dict[str, dict[str, Any]] = Field(min_length=1)
-    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    seeds: list[Annotated[int, Field(ge=0, le=SEED_MAX)]] = Field(default_factory=lambda: [0], min_length=1)
     folds: SplitConfig | None = None
     datasets: dict[str, DatasetConfig] | None = None
     sweeps: list[SweepConfig] = Field(default_factory=list)
@@ -154,6 +155,7 @@ class StudyConfig(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> StudyConfig:
+        _check_names(self)
         for sweep in self.sweeps:
             if sweep.arm not in self.arms:
                 raise ValueError(f"sweeps: arm {sweep.arm!r} is not among the arms ({', '.join(self.arms)})")
@@ -175,6 +177,35 @@ class StudyConfig(BaseModel):
         return self
 
 
+RESERVED = ("train", "val", "test")  # reports every trial writes; an evaluation file may not take one
+
+
+def _check_names(study: StudyConfig) -> None:
+    """Seeds once each, arms that name a folder, a baseline among the arms, evaluation names
+    that do not overwrite the trial's own reports."""
+    repeated = sorted({seed for seed in study.seeds if study.seeds.count(seed) > 1})
+    if repeated:
+        raise ValueError(
+            f"seeds: expected each seed once (got {repeated} more than once); a repeat adds no run"
+        )
+    for name in study.arms:
+        if not name.strip() or name.strip(".") == "":
+            raise ValueError(
+                f"arms: {name!r} cannot name a folder of the study; use letters, digits and -_.=@"
+            )
+    if study.baseline not in study.arms:
+        raise ValueError(
+            f"baseline: expected one of the arms ({', '.join(study.arms)}) (got {study.baseline!r}); "
+            "name the arm the others are compared with"
+        )
+    taken = [name for name in study.evaluate if name in RESERVED]
+    if taken:
+        raise ValueError(
+            f"evaluate: {', '.join(taken)} names a report of every trial (train, val and test are "
+            "taken); give the file another name, e.g. test_ood"
+        )
+
+
 def load_study(path: str | os.PathLike[str]) -> tuple[StudyConfig, RunConfig]:
     """The study and its base training config, with absolute data paths (so a trial runs from
     anywhere). Errors name the file and key."""
@@ -188,6 +219,12 @@ def load_study(path: str | os.PathLike[str]) -> tuple[StudyConfig, RunConfig]:
     study = study.model_copy(
         update={"datasets": _absolute(study, folder), "evaluate": _paths(study.evaluate, folder)}
     )
+    missing = {name: f for name, f in study.evaluate.items() if not Path(f).is_file()}
+    if missing:
+        named = ", ".join(f"{name} ({f})" for name, f in missing.items())
+        raise ConfigError(
+            f"{file}: `evaluate`: expected files that exist (got none at {named}). Fix the paths."
+        )
     return study, base
 
 

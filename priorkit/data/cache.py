@@ -34,8 +34,9 @@ _SEP = "\x1f"  # joins node-level strings; strings that contain it are stored as
 
 
 def default_cache_dir() -> Path:
-    """``$PRIORKIT_CACHE`` or ``~/.cache/priorkit``."""
-    return Path(os.environ.get("PRIORKIT_CACHE", Path.home() / ".cache" / "priorkit"))
+    """``$PRIORKIT_CACHE`` or ``~/.cache/priorkit`` (an empty variable counts as unset: it
+    would put the cache in the current folder)."""
+    return Path(os.environ.get("PRIORKIT_CACHE") or Path.home() / ".cache" / "priorkit")
 
 
 def _fingerprint(source: Path) -> list[tuple[str, int, int]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -22,6 +23,7 @@ ON_ERROR = ("fail", "skip")
 
 MAX_LINE_BYTES_ENV = "PRIORKIT_MAX_LINE_MB"
 DEFAULT_MAX_LINE_MB = 64  # a 100k-node tree with a tweet on every node is about 20 MB
+MAX_LINE_MB = 1_000_000  # a terabyte: any larger setting is a mistake
 
 
 def max_line_bytes() -> int:
@@ -35,9 +37,10 @@ def max_line_bytes() -> int:
         megabytes = float(raw)
     except ValueError:
         megabytes = -1.0
-    if not megabytes > 0:
+    if not 0 < megabytes <= MAX_LINE_MB:
         raise PriorkitError(
-            f"${MAX_LINE_BYTES_ENV}: expected a positive number of megabytes (got {raw!r}). "
+            f"${MAX_LINE_BYTES_ENV}: expected a number of megabytes above 0, at most {MAX_LINE_MB} "
+            f"(got {raw!r}). "
             f"Unset it for the default ({DEFAULT_MAX_LINE_MB})."
         )
     return int(megabytes * 2**20)
@@ -60,6 +63,8 @@ def _lines(path: Path, shown: str) -> Iterator[tuple[int, str | None, Problem | 
                 empty = False
                 yield number, None, _too_long(shown, number, chunk, limit)
                 continue
+            if number == 1:
+                chunk = chunk.removeprefix(codecs.BOM_UTF8)  # Notepad and Excel start with one
             if not chunk.strip():
                 continue
             empty = False
@@ -128,10 +133,12 @@ def _parse(path: Path, shown: str) -> Iterator[tuple[int, str, Any, list[Problem
             yield number, "?", None, [problem]
             continue
         try:
-            obj = json.loads(text)  # type: ignore[arg-type]
+            obj = json.loads(text, object_pairs_hook=_unique_keys)  # type: ignore[arg-type]
             yield number, *checks.check(number, obj)
         except RecursionError:
             yield number, "?", None, [_too_deep(shown, number)]
+        except DuplicateKey as error:
+            yield number, "?", None, [_duplicate(shown, number, error.key)]
         except json.JSONDecodeError as error:
             yield (
                 number,
@@ -148,6 +155,37 @@ def _parse(path: Path, shown: str) -> Iterator[tuple[int, str, Any, list[Problem
                     )
                 ],
             )
+
+
+class DuplicateKey(ValueError):
+    """A key given twice in one JSON object (JSON parsers keep the last one silently)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise DuplicateKey(key)
+        seen.add(key)
+    return out  # not reached: fewer keys than pairs means a repeat
+
+
+def _duplicate(shown: str, number: int, key: str) -> Problem:
+    return Problem.whole_line(
+        shown,
+        number,
+        "?",
+        f"the key {show_value(key)} is given twice in one object (JSON would keep the last silently)",
+        None,
+        "give each key once",
+    )
 
 
 def _too_deep(shown: str, number: int) -> Problem:

@@ -3,6 +3,7 @@ each record's schema and tree, and what records must share (unique ids, one feat
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from priorkit.data.problems import Problem, show_value
@@ -26,6 +27,7 @@ class RecordChecks:
         self.first_line: dict[str, int] = {}
         self.mode: tuple[int | None, bool, int] | None = None  # width, sparse, record that set it
         self.label_kinds: dict[str, tuple[str, int]] = {}  # label text -> (JSON type, first record)
+        self.label_forms: dict[str, tuple[str, int]] = {}  # NFC form -> (label as written, first record)
 
     def check(self, number: int, obj: Any) -> tuple[str, Parsed | None, list[Problem]]:
         """``(sample_id, (record, parent_index) or None, problems)`` of record ``number``."""
@@ -58,6 +60,16 @@ class RecordChecks:
         if label is None:
             return []
         kind = "number" if isinstance(label, int) else "string"
+        spelt = self.label_forms.setdefault(unicodedata.normalize("NFC", str(label)), (str(label), number))
+        if spelt[0] != str(label):
+            return [
+                (
+                    "label",
+                    f"the same label as {self.unit} {spelt[1]} ({spelt[0]!r}) in other Unicode code points",
+                    show_value(label),
+                    "write it one way (NFC, as most editors save): they would be two classes that look alike",
+                )
+            ]
         first = self.label_kinds.setdefault(str(label), (kind, number))
         if first[0] == kind:
             return []

@@ -72,7 +72,7 @@ FeatureValue = Annotated[
 ]
 
 
-def _iso_time(value: str) -> str:
+def _iso_time(value: str | float) -> str | float:
     parse_time(value)  # its ValueError becomes the field's problem
     return value
 
@@ -100,7 +100,7 @@ class SampleRecord(TypedDict):
     text: Text
     label: NotRequired[NonEmpty | Int | None]
     group: NotRequired[IdValue | None]
-    created_at: NotRequired[Annotated[str, AfterValidator(_iso_time)] | Finite | None]
+    created_at: NotRequired[Annotated[str | Finite, AfterValidator(_iso_time)] | None]
     counterfactual_of: NotRequired[IdValue | None]
     nodes: Annotated[list[NodeRecord], Field(min_length=1)]
 
@@ -119,8 +119,10 @@ EXPECTED = {
     "label": (_ID + ", or null (unlabelled)", 'give a class name or number, e.g. "label": "negative"'),
     "group": (_ID + ", or null", "give the group (an event name) as a string"),
     "created_at": (
-        "seconds since 1970-01-01 UTC, an ISO 8601 time (2015-01-07T11:11:33Z), or null",
-        'give when the sample was posted, e.g. "created_at": "2015-01-07T11:11:33Z"',
+        "seconds since 1970-01-01 UTC, an ISO 8601 time (2015-01-07T11:11:33Z), or null, "
+        "between the years 1 and 3000",
+        'give when the sample was posted, e.g. "created_at": "2015-01-07T11:11:33Z" '
+        "(a number of milliseconds: divide it by 1000)",
     ),
     "counterfactual_of": (_ID + ", or null", "name the id of the original sample"),
     "nodes": ("a non-empty list of node objects", 'add "nodes": [{"id": "u0", "parent": null}]'),

@@ -52,7 +52,7 @@ class SplitConfig(BaseModel):
         test_fraction: temporal: share of the samples in each test block.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     kind: SplitKind = "stratified"
     k: int | None = Field(None, ge=1)

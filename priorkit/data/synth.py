@@ -132,7 +132,7 @@ class SynthConfig(BaseModel):
             default scale, 4 gives 15 and 135.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     seed: int = 0
     n_train: int = Field(600, ge=2)

@@ -5,6 +5,7 @@ lines."""
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
@@ -23,6 +24,7 @@ from priorkit.data.networkx_io import graph_nodes, undirected_problem
 from priorkit.data.problems import DataValidationError, Problem, show_value
 from priorkit.data.record_checks import RecordChecks
 from priorkit.data.records import sample_from_record
+from priorkit.errors import first_line
 
 SAMPLE_COLUMNS = ("id", "text", "label", "group", "created_at", "counterfactual_of")
 NODE_COLUMNS = ("text", "time", "importance", "user")
@@ -96,6 +98,7 @@ def from_pandas(
     edges: pd.DataFrame | None = None,
     tree_column: str = "tree",
     source: str = "samples",
+    edges_source: str = "edges",
 ) -> TreeDataset:
     """A dataset from a table of samples (``id``, ``text``, optional ``label``, ``group``,
     ``created_at``, ``counterfactual_of``; other columns are not read) and their trees, given
@@ -123,11 +126,16 @@ def from_pandas(
                 )
             ]
         )
+    misspelt = _misspelt(samples, (*SAMPLE_COLUMNS, tree_column), source)
+    if edges is not None:
+        misspelt += _misspelt(edges, (*EDGE_COLUMNS, *NODE_COLUMNS), edges_source)
+    if misspelt:
+        raise DataValidationError(misspelt)
     rows = _table_records(samples, (*SAMPLE_COLUMNS, tree_column))
     edge_rows: dict[str, list[int]] = {}
     problems: list[Problem] = []
     if edges is not None:
-        nodes_of, edge_rows, problems = _edge_nodes(edges, {str(r.get("id")) for r in rows})
+        nodes_of, edge_rows, problems = _edge_nodes(edges, {str(r.get("id")) for r in rows}, edges_source)
     for row in rows:
         key = row.get("id")
         if edges is not None:
@@ -151,8 +159,29 @@ def _table_records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[s
     ]
 
 
+def _misspelt(table: pd.DataFrame, known: tuple[str, ...], source: str) -> list[Problem]:
+    """Columns that look like a misspelt known column (``lable``, ``parnet``): read as they are,
+    they would be left out, and the data they hold lost. Other unknown columns are the user's
+    own and are not read."""
+    problems = []
+    for column in map(str, table.columns):
+        close = [] if column in known else difflib.get_close_matches(column, known, n=1, cutoff=0.8)
+        if close:
+            problems.append(
+                Problem.whole_line(
+                    source,
+                    0,
+                    "-",
+                    f"column {column!r} is not one priorkit reads (did you mean {close[0]!r}?)",
+                    None,
+                    f"rename it to {close[0]!r}, or drop it",
+                )
+            )
+    return problems
+
+
 def _edge_nodes(
-    edges: pd.DataFrame, sample_ids: set[str]
+    edges: pd.DataFrame, sample_ids: set[str], source: str
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[int]], list[Problem]]:
     """Node records per sample from an edge table, each node's edge row, and rows that name no
     sample of the samples table."""
@@ -161,7 +190,7 @@ def _edge_nodes(
         raise DataValidationError(
             [
                 Problem.whole_line(
-                    "edges",
+                    source,
                     0,
                     "-",
                     f"missing column {', '.join(missing)}",
@@ -178,7 +207,7 @@ def _edge_nodes(
         if sample not in sample_ids:
             problems.append(
                 Problem(
-                    "edges",
+                    source,
                     row,
                     sample,
                     "sample",
@@ -227,12 +256,31 @@ def load_csv(source: str | os.PathLike[str], edges: str | os.PathLike[str] | Non
     frames = []
     for file, what in ((samples_file, "samples CSV"), (edges_file, "edges CSV (sample, node, parent)")):
         require_file(file, what)
-        frames.append(pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""]))
+        frames.append(_read_csv(file))
     for frame in frames:
         for column in ("time", "importance", "created_at"):
             if column in frame.columns:
                 frame[column] = frame[column].map(_number_or_text)
-    return from_pandas(frames[0], edges=frames[1], source=str(samples_file))
+    if "text" in frames[0].columns:  # an empty cell is an empty text (allowed), not a missing one
+        frames[0]["text"] = frames[0]["text"].fillna("")
+    return from_pandas(frames[0], edges=frames[1], source=str(samples_file), edges_source=str(edges_file))
+
+
+def _read_csv(file: Path) -> pd.DataFrame:
+    """A CSV file as text columns (empty cells missing); a file pandas cannot parse is a
+    problem of that file, with the line pandas names."""
+    try:
+        return pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        problem = Problem.whole_line(
+            str(file),
+            0,
+            "-",
+            f"not a readable CSV file: {first_line(error)}",
+            None,
+            "fix the quoting at that line (a quote opened must be closed), or save it again as UTF-8 CSV",
+        )
+        raise DataValidationError([problem]) from None
 
 
 def _number_or_text(value: Any) -> Any:

@@ -38,7 +38,7 @@ def parse_time(value: str | float | int) -> float:
     if isinstance(value, int | float):
         if not math.isfinite(value):
             raise ValueError(f"expected a finite number of seconds (got {value!r})")
-        return float(value)
+        return _in_range(float(value), value)
     try:
         stamp = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
     except ValueError:
@@ -47,7 +47,20 @@ def parse_time(value: str | float | int) -> float:
         ) from None
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)
-    return stamp.timestamp()
+    return _in_range(stamp.timestamp(), value)
+
+
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC).timestamp()  # a day inside the range of every zone
+LATEST = datetime(3000, 1, 1, tzinfo=UTC).timestamp()
+
+
+def _in_range(seconds: float, given: object) -> float:
+    """``seconds`` when it is a time between the year 1 and the year 3000 (beyond: most likely
+    milliseconds or microseconds, which would be read as a far future)."""
+    if EARLIEST <= seconds < LATEST:
+        return seconds
+    hint = " (milliseconds? divide by 1000)" if seconds >= LATEST else ""
+    raise ValueError(f"expected a time between the years 1 and 3000 (got {str(given)[:40]!r}{hint})")
 
 
 def iso_time(seconds: float) -> str:

@@ -25,7 +25,7 @@ class NodeInputConfig(BaseModel):
         use_time: add an encoding of ``time`` (signed log minutes, masked where unknown).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     max_depth: int = Field(8, ge=1)
     users: Literal["hash", "vocab"] = "hash"

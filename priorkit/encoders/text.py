@@ -41,7 +41,7 @@ class TextEncoderConfig(BaseModel):
         batch_size: texts per forward when encoding a dataset.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     model: str = DEFAULT_MODEL
     pooling: Literal["mean", "cls"] = "mean"

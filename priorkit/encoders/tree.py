@@ -21,7 +21,7 @@ class TreeEncoderConfig(BaseModel):
     dropout: on node states and attention weights.  node_input: see NodeInputConfig.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     hidden: int = Field(64, ge=2)
     layers: int = Field(2, ge=0)

@@ -43,7 +43,7 @@ class FusionConfig(BaseModel):
         name: the registered name of the fusion.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     name: str = ""
 

@@ -53,7 +53,7 @@ class PriorConfig(BaseModel):
         weight: scales every loss the prior returns.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     name: str = ""
     weight: float = Field(1.0, ge=0.0)

@@ -32,7 +32,7 @@ class DataConfig(BaseModel):
         :mod:`priorkit.data.budget`.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     train: str | None = None
     val: str | None = None
@@ -53,6 +53,9 @@ class DataConfig(BaseModel):
     def budgeted(self, dataset: TreeDataset) -> TreeDataset:
         """``dataset`` under this node budget."""
         return apply_node_budget(dataset, self.max_nodes, self.node_order)
+
+
+SEED_MAX = 2**32 - 1  # the seeds numpy, and so Lightning, accept
 
 
 class TrainConfig(BaseModel):
@@ -79,11 +82,11 @@ class TrainConfig(BaseModel):
         prints nothing but the progress bar).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     epochs: int = Field(30, ge=1)
     batch_size: int = Field(32, ge=1)
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=SEED_MAX)
     learning_rate: float = Field(1e-3, gt=0)
     weight_decay: float = Field(0.01, ge=0)
     embedding_learning_rate: float | None = Field(None, gt=0)
@@ -143,7 +146,7 @@ class RunConfig(BaseModel):
             (``{name: depth_decay, decay: 2.0}``), held as that prior's typed config.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     imports: list[str] = Field(default_factory=list)
     data: DataConfig = Field(default_factory=DataConfig)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -85,12 +86,18 @@ class DataSchema:
         """Every sample has a label the run knows, written as training wrote it."""
         require_labels(dataset, where)
         names = {str(n): n for n in self.labels.names}
-        unseen = sorted({str(s.label) for s in dataset} - set(names))
-        if unseen:
-            known = ", ".join(map(str, self.labels.names))
+        first = next((s for s in dataset if str(s.label) not in names), None)
+        if first is not None:
+            unseen = sorted({str(s.label) for s in dataset} - set(names))
+            known = ", ".join(map(repr, map(str, self.labels.names)))
+            alike = {unicodedata.normalize("NFC", n): n for n in names}.get(
+                unicodedata.normalize("NFC", str(first.label))
+            )
+            hint = f" ({first.label!r} is {alike!r} in other Unicode code points)" if alike else ""
             raise IncompatibleDataError(
-                f"{where}: expected labels among {known} (got {', '.join(unseen)}). "
-                "The run was trained on those labels only; relabel the data or train on it."
+                f"{where}: sample {first.id} ({first.source or 'in memory'}): label: expected one of {known} "
+                f"(got {', '.join(map(repr, unseen))}){hint}. The run was trained on those labels only; "
+                "relabel the data or train on it."
             )
         kind = next((s for s in dataset if names[str(s.label)] != s.label), None)
         if kind is not None:

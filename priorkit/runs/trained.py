@@ -214,7 +214,16 @@ def as_trained(model: TrainedModel | str | os.PathLike[str], trust_code: bool = 
 def export(run_dir: str | os.PathLike[str], folder: str | os.PathLike[str], trust_code: bool = False) -> Path:
     """Write the best checkpoint of ``run_dir`` as ``config.json`` + ``model.safetensors`` (+
     ``users.json``) into ``folder`` (``priorkit export``); ``load(folder)`` predicts exactly as
-    the run does (``trust_code``: as in :func:`load`)."""
+    the run does (``trust_code``: as in :func:`load`).
+
+    Raises:
+        PriorkitError: ``folder`` is the run directory or inside it (the two layouts would mix).
+    """
+    if Path(folder).resolve().is_relative_to(Path(run_dir).resolve()):
+        raise PriorkitError(
+            f"{folder}: expected a folder outside the run {run_dir} (got the run or a folder in it, "
+            "where a saved model and the run's files would mix). Export to another folder."
+        )
     return TrainedModel.from_run(run_dir, trust_code).save_pretrained(folder)
 
 

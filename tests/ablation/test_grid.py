@@ -72,6 +72,17 @@ def test_fixed_split_trials_keep_the_base_files(study_file: Path, small_data: Pa
             r"datasets: '../../ESCAPED' cannot name a folder of the study; use letters, digits and -_.=@",
         ),
         ({"datasets": {"..": {"source": "all.jsonl"}}}, r"datasets: '..' cannot name a folder"),
+        ({"seeds": [0, 1, 0]}, r"seeds: expected each seed once \(got \[0\] more than once\)"),
+        ({"seeds": [-1]}, r"`seeds.0`: input should be greater than or equal to 0"),
+        ({"seeds": [2**40]}, r"`seeds.0`: input should be less than or equal to 4294967295"),
+        ({"arms": {"baseline": {}, "..": {}}}, r"arms: '..' cannot name a folder of the study"),
+        ({"arms": {"baseline": {}, "": {}}}, r"arms: '' cannot name a folder of the study"),
+        ({"baseline": "zzz"}, r"baseline: expected one of the arms \(baseline, decay\) \(got 'zzz'\)"),
+        ({"evaluate": {"test": "x.jsonl"}}, r"evaluate: test names a report of every trial"),
+        (
+            {"evaluate": {"ood": "/nonexistent/ood.jsonl"}},
+            r"`evaluate`: expected files that exist \(got none at ood",
+        ),
     ],
 )
 def test_bad_study_files_are_refused_with_the_key(study_file: Path, change: dict, message: str) -> None:  # type: ignore[type-arg]
@@ -92,6 +103,7 @@ def test_a_sweep_over_a_prior_the_arm_lacks_names_it(study_file: Path) -> None:
 def test_arms_that_would_share_a_folder_are_refused(study_file: Path) -> None:
     study = yaml.safe_load(study_file.read_text())
     study["arms"] = {"a b": {"priors": []}, "a_b": {"priors": []}}
+    study["baseline"] = "a b"
     loaded, base = load_study(write(study_file.parent, study))
     with pytest.raises(ConfigError, match=r"arms: 'a b' and 'a_b' would share the trial folder 'a_b'"):
         expand(loaded, base)

@@ -74,3 +74,8 @@ def test_a_full_disk_leaves_the_cache_unwritten_and_the_data_loaded(
     assert [s.id for s in loaded] == ["a", "b"]
     assert list((tmp_path / "c" / "datasets").iterdir()) == []
     assert "the processed cache was not written (PytorchStreamWriter failed" in caplog.text
+
+
+def test_an_empty_cache_variable_counts_as_unset(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PRIORKIT_CACHE", "")
+    assert cache_module.default_cache_dir() == Path.home() / ".cache" / "priorkit"

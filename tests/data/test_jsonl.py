@@ -130,8 +130,19 @@ CASES = [
     (
         "created_at not a time",
         [record(created_at="last tuesday")],
-        "created_at: expected seconds since 1970-01-01 UTC, an ISO 8601 time (2015-01-07T11:11:33Z), or null "
-        "(got 'last tuesday')",
+        "created_at: expected seconds since 1970-01-01 UTC, an ISO 8601 time (2015-01-07T11:11:33Z), or null, "
+        "between the years 1 and 3000 (got 'last tuesday')",
+    ),
+    (
+        "created_at in milliseconds",
+        [record(created_at=1420629093000)],
+        "between the years 1 and 3000 (got 1420629093000); give when the sample was posted, e.g. "
+        '"created_at": "2015-01-07T11:11:33Z" (a number of milliseconds: divide it by 1000)',
+    ),
+    (
+        "created_at beyond what a datetime holds once in UTC",
+        [record(created_at="9999-12-31T23:59:59-10:00")],
+        "created_at: expected seconds since 1970-01-01 UTC",
     ),
     (
         "created_at not finite",
@@ -218,11 +229,12 @@ def test_a_line_of_exactly_the_limit_is_read_and_the_file_may_end_without_a_newl
     assert "more than the" in str(validate_jsonl(path)[0])
 
 
-@pytest.mark.parametrize("value", ["0", "-3", "lots"])
+@pytest.mark.parametrize("value", ["0", "-3", "lots", "inf", "nan", "1e400", "9e18"])
 def test_a_wrong_size_limit_is_named(tmp_path: Path, monkeypatch, value: str) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PRIORKIT_MAX_LINE_MB", value)
     with pytest.raises(
-        PriorkitError, match=r"\$PRIORKIT_MAX_LINE_MB: expected a positive number of megabytes"
+        PriorkitError,
+        match=r"\$PRIORKIT_MAX_LINE_MB: expected a number of megabytes above 0, at most 1000000",
     ):
         validate_jsonl(tmp_path / "any.jsonl")
 
@@ -383,3 +395,34 @@ def test_a_long_cycle_is_named_in_a_short_line(write_lines) -> None:  # type: ig
         problem
     )
     assert len(str(problem)) < 300
+
+
+def test_a_key_given_twice_in_one_object_is_a_problem_not_a_silent_last_value(tmp_path: Path) -> None:
+    path = tmp_path / "dup.jsonl"
+    path.write_text(
+        '{"id": "a", "text": "t", "label": "x", "label": "y", "nodes": [{"id": "r", "parent": null}]}\n'
+        '{"id": "b", "text": "t", "nodes": [{"id": "r", "parent": null, "parent": "r"}]}\n'
+    )
+    assert [str(p) for p in validate_jsonl(path)] == [
+        f"{path}:1: sample ?: -: the key 'label' is given twice in one object (JSON would keep the last "
+        "silently); give each key once",
+        f"{path}:2: sample ?: -: the key 'parent' is given twice in one object (JSON would keep the last "
+        "silently); give each key once",
+    ]
+
+
+def test_a_label_in_other_unicode_code_points_is_named_not_made_a_second_class(write_lines) -> None:  # type: ignore[no-untyped-def]
+    composed, decomposed = "caf\u00e9", "cafe\u0301"  # both print as café
+    path = write_lines([record("a", label=composed), record("b", label=decomposed)])
+    (problem,) = validate_jsonl(path)
+    assert str(problem).startswith(
+        f"{path}:2: sample b: label: the same label as line 1 ('café') in other Unicode"
+    )
+
+
+def test_a_byte_order_mark_at_the_start_is_read_as_editors_write_it(tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + json.dumps(record("a")).encode() + b"\n" + json.dumps(record("b")).encode() + b"\n"
+    )
+    assert [s.id for s in read_jsonl(path)] == ["a", "b"]

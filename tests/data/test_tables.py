@@ -171,3 +171,28 @@ def test_an_undirected_tree_is_named_with_how_to_orient_it() -> None:
     ):
         from_networkx(graph, id="t", text="x")
     assert from_networkx(nx.bfs_tree(graph, "a"), id="t", text="x").node_ids == ["a", "b", "c"]
+
+
+def test_a_misspelt_column_is_refused_and_other_columns_are_the_users_own(tmp_path: Path) -> None:
+    (tmp_path / "samples.csv").write_text("id,text,lable,notes\na,hello,x,mine\n")
+    (tmp_path / "edges.csv").write_text("sample,node,parnet\na,r,\n")
+    with pytest.raises(DataValidationError) as caught:
+        load_csv(tmp_path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{tmp_path / 'samples.csv'}:0: sample -: -: column 'lable' is not one priorkit reads (did you mean "
+        "'label'?); rename it to 'label', or drop it",
+        f"{tmp_path / 'edges.csv'}:0: sample -: -: column 'parnet' is not one priorkit reads (did you mean "
+        "'parent'?); rename it to 'parent', or drop it",
+    ]
+    (tmp_path / "samples.csv").write_text("id,text,label,notes\na,hello,x,mine\n")
+    (tmp_path / "edges.csv").write_text("sample,node,parent\na,r,\n")
+    assert [s.label for s in load_csv(tmp_path)] == ["x"]  # `notes` is not read
+
+
+def test_a_csv_that_does_not_parse_is_named(tmp_path: Path) -> None:
+    (tmp_path / "samples.csv").write_text('id,text,label\na,"hello,x\nb,t,y\n')
+    (tmp_path / "edges.csv").write_text("sample,node,parent\na,r,\n")
+    with pytest.raises(
+        DataValidationError, match=r"samples.csv:0: sample -: -: not a readable CSV file: .*EOF inside string"
+    ):
+        load_csv(tmp_path)

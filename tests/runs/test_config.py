@@ -87,3 +87,30 @@ def test_a_run_config_file_shares_prior_settings_through_merge_keys(tmp_path: Pa
     )
     first, second = RunConfig.from_yaml(path).priors
     assert (first.name, first.weight, second.name, second.weight) == ("depth_decay", 2.0, "depth_decay", 0.5)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (["train.seed=-1"], r"`train.seed`: input should be greater than or equal to 0"),
+        (
+            ["train.seed=99999999999999999999999"],
+            r"`train.seed`: input should be less than or equal to 4294967295",
+        ),
+        (
+            ["train.learning_rate=1e400"],
+            r"`train.learning_rate`: input should be a finite number \(got '1e400'\)",
+        ),
+        (["train.spike_factor=.nan"], r"`train.spike_factor`: input should be a finite number"),
+        (
+            ["priors=[{name: depth_decay, decay: .inf}]"],
+            r"priors\[0\] \(depth_decay\): `decay`: input should be a finite number",
+        ),
+        (["model.hidden=1e400"], r"`model.hidden`"),
+    ],
+)
+def test_settings_training_would_die_on_are_refused_before_it_starts(
+    changes: list[str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        RunConfig.from_dict({}, changes)

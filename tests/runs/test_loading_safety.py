@@ -249,3 +249,12 @@ def test_an_output_that_is_a_folder_or_under_a_file_is_named(legacy: Path, capsy
     assert main([*args, str(legacy / "samples.jsonl" / "preds.jsonl")]) == 2
     err = capsys.readouterr().err
     assert "preds.jsonl: expected a folder that exists or can be made for it" in err and ".partial" not in err
+
+
+@pytest.mark.parametrize("inside", [".", "checkpoints"])
+def test_an_export_into_its_own_run_is_refused(legacy: Path, inside: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    run = legacy / "run"
+    before = sorted(p.name for p in run.rglob("*"))
+    assert main(["export", str(run), str(run / inside)]) == 2
+    assert "expected a folder outside the run" in capsys.readouterr().err
+    assert sorted(p.name for p in run.rglob("*")) == before

@@ -82,7 +82,8 @@ def test_evaluation_refuses_unseen_labels_and_other_widths(
     write_jsonl(samples, tmp_path / "labels.jsonl")
     capsys.readouterr()
     assert main(["evaluate", str(run), "--data", str(tmp_path / "labels.jsonl")]) == 2
-    assert "expected labels among negative, positive (got neutral)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "label: expected one of 'negative', 'positive' (got 'neutral')" in err and ": sample " in err
     for sample in samples:
         sample.label = "positive"
         sample.features = sample.features[:, :3]

@@ -9,6 +9,8 @@ Policies, counted in ``dataset.report.changes``:
 - ``unlabelled_threads_dropped``: threads with a null label cannot be trained or scored;
   each is also listed in ``report.dropped``.
 - ``cycles_broken``: a tweet whose parents never lead to the root is attached to the root.
+- ``unreadable_times_left_unknown``: a ``tweet_time`` that does not read as Twitter's time
+  format becomes an unknown time.
 
 Labels are named ``non-rumour, false, true, unverified`` (0-3); ``group`` is the event.
 """
@@ -32,6 +34,7 @@ from priorkit.data.sample import TreeSample
 LABEL_NAMES = ("non-rumour", "false", "true", "unverified")
 _META = ("label", "root_tweetid", "event_name")
 _TIME = "%a %b %d %H:%M:%S %z %Y"
+_FIX = "see the layout in priorkit/data/loaders/pheme.py; re-download the event file"
 
 
 def _minutes(stamp: Any) -> float:
@@ -41,8 +44,31 @@ def _minutes(stamp: Any) -> float:
         return float("nan")
 
 
+def _shape_problems(path: Path, thread_id: str, thread: Any) -> list[Problem]:
+    """What is wrong with the shape of one thread: not an object, a label outside 0-3, a
+    tweet that is not an object."""
+    if not isinstance(thread, dict):
+        return [Problem(str(path), 0, thread_id, "-", "expected a thread object", show_value(thread), _FIX)]
+    problems = []
+    label = thread.get("label")
+    if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < len(LABEL_NAMES):
+        labels = ", ".join(f"{k} {name}" for k, name in enumerate(LABEL_NAMES))
+        problems.append(
+            Problem(str(path), 0, thread_id, "label", f"expected one of {labels}", show_value(label), _FIX)
+        )
+    problems += [
+        Problem(str(path), 0, thread_id, f"{key}", "expected a tweet object", show_value(value), _FIX)
+        for key, value in thread.items()
+        if key not in _META and not isinstance(value, dict)
+    ]
+    return problems
+
+
 def thread_sample(path: Path, thread_id: str, thread: dict[str, Any], report: LoadReport) -> TreeSample:
     """One thread as a sample (see the module docstring for the policies)."""
+    problems = _shape_problems(path, thread_id, thread)
+    if problems:
+        raise DataValidationError(problems)
     tweets = {key: value for key, value in thread.items() if key not in _META}
     root_id = str(thread.get("root_tweetid"))
     if root_id not in tweets:
@@ -77,6 +103,8 @@ def thread_sample(path: Path, thread_id: str, thread: dict[str, Any], report: Lo
     parents[broken] = root
     parents[root] = root
     minutes = np.asarray([_minutes(tweets[t].get("tweet_time")) for t in ids], dtype=np.float64)
+    stated = np.asarray([tweets[t].get("tweet_time") is not None for t in ids])
+    report.count("unreadable_times_left_unknown", int((stated & np.isnan(minutes)).sum()))
     return TreeSample(
         id=thread_id,
         text=str(tweets[root_id].get("text") or ""),
@@ -119,14 +147,24 @@ def _read_event(path: Path) -> dict[str, Any]:
         ) from None
 
 
+def _threads(path: Path) -> dict[str, Any]:
+    event = _read_event(path)
+    if not isinstance(event, dict):
+        problem = Problem.whole_line(
+            str(path), 0, "-", "expected a JSON object of thread id -> thread", show_value(event), _FIX
+        )
+        raise DataValidationError([problem])
+    return event
+
+
 def load_pheme(source: str | os.PathLike[str]) -> TreeDataset:
     """Load PHEME threads from one event file or a folder of them (one group per event)."""
     report = LoadReport(source=str(source))
     samples = []
     with paused_gc():
         for path in _event_files(Path(source)):
-            for thread_id, thread in _read_event(path).items():
-                if thread.get("label") is None:
+            for thread_id, thread in _threads(path).items():
+                if isinstance(thread, dict) and thread.get("label") is None:
                     report.count("unlabelled_threads_dropped")
                     report.dropped.append(
                         DroppedSample(

@@ -10,6 +10,7 @@ else empty. Trees without a label and labels without a tree are counted in the r
 
 from __future__ import annotations
 
+import math
 import os
 from collections import defaultdict
 from pathlib import Path
@@ -55,6 +56,9 @@ def _read_rows(path: Path) -> dict[str, list[_Row]]:
     return trees
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def _bag(words: str, where: str) -> tuple[list[int], list[float]]:
     indices, values = [], []
     for item in words.split():
@@ -63,8 +67,11 @@ def _bag(words: str, where: str) -> tuple[list[int], list[float]]:
             raise ValueError(
                 f"{where}: expected `word_index:count` with index < {VOCABULARY_SIZE} (got {item!r})"
             )
+        value = float(count)  # "x" raises ValueError, named by the caller
+        if not (math.isfinite(value) and abs(value) <= FLOAT32_MAX):
+            raise ValueError(f"{where}: expected a finite count within float32 range (got {item!r})")
         indices.append(int(word))
-        values.append(float(count))
+        values.append(value)
     return indices, values
 
 

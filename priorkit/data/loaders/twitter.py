@@ -20,6 +20,7 @@ Node features are ``[signed log1p(delay minutes), is_retweet_of_parent, depth]``
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -43,6 +44,7 @@ _EDGE_LINE = re.compile(r"^" + _NODE + "->" + _NODE + r"\s*$")
 _PAIR = re.compile(r"^(\[[^\]\n]*\])->(\[[^\]\n]*\])[ \t\r]*$", re.MULTILINE)
 _FIELDS = re.compile(_NODE)
 _ROOT = "['ROOT', 'ROOT', '0.0']"
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def read_labels(path: Path) -> dict[str, str]:
@@ -148,6 +150,37 @@ def parse_tree(path: Path, report: LoadReport) -> tuple[list[tuple[str, str, str
     return nodes, np.asarray(parents, dtype=np.int64), root
 
 
+def _delays(nodes: list[tuple[str, str, str]], path: Path) -> np.ndarray:
+    """Each node's delay (minutes after the root) as float32; one that is not a finite number
+    within float32 range is a problem of the tree file, named with its node.
+
+    Shapes:
+        -> (n,) float32.
+    """
+    values, problems = [], []
+    for uid, tweet, raw in nodes:
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and abs(value) <= FLOAT32_MAX):
+            problems.append(
+                Problem(
+                    str(path),
+                    0,
+                    path.stem,
+                    f"node {uid}/{tweet}: delay",
+                    "expected a finite number of minutes within float32 range",
+                    show_value(raw),
+                    "fix the delay in the tree file, or remove the edge",
+                )
+            )
+        values.append(value)
+    if problems:
+        raise DataValidationError(problems)
+    return np.asarray(values, dtype=np.float32)
+
+
 def tree_sample(tweet: str, label: str, text: str, path: Path, report: LoadReport) -> TreeSample:
     """One Twitter tree as a sample (see the module docstring for the policies)."""
     nodes, parents, root = parse_tree(path, report)
@@ -156,7 +189,7 @@ def tree_sample(tweet: str, label: str, text: str, path: Path, report: LoadRepor
     report.count("unreachable_nodes_dropped", int((~keep).sum()))
     nodes = [node for node, k in zip(nodes, keep, strict=True) if k]
     parent_index = keep_nodes(keep, parents)
-    delay = np.asarray([node[2] for node in nodes]).astype(np.float32)
+    delay = _delays(nodes, path)
     new_root = int(np.cumsum(keep)[root] - 1)
     if delay[new_root] < 0:
         report.count("trees_with_negative_root_delay_shifted")

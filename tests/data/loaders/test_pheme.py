@@ -64,3 +64,37 @@ def test_real_pheme_events() -> None:
     # deepest reply chain in edges, as this loader measures it (SOURCES.md says "up to 19";
     # it may count levels differently)
     assert max(int(s.depth.max()) for s in dataset) == 20
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ([1, 2], r"ev\.json:0: sample -: -: expected a JSON object of thread id -> thread \(got \[1, 2\]\)"),
+        ({"10": [1]}, r"ev\.json:0: sample 10: -: expected a thread object \(got \[1\]\)"),
+        (
+            {"10": {"label": 7, "root_tweetid": 10, "10": tweet("s", None, 0)}},
+            r"sample 10: label: expected one of 0 non-rumour, 1 false, 2 true, 3 unverified \(got 7\)",
+        ),
+        (
+            {"10": {"label": 1, "root_tweetid": 10, "10": tweet("s", None, 0), "11": "reply"}},
+            r"sample 10: 11: expected a tweet object \(got 'reply'\)",
+        ),
+    ],
+    ids=["event a list", "thread a list", "label out of range", "tweet a string"],
+)
+def test_a_file_of_another_shape_is_named(tmp_path: Path, event: object, message: str) -> None:
+    (tmp_path / "ev.json").write_text(json.dumps(event))
+    with pytest.raises(DataValidationError, match=message):
+        load_pheme(tmp_path)
+
+
+def test_an_unreadable_time_is_counted(tmp_path: Path) -> None:
+    thread = {
+        "label": 0,
+        "root_tweetid": 10,
+        "10": tweet("s", None, 0),
+        "11": {**tweet("r", 10, 3), "tweet_time": "garbage"},
+    }
+    (tmp_path / "ev.json").write_text(json.dumps({"10": thread}))
+    dataset = load_pheme(tmp_path)
+    assert dataset.report.changes["unreadable_times_left_unknown"] == 1

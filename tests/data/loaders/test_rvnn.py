@@ -39,6 +39,15 @@ def test_bad_word_index_is_named(tmp_path: Path) -> None:
         load_rvnn(folder)
 
 
+@pytest.mark.parametrize("count", ["nan", "1e400", "-inf"])
+def test_a_count_that_is_not_a_finite_float32_is_named(tmp_path: Path, count: str) -> None:
+    folder = write(tmp_path, [f"t1\tNone\t1\t1\t1\t5:{count}"], ["true\tE\tt1"])
+    with pytest.raises(
+        DataValidationError, match=rf":1: sample t1: bag of words: .*finite count .*\(got '5:{count}'\)"
+    ):
+        load_rvnn(folder)
+
+
 def test_broken_tree_is_named(tmp_path: Path) -> None:
     folder = write(tmp_path, ["t1\tNone\t1\t1\t1\t1:1", "t1\t9\t2\t1\t1\t1:1"], ["true\tE\tt1"])
     with pytest.raises(DataValidationError, match=r"nodes\[1\]\.parent: names no node"):

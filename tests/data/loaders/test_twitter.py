@@ -121,6 +121,17 @@ def test_a_malformed_line_is_named(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("delay", ["nan", "1e400", "1e39", "soon"])
+def test_a_delay_that_is_not_a_finite_float32_is_named(tmp_path: Path, delay: str) -> None:
+    folder = release(tmp_path, {"100": [f"{ROOT}->{SRC}", f"{SRC}->{node('2', '100', delay)}"]})
+    with pytest.raises(DataValidationError) as raised:
+        load_twitter(folder)
+    assert str(raised.value.problems[0]) == (
+        f"{folder / 'tree' / '100.txt'}:0: sample 100: node 2/100: delay: expected a finite number of minutes "
+        f"within float32 range (got {delay!r}); fix the delay in the tree file, or remove the edge"
+    )
+
+
 def test_missing_label_file(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError, match=r"missing label\.txt"):
         load_twitter(tmp_path)
