@@ -196,3 +196,12 @@ def test_a_csv_that_does_not_parse_is_named(tmp_path: Path) -> None:
         DataValidationError, match=r"samples.csv:0: sample -: -: not a readable CSV file: .*EOF inside string"
     ):
         load_csv(tmp_path)
+
+
+def test_trees_of_a_hundred_thousand_nodes_load_as_chains_and_stars() -> None:
+    n = 100_000
+    chain = [{"id": "0", "parent": None}] + [{"id": str(k), "parent": str(k - 1)} for k in range(1, n)]
+    star = [{"id": "0", "parent": None}] + [{"id": str(k), "parent": "0"} for k in range(1, n)]
+    long, wide = from_records([record("chain", nodes=chain), record("star", nodes=star)])
+    assert long.num_nodes == wide.num_nodes == n
+    assert int(long.depth.max()) == n - 1 and int(wide.depth.max()) == 1
