@@ -18,7 +18,8 @@ FOLDER_LOCK = ".lock"
 
 @contextlib.contextmanager
 def folder_lock(folder: Path, what: str, fix: str) -> Iterator[None]:
-    """Hold ``folder/.lock`` while the body runs (the folder is created).
+    """Hold ``folder/.lock`` while the body runs (the folder is created; the lock file is
+    removed afterwards, so a saved model folder holds only the model).
 
     Args:
         what: what the folder is, for the refusal (``"a run folder no other process trains in"``).
@@ -34,7 +35,7 @@ def folder_lock(folder: Path, what: str, fix: str) -> Iterator[None]:
             f"{folder}: expected a folder that exists or can be made (got {error.strerror}: "
             f"{error.filename}). Give another path."
         ) from None
-    with _held(folder / FOLDER_LOCK, f"{folder}: expected {what}", fix, remove=False):
+    with _held(folder / FOLDER_LOCK, f"{folder}: expected {what}", fix):
         yield
 
 
@@ -49,7 +50,7 @@ def output_lock(path: Path) -> Iterator[None]:
     writable_file(path)
     lock = path.with_name(f".{path.name}.lock")
     fix = "Wait for it to finish, or write to another file."
-    with _held(lock, f"{path}: expected an output no other process writes", fix, remove=True):
+    with _held(lock, f"{path}: expected an output no other process writes", fix):
         yield
 
 
@@ -72,7 +73,7 @@ def refuse_overwriting(out: Path, inputs: dict[str, Path]) -> None:
 
 
 @contextlib.contextmanager
-def _held(lock_path: Path, refusal: str, fix: str, remove: bool) -> Iterator[None]:
+def _held(lock_path: Path, refusal: str, fix: str) -> Iterator[None]:
     lock = FileLock(lock_path)
     try:
         lock.acquire(timeout=0)
@@ -86,6 +87,5 @@ def _held(lock_path: Path, refusal: str, fix: str, remove: bool) -> Iterator[Non
     try:
         yield
     finally:
-        if remove:
-            lock_path.unlink(missing_ok=True)  # before release: no one else holds it yet
+        lock_path.unlink(missing_ok=True)  # before release: no one else holds it yet
         lock.release()
