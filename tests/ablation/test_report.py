@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from priorkit.ablation.report import write_report
 from priorkit.cli import main
 from priorkit.data.jsonl import read_jsonl
 from priorkit.errors import PriorkitError
-from tests.conftest import chromium
+from tests.conftest import rendered_dom
 
 
 @pytest.fixture
@@ -56,23 +55,7 @@ def test_the_report_draws_the_same_samples_as_every_arm_read_them(study: Path, s
 
 
 def test_the_page_loads_without_errors_and_its_images_render(study: Path) -> None:
-    browser = chromium()
-    page = write_report(study)
-    dom = subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    dom = rendered_dom(write_report(study))
     rendered = re.search(r'data-images-rendered="(\d+)/(\d+)"', dom)
     assert rendered is not None, "the page's load handler did not run"
     assert rendered.group(1) == rendered.group(2) == "4"

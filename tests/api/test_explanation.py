@@ -4,7 +4,6 @@ browser draws with one circle per node, the legend, and a script in a text shown
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ from priorkit.analysis.node_occlusion import node_occlusion
 from priorkit.api.prediction import sample_graphs
 from priorkit.cli import main
 from priorkit.data.jsonl import write_jsonl
-from tests.conftest import chromium
+from tests.conftest import rendered_dom
 
 HOSTILE = "<script>document.body.setAttribute('data-pwned', '1')</script> the pasta & <b>cold</b>"
 
@@ -74,23 +73,8 @@ def test_blanking_a_node_that_has_nothing_of_its_own_changes_nothing(
 def test_the_page_renders_in_a_browser_every_node_drawn_and_the_script_shown_as_text(
     trained: pk.TrainedModel, hostile: pk.TreeSample, tmp_path: Path
 ) -> None:
-    browser = chromium()
     page = pk.explain(trained, hostile).save(tmp_path / "page.html")
-    dom = subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--virtual-time-budget=3000",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    dom = rendered_dom(page, budget_ms=3000)
     assert len(re.findall(r'<circle class="node"', dom)) == hostile.num_nodes
     assert dom.count('class="root-mark"') == 1 and 'class="legend"' in dom and "attention 0" in dom
     assert "data-pwned" not in dom.split("<body", 1)[1].split(">", 1)[0]  # the script did not run

@@ -16,17 +16,7 @@ import priorkit as pk
 from priorkit.cli import main
 from priorkit.errors import PriorkitError
 
-LEGACY = Path(__file__).resolve().parent / "legacy_v1"
 PLUGIN = "from pathlib import Path\nPath({marker!r}).write_text('imported')\n"
-
-
-@pytest.fixture
-def legacy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "legacy_v1"
-    shutil.copytree(LEGACY, folder)
-    monkeypatch.chdir(folder)  # the saved configs name their text encoder as the folder `tiny-bert`
-    monkeypatch.setenv("PRIORKIT_CACHE", str(tmp_path / "cache"))
-    return folder
 
 
 @pytest.fixture

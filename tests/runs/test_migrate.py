@@ -4,7 +4,6 @@ they did; a config of format 1 is read in today's shape; a format from the futur
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,6 @@ import priorkit as pk
 from priorkit.errors import ConfigError, PriorkitError
 from priorkit.runs.config import RunConfig
 from priorkit.runs.migrate import upgrade
-
-LEGACY = Path(__file__).resolve().parent / "legacy_v1"
-
-
-@pytest.fixture
-def legacy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "legacy_v1"
-    shutil.copytree(LEGACY, folder)
-    monkeypatch.chdir(folder)  # the saved configs name their text encoder as the folder `tiny-bert`
-    monkeypatch.setenv("PRIORKIT_CACHE", str(tmp_path / "cache"))
-    return folder
 
 
 @pytest.mark.parametrize("kind", ["run", "export"])
