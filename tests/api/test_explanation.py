@@ -20,19 +20,8 @@ HOSTILE = "<script>document.body.setAttribute('data-pwned', '1')</script> the pa
 
 
 @pytest.fixture(scope="module")
-def trained(
-    tmp_path_factory: pytest.TempPathFactory, small_data: Path, tiny_model_dir: Path
-) -> pk.TrainedModel:
-    out = tmp_path_factory.mktemp("explain")
-    config = {
-        "model": {"text_encoder": str(tiny_model_dir), "hidden": 16, "tree": {"hidden": 16, "heads": 2}},
-        "priors": [{"name": "depth_decay"}],
-        "train": {"epochs": 1, "batch_size": 16, "cache_dir": str(out / "cache"), "progress_bar": False},
-    }
-    data = {
-        n: small_data / f"{f}.jsonl" for n, f in [("train", "train"), ("val", "val"), ("test", "test_id")]
-    }
-    return pk.fit(config, data=data, out=out / "run")
+def trained(decay_model: pk.TrainedModel) -> pk.TrainedModel:
+    return decay_model
 
 
 @pytest.fixture

@@ -15,18 +15,8 @@ from priorkit.locks import output_lock as pk_output_lock
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory, small_data: Path, tiny_model_dir: Path) -> Path:
-    out = tmp_path_factory.mktemp("predict")
-    config = {
-        "model": {"text_encoder": str(tiny_model_dir), "hidden": 16, "tree": {"hidden": 16, "heads": 2}},
-        "priors": [{"name": "depth_decay"}],
-        "train": {"epochs": 1, "batch_size": 16, "cache_dir": str(out / "cache"), "progress_bar": False},
-    }
-    data = {
-        name: small_data / f"{file}.jsonl"
-        for name, file in [("train", "train"), ("val", "val"), ("test", "test_id")]
-    }
-    return pk.fit(config, data=data, out=out / "run").source
+def run_dir(decay_model: pk.TrainedModel) -> Path:
+    return decay_model.source
 
 
 @pytest.fixture
