@@ -11,7 +11,6 @@ import torch
 from torch_geometric.data import Data
 
 from priorkit.analysis.predict import Predictions, predict
-from priorkit.fusion.base import MODALITIES
 from priorkit.model import PriorModel
 
 
@@ -51,20 +50,14 @@ def explain(
     Shapes:
         predictions.readout_attention, depth, batch: (n,) over the nodes of ``graphs``.
     """
-    counts = torch.bincount(predictions.batch, minlength=len(graphs))
-    starts = torch.cumsum(counts, 0) - counts
-    weights = predictions.modality_weights
     out = []
-    for i, graph in enumerate(graphs):
-        start, count = int(starts[i]), int(counts[i])
+    for i, (graph, (start, count)) in enumerate(zip(graphs, predictions.node_ranges(), strict=True)):
         attention = predictions.readout_attention[start : start + count]
         order = torch.argsort(attention, descending=True, stable=True)[:top_k].tolist()
         depth = predictions.depth[start : start + count]
         out.append(
             SampleExplanation(
-                modality_weights=None
-                if weights is None
-                else {m: float(weights[i, k]) for k, m in enumerate(MODALITIES)},
+                modality_weights=predictions.shares(i),
                 top_nodes=[NodeAttention(k, int(depth[k]), float(attention[k])) for k in order],
                 priors=predict(model, [graph], batch_size=1, measure_priors=True).prior_measures,
             )

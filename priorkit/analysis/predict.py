@@ -12,6 +12,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from priorkit.data.batch import graph_loader
+from priorkit.fusion.base import MODALITIES
 from priorkit.model import PriorModel
 
 
@@ -42,6 +43,18 @@ class Predictions:
     @property
     def predicted(self) -> Tensor:
         return self.logits.argmax(-1)
+
+    def node_ranges(self) -> list[tuple[int, int]]:
+        """``(start, count)`` of each graph's nodes in the per-node tensors, in graph order."""
+        counts = torch.bincount(self.batch, minlength=len(self.root_index))
+        starts = torch.cumsum(counts, 0) - counts
+        return list(zip(starts.tolist(), counts.tolist(), strict=True))
+
+    def shares(self, i: int) -> dict[str, float] | None:
+        """Graph ``i``'s fusion weights by modality, or None for a fusion without them."""
+        if self.modality_weights is None:
+            return None
+        return {m: float(self.modality_weights[i, k]) for k, m in enumerate(MODALITIES)}
 
 
 @torch.no_grad()

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
-import torch
 
 from priorkit.analysis.node_occlusion import node_occlusion
 from priorkit.analysis.predict import predict as run_model
@@ -25,7 +24,6 @@ from priorkit.data.problems import DataValidationError
 from priorkit.data.sample import TreeSample
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.escaping import path_safe
-from priorkit.fusion.base import MODALITIES
 from priorkit.locks import folder_lock
 from priorkit.runs.trained import TrainedModel, as_trained
 
@@ -105,13 +103,9 @@ def _explained(
     budgeted, graphs = sample_graphs(trained, samples, "samples")
     size = batch_size or trained.config.train.batch_size
     raw = run_model(trained.model, graphs, size)
-    counts = torch.bincount(raw.batch, minlength=len(graphs))
-    starts = (torch.cumsum(counts, 0) - counts).tolist()
-    for i, (sample, graph, prediction) in enumerate(zip(budgeted, graphs, predictions, strict=True)):
-        attention = raw.readout_attention[starts[i] : starts[i] + int(counts[i])].numpy()
+    parts = zip(budgeted, graphs, predictions, raw.node_ranges(), strict=True)
+    for i, (sample, graph, prediction, (start, count)) in enumerate(parts):
         effect = node_occlusion(trained.model, graph, size) if reliance else None
-        weights = raw.modality_weights
-        shares = None if weights is None else {m: float(weights[i, k]) for k, m in enumerate(MODALITIES)}
         view = TreeView(
             sample_id=sample.id,
             text=sample.text,
@@ -121,9 +115,9 @@ def _explained(
             node_texts=list(sample.node_text) if sample.node_text is not None else [None] * sample.num_nodes,
             parent_index=np.asarray(sample.parent_index),
             depth=np.asarray(sample.depth),
-            attention=attention,
+            attention=raw.readout_attention[start : start + count].numpy(),
             reliance=None if effect is None else effect.numpy(),
-            shares=shares,
+            shares=raw.shares(i),
         )
         yield TreeExplanation(prediction, view)
 
