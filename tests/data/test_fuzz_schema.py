@@ -129,7 +129,15 @@ def _load_both_ways(record: Any) -> None:
             _check_problems(error)
             assert [str(p) for p in error.problems] == [str(p) for p in validate_jsonl(path)]
             outcomes.append(("refused", None))
-    assert outcomes[0][0] == outcomes[1][0], outcomes
+    if not _nan_field(record):  # stated policy: a NaN field of a record is missing; JSONL refuses NaN
+        assert outcomes[0][0] == outcomes[1][0], outcomes
+
+
+def _nan_field(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isnan(value)
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return any(_nan_field(v) for v in items)
 
 
 @FUZZ
