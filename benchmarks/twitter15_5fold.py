@@ -59,7 +59,9 @@ def warm_embeddings(dataset: TreeDataset, config: RunConfig, cache: Path) -> int
     return len(texts)
 
 
-def run_recipe(data: Path, scratch: Path, cache: Path, sets: list[str]) -> tuple[float, float, str]:
+def run_recipe(
+    data: Path, scratch: Path, cache: Path, sets: list[str], fmt: str = "twitter_rvnn"
+) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MiB) and output of the recipe, run on a cache with embeddings only."""
     fresh = scratch / "cache"
     fresh.mkdir()
@@ -72,6 +74,8 @@ def run_recipe(data: Path, scratch: Path, cache: Path, sets: list[str]) -> tuple
         "--out",
         str(scratch / "runs"),
         "--no-reference",
+        "--format",
+        fmt,
     ]
     command += [arg for key_value in sets for arg in ("--set", key_value)]
     env = {**os.environ, "PRIORKIT_CACHE": str(fresh), "PYTHONUNBUFFERED": "1"}
@@ -127,6 +131,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data", type=Path, default=DEFAULT)
+    parser.add_argument(
+        "--format",
+        default="twitter_rvnn",
+        choices=["twitter_rvnn", "twitter"],
+        help="the recipe's --format: the release with its RvNN/BiGCN bags of words (default) or alone",
+    )
     parser.add_argument("--cache", type=Path, default=None, help="embedding cache (default: priorkit's)")
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="passed to the recipe"
@@ -134,20 +144,21 @@ def main() -> None:
     args = parser.parse_args()
     cache = args.cache or default_cache_dir()
     config = RunConfig.from_yaml(RECIPE.with_suffix(".yaml"), args.set)
-    dataset = load_cached("twitter", args.data, cache_dir=cache)
+    dataset = load_cached(args.format, args.data, cache_dir=cache)
     cached = warm_embeddings(dataset, config, cache)
     budgeted = config.data.budgeted(dataset)
     nodes = sum(s.num_nodes for s in budgeted)
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)
-        seconds, peak, output = run_recipe(args.data, scratch, cache, args.set)
+        seconds, peak, output = run_recipe(args.data, scratch, cache, args.set, args.format)
         summary = json.loads((scratch / "runs" / "results.json").read_text())["summary"]
         loop = loop_throughput(scratch / "runs")
     layer = layer_throughput(budgeted, config)
     print("".join(line + "\n" for line in output.splitlines() if line.startswith("|")))
     c = config
     print(
-        f"Twitter15, 5 stratified folds, recipes/twitter15_baseline.yaml: node budget {c.data.max_nodes} "
+        f"Twitter15 ({args.format}), 5 stratified folds, recipes/twitter15_baseline.yaml: "
+        f"node budget {c.data.max_nodes} "
         f"(first nodes by {c.data.node_order}; {nodes} nodes kept), lr schedule {c.train.lr_schedule}, "
         f"at most {c.train.epochs} epochs"
     )

@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=12)
     args = parser.parse_args()
     config = RunConfig.from_yaml(args.config, [*args.set, "train.epochs=1"])
-    dataset, splits = folds(config, args.data, "stratified", None)
+    dataset, splits = folds(config, args.data, "stratified", None, "twitter")
     split = splits[0]
     parts = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}
     profiler = EpochProfiler()

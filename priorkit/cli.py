@@ -42,6 +42,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_convert(args: argparse.Namespace) -> int:
     options = {
         "rvnn": {"labels": args.labels, "texts": args.texts},
+        "twitter_rvnn": {"rvnn": args.rvnn},
         "csv": {"edges": args.edges},
     }.get(args.format, {})
     refuse_overwriting(Path(args.out), {"source": Path(args.source)})
@@ -321,6 +322,7 @@ def _data_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("--out", required=True, help="output JSONL file")
     p.add_argument("--labels", help="rvnn: label file (default: *label*.txt beside the data)")
     p.add_argument("--texts", help="rvnn: source_tweets.txt for the sample texts")
+    p.add_argument("--rvnn", help="twitter_rvnn: the RvNN/BiGCN folder (default: SOURCE/bigcn)")
     p.add_argument("--edges", help="csv: the edges CSV (sample, node, parent; default edges.csv beside)")
     p.set_defaults(run=cmd_convert)
     p = sub.add_parser("stats", help="print counts, labels, tree sizes and depths")

@@ -1,6 +1,10 @@
 """No-prior baseline on Twitter15: 5 folds (stratified, or ``--split story`` / ``temporal``), model
 selection on each fold's validation part.
 
+The data are the raw release joined with the RvNN/BiGCN file's bags of words
+(``--format twitter_rvnn``, the default: every reply's words as content nodes under the root,
+see :mod:`priorkit.data.graft`); ``--format twitter`` reads the raw release alone.
+
 Each fold's network is then mixed with its text neighbours (``--no-neighbours`` skips it): its
 class probabilities averaged with a vote of the training trees whose source-tweet embeddings lie
 nearest, the number of neighbours and the network's weight chosen on the fold's validation part
@@ -65,11 +69,12 @@ COLUMNS = {
 
 
 def folds(
-    config: pk.RunConfig, data: Path, kind: str, k: int | None
+    config: pk.RunConfig, data: Path, kind: str, k: int | None, fmt: str = "twitter_rvnn"
 ) -> tuple[pk.TreeDataset, list[pk.Split]]:
-    """Twitter15 under the config's node budget and its folds (validation: 10% of each training part)."""
+    """Twitter15 (read with the ``fmt`` loader) under the config's node budget and its folds
+    (validation: 10% of each training part)."""
     # the node budget once, up front: the whole trees are not kept in memory beside the trimmed ones
-    dataset = config.data.budgeted(pk.load_cached("twitter", data))
+    dataset = config.data.budgeted(pk.load_cached(fmt, data))
     split = pk.SplitConfig(kind=kind, k=k, val_fraction=0.1, seed=config.train.seed)
     return dataset, pk.make_splits(dataset, split).splits
 
@@ -164,6 +169,12 @@ def main() -> None:
         choices=["stratified", "story", "temporal"],
         help="stratified folds (the default), story-disjoint folds (TF-IDF cosine >= 0.5), or temporal",
     )
+    parser.add_argument(
+        "--format",
+        default="twitter_rvnn",
+        choices=["twitter_rvnn", "twitter"],
+        help="the raw release with its RvNN/BiGCN bags of words (the default), or the raw release alone",
+    )
     parser.add_argument("--folds", type=int, default=None, help="folds (default 5; temporal: 1 test block)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--fold", action="append", default=[], metavar="NAME", help="e.g. fold0")
@@ -182,7 +193,7 @@ def main() -> None:
     args = parser.parse_args()
 
     config = pk.RunConfig.from_yaml(args.config, args.set)
-    dataset, splits = folds(config, args.data, args.split, args.folds)
+    dataset, splits = folds(config, args.data, args.split, args.folds, args.format)
     unknown = sorted(set(args.fold) - {split.name for split in splits})
     if unknown:
         parser.error(f"--fold: no fold {unknown} (valid: {[split.name for split in splits]})")
@@ -197,7 +208,15 @@ def main() -> None:
     summary = print_table(rows, COLUMNS)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(
-        json.dumps({"folds": rows, "summary": summary, "config": config.model_dump(mode="json")}, indent=2)
+        json.dumps(
+            {
+                "folds": rows,
+                "summary": summary,
+                "format": args.format,
+                "config": config.model_dump(mode="json"),
+            },
+            indent=2,
+        )
     )
     (args.out / "config.yaml").write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
 

@@ -11,7 +11,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from priorkit.analysis.predict import predict
-from priorkit.data.recombine import NODE_CONTENT, dense, with_node_rows
+from priorkit.data.recombine import NODE_CONTENT, with_node_rows
 from priorkit.model import PriorModel
 
 MAX_NODES = 2000
@@ -27,7 +27,7 @@ def blank_rows(graph: Data, count: int) -> dict[str, Tensor]:
     rows = {}
     for name in NODE_CONTENT:
         if name in graph:
-            value = dense(graph[name])
+            value = graph[name]  # its shape and type only: a sparse bag of words stays sparse
             rows[name] = torch.zeros((count, *value.shape[1:]), dtype=value.dtype)
     return rows
 

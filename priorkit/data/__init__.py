@@ -9,9 +9,10 @@ if TYPE_CHECKING:
     from priorkit.data.cache import load_cached
     from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
     from priorkit.data.formats import FORMATS, load_format
+    from priorkit.data.graft import graft, graft_dataset
     from priorkit.data.jsonl import read_jsonl, validate_jsonl, write_jsonl
     from priorkit.data.labels import LabelSpace, UnknownLabelError
-    from priorkit.data.loaders import load_pheme, load_rvnn, load_twitter
+    from priorkit.data.loaders import load_pheme, load_rvnn, load_twitter, load_twitter_rvnn
     from priorkit.data.networkx_io import from_networkx, to_networkx
     from priorkit.data.problems import DataValidationError, Problem
     from priorkit.data.records import sample_from_dict, sample_to_record
@@ -47,6 +48,9 @@ _EXPORTS = {
     "load_pheme": "priorkit.data.loaders",
     "load_rvnn": "priorkit.data.loaders",
     "load_twitter": "priorkit.data.loaders",
+    "load_twitter_rvnn": "priorkit.data.loaders",
+    "graft": "priorkit.data.graft",
+    "graft_dataset": "priorkit.data.graft",
     "from_networkx": "priorkit.data.networkx_io",
     "to_networkx": "priorkit.data.networkx_io",
     "DataValidationError": "priorkit.data.problems",
@@ -91,12 +95,15 @@ __all__ = [
     "dataset_stats",
     "from_networkx",
     "generate",
+    "graft",
+    "graft_dataset",
     "leave_one_group_out",
     "load_cached",
     "load_format",
     "load_pheme",
     "load_rvnn",
     "load_twitter",
+    "load_twitter_rvnn",
     "make_loader",
     "make_splits",
     "read_jsonl",

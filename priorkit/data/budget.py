@@ -5,6 +5,8 @@ A cascade is read as it grows: with ``order="time"`` the kept nodes are the earl
 parents, so every kept node still hangs from the root: a node's place in the time order is the
 latest time on its path from the root (a reply logged before its parent, as in 8 Twitter15
 files, waits for its parent), and nodes without a known time come after every timed node.
+Content nodes grafted under the root (:mod:`priorkit.data.graft`: what was said, not who spread
+it) are not part of the cascade: they are always kept and not counted.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Literal
 import numpy as np
 
 from priorkit.data.dataset import TreeDataset
+from priorkit.data.graft import CONTENT_PREFIX
 from priorkit.data.sample import TreeSample
 
 NodeOrder = Literal["time", "depth"]
@@ -55,16 +58,19 @@ def _path_times(sample: TreeSample, depth: np.ndarray) -> np.ndarray:
 
 def first_nodes(sample: TreeSample, max_nodes: int, order: NodeOrder = "time") -> TreeSample:
     """The sample restricted to its first ``max_nodes`` nodes in ``order`` (itself when it is
-    no larger). Node order within the sample is kept; the input is not modified.
+    no larger), plus its grafted content nodes. Node order within the sample is kept; the input
+    is not modified.
 
     Shapes:
-        a sample with n nodes -> a sample with min(n, max_nodes) nodes.
+        a sample with n nodes, c of them content -> min(n - c, max_nodes) + c nodes.
     """
     if max_nodes < 1:
         raise ValueError(f"max_nodes: expected an integer >= 1 (got {max_nodes}).")
-    if sample.num_nodes <= max_nodes:
+    content = np.fromiter((i.startswith(CONTENT_PREFIX) for i in sample.node_ids), bool, sample.num_nodes)
+    if sample.num_nodes - int(content.sum()) <= max_nodes:
         return sample
-    keep = np.sort(arrival_order(sample, order)[:max_nodes])
+    arrival = arrival_order(sample, order)
+    keep = np.sort(np.concatenate([arrival[~content[arrival]][:max_nodes], np.flatnonzero(content)]))
     new_index = np.full(sample.num_nodes, -1, dtype=np.int64)
     new_index[keep] = np.arange(keep.size)
     kept = keep.tolist()

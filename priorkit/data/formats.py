@@ -21,6 +21,7 @@ FORMATS: Registry[Loader] = Registry(
         "csv": "priorkit.data.tables:load_csv",
         "twitter": "priorkit.data.loaders.twitter:load_twitter",
         "rvnn": "priorkit.data.loaders.rvnn:load_rvnn",
+        "twitter_rvnn": "priorkit.data.loaders.twitter_rvnn:load_twitter_rvnn",
         "pheme": "priorkit.data.loaders.pheme:load_pheme",
     },
     group="priorkit.formats",

@@ -55,6 +55,35 @@ def dense(value: Tensor) -> Tensor:
     return value.to_dense() if value.is_sparse else value
 
 
+def select_rows(value: Tensor, index: Tensor) -> Tensor:
+    """Rows ``index`` of ``value``; a sparse COO value stays sparse (a bag of words of 5,000
+    columns is never made dense).
+
+    Shapes:
+        value: (n, ...); index: (k,) int64 -> (k, ...).
+    """
+    return value.index_select(0, index) if value.is_sparse else value[index]
+
+
+def _put_sparse_rows(value: Tensor, mask: Tensor, rows: Tensor) -> Tensor:
+    """``value`` (sparse COO) with its masked rows replaced by ``rows`` (sparse or dense), in order.
+
+    Shapes:
+        value: (n, f); mask: (n,) bool with k True; rows: (k, f) -> (n, f) sparse COO.
+    """
+    value = value.coalesce()
+    index, values = value.indices(), value.values()
+    kept = ~mask[index[0]]
+    new = (rows if rows.is_sparse else rows.to_sparse_coo()).coalesce()
+    positions = torch.nonzero(mask).flatten()
+    new_index = torch.stack([positions[new.indices()[0]], new.indices()[1]])
+    return torch.sparse_coo_tensor(
+        torch.cat([index[:, kept], new_index], dim=1),
+        torch.cat([values[kept], new.values().to(values.dtype)]),
+        size=value.shape,
+    ).coalesce()
+
+
 def with_node_rows(
     graph: Data, mask: Tensor, rows: dict[str, Tensor], fields: tuple[str, ...] = NODE_CONTENT
 ) -> Data:
@@ -67,9 +96,12 @@ def with_node_rows(
     out = copy.copy(graph)
     for name in fields:
         if name in graph and name in rows:
-            value = dense(graph[name]).clone()
-            value[mask] = rows[name].to(value.dtype)
-            out[name] = value.to_sparse_coo() if graph[name].is_sparse else value
+            if graph[name].is_sparse:
+                out[name] = _put_sparse_rows(graph[name], mask, rows[name])
+                continue
+            value = graph[name].clone()
+            value[mask] = dense(rows[name]).to(value.dtype)
+            out[name] = value
     return out
 
 
@@ -98,14 +130,17 @@ def permute_nodes(
     """
     fields = [name for name in NODE_CONTENT if all(name in g for g in graphs)]
     pooled = {
-        name: torch.cat([dense(g[name])[m] for g, m in zip(graphs, masks, strict=True)]) for name in fields
+        name: torch.cat(
+            [select_rows(g[name], torch.nonzero(m).flatten()) for g, m in zip(graphs, masks, strict=True)]
+        )
+        for name in fields
     }
     order = shuffle_within(torch.cat([key[m] for key, m in zip(by, masks, strict=True)]), generator)
     out, start = [], 0
     for graph, mask in zip(graphs, masks, strict=True):
         taken = order[start : start + int(mask.sum())]
         start += taken.numel()
-        out.append(with_node_rows(graph, mask, {name: pooled[name][taken] for name in fields}))
+        out.append(with_node_rows(graph, mask, {name: select_rows(pooled[name], taken) for name in fields}))
     return out
 
 
@@ -120,7 +155,7 @@ def permute_batch_nodes(
     """
     rows = torch.nonzero(mask).flatten()
     order = rows[shuffle_within(by[rows], generator)]  # the node each masked node takes from
-    content = {name: dense(batch.graph[name])[order] for name in NODE_CONTENT if name in batch.graph}
+    content = {name: select_rows(batch.graph[name], order) for name in NODE_CONTENT if name in batch.graph}
     graph = with_node_rows(batch.graph, mask, content)
     # a batch's node text embeddings are its graph's (``collate``), so they move with it
     return replace(batch, graph=graph, y=None, node_text_embedding=graph.get("node_text_embedding"))

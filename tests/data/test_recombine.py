@@ -1,7 +1,7 @@
 import torch
 from torch_geometric.data import Data
 
-from priorkit.data.recombine import with_text_of, with_tree_of
+from priorkit.data.recombine import permute_nodes, select_rows, with_node_rows, with_text_of, with_tree_of
 
 
 def graphs() -> list[Data]:
@@ -40,3 +40,36 @@ def test_a_batch_permutation_moves_content_among_masked_nodes_of_one_bucket_only
         assert torch.equal(moved.x[rows].sort(0).values, g.x[rows].sort(0).values)
     assert torch.equal(moved.depth, g.depth) and torch.equal(moved.edge_index, g.edge_index)
     assert torch.equal(moved.time[mask].sort().values, g.time[mask].sort().values)
+
+
+def _sparse_graph(rows: int, seed: int) -> Data:
+    generator = torch.Generator().manual_seed(seed)
+    x = (torch.rand(rows, 50, generator=generator) > 0.9).float() * torch.arange(1.0, 51.0)
+    return Data(x=x.to_sparse_coo(), user_code=torch.arange(rows), num_nodes=rows)
+
+
+def test_sparse_node_content_moves_like_dense_content_and_stays_sparse() -> None:
+    graphs = [_sparse_graph(6, 0), _sparse_graph(4, 1)]
+    masks = [torch.tensor([False, True, True, False, True, True]), torch.tensor([True, False, True, True])]
+    by = [torch.zeros(6, dtype=torch.long), torch.zeros(4, dtype=torch.long)]
+    as_dense = [Data(x=g.x.to_dense(), user_code=g.user_code, num_nodes=g.num_nodes) for g in graphs]
+    sparse_out = permute_nodes(graphs, masks, torch.Generator().manual_seed(3), by)
+    dense_out = permute_nodes(as_dense, masks, torch.Generator().manual_seed(3), by)
+    for s, d, g, m in zip(sparse_out, dense_out, graphs, masks, strict=True):
+        assert s.x.is_sparse and not d.x.is_sparse
+        torch.testing.assert_close(s.x.to_dense(), d.x)
+        torch.testing.assert_close(s.x.to_dense()[~m], g.x.to_dense()[~m])  # unmasked rows untouched
+        assert torch.equal(s.user_code, d.user_code)
+
+
+def test_blanking_one_row_of_a_sparse_graph() -> None:
+    graph = _sparse_graph(5, 2)
+    mask = torch.tensor([False, False, True, False, False])
+    out = with_node_rows(graph, mask, {"x": torch.zeros(1, 50)})
+    expected = graph.x.to_dense().clone()
+    expected[2] = 0
+    assert out.x.is_sparse
+    torch.testing.assert_close(out.x.to_dense(), expected)
+    torch.testing.assert_close(
+        select_rows(graph.x, torch.tensor([4, 0])).to_dense(), graph.x.to_dense()[[4, 0]]
+    )
