@@ -39,6 +39,6 @@ def load_twitter_rvnn(
     contents = Path(rvnn) if rvnn is not None else Path(folder) / "bigcn"
     require_file(
         contents / "data.TD_RvNN.vol_5000.txt",
-        "RvNN/BiGCN data file (pass rvnn=FOLDER, the folder holding data.TD_RvNN.vol_5000.txt)",
+        "RvNN/BiGCN data file (name its folder: rvnn=FOLDER in Python, --rvnn FOLDER on the command line)",
     )
     return graft_dataset(load_twitter(folder), load_rvnn(contents))
