@@ -59,9 +59,7 @@ def warm_embeddings(dataset: TreeDataset, config: RunConfig, cache: Path) -> int
     return len(texts)
 
 
-def run_recipe(
-    data: Path, scratch: Path, cache: Path, sets: list[str], fmt: str = "twitter_rvnn"
-) -> tuple[float, float, str]:
+def run_recipe(data: Path, scratch: Path, cache: Path, sets: list[str], fmt: str) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MiB) and output of the recipe, run on a cache with embeddings only."""
     fresh = scratch / "cache"
     fresh.mkdir()

@@ -12,7 +12,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from priorkit.data.batch import PriorBatch, collate
-from priorkit.data.recombine import dense, with_node_rows, with_tree_of
+from priorkit.data.recombine import dense, select_rows, with_node_rows, with_tree_of
 from priorkit.data.tensors import keep_nodes
 from priorkit.priors.base import PRIORS, Prior
 from priorkit.priors.check import Check
@@ -117,7 +117,7 @@ class CounterfactualPrior(Prior):
                 cf = keep_nodes(graph, ~deep)
             elif c.perturb == "shuffle":
                 rows = deep_rows[torch.randint(deep_rows.numel(), (int(deep.sum()),), generator=g)]
-                content = {name: dense(whole[name])[rows] for name in _CONTENT if name in whole}
+                content = {name: select_rows(whole[name], rows) for name in _CONTENT if name in whole}
                 cf = with_node_rows(graph, deep, content, _CONTENT)
             else:
                 cf = _add_noise(graph, deep, c.noise * (std if std is not None else 1.0), g)
