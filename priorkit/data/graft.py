@@ -97,7 +97,10 @@ def graft_dataset(trees: TreeDataset, contents: TreeDataset) -> TreeDataset:
     label kept) and ``content_nodes_added``.
     """
     by_id = {sample.id: sample for sample in contents}
-    widths = (max(s.num_features for s in trees), max(s.num_features for s in contents))
+    widths = (
+        max((s.num_features for s in trees), default=0),
+        max((s.num_features for s in contents), default=0),
+    )
     report = LoadReport(trees.report.source, list(trees.report.dropped), dict(trees.report.changes))
     samples = []
     for tree in trees:

@@ -99,6 +99,12 @@ def test_graft_dataset_joins_by_id_and_reports_what_it_did() -> None:
     assert {s.features.shape for s in partial} == {(3, 6), (5, 6)}
 
 
+def test_empty_contents_leave_every_tree_as_it_was() -> None:
+    out = graft_dataset(TreeDataset([spread()]), TreeDataset([]))
+    assert out[0].node_ids == ["a", "b", "c"] and out[0].features.shape == (3, 2)
+    assert out.report.changes["samples_without_contents"] == 1
+
+
 def test_the_node_budget_keeps_every_content_node_and_counts_none() -> None:
     out = graft(spread(), said(), (2, 4))
     trimmed = first_nodes(out, 2)
