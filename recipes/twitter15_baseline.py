@@ -11,7 +11,9 @@ nearest, the number of neighbours and the network's weight chosen on the fold's 
 (``pk.fit_neighbours``); ``accuracy`` is the mixture's, ``network_accuracy`` the
 network's alone. Also fits the reference named in the issue on the same folds (``--no-reference`` skips it):
 logistic regression on the text embedding plus a bag of user ids, on the same nodes the model
-sees (the config's node budget). Prints one row per fold and the mean +- std, and writes every
+sees (the config's node budget), and a stronger linear reference: the tree's summed node
+features (every reply's words; sublinear TF-IDF fitted on the training part) plus the bag of
+user ids. Prints one row per fold and the mean +- std, and writes every
 run into ``--out`` (one run directory per fold plus ``results.json``).
 
     python recipes/twitter15_baseline.py [--data ../shared/datasets/twitter15] [--out runs/twitter15]
@@ -30,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 
@@ -40,21 +43,42 @@ DEFAULT = ROOT.parent / "shared" / "datasets" / "twitter15"
 
 
 def reference(
-    texts: np.ndarray,
+    inputs: csr_matrix,
     users: tuple[csr_matrix, csr_matrix],
     labels: np.ndarray,
     fit: np.ndarray,
     test: np.ndarray,
 ) -> np.ndarray:
-    """Predictions for ``test`` of a logistic regression on [text embedding, bag of user ids]
-    fitted on ``fit`` (``users``: the bags of :func:`priorkit.analysis.leakage.user_bags` for the same parts).
+    """Predictions for ``test`` of a logistic regression on [inputs, bag of user ids] fitted on
+    ``fit`` (``users``: the bags of :func:`priorkit.analysis.leakage.user_bags` for the same parts).
 
     Shapes:
-        texts: (N, t); labels: (N,) -> (len(test),).
+        inputs: (N, t) (a text embedding, or word bags); labels: (N,) -> (len(test),).
     """
-    x_fit = hstack([csr_matrix(texts[fit]), users[0]]).tocsr()
-    x_test = hstack([csr_matrix(texts[test]), users[1]]).tocsr()
+    x_fit = hstack([inputs[fit], users[0]]).tocsr()
+    x_test = hstack([inputs[test], users[1]]).tocsr()
     return LogisticRegression(max_iter=2000, C=10.0).fit(x_fit, labels[fit]).predict(x_test)
+
+
+def word_bags(dataset: pk.TreeDataset) -> csr_matrix:
+    """Each tree's node features summed over its nodes (with ``twitter_rvnn``: the counts of
+    every reply's words), one row per tree.
+
+    Shapes:
+        -> (N, f).
+    """
+    return csr_matrix(
+        np.vstack([np.asarray(sample.features.sum(axis=0)).reshape(1, -1) for sample in dataset])
+    )
+
+
+def tfidf(bags: csr_matrix, fit: np.ndarray) -> csr_matrix:
+    """Sublinear TF-IDF of ``bags``, its document frequencies from the ``fit`` rows only.
+
+    Shapes:
+        bags: (N, f) -> (N, f).
+    """
+    return TfidfTransformer(sublinear_tf=True).fit(bags[fit]).transform(bags).tocsr()
 
 
 COLUMNS = {
@@ -65,6 +89,7 @@ COLUMNS = {
     "val_accuracy": "val accuracy (selection)",
     "reference_accuracy": "reference LR accuracy",
     "reference_macro_f1": "reference LR macro-F1",
+    "words_reference_accuracy": "words + users LR accuracy",
 }
 
 
@@ -91,10 +116,11 @@ def fold_row(
     probabilities mixed with its text neighbours' votes (chosen on validation data), and the
     reference's scores when ``reference_inputs`` has ``users``.
 
-    ``reference_inputs`` is ``(texts, users, labels)``: the text embeddings, the user documents
-    (None: no reference) and the labels of the whole dataset.
+    ``reference_inputs`` is ``(texts, users, words, labels)``: the text embeddings, the user
+    documents (None: no reference), the trees' summed node features (:func:`word_bags`) and the
+    labels of the whole dataset.
     """
-    texts, users, labels = reference_inputs
+    texts, users, words, labels = reference_inputs
     parts = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}
     result = pk.fit(config, data=parts, out=out / split.name)
     test = result.metrics["test"]
@@ -114,10 +140,13 @@ def fold_row(
         row = {**row, **neighbour_scores(out / split.name, dataset, split)}
     if users is not None:
         fit = np.concatenate([split.train, split.val])
-        predicted = reference(texts, pk.user_bags(users, fit, split.test), labels, fit, split.test)
+        bags = pk.user_bags(users, fit, split.test)
+        predicted = reference(csr_matrix(texts), bags, labels, fit, split.test)
         truth = labels[split.test]
         row["reference_accuracy"] = accuracy_score(truth, predicted)
         row["reference_macro_f1"] = f1_score(truth, predicted, average="macro")
+        predicted = reference(tfidf(words, fit), bags, labels, fit, split.test)
+        row["words_reference_accuracy"] = accuracy_score(truth, predicted)
     return row
 
 
@@ -201,9 +230,11 @@ def main() -> None:
     labels = np.asarray([str(s.label) for s in dataset])
     texts = pk.text_features(dataset, config) if args.reference else None
     users = pk.user_documents(dataset) if args.reference else None
+    words = word_bags(dataset) if args.reference else None
     rows = []
     for split in splits:
-        rows.append(fold_row(config, dataset, split, args.out, (texts, users, labels), args.neighbours))
+        inputs = (texts, users, words, labels)
+        rows.append(fold_row(config, dataset, split, args.out, inputs, args.neighbours))
         print(json.dumps(rows[-1]))
     summary = print_table(rows, COLUMNS)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from twitter15_baseline import reference  # the sibling recipe (this folder is on sys.path)
@@ -30,7 +31,7 @@ def references(
     """Test accuracy of: the baseline script's reference, LR on the user bags alone, 1-NN on the texts."""
     users = pk.user_bags(pk.user_documents(dataset), fit, test)
     predictions = [
-        reference(texts, users, labels, fit, test),
+        reference(csr_matrix(texts), users, labels, fit, test),
         LogisticRegression(max_iter=2000, C=10.0).fit(users[0], labels[fit]).predict(users[1]),
         KNeighborsClassifier(1, metric="cosine").fit(texts[fit], labels[fit]).predict(texts[test]),
     ]

@@ -54,7 +54,7 @@ def candidate_config(sets: list[str]) -> pk.RunConfig:
 def run_candidate(config: pk.RunConfig, sets: list[str], data: Path, out: Path) -> dict:
     """Train ``config`` on the 5 stratified folds; the folds' rows and their summary."""
     dataset, splits = folds(config, data, "stratified", None, "twitter")
-    rows = [fold_row(config, dataset, split, out, (None, None, None)) for split in splits]
+    rows = [fold_row(config, dataset, split, out, (None, None, None, None)) for split in splits]
     return {"sets": sets, "folds": rows, "summary": print_table(rows, COLUMNS)}
 
 

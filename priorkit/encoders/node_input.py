@@ -66,7 +66,7 @@ class NodeInput(nn.Module):
         self.text = nn.Linear(text_dim, hidden) if text_dim else None
         self.time = nn.Linear(2, hidden) if self.config.use_time else None
         self.depth = nn.Embedding(self.config.max_depth + 1, hidden)
-        slots = num_users if self.config.users == "vocab" else self.config.user_buckets
+        self.user_slots = slots = num_users if self.config.users == "vocab" else self.config.user_buckets
         self.user = (
             nn.Sequential(
                 nn.Embedding(slots + 1, self.config.user_dim, padding_idx=0),

@@ -12,6 +12,7 @@ from torch_geometric.data import Batch
 from priorkit.encoders.node_input import NodeInput, NodeInputConfig
 from priorkit.encoders.readout import AttentionReadout
 from priorkit.encoders.tree_attention import MessageEdges, TreeAttentionConv
+from priorkit.encoders.tree_bag import TreeBag, TreeBagConfig
 from priorkit.sites import BiasFn, SiteContext, add_bias, no_bias
 
 
@@ -19,6 +20,8 @@ class TreeEncoderConfig(BaseModel):
     """Args:
     hidden: node width d.  layers: message-passing layers.  heads: attention heads.
     dropout: on node states and attention weights.  node_input: see NodeInputConfig.
+    bag: a bag of the whole tree's node features and users added to the graph vector
+    (see TreeBagConfig; off by default).
     """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
@@ -28,6 +31,7 @@ class TreeEncoderConfig(BaseModel):
     heads: int = Field(4, ge=1)
     dropout: float = Field(0.1, ge=0.0, lt=1.0)
     node_input: NodeInputConfig = Field(default_factory=NodeInputConfig)
+    bag: TreeBagConfig = Field(default_factory=TreeBagConfig)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class TreeEncoder(nn.Module):
         self.convs = nn.ModuleList(TreeAttentionConv(c.hidden, c.heads, c.dropout) for _ in range(c.layers))
         self.norms = nn.ModuleList(nn.LayerNorm(c.hidden) for _ in range(c.layers))
         self.readout = AttentionReadout(c.hidden, c.heads)
+        self.bag = TreeBag(num_features, c.hidden, c.bag, self.input.user_slots) if c.bag.enabled else None
 
     def context(self, graph: Batch, site: str, **extra: object) -> SiteContext:
         return SiteContext(
@@ -105,4 +110,9 @@ class TreeEncoder(nn.Module):
             attentions.append(out.attention)
         num_graphs = int(graph.root_index.numel())
         readout = self.readout(x, graph.batch, num_graphs, bias_fn("readout", self.context(graph, "readout")))
-        return TreeEncoderOutput(x, readout.graph, readout.attention, attentions, edges, inputs)
+        vector = readout.graph
+        if self.bag is not None:
+            slots = self.input.user_slot(graph.user_code) if self.input.user_slots else None
+            bag = self.bag(graph.get("x"), slots, graph.batch, num_graphs)
+            vector = vector if bag is None else vector + bag
+        return TreeEncoderOutput(x, vector, readout.attention, attentions, edges, inputs)
