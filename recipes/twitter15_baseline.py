@@ -62,14 +62,16 @@ def reference(
 
 def word_bags(dataset: pk.TreeDataset) -> csr_matrix:
     """Each tree's node features summed over its nodes (with ``twitter_rvnn``: the counts of
-    every reply's words), one row per tree.
+    every reply's words), one row per tree; a column with a negative value anywhere is not a
+    count (the raw release's signed log time) and is left out.
 
     Shapes:
-        -> (N, f).
+        -> (N, f') with f' <= f.
     """
-    return csr_matrix(
-        np.vstack([np.asarray(sample.features.sum(axis=0)).reshape(1, -1) for sample in dataset])
-    )
+    features = [csr_matrix(sample.features) for sample in dataset]
+    sums = np.vstack([np.asarray(f.sum(axis=0)).reshape(1, -1) for f in features])
+    lowest = np.min([f.min(axis=0).toarray().ravel() for f in features], axis=0)
+    return csr_matrix(sums[:, lowest >= 0])
 
 
 def tfidf(bags: csr_matrix, fit: np.ndarray) -> csr_matrix:
