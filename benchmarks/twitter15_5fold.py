@@ -1,4 +1,4 @@
-"""The Twitter15 5-fold baseline end to end, against the BiGCN reference implementation.
+"""The Twitter15 5-fold recipe end to end, against the BiGCN reference implementation.
 
 Runs ``recipes/twitter15_baseline.py`` (its default config, without the logistic-regression
 reference) as a fresh process, exactly as a user would: from the raw release, parsing every tree
@@ -17,6 +17,7 @@ tweets cached (they are computed here first, untimed, when missing). Prints:
   over the same trees, as in ``benchmarks/tree_attention_vs_gatconv.py``).
 
     python benchmarks/twitter15_5fold.py [--data ../shared/datasets/twitter15] [--set KEY=VALUE ...]
+        [--format twitter --config recipes/twitter15_raw.yaml]  # the raw-release recipe
 """
 
 from __future__ import annotations
@@ -59,8 +60,11 @@ def warm_embeddings(dataset: TreeDataset, config: RunConfig, cache: Path) -> int
     return len(texts)
 
 
-def run_recipe(data: Path, scratch: Path, cache: Path, sets: list[str], fmt: str) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MiB) and output of the recipe, run on a cache with embeddings only."""
+def run_recipe(
+    data: Path, scratch: Path, cache: Path, sets: list[str], fmt: str, config: Path
+) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MiB) and output of the recipe (``config``, ``fmt``), run on a
+    cache with embeddings only."""
     fresh = scratch / "cache"
     fresh.mkdir()
     (fresh / "embeddings").symlink_to((cache / "embeddings").resolve(), target_is_directory=True)
@@ -74,6 +78,8 @@ def run_recipe(data: Path, scratch: Path, cache: Path, sets: list[str], fmt: str
         "--no-reference",
         "--format",
         fmt,
+        "--config",
+        str(config),
     ]
     command += [arg for key_value in sets for arg in ("--set", key_value)]
     env = {**os.environ, "PRIORKIT_CACHE": str(fresh), "PYTHONUNBUFFERED": "1"}
@@ -124,6 +130,12 @@ def goal(ok: bool, what: str) -> str:
     return f"({what}: {'met' if ok else 'NOT met'})"
 
 
+def shown(path: Path) -> Path:
+    """``path`` relative to the project when it lies inside it."""
+    full = path.resolve()
+    return full.relative_to(ROOT) if full.is_relative_to(ROOT) else full
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -135,27 +147,33 @@ def main() -> None:
         choices=["twitter_rvnn", "twitter"],
         help="the recipe's --format: the release with its RvNN/BiGCN bags of words (default) or alone",
     )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=RECIPE.with_suffix(".yaml"),
+        help="the recipe's --config (default: its own; recipes/twitter15_raw.yaml: the raw-release settings)",
+    )
     parser.add_argument("--cache", type=Path, default=None, help="embedding cache (default: priorkit's)")
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="passed to the recipe"
     )
     args = parser.parse_args()
     cache = args.cache or default_cache_dir()
-    config = RunConfig.from_yaml(RECIPE.with_suffix(".yaml"), args.set)
+    config = RunConfig.from_yaml(args.config, args.set)
     dataset = load_cached(args.format, args.data, cache_dir=cache)
     cached = warm_embeddings(dataset, config, cache)
     budgeted = config.data.budgeted(dataset)
     nodes = sum(s.num_nodes for s in budgeted)
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)
-        seconds, peak, output = run_recipe(args.data, scratch, cache, args.set, args.format)
+        seconds, peak, output = run_recipe(args.data, scratch, cache, args.set, args.format, args.config)
         summary = json.loads((scratch / "runs" / "results.json").read_text())["summary"]
         loop = loop_throughput(scratch / "runs")
     layer = layer_throughput(budgeted, config)
     print("".join(line + "\n" for line in output.splitlines() if line.startswith("|")))
     c = config
     print(
-        f"Twitter15 ({args.format}), 5 stratified folds, recipes/twitter15_baseline.yaml: "
+        f"Twitter15 ({args.format}), 5 stratified folds, {shown(args.config)}: "
         f"node budget {c.data.max_nodes} "
         f"(first nodes by {c.data.node_order}; {nodes} nodes kept), lr schedule {c.train.lr_schedule}, "
         f"at most {c.train.epochs} epochs"

@@ -1,6 +1,6 @@
 """Where one training epoch of the Twitter15 baseline spends its time (torch.profiler).
 
-Trains fold0 of the recipe (``recipes/twitter15_baseline.yaml``, ``--set`` changes it) for one
+Trains fold0 of the raw-release recipe (``recipes/twitter15_raw.yaml``, ``--set`` changes it) for one
 epoch, profiles that epoch's training pass from its first batch to its last, and prints the wall
 time of the pass (slowed by the profiler itself), its share per phase of a batch (loading and
 collating, forward with the loss and the priors' terms, backward, optimizer step) and the
@@ -76,7 +76,7 @@ class EpochProfiler(pl.Callback):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT)
-    parser.add_argument("--config", type=Path, default=ROOT / "recipes" / "twitter15_baseline.yaml")
+    parser.add_argument("--config", type=Path, default=ROOT / "recipes" / "twitter15_raw.yaml")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--top", type=int, default=12)
     args = parser.parse_args()

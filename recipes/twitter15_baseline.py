@@ -1,9 +1,11 @@
-"""No-prior baseline on Twitter15: 5 folds (stratified, or ``--split story`` / ``temporal``), model
+"""The Twitter15 recipe: 5 folds (stratified, or ``--split story`` / ``temporal``), model
 selection on each fold's validation part.
 
 The data are the raw release joined with the RvNN/BiGCN file's bags of words
 (``--format twitter_rvnn``, the default: every reply's words as content nodes under the root,
-see :mod:`priorkit.data.graft`); ``--format twitter`` reads the raw release alone.
+see :mod:`priorkit.data.graft`); ``--format twitter`` reads the raw release alone. The config
+(``twitter15_baseline.yaml``) adds a bag of the whole tree and one prior, text dropout;
+``--format twitter --config recipes/twitter15_raw.yaml`` is the recipe before all three.
 
 Each fold's network is then mixed with its text neighbours (``--no-neighbours`` skips it): its
 class probabilities averaged with a vote of the training trees whose source-tweet embeddings lie

@@ -1,15 +1,16 @@
 """Choose the Twitter15 baseline's settings on validation data only.
 
 Runs every candidate of ``recipes/twitter15_candidates.yaml`` (a list of ``--set`` changes to
-``recipes/twitter15_baseline.yaml``) on the same 5 stratified folds, and chooses the one with the
-highest validation accuracy: each fold's best validation accuracy (the checkpoint the run keeps,
-selected on that fold's validation part), averaged over the folds. A difference smaller than one
-validation sample per fold (1 / the smallest mean validation size) is no evidence: the candidates
-that close to the best are tied, and of them the one with the fewest changes (then the fastest)
-is chosen, so the recipe changes only on evidence. Test accuracy is printed beside
-it, never used to choose. Prints one row per candidate and the choice; writes every run into
-``--out`` (``CANDIDATE/foldN``) and ``--out/selection.json``. Run again on the same ``--out``, it
-resumes: finished runs are re-evaluated, not trained again.
+``recipes/twitter15_raw.yaml``, the raw-release configuration) on the same 5 stratified folds,
+and chooses the one with the highest validation accuracy: each fold's best validation accuracy
+(the checkpoint the run keeps, selected on that fold's validation part), averaged over the
+folds. A difference smaller than one validation sample per fold (1 / the smallest mean
+validation size) is no evidence: the candidates that close to the best are tied, and of them the
+one with the fewest changes (then the fastest) is chosen, so the recipe changes only on
+evidence. Test accuracy is printed beside it, never used to choose. Prints one row per candidate
+and the choice; writes every run into ``--out`` (``CANDIDATE/foldN``) and
+``--out/selection.json``. Run again on the same ``--out``, it resumes: finished runs are
+re-evaluated, not trained again.
 
     python recipes/twitter15_select.py [--data ../shared/datasets/twitter15] [--out runs/twitter15-select]
         [--candidates recipes/twitter15_candidates.yaml] [--only hidden_512 ...]
@@ -42,7 +43,7 @@ def read_candidates(path: Path) -> dict[str, list[str]]:
 def candidate_config(sets: list[str]) -> pk.RunConfig:
     """The Twitter15 baseline's config with ``sets`` applied (a wrong key: a ConfigError naming it).
     Candidates are compared on validation accuracy, so each must keep its checkpoints by it."""
-    config = pk.RunConfig.from_yaml(HERE / "twitter15_baseline.yaml", sets)
+    config = pk.RunConfig.from_yaml(HERE / "twitter15_raw.yaml", sets)
     if config.train.monitor != "val/accuracy":
         raise SystemExit(
             f"candidate {' '.join(sets)}: train.monitor is {config.train.monitor!r}; the choice is made "

@@ -40,6 +40,7 @@ from priorkit.runs.lock import run_lock
 from priorkit.runs.schema import DataSchema
 from priorkit.runs.trained import read_checkpoint
 from priorkit.training.checkpoint_io import AtomicCheckpointIO, resume_point
+from priorkit.training.heap import fix_mmap_threshold
 from priorkit.training.history import EpochHistory
 from priorkit.training.module import PriorModule
 from priorkit.training.quiet import OneBar, quiet
@@ -175,6 +176,7 @@ def _train(
     c = config.train
     started = time.time()
     pl.seed_everything(c.seed, workers=True, verbose=False)
+    fix_mmap_threshold(c.heap_mmap_kib)
     if splits is None:
         splits = {name: load_split(config.data.path(name), c.cache_dir) for name in SPLITS}
     splits = {name: config.data.budgeted(data) for name, data in splits.items()}
