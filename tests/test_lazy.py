@@ -24,6 +24,14 @@ def test_the_cli_does_not_import_torch_geometric() -> None:
     assert done.stdout.strip() == "False"
 
 
+def test_prediction_does_not_import_lightning() -> None:
+    """Loading a run and predicting needs no trainer: Lightning and what it pulls cost about
+    200 MiB of resident memory."""
+    code = "import sys, priorkit.api.prediction, priorkit.analysis.predict; print('lightning' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
 def test_every_module_imports_first_without_a_cycle() -> None:
     code = """
 import importlib, pkgutil, sys

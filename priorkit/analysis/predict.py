@@ -13,6 +13,7 @@ from torch_geometric.data import Data
 
 from priorkit.data.batch import graph_loader
 from priorkit.fusion.base import MODALITIES
+from priorkit.heap import trim
 from priorkit.model import PriorModel
 
 
@@ -96,6 +97,7 @@ def predict(
         offset_nodes += g.num_nodes
         offset_graphs += batch.num_graphs
     model.train(was_training)
+    trim()  # the pass's blocks of varying size leave holes in the C heap: give their pages back
     joined = {key: torch.cat(values) for key, values in parts.items()}
     if bool((joined["y"] < 0).any()):
         joined["y"] = None  # type: ignore[assignment]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -22,6 +23,7 @@ from priorkit.data.batch import graph_loader
 from priorkit.data.dataset import TreeDataset
 from priorkit.encoders.text import TextEncoder
 from priorkit.errors import PriorkitError, first_line
+from priorkit.heap import fix_mmap_threshold, trim
 from priorkit.model import PriorModel
 from priorkit.runs.config import RunConfig, TrainConfig
 from priorkit.runs.files import (
@@ -40,7 +42,7 @@ from priorkit.runs.lock import run_lock
 from priorkit.runs.schema import DataSchema
 from priorkit.runs.trained import read_checkpoint
 from priorkit.training.checkpoint_io import AtomicCheckpointIO, resume_point
-from priorkit.training.heap import fix_mmap_threshold
+from priorkit.training.heap_trim import HeapTrim
 from priorkit.training.history import EpochHistory
 from priorkit.training.module import PriorModule
 from priorkit.training.quiet import OneBar, quiet
@@ -88,6 +90,8 @@ def _callbacks(run_dir: Path, config: RunConfig) -> tuple[ModelCheckpoint, list[
     ]
     if c.progress_bar:
         callbacks.append(OneBar())
+    if c.heap_trim_steps > 0:
+        callbacks.append(HeapTrim(c.heap_trim_steps))
     if c.spike_factor > 0:
         callbacks.append(
             SpikeGuard(
@@ -152,6 +156,16 @@ def _locked(
         finally:
             logging.getLogger("priorkit").removeHandler(handler)
             handler.close()
+            _release()
+
+
+def _release() -> None:
+    """Free what a finished run held. Its trainer, callbacks, module and data loaders refer to
+    one another in cycles that only the cyclic collector frees, whenever it next runs: in a
+    loop over folds or trials one run's model, optimiser state and graphs would still be in
+    memory while the next one trains."""
+    gc.collect()
+    trim()
 
 
 def _clear(run_dir: Path) -> None:

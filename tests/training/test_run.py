@@ -213,3 +213,34 @@ def test_a_non_finite_loss_stops_training_with_exit_2_when_the_guard_is_off(
     err = capsys.readouterr().err
     assert "training loss: expected a finite value (got nan" in err and "spike guard is off" in err
     assert not (tmp_path / "run" / "metrics.json").exists()
+
+
+def test_a_finished_run_leaves_nothing_alive(config_file: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """In a loop over folds one run's trainer and model (held in reference cycles with its
+    callbacks, optimiser and data loaders) must be gone when the next run starts, not whenever
+    the cyclic collector next runs."""
+    import gc
+
+    import lightning.pytorch as pl
+
+    from priorkit.model import PriorModel
+    from priorkit.runs.config import RunConfig
+
+    def alive() -> tuple[int, int]:
+        # type(), not isinstance(): isinstance reads __class__, which warns on deprecated proxies
+        types = [type(o) for o in gc.get_objects()]
+        return sum(issubclass(t, PriorModel) for t in types), sum(issubclass(t, pl.Trainer) for t in types)
+
+    config = RunConfig.from_yaml(config_file, ["train.epochs=1"])
+    gc.collect()
+    before = alive()
+    gc.disable()  # the collector must not happen to run on its own during the runs
+    try:
+        for i in range(2):
+            run_module.train(config, tmp_path / f"fold{i}")
+            assert alive() == before
+        monkeypatch.setattr(run_module, "_release", lambda: None)
+        run_module.train(config, tmp_path / "kept")
+        assert alive() == (before[0] + 1, before[1] + 1)  # without the release both would stay
+    finally:
+        gc.enable()

@@ -3,15 +3,17 @@ import sys
 
 import pytest
 
+from priorkit import heap
 from priorkit.runs.config import TrainConfig
-from priorkit.training import heap
+
+GLIBC_ONLY = pytest.mark.skipif(heap._libc() is None, reason="glibc only (the calls do nothing elsewhere)")
 
 # After a 4 MiB block is freed, glibc serves a 1 MiB block from its heap (the threshold rose);
 # with the threshold fixed at 64 KiB the same block is mapped: mallinfo2().hblkhd (bytes in
 # mapped blocks) counts it. Run in a fresh process: the setting is process-wide.
 PROBE = """
 import ctypes, sys
-from priorkit.training.heap import fix_mmap_threshold, _libc
+from priorkit.heap import fix_mmap_threshold, _libc
 
 class MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in
@@ -37,7 +39,7 @@ def probe(mode: str) -> str:
     ).stdout
 
 
-@pytest.mark.skipif(heap._libc() is None, reason="glibc only (the setting does nothing elsewhere)")
+@GLIBC_ONLY
 def test_a_fixed_threshold_keeps_large_blocks_mapped() -> None:
     assert probe("default").split() == ["False", "False"]  # the threshold rose: 1 MiB from the heap
     assert probe("fixed").split() == ["True", "True"]
@@ -57,3 +59,48 @@ def test_the_setting_is_validated() -> None:
     assert TrainConfig().heap_mmap_kib is None and TrainConfig(heap_mmap_kib=64).heap_mmap_kib == 64
     with pytest.raises(ValueError, match="heap_mmap_kib"):
         TrainConfig(heap_mmap_kib=-1)
+
+
+# 2,000 blocks of 64 KiB (below glibc's first mmap threshold: served from the heap), touched,
+# then every other one freed: 1,000 holes between live blocks. The heap keeps their 62 MiB of
+# pages (free() only ever cuts the heap's top) until trim() gives them back.
+HOLES = """
+import ctypes, sys
+from priorkit.heap import trim, _libc
+
+def rss_mib():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+libc = _libc()
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+blocks = [libc.malloc(64 << 10) for _ in range(2000)]
+for b in blocks:
+    ctypes.memset(b, 1, 64 << 10)
+for b in blocks[::2]:
+    libc.free(b)
+held = rss_mib()
+released = trim() if sys.argv[1] == "trim" else False
+print(released, round(held - rss_mib()))
+"""
+
+
+def holes(mode: str) -> tuple[str, int]:
+    out = subprocess.run(
+        [sys.executable, "-c", HOLES, mode], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return out[0], int(out[1])
+
+
+@GLIBC_ONLY
+def test_trim_gives_the_pages_of_freed_holes_back() -> None:
+    assert holes("keep")[1] < 10  # freed, yet still resident
+    released, given_back = holes("trim")
+    assert released == "True" and given_back > 50
+
+
+def test_without_glibc_trim_does_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(heap, "_libc", lambda: None)
+    assert heap.trim() is False
