@@ -65,6 +65,35 @@ def select_rows(value: Tensor, index: Tensor) -> Tensor:
     return value.index_select(0, index) if value.is_sparse else value[index]
 
 
+def split_rows(value: Tensor, sizes: Sequence[int]) -> list[Tensor]:
+    """``value`` cut into consecutive blocks of ``sizes`` rows; sparse COO blocks stay sparse and
+    are cut in one pass over the non-zeros (a row gather per block would scan them all each time).
+
+    Shapes:
+        value: (sum(sizes), ...) -> [(sizes[i], ...)].
+    """
+    if not value.is_sparse:
+        return list(torch.split(value, list(sizes)))
+    value = value.coalesce()
+    index, values = value.indices(), value.values()
+    bounds = torch.cumsum(torch.tensor([0, *sizes]), 0)
+    cuts = torch.searchsorted(index[0].contiguous(), bounds).tolist()
+    blocks = []
+    for lo, hi, start, size in zip(cuts[:-1], cuts[1:], bounds[:-1].tolist(), sizes, strict=True):
+        block_index = index[:, lo:hi].clone()
+        block_index[0] -= start
+        blocks.append(
+            torch.sparse_coo_tensor(
+                block_index,
+                values[lo:hi],
+                size=(size, *value.shape[1:]),
+                is_coalesced=True,
+                check_invariants=False,
+            )
+        )
+    return blocks
+
+
 def _put_sparse_rows(value: Tensor, mask: Tensor, rows: Tensor) -> Tensor:
     """``value`` (sparse COO) with its masked rows replaced by ``rows`` (sparse or dense), in order.
 
@@ -136,12 +165,13 @@ def permute_nodes(
         for name in fields
     }
     order = shuffle_within(torch.cat([key[m] for key, m in zip(by, masks, strict=True)]), generator)
-    out, start = [], 0
-    for graph, mask in zip(graphs, masks, strict=True):
-        taken = order[start : start + int(mask.sum())]
-        start += taken.numel()
-        out.append(with_node_rows(graph, mask, {name: select_rows(pooled[name], taken) for name in fields}))
-    return out
+    sizes = [int(m.sum()) for m in masks]
+    # one gather over the pool, then cut: a gather per graph would scan the whole sparse pool each time
+    parts = {name: split_rows(select_rows(pooled[name], order), sizes) for name in fields}
+    return [
+        with_node_rows(graph, mask, {name: parts[name][i] for name in fields})
+        for i, (graph, mask) in enumerate(zip(graphs, masks, strict=True))
+    ]
 
 
 def permute_batch_nodes(

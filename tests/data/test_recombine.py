@@ -1,7 +1,16 @@
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch_geometric.data import Data
 
-from priorkit.data.recombine import permute_nodes, select_rows, with_node_rows, with_text_of, with_tree_of
+from priorkit.data.recombine import (
+    permute_nodes,
+    select_rows,
+    split_rows,
+    with_node_rows,
+    with_text_of,
+    with_tree_of,
+)
 
 
 def graphs() -> list[Data]:
@@ -73,3 +82,58 @@ def test_blanking_one_row_of_a_sparse_graph() -> None:
     torch.testing.assert_close(
         select_rows(graph.x, torch.tensor([4, 0])).to_dense(), graph.x.to_dense()[[4, 0]]
     )
+
+
+def _sparse_value(rows: int, columns: int, dense_width: int, density: float, duplicated: bool, seed: int):  # type: ignore[no-untyped-def]
+    """A random (rows, columns[, dense_width]) value, dense and as sparse COO (2 sparse dims);
+    ``duplicated``: uncoalesced, every entry stored twice as two halves."""
+    generator = torch.Generator().manual_seed(seed)
+    shape = (rows, columns, dense_width) if dense_width else (rows, columns)
+    full = torch.randn(shape, generator=generator) * (
+        torch.rand(rows, columns, generator=generator) < density
+    ).reshape(rows, columns, *([1] if dense_width else []))
+    value = full.to_sparse(2)
+    if duplicated:
+        value = torch.sparse_coo_tensor(
+            torch.cat([value.indices(), value.indices()], 1),
+            torch.cat([value.values() / 2, value.values() / 2]),
+            size=shape,
+        )
+        assert value._nnz() == 0 or not value.is_coalesced()
+    return full, value
+
+
+SPARSE_VALUES = {
+    "columns": st.integers(1, 7),
+    "dense_width": st.sampled_from([0, 3]),
+    "density": st.floats(0.0, 1.0),
+    "duplicated": st.booleans(),
+    "seed": st.integers(0, 2**16),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.integers(1, 12), picks=st.lists(st.integers(0, 11), max_size=20), **SPARSE_VALUES)
+def test_sparse_rows_are_the_dense_rows(rows, columns, dense_width, density, picks, duplicated, seed) -> None:  # type: ignore[no-untyped-def]
+    """Any rows (repeated, empty, none) of any sparse COO value, coalesced or not, with dense
+    trailing dimensions or without, are the dense value's rows."""
+    full, value = _sparse_value(rows, columns, dense_width, density, duplicated, seed)
+    index = torch.tensor([p % rows for p in picks], dtype=torch.long)
+    out = select_rows(value, index)
+    assert out.is_sparse and out.shape == (len(picks), *full.shape[1:])
+    torch.testing.assert_close(out.to_dense(), full[index])
+
+
+@settings(max_examples=60, deadline=None)
+@given(sizes=st.lists(st.integers(0, 5), min_size=1, max_size=6), **SPARSE_VALUES)
+def test_sparse_blocks_are_the_dense_blocks(sizes, columns, dense_width, density, duplicated, seed) -> None:  # type: ignore[no-untyped-def]
+    """Cutting a sparse value into consecutive blocks (empty ones too) gives the dense blocks,
+    each sparse, coalesced and of its own number of rows; dense values are cut alike."""
+    full, value = _sparse_value(sum(sizes), columns, dense_width, density, duplicated, seed)
+    blocks = split_rows(value, sizes)
+    expected = torch.split(full, sizes)
+    assert len(blocks) == len(sizes)
+    for block, want, dense_block in zip(blocks, expected, split_rows(full, sizes), strict=True):
+        assert block.is_sparse and block.is_coalesced() and block.shape == want.shape
+        torch.testing.assert_close(block.to_dense(), want)
+        assert torch.equal(dense_block, want)
