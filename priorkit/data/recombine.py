@@ -55,6 +55,29 @@ def dense(value: Tensor) -> Tensor:
     return value.to_dense() if value.is_sparse else value
 
 
+def column_std(value: Tensor) -> Tensor:
+    """The population standard deviation of each column over the rows; a sparse COO value is
+    never made dense (its moments are summed over the non-zeros, in float64).
+
+    Shapes:
+        value: (n, f) -> (f,).
+    """
+    if not value.is_sparse:
+        return value.std(0, unbiased=False)
+    value = value.coalesce()
+    rows = value.size(0)
+    values = value.values().double()
+
+    def column_mean(of: Tensor) -> Tensor:
+        summed = torch.sparse_coo_tensor(
+            value.indices(), of, value.shape, dtype=torch.float64, is_coalesced=True, check_invariants=False
+        )
+        return torch.sparse.sum(summed, 0).to_dense() / rows
+
+    mean = column_mean(values)
+    return (column_mean(values * values) - mean * mean).clamp_min(0.0).sqrt().to(value.dtype)
+
+
 def select_rows(value: Tensor, index: Tensor) -> Tensor:
     """Rows ``index`` of ``value``; a sparse COO value stays sparse (a bag of words of 5,000
     columns is never made dense).

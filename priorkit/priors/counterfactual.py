@@ -12,7 +12,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from priorkit.data.batch import PriorBatch, collate
-from priorkit.data.recombine import dense, select_rows, with_node_rows, with_tree_of
+from priorkit.data.recombine import column_std, dense, select_rows, with_node_rows, with_tree_of
 from priorkit.data.tensors import keep_nodes
 from priorkit.priors.base import PRIORS, Prior
 from priorkit.priors.check import Check
@@ -106,7 +106,8 @@ class CounterfactualPrior(Prior):
         c = self.config
         whole = batch.graph
         deep_rows = torch.nonzero(whole.depth > c.depth).flatten()
-        std = dense(whole.x).std(0, unbiased=False) if whole.x.size(0) > 1 else None
+        # the noise's scale per feature, from the whole batch (a bag of words stays sparse)
+        std = column_std(whole.x) if c.perturb == "noise" and whole.x.size(0) > 1 else None
         out = []
         for i in chosen:
             graph = graphs[i]

@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 from torch_geometric.data import Data
 
 from priorkit.data.recombine import (
+    column_std,
     permute_nodes,
     select_rows,
     split_rows,
@@ -137,3 +138,10 @@ def test_sparse_blocks_are_the_dense_blocks(sizes, columns, dense_width, density
         assert block.is_sparse and block.is_coalesced() and block.shape == want.shape
         torch.testing.assert_close(block.to_dense(), want)
         assert torch.equal(dense_block, want)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.integers(1, 12), **{k: v for k, v in SPARSE_VALUES.items() if k != "dense_width"})
+def test_column_stds_of_a_sparse_value_are_the_dense_ones(rows, columns, density, duplicated, seed) -> None:  # type: ignore[no-untyped-def]
+    full, value = _sparse_value(rows, columns, 0, density, duplicated, seed)
+    torch.testing.assert_close(column_std(value), full.std(0, unbiased=False))

@@ -99,3 +99,18 @@ def test_pairs_consistency_asks_predictions_to_follow_the_label_change() -> None
     assert p.measure(out, whole) == {"consistency": 1.0}
     out.logits = torch.zeros(6, 2)  # the same prediction everywhere never follows a flipped label
     assert p.measure(out, whole) == {"consistency": 0.0}
+
+
+def test_noise_on_a_sparse_bag_of_words_is_the_noise_on_its_dense_twin() -> None:
+    """The noise's scale per feature comes from the batch's column stds, computed on sparse
+    features without making them dense; same seed, same counterfactuals."""
+    graphs = tiny_graphs()
+    sparse = [g.clone() for g in graphs]
+    for g in sparse:
+        g.x = g.x.to_sparse_coo()
+    noise = prior(kind="leaf_perturb", perturb="noise", depth=1, rate=1.0)
+    as_dense, as_sparse = augment(noise, collate(graphs), 5), augment(noise, collate(sparse), 5)
+    assert as_sparse.num_graphs == as_dense.num_graphs > len(graphs)
+    made = zip(as_dense.graph.to_data_list(), as_sparse.graph.to_data_list(), strict=True)
+    for d, s in made:
+        torch.testing.assert_close(s.x.to_dense() if s.x.is_sparse else s.x, d.x)
