@@ -33,16 +33,18 @@ libc.free(block)
 """
 
 
-def probe(mode: str) -> str:
+def in_fresh_process(code: str, mode: str) -> list[str]:
+    """The words ``code`` prints, run with ``mode`` as its argument in a new interpreter (the
+    allocator's settings and state are process-wide)."""
     return subprocess.run(
-        [sys.executable, "-c", PROBE, mode], capture_output=True, text=True, check=True
-    ).stdout
+        [sys.executable, "-c", code, mode], capture_output=True, text=True, check=True
+    ).stdout.split()
 
 
 @GLIBC_ONLY
 def test_a_fixed_threshold_keeps_large_blocks_mapped() -> None:
-    assert probe("default").split() == ["False", "False"]  # the threshold rose: 1 MiB from the heap
-    assert probe("fixed").split() == ["True", "True"]
+    assert in_fresh_process(PROBE, "default") == ["False", "False"]  # the threshold rose: 1 MiB from the heap
+    assert in_fresh_process(PROBE, "fixed") == ["True", "True"]
 
 
 def test_none_leaves_the_allocator_alone(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,10 +90,8 @@ print(released, round(held - rss_mib()))
 
 
 def holes(mode: str) -> tuple[str, int]:
-    out = subprocess.run(
-        [sys.executable, "-c", HOLES, mode], capture_output=True, text=True, check=True
-    ).stdout.split()
-    return out[0], int(out[1])
+    released, given_back = in_fresh_process(HOLES, mode)
+    return released, int(given_back)
 
 
 @GLIBC_ONLY
