@@ -62,7 +62,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _split_options(args: argparse.Namespace) -> dict[str, object]:
-    names = ("kind", "k", "val_fraction", "seed", "tfidf", "embedding", "test_fraction")
+    names = ("kind", "k", "val_fraction", "seed", "tfidf", "embedding", "test_fraction", "per_class")
     given = {name: getattr(args, name) for name in names}
     return {name: value for name, value in given.items() if value is not None}
 
@@ -371,6 +371,12 @@ def _leakage_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--embedding", type=float, help="story: embedding cosine linking two texts (needs --encoder)"
     )
     p.add_argument("--test-fraction", type=float, help="temporal: share of the samples per test block (0.2)")
+    p.add_argument(
+        "--per-class",
+        action="store_const",
+        const=True,
+        help="temporal: cut each class at its own times (every class on every side)",
+    )
     p.add_argument(
         "--threshold",
         type=float,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence, Sized
+from dataclasses import replace
 from typing import Any, Protocol
 
 import torch
@@ -86,6 +87,7 @@ class DataShape(Protocol):
     node_text: bool
     groups: tuple[str, ...]
     class_mix: tuple[float, ...]
+    ungrouped: tuple[str, ...]
 
     @property
     def labels(self) -> ClassNames: ...
@@ -107,6 +109,7 @@ class PriorModel(nn.Module):
         num_users: size of the training user vocabulary (``tree.node_input.users: vocab``).
         labels: the class names in output order, for priors that name classes.
         groups: the groups of the training samples, for priors about groups.
+        ungrouped: the training samples without a group when others have one (their ids).
         class_mix: the training samples' share of each class, for priors about the class mix.
 
     Shapes:
@@ -126,6 +129,7 @@ class PriorModel(nn.Module):
         labels: Sequence[str] = (),
         groups: Sequence[str] = (),
         class_mix: Sequence[float] = (),
+        ungrouped: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.config = config
@@ -151,6 +155,7 @@ class PriorModel(nn.Module):
             fused=config.hidden,
             groups=tuple(groups),
             class_mix=tuple(class_mix),
+            ungrouped=tuple(ungrouped),
         )
         self.priors.bind(dims)
 
@@ -179,6 +184,7 @@ class PriorModel(nn.Module):
             tuple(str(name) for name in data.labels.names),
             data.groups,
             data.class_mix,
+            data.ungrouped,
         )
 
     def text_vectors(self, batch: PriorBatch) -> Tensor:
@@ -194,10 +200,12 @@ class PriorModel(nn.Module):
     def classify(
         self, text: Tensor, graph: Tensor, nodes: Tensor, node_batch: Tensor, ctx: SiteContext
     ) -> tuple[Tensor, Tensor | None, Tensor]:
-        """Fusion and head: logits (b, c), modality weights (b, 2) or None, the fused vector (b, d)."""
+        """Fusion and head: logits (b, c), modality weights (b, 2) or None, the fused vector (b, d)
+        that the head reads (after the priors' bias at the ``fused`` site)."""
         fused = self.fusion(text, graph, nodes, node_batch, ctx, self.priors.bias)
-        logits = add_bias(self.head(fused.fused), "logits", ctx, self.priors.bias)
-        return logits, fused.modality_weights, fused.fused
+        vector = add_bias(fused.fused, "fused", ctx, self.priors.bias)
+        logits = add_bias(self.head(vector), "logits", ctx, self.priors.bias)
+        return logits, fused.modality_weights, vector
 
     def forward(self, batch: PriorBatch) -> PriorModelOutput:
         graph = batch.graph
@@ -210,6 +218,8 @@ class PriorModel(nn.Module):
             batch=graph.batch,
             num_heads=1,
             training=self.training,
+            groups=tuple(batch.groups),
+            y=batch.y if self.training else None,
         )
         text = self.text_norm(self.text_vectors(batch))
         if self.training and not text.requires_grad:  # frozen text: priors may still take input gradients
@@ -260,4 +270,5 @@ class PriorModel(nn.Module):
             node_batch = owner[node_batch]
         else:
             raise ConfigError(f"remix: expected modality text or graph (got {modality!r}).")
-        return self.classify(text, graph, nodes, node_batch, ctx)[0]
+        mixed = replace(ctx, groups=None, y=None)  # a remixed vector is no longer its sample's
+        return self.classify(text, graph, nodes, node_batch, mixed)[0]

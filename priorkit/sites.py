@@ -13,6 +13,7 @@ before their softmax, or states before they move on.
 | ``text`` | the text vector entering the fusion | (b, t) | the vector |
 | ``graph`` | the graph vector entering the fusion | (b, g) | the vector |
 | ``fusion`` | the modality gate logits over (text, graph) | (b, 2) | the logits |
+| ``fused`` | the fused vector the head reads | (b, f) | the vector |
 | ``logits`` | the class logits of the head | (b, c) | the logits |
 """
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass, replace
 
 from torch import Tensor
 
-SITES = ("readout", "message", "message_scale", "nodes", "text", "graph", "fusion", "logits")
+SITES = ("readout", "message", "message_scale", "nodes", "text", "graph", "fusion", "fused", "logits")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ class SiteContext:
         layer: for the message sites and ``nodes``: index of the message-passing layer.
         value: the tensor the bias is added to, where the site has one (see the table).
         importance: the data's per-node ``importance`` annotation, where the batch has one.
+        groups: each sample's ``group`` ("" for none) at the model's own sites, in the batch's
+            order; None where the vectors no longer belong to their samples (remixed modalities).
+        y: each sample's class index, in training forwards only (None at use, so that no bias
+            can read the labels of the data it scores).
 
     Shapes:
         depth, parent_index, batch, importance: (n,); root_index: (b,); message_index: (2, m);
@@ -60,6 +65,8 @@ class SiteContext:
     layer: int | None = None
     value: Tensor | None = None
     importance: Tensor | None = None
+    groups: tuple[str, ...] | None = None
+    y: Tensor | None = None
 
     @property
     def num_graphs(self) -> int:

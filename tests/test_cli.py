@@ -136,6 +136,10 @@ def test_leakage_refuses_options_of_another_split(tmp_path: Path, capsys) -> Non
     assert "test_fraction: not an option of kind 'story'" in capsys.readouterr().err
     assert main(["data", "leakage", str(data), "--split", "temporal", "--k", "9"]) == 2
     assert "temporal needs k >= 1 and 0 < k * test_fraction < 1" in capsys.readouterr().err
+    assert main(["data", "leakage", str(data), "--per-class"]) == 2
+    assert "per_class: not an option of kind 'stratified'" in capsys.readouterr().err
+    assert main(["data", "leakage", str(data), "--split", "temporal", "--per-class"]) == 0
+    assert "1 folds (temporal)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("repeats", ["0", "-2", "two"])

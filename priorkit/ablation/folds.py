@@ -25,13 +25,19 @@ from priorkit.runs.config import RunConfig
 from priorkit.runs.graphs import load_split, text_features
 
 
-def pool(source: str | None, fmt: str, labels: dict[str, str], config: RunConfig) -> TreeDataset:
-    """All samples of a folded dataset: its ``source``, or the base config's three files."""
+def pool(
+    source: str | None, fmt: str, labels: dict[str, str], config: RunConfig, periods: int | None = None
+) -> TreeDataset:
+    """All samples of a folded dataset: its ``source``, or the base config's three files;
+    relabelled, and grouped by post-time period when ``periods`` is given."""
     cache = config.train.cache_dir
     if source is not None:
-        return load_cached(fmt, source, cache_dir=cache).relabel(labels)
-    parts = [load_split(getattr(config.data, name), cache) for name in ("train", "val", "test")]
-    return TreeDataset([s for part in parts for s in part]).relabel(labels)
+        dataset = load_cached(fmt, source, cache_dir=cache)
+    else:
+        parts = [load_split(getattr(config.data, name), cache) for name in ("train", "val", "test")]
+        dataset = TreeDataset([s for part in parts for s in part])
+    dataset.relabel(labels)
+    return dataset if periods is None else dataset.group_by_period(periods)
 
 
 def split_file(folder: Path, dataset: str) -> Path:
@@ -56,8 +62,10 @@ def save_folds(study: StudyConfig, config: RunConfig, folder: Path) -> dict[str,
         saved = json.loads(file.read_text()) if file.is_file() else None
         _check_same(saved, study.folds, file)
         if saved is None or not file.with_suffix(".leakage.json").is_file():
-            source, fmt = (None, "jsonl") if data is None else (data.source, data.format)
-            dataset = pool(source, fmt, {} if data is None else data.labels, config)
+            if data is None:
+                dataset = pool(None, "jsonl", {}, config)
+            else:
+                dataset = pool(data.source, data.format, data.labels, config, data.periods)
             saved = _save(dataset, study.folds, config, file, saved)
         out[name] = (len(saved["folds"]), str(file))
     return out

@@ -25,6 +25,7 @@ class Trial:
         source, format: the data to split into folds (None: fixed files).
         split_file: the study's saved folds of that data (``splits/<dataset>.json``).
         labels: label renames of that data (old -> new).
+        periods: group the data's samples into this many post-time periods (None: keep groups).
         evaluate: further files to score the run on, by name.
         sweep: ``{prior, arg, value}`` when the arm comes from a sweep.
     """
@@ -38,6 +39,7 @@ class Trial:
     format: str = "jsonl"
     split_file: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    periods: int | None = None
     evaluate: dict[str, str] = field(default_factory=dict)
     sweep: dict[str, Any] | None = None
 
@@ -119,6 +121,7 @@ def expand(
                             format="jsonl" if data is None else data.format,
                             split_file=split_file,
                             labels={} if data is None else dict(data.labels),
+                            periods=None if data is None else data.periods,
                             evaluate=evaluate,
                             sweep=sweep,
                         )

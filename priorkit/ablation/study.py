@@ -44,6 +44,9 @@ class DatasetConfig(BaseModel):
             of ``priorkit data convert``; ``jsonl`` for a JSONL file).
         labels: old label -> new label for a ``source`` dataset (labels not named stay), e.g.
             PHEME's veracity classes folded into ``rumour`` / ``non-rumour``.
+        periods: set each sample's ``group`` to its post-time period, the samples cut by time
+            into this many equal parts (for ``group_invariance`` on data without groups, e.g.
+            Twitter15's collection periods); null: the groups the data have.
         evaluate: further files every trial is scored on, by name (``{test_ood: ...}``).
         synth: a synthetic world (:class:`~priorkit.data.synth.SynthConfig` fields), written
             into the study folder when the study runs: trained on its ``train``/``val``,
@@ -63,6 +66,7 @@ class DatasetConfig(BaseModel):
     source: str | None = None
     format: str = "jsonl"
     labels: dict[str, str] = Field(default_factory=dict)
+    periods: int | None = Field(None, ge=2)
     evaluate: dict[str, str] = Field(default_factory=dict)
     synth: SynthConfig | None = None
     note: str = ""
@@ -84,6 +88,8 @@ class DatasetConfig(BaseModel):
             )
         if self.labels and self.source is None:
             raise ValueError("labels: renaming labels needs a `source` dataset (split into folds)")
+        if self.periods is not None and self.source is None:
+            raise ValueError("periods: grouping by period needs a `source` dataset (split into folds)")
         return self
 
 

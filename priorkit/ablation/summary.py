@@ -27,6 +27,7 @@ HEADLINE = (
     "root_attention",
     "reliance_nodes.shares.leaves",
     "groups.probe_excess",  # on data of two groups or more (see priorkit.analysis.groups)
+    "groups.probe_excess_within_class",
     "groups.worst_group_accuracy",
 )
 TEST = "paired t-test over matched (seed, fold) pairs"

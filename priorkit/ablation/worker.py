@@ -20,7 +20,7 @@ def execute(trial: Trial, run_dir: Path) -> dict[str, Any]:
     config = trial.config
     splits = None
     if trial.fold is not None:
-        dataset = pool(trial.source, trial.format, trial.labels, config)
+        dataset = pool(trial.source, trial.format, trial.labels, config, trial.periods)
         split = trial_split(trial, dataset)
         splits = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}
     return run_trial(config, run_dir, trial.evaluate, resume=True, splits=splits).reports

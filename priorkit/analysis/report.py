@@ -96,7 +96,7 @@ def _groups(predictions: Predictions) -> dict[str, float] | None:
     if predictions.fused is None or predictions.y is None:
         return None
     right = (predictions.predicted == predictions.y).float().numpy()
-    return group_report(predictions.fused.numpy(), predictions.group, right)
+    return group_report(predictions.fused.numpy(), predictions.group, right, predictions.y.numpy())
 
 
 def _evaluate(

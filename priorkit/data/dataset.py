@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import overload
@@ -10,6 +11,7 @@ import numpy as np
 
 from priorkit.data.problems import Problem
 from priorkit.data.sample import Label, TreeSample
+from priorkit.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,29 @@ class TreeDataset(Sequence[TreeSample]):
         for sample in self.samples:
             if sample.label is not None:
                 sample.label = renames.get(str(sample.label), sample.label)
+        return self
+
+    def group_by_period(self, periods: int) -> TreeDataset:
+        """Set every sample's ``group`` to its post-time period and return the dataset: the
+        samples ordered by ``created_at`` cut into ``periods`` parts of equal size (``period0``
+        the oldest; samples of one time share a period). Replaces any group the data had.
+
+        Raises:
+            ConfigError: fewer than 2 periods, more periods than samples, or a sample without a time.
+        """
+        times = [s.created_at for s in self.samples]
+        missing = [s.id for s, t in zip(self.samples, times, strict=True) if t is None or math.isnan(t)]
+        if missing:
+            raise ConfigError(
+                f"periods: every sample needs a time (`created_at`) to be put in a period; "
+                f"{len(missing)} of {len(self)} have none (first: sample {missing[0]!r})."
+            )
+        if not 2 <= periods <= len(self):
+            raise ConfigError(f"periods: expected 2 to {len(self)} periods, one per group (got {periods}).")
+        t = np.asarray(times, dtype=np.float64)
+        ranks = np.searchsorted(np.sort(t), t, side="left")  # samples of one time share a rank
+        for sample, rank in zip(self.samples, ranks, strict=True):
+            sample.group = f"period{rank * periods // len(self)}"
         return self
 
     @property

@@ -7,6 +7,7 @@ itself as JSON by sample id, so a study saves the exact folds its trials used.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -27,7 +28,7 @@ from priorkit.data.stories import story_groups
 from priorkit.errors import ConfigError
 
 SplitKind = Literal["stratified", "groups", "story", "temporal"]
-_OWN_KEYS = {"story": {"tfidf", "embedding"}, "temporal": {"test_fraction"}}
+_OWN_KEYS = {"story": {"tfidf", "embedding"}, "temporal": {"test_fraction", "per_class"}}
 _DEFAULT_K = {"stratified": 5, "story": 5, "temporal": 1}
 
 
@@ -50,6 +51,9 @@ class SplitConfig(BaseModel):
         embedding: story: also link texts whose text-embedding cosine reaches it (the run's
             frozen text encoder; null: no embedding links).
         test_fraction: temporal: share of the samples in each test block.
+        per_class: temporal: cut each class at its own times (its newest samples tested, its
+            older ones trained on), for data whose classes were collected in different periods;
+            a single cut that leaves a tested class out of training is refused.
     """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
@@ -62,6 +66,7 @@ class SplitConfig(BaseModel):
     tfidf: float | None = Field(0.5, gt=0.0, le=1.0)
     embedding: float | None = Field(None, gt=0.0, le=1.0)
     test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
+    per_class: bool = False
 
     @model_validator(mode="after")
     def _keys_of_kind(self) -> SplitConfig:
@@ -99,7 +104,8 @@ class SplitConfig(BaseModel):
         return {
             "groups": f"validation: the whole training group nearest in size to {share} of the training part",
             "story": f"validation: whole training stories, about {share} of the training part",
-            "temporal": f"validation: the newest {share} of the samples older than the test block",
+            "temporal": f"validation: the newest {share} of the samples older than the test block"
+            + (", within each class" if self.per_class else ""),
         }[self.kind]
 
     @property
@@ -189,11 +195,29 @@ def make_splits(dataset: TreeDataset, config: SplitConfig, embeddings: np.ndarra
         )
     if config.kind == "temporal":
         times = [s.created_at for s in dataset]
-        return SplitPlan(
-            config, temporal_splits(times, ids, int(k or 1), config.test_fraction, val, drawn, seed), ids
-        )
+        by_class = labels if config.per_class else None
+        splits = temporal_splits(times, ids, int(k or 1), config.test_fraction, val, drawn, seed, by_class)
+        return SplitPlan(config, _every_class_trained(splits, labels), ids)
     if config.needs_embeddings and embeddings is None:
         raise ConfigError("folds: story with `embedding` needs the samples' text embeddings.")
     stories = story_groups([s.text for s in dataset], config.tfidf, embeddings, config.embedding)
     names = [f"story{g}" for g in stories]
     return SplitPlan(config, story_kfold(names, labels, int(k or 5), val, seed, drawn), ids, names)
+
+
+def _every_class_trained(splits: list[Split], labels: Sequence[object]) -> list[Split]:
+    """``splits``, refused where a validation or test part holds a class its training part lacks
+    (a model cannot predict a class it never saw, and the fold could not be scored)."""
+    labels = np.asarray([str(v) for v in labels])
+    for split in splits:
+        trained = set(labels[split.train].tolist())
+        for part, name in (("val", "validation"), ("test", "test")):
+            unseen = sorted(set(labels[getattr(split, part)].tolist()) - trained)
+            if unseen:
+                raise ConfigError(
+                    f"folds: temporal {split.name}: its {name} part holds class(es) "
+                    f"{', '.join(map(repr, unseen))} that no older sample has (the classes were "
+                    "collected in different periods). Set `per_class: true` to cut each class at its "
+                    "own times, or use fewer test blocks."
+                )
+    return splits

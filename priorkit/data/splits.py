@@ -209,13 +209,16 @@ def temporal_splits(
     val_fraction: float = 0.1,
     validation: Validation = "like_test",
     seed: int = 0,
+    labels: Sequence[object] | None = None,
 ) -> list[Split]:
     """Train on older samples, test on newer ones, by each sample's time.
 
     The newest ``k * test_fraction`` of the samples form ``k`` consecutive test blocks; fold i
     tests on block i and trains on every older sample, whose newest ``val_fraction`` is the
     validation part (selection also looks forward in time). Samples posted at the same time
-    never straddle a cut.
+    never straddle a cut. With ``labels``, the cuts are made within each class (its newest
+    samples are tested, its older ones trained on), so that every class sits on every side even
+    where the classes were collected in different periods (Twitter15).
 
     Args:
         times: each sample's time (``created_at``); None or NaN is an error.
@@ -223,6 +226,7 @@ def temporal_splits(
         k: number of test blocks; test_fraction: share of the samples in each block.
         validation: ``like_test`` (the newest ``val_fraction`` of the older samples) or
             ``random`` (a random share of them, seeded by ``seed``).
+        labels: one label per sample to cut each class at its own times; None: one cut for all.
     """
     t = np.asarray([np.nan if v is None else float(v) for v in times], dtype=np.float64)
     missing = np.flatnonzero(np.isnan(t))
@@ -238,10 +242,36 @@ def temporal_splits(
             f"(got k={k}, test_fraction={test_fraction})."
         )
     _check(val_fraction, len(t), 3 * (k + 1))
-    order = np.argsort(t, kind="stable")
+    if labels is None:
+        cuts = [("", np.arange(len(t)))]
+    else:
+        y = np.asarray([str(v) for v in labels])
+        cuts = [(f" of class {c!r}", np.flatnonzero(y == c)) for c in sorted(set(y.tolist()))]
+    blocks = [
+        _time_blocks(t, members, name, k, test_fraction, val_fraction, validation, seed)
+        for name, members in cuts
+    ]
+    return [
+        Split(f"fold{i}", *(np.sort(np.concatenate([b[i][part] for b in blocks])) for part in range(3)))
+        for i in range(k)
+    ]
+
+
+def _time_blocks(
+    t: np.ndarray,
+    members: np.ndarray,
+    name: str,
+    k: int,
+    test_fraction: float,
+    val_fraction: float,
+    validation: Validation,
+    seed: int,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(train, val, test) of each of ``k`` test blocks cut among ``members`` by time."""
+    order = members[np.argsort(t[members], kind="stable")]
     ordered = t[order]
-    n, block = len(t), test_fraction * len(t)
-    splits = []
+    n, block = len(order), test_fraction * len(order)
+    folds = []
     for i in range(k):
         start = _cut(ordered, round(n - (k - i) * block))
         end = _cut(ordered, round(n - (k - i - 1) * block)) if i < k - 1 else n
@@ -255,11 +285,11 @@ def temporal_splits(
             parts = (older[keep], older[~keep], order[start:end])
         if min(len(p) for p in parts) == 0:
             raise ConfigError(
-                f"folds: temporal fold {i} has an empty part (many samples share one time?); "
-                "use fewer folds or a larger test_fraction."
+                f"folds: temporal fold {i} has an empty part{name} ({n} samples; many share one "
+                "time?); use fewer folds or a larger test_fraction."
             )
-        splits.append(Split(f"fold{i}", *(np.sort(p) for p in parts)))
-    return splits
+        folds.append(parts)
+    return folds
 
 
 def _cut(ordered: np.ndarray, position: int) -> int:

@@ -77,7 +77,8 @@ class ModelDims:
         heads; classes: output classes; labels: the class names in output order (empty when
         the model was built without them); fused: width of the fused vector the head reads (0:
         not given); groups: the groups of the training samples (their ``group`` field), sorted;
-        class_mix: the share of each class among the training samples (empty: not known).
+        class_mix: the share of each class among the training samples (empty: not known);
+        ungrouped: the ids of the training samples without a group when others have one.
     """
 
     text: int
@@ -88,6 +89,7 @@ class ModelDims:
     fused: int = 0
     groups: tuple[str, ...] = ()
     class_mix: tuple[float, ...] = ()
+    ungrouped: tuple[str, ...] = ()
 
 
 class Prior(nn.Module):

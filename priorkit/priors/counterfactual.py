@@ -28,7 +28,9 @@ class CounterfactualConfig(EnforcedConfig):
     """Args:
     kind: ``modality_swap`` (a sample's text with the tree of a sample of another label,
         keeping the text's label: "the graph does not decide"), ``leaf_perturb`` (nodes
-        deeper than ``depth`` shuffled, dropped or noised: "the leaves do not decide"), or
+        deeper than ``depth`` shuffled, dropped or noised: "the leaves do not decide"),
+        ``new_users`` (the same tree spread by users training never saw: every user id made
+        unknown: "who spread it does not decide"; needs user ids in the data), or
         ``pairs`` (counterfactual samples of the data, named by ``counterfactual_of``, kept
         in the batch of their original).
     rate: share of the batch's samples that get a counterfactual (``pairs``: share of the
@@ -50,7 +52,7 @@ class CounterfactualConfig(EnforcedConfig):
 
     name: Literal["counterfactual"] = "counterfactual"
 
-    kind: Literal["modality_swap", "leaf_perturb", "pairs"] = "modality_swap"
+    kind: Literal["modality_swap", "leaf_perturb", "new_users", "pairs"] = "modality_swap"
     rate: float = Field(0.5, ge=0.0, le=1.0)
     consistency_weight: float = Field(0.0, ge=0.0)
     depth: int = Field(1, ge=0)
@@ -83,6 +85,8 @@ class CounterfactualPrior(Prior):
         chosen = torch.nonzero(torch.rand(len(graphs), generator=generator) < rate).flatten().tolist()
         if self.config.kind == "modality_swap":
             made = self._swap(graphs, chosen, batch.y, generator)
+        elif self.config.kind == "new_users":
+            made = [_mark(_unknown_users(graphs[i]), graphs[i]) for i in chosen if _has_users(graphs[i])]
         else:
             made = self._perturb(graphs, chosen, batch, generator)
         return collate(graphs + made) if made else batch
@@ -204,3 +208,14 @@ def _add_noise(graph: Data, mask: Tensor, scale: Tensor | float, g: torch.Genera
     x = dense(graph.x)
     noise = torch.randn(int(mask.sum()), x.size(1), generator=g) * scale
     return with_node_rows(graph, mask, {"x": x[mask] + noise}, ("x",))
+
+
+def _has_users(graph: Data) -> bool:
+    return "user_code" in graph and bool((graph.user_code > 0).any())
+
+
+def _unknown_users(graph: Data) -> Data:
+    """A copy of ``graph`` whose every user is unknown (code 0: no user embedding)."""
+    made = graph.clone()
+    made.user_code = torch.zeros_like(graph.user_code)
+    return made

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,6 +33,8 @@ class DataSchema:
             sorted; empty when they have none.
         class_mix: the share of each label among the training samples, in label order (empty:
             not recorded, a run of an earlier priorkit).
+        ungrouped: the ids of the training samples without a group when others have one (for
+            priors about groups to refuse; not saved: a trained model has passed that check).
     """
 
     labels: LabelSpace
@@ -42,6 +44,7 @@ class DataSchema:
     users: UserVocabulary | None = None
     groups: tuple[str, ...] = ()
     class_mix: tuple[float, ...] = ()
+    ungrouped: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
     def of(cls, train: TreeDataset, user_min_count: int | None = None) -> DataSchema:
@@ -62,6 +65,7 @@ class DataSchema:
             None if user_min_count is None else UserVocabulary.build(train, user_min_count),
             tuple(sorted({str(s.group) for s in train if s.group})),
             tuple(counts[str(name)] / len(train) for name in labels.names),
+            _ungrouped(train),
         )
 
     def check(self, dataset: Sequence[TreeSample], where: str, labelled: bool = True) -> None:
@@ -129,3 +133,9 @@ class DataSchema:
             tuple(str(g) for g in data.get("groups") or ()),  # type: ignore[union-attr]
             tuple(float(v) for v in data.get("class_mix") or ()),  # type: ignore[union-attr]
         )
+
+
+def _ungrouped(train: TreeDataset) -> tuple[str, ...]:
+    """Ids of the training samples without a group, when some have one (else none)."""
+    missing = tuple(s.id for s in train if not s.group)
+    return () if len(missing) == len(train) else missing

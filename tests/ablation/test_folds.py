@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from priorkit.ablation import run_study
+from priorkit.ablation import load_study, run_study
+from priorkit.ablation.folds import pool
+from priorkit.ablation.grid import expand
 from priorkit.ablation.report import write_report
 from priorkit.data.jsonl import read_jsonl, write_jsonl
 from priorkit.errors import ConfigError
@@ -81,6 +83,30 @@ def test_story_folds_are_saved_with_their_leakage_and_kept(
     study_with(study, {"folds": {"kind": "temporal"}})
     with pytest.raises(ConfigError, match=r"told.json: this study folder was split with .* Use a new --out"):
         run_study(study, tmp_path / "study", progress=False)
+
+
+def test_periods_group_the_samples_of_every_trial_by_time(
+    study_file: Path, small_data: Path, tmp_path: Path
+) -> None:
+    source = retold(small_data, tmp_path)
+    data = {"timed": {"source": str(source), "periods": 3}}
+    folds = {"kind": "temporal", "test_fraction": 0.25, "per_class": True}
+    study = study_with(study_file, {"folds": folds, "seeds": [0], "datasets": data})
+    spec = yaml.safe_load(study.read_text())
+    spec["arms"] = {"baseline": {"priors": []}, "invariant": {"priors": [{"name": "group_invariance"}]}}
+    study.write_text(yaml.safe_dump(spec))
+    run = run_study(study, tmp_path / "study", progress=False)
+    assert run.done == 2 and run.failed == 0  # group_invariance found the periods as groups
+    folds = {"timed": (1, str(tmp_path / "study" / "splits" / "timed.json"))}
+    trial = next(t for t in expand(*load_study(study), folds) if t.arm == "invariant")
+    assert trial.periods == 3
+    grouped = pool(str(source), "jsonl", {}, trial.config, trial.periods)
+    assert sorted({s.group for s in grouped}) == ["period0", "period1", "period2"]
+    assert "within each class" in (tmp_path / "study" / "summary.md").read_text()
+    spec["datasets"]["timed"] = {"train": "a.jsonl", "val": "b.jsonl", "test": "c.jsonl", "periods": 3}
+    study.write_text(yaml.safe_dump(spec))
+    with pytest.raises(ConfigError, match="periods: grouping by period needs a `source` dataset"):
+        run_study(study, tmp_path / "other", progress=False)
 
 
 def test_random_folds_of_retold_texts_report_their_leak(

@@ -67,6 +67,22 @@ def test_temporal_and_group_folds() -> None:
     assert [s.name for s in groups.splits] == ["event0", "event1", "event2"]
 
 
+def test_a_temporal_cut_that_tests_an_untrained_class_is_refused() -> None:
+    early = [record(f"e{i}", label="ab"[i % 2], created_at=float(i)) for i in range(20)]
+    late = [record(f"l{i}", label="abc"[i % 3], created_at=float(100 + i)) for i in range(12)]
+    data = TreeDataset([sample_from_dict(r) for r in early + late])
+    with pytest.raises(
+        ConfigError, match=r"fold0: its validation part holds class\(es\) 'c'.*`per_class: true`"
+    ):
+        make_splits(data, SplitConfig(kind="temporal", test_fraction=0.25))
+    config = SplitConfig(kind="temporal", test_fraction=0.25, per_class=True, val_fraction=0.25)
+    (split,) = make_splits(data, config).splits
+    assert {data[i].label for i in split.test} == {data[i].label for i in split.train} == set("abc")
+    assert config.describe_validation().endswith("older than the test block, within each class")
+    with pytest.raises(ValidationError, match="per_class: not an option of kind 'stratified'"):
+        SplitConfig(per_class=True)
+
+
 def test_temporal_without_times_is_a_clear_error() -> None:
     data = TreeDataset([sample_from_dict(record(f"r{i}", label="ab"[i % 2])) for i in range(12)])
     with pytest.raises(ConfigError, match="12 of 12 have none \\(first: sample 'r0'\\)"):

@@ -95,6 +95,35 @@ def test_temporal_blocks_move_forward_and_ties_stay_together() -> None:
     assert sum(len(s.test) for s in splits) in (26, 28)  # cuts moved to keep equal times together
 
 
+def test_temporal_split_per_class_tests_every_class_on_its_newest_samples() -> None:
+    # class "a" lives in times 0..39, class "b" in 100..139: one cut would test on "b" only
+    times = [float(i) for i in range(40)] + [float(100 + i) for i in range(40)]
+    labels = ["a"] * 40 + ["b"] * 40
+    ids = [str(i) for i in range(80)]
+    (plain,) = temporal_splits(times, ids, k=1, test_fraction=0.25)
+    assert {labels[i] for i in plain.test} == {"b"}
+    splits = temporal_splits(times, ids, k=2, test_fraction=0.2, val_fraction=0.25, labels=labels)
+    t, y = np.asarray(times), np.asarray(labels)
+    for split in splits:
+        for c in "ab":
+            parts = [p[y[p] == c] for p in (split.train, split.val, split.test)]
+            assert all(len(p) for p in parts)  # every class on every side
+            assert t[parts[0]].max() < t[parts[1]].min() and t[parts[1]].max() < t[parts[2]].min()
+        every = np.concatenate([split.train, split.val, split.test])
+        assert len(np.unique(every)) == len(every)  # disjoint parts
+    assert [sorted(t[s.test[y[s.test] == "a"]].tolist()) for s in splits] == [
+        [float(i) for i in range(24, 32)],
+        [float(i) for i in range(32, 40)],
+    ]
+
+
+def test_temporal_split_per_class_names_a_class_too_small_to_cut() -> None:
+    labels = ["a"] * 30 + ["b"] * 2
+    times = [float(i) for i in range(32)]
+    with pytest.raises(ConfigError, match="fold 0 has an empty part of class 'b' \\(2 samples"):
+        temporal_splits(times, [str(i) for i in range(32)], k=1, test_fraction=0.2, labels=labels)
+
+
 def test_temporal_split_names_a_sample_without_time() -> None:
     with pytest.raises(ConfigError, match=r"1 of 12 have none \(first: sample 'b'\). Set `created_at`"):
         temporal_splits([1.0, None] + [float(i) for i in range(2, 12)], list("abcdefghijkl"))

@@ -55,6 +55,7 @@ def expected_shape(site: str, batch: PriorBatch, ctx, heads: int) -> set[tuple[i
         "text": {(b, TEXT_DIM)},
         "graph": {(b, 16)},
         "fusion": {(b, 2)},
+        "fused": {(b, 16)},
     }[site]
 
 

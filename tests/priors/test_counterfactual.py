@@ -52,6 +52,24 @@ def test_leaf_perturb_touches_only_nodes_deeper_than_k(batch: PriorBatch, pertur
             assert torch.equal(cf.parent_index, original.parent_index)
 
 
+def test_new_users_keeps_the_tree_and_makes_every_user_unknown() -> None:
+    graphs = tiny_graphs()
+    for k, graph in enumerate(graphs):  # every tree but the first names its users
+        graph.user_code = (
+            torch.arange(graph.num_nodes) + 1 if k else torch.zeros(graph.num_nodes, dtype=torch.long)
+        )
+    batch = collate(graphs)
+    out = augment(prior(kind="new_users", rate=1.0), batch)
+    made = out.graph.to_data_list()[batch.num_graphs :]
+    assert out.origin.tolist()[batch.num_graphs :] == list(range(1, batch.num_graphs))  # type: ignore[union-attr]
+    for original, cf in zip(graphs[1:], made, strict=True):
+        assert int(cf.user_code.abs().sum()) == 0  # nobody training has seen
+        assert torch.equal(cf.x, original.x) and torch.equal(cf.parent_index, original.parent_index)
+        assert torch.equal(cf.depth, original.depth) and int(cf.y) == int(original.y)
+    unnamed = collate(graphs[:1])
+    assert augment(prior(kind="new_users", rate=1.0), unnamed) is unnamed  # nothing to make unknown
+
+
 def test_consistency_loss_compares_sample_and_counterfactual(batch: PriorBatch) -> None:
     p = prior(kind="leaf_perturb", rate=1.0, consistency_weight=2.0)
     model = tiny_model(PriorStack([p]))

@@ -71,6 +71,21 @@ def test_the_story_study_has_every_prior_at_its_defaults() -> None:
 
 
 @pytest.mark.real_data
+def test_the_twitter15_real_shift_study_has_every_prior_at_its_defaults_on_newer_trees() -> None:
+    shift, base = load_study(RECIPES / "real_shift_twitter15.yaml")
+    assert shift.folds is not None and shift.folds.kind == "temporal" and shift.folds.per_class
+    assert shift.datasets["twitter15"].periods == 5  # type: ignore[index]  # groups for group_invariance
+    named = {spec["name"] for arm in shift.arms.values() for spec in arm["priors"]}
+    assert named == set(PRIORS.names()) and "baseline" in shift.arms
+    assert all(
+        set(spec) <= {"name", "method", "within_class", "kind"}
+        for arm in shift.arms.values()
+        for spec in arm["priors"]
+    )
+    assert len(expand(shift, base, {"twitter15": (3, "t.json")})) == len(shift.arms) * 3 * 3
+
+
+@pytest.mark.real_data
 def test_the_pheme_study_of_the_twitter15_settings_runs_them_unchanged_on_the_same_tasks() -> None:
     settings, base = load_study(RECIPES / "pheme_twitter15_settings.yaml")
     _, twitter15_base = load_study(RECIPES / "twitter15_story_study.yaml")

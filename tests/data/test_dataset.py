@@ -1,0 +1,41 @@
+"""TreeDataset: grouping samples by post-time period."""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+
+from priorkit.data.dataset import TreeDataset
+from priorkit.data.records import sample_from_dict
+from priorkit.errors import ConfigError
+from tests.conftest import record
+
+
+def timed(times: list[float | None]) -> TreeDataset:
+    return TreeDataset(
+        [sample_from_dict(record(f"s{i}", created_at=t, group="old")) for i, t in enumerate(times)]
+    )
+
+
+def test_periods_cut_the_samples_by_time_into_equal_parts() -> None:
+    data = timed([float(t) for t in (50, 10, 40, 0, 30, 20, 90, 70, 80, 60)])
+    assert data.group_by_period(5) is data
+    by_time = sorted(data, key=lambda s: s.created_at or 0.0)
+    assert [s.group for s in by_time] == [f"period{i // 2}" for i in range(10)]  # the old groups replaced
+
+
+def test_samples_of_one_time_share_a_period() -> None:
+    data = timed([0.0, 1.0, 1.0, 1.0, 1.0, 2.0]).group_by_period(2)
+    groups = {s.created_at: {t.group for t in data if t.created_at == s.created_at} for s in data}
+    assert all(len(g) == 1 for g in groups.values())
+    assert collections.Counter(s.group for s in data) == {"period0": 5, "period1": 1}
+
+
+def test_periods_need_a_time_on_every_sample_and_a_sensible_count() -> None:
+    with pytest.raises(ConfigError, match=r"1 of 3 have none \(first: sample 's1'\)"):
+        timed([0.0, None, 2.0]).group_by_period(2)
+    with pytest.raises(ConfigError, match="expected 2 to 3 periods"):
+        timed([0.0, 1.0, 2.0]).group_by_period(4)
+    with pytest.raises(ConfigError, match="expected 2 to 3 periods"):
+        timed([0.0, 1.0, 2.0]).group_by_period(1)
