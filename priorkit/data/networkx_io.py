@@ -38,10 +38,37 @@ def from_networkx(graph: nx.DiGraph, **attributes: Any) -> TreeSample:
             parents) or lacks a required attribute.
     """
     meta = {**{k: v for k, v in graph.graph.items() if k in _GRAPH_KEYS}, **attributes}
-    if not graph.is_directed():
-        sample = str(meta.get("id", "?"))
-        raise DataValidationError([undirected_problem(f"<networkx {sample}>", 0, sample)])
+    sample = str(meta.get("id", "?"))
+    problems = structure_problems(graph, f"<networkx {sample}>", 0, sample)
+    if problems:
+        raise DataValidationError(problems)
     return sample_from_dict({**meta, "nodes": graph_nodes(graph)}, source=f"<networkx {meta.get('id', '?')}>")
+
+
+def structure_problems(
+    graph: nx.Graph, source: str, number: int, sample: str, unit: str = "line"
+) -> list[Problem]:
+    """What keeps ``graph`` from being read as a tree before its nodes are: an undirected graph,
+    or a MultiDiGraph that repeats an edge (merging the copies would hide what the data say)."""
+    if not graph.is_directed():
+        return [undirected_problem(source, number, sample, unit)]
+    if not graph.is_multigraph():
+        return []
+    position = {node: k for k, node in enumerate(graph.nodes)}
+    return [
+        Problem(
+            source,
+            number,
+            sample,
+            f"nodes[{position[child]}].parent",
+            f"expected one edge from a node's parent (node {child!r})",
+            f"{graph.number_of_edges(parent, child)} edges {parent!r} -> {child!r} in a MultiDiGraph",
+            "keep one edge per parent and child, e.g. nx.DiGraph(graph)",
+            unit=unit,
+        )
+        for parent, child in sorted(set(graph.edges()), key=lambda edge: position[edge[1]])
+        if graph.number_of_edges(parent, child) > 1
+    ]
 
 
 def undirected_problem(source: str, number: int, sample: str, unit: str = "line") -> Problem:
@@ -60,7 +87,8 @@ def undirected_problem(source: str, number: int, sample: str, unit: str = "line"
 
 def graph_nodes(graph: nx.DiGraph) -> list[dict[str, Any]]:
     """The node records of a parent -> child DiGraph (``id``, ``parent`` and its node
-    attributes), in node order, for validation as a sample's ``nodes``."""
+    attributes), in node order, for validation as a sample's ``nodes`` (check
+    :func:`structure_problems` first)."""
     nodes = []
     for node, data in graph.nodes(data=True):
         parents = list(graph.predecessors(node))

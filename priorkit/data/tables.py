@@ -20,7 +20,7 @@ import pandas as pd
 
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.loaders.base import require_file
-from priorkit.data.networkx_io import graph_nodes, undirected_problem
+from priorkit.data.networkx_io import graph_nodes, structure_problems
 from priorkit.data.problems import DataValidationError, Problem, show_value
 from priorkit.data.record_checks import RecordChecks
 from priorkit.data.records import sample_from_record
@@ -59,8 +59,13 @@ def _collect(
     for number, record in enumerate(records, start=first):
         obj = dict(record) if isinstance(record, Mapping) else record
         graph = obj.get("nodes") if isinstance(obj, dict) else None
-        if isinstance(graph, nx.Graph) and not graph.is_directed():
-            problems.append(undirected_problem(source, number, _sample_id(obj), unit))
+        found_in_graph = (
+            structure_problems(graph, source, number, _sample_id(obj), unit)
+            if isinstance(graph, nx.Graph)
+            else []
+        )
+        if found_in_graph:
+            problems.extend(found_in_graph)
             continue
         if isinstance(graph, nx.DiGraph):
             obj["nodes"] = graph_nodes(graph)

@@ -2,6 +2,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
+import priorkit as pk
 from priorkit.data.networkx_io import from_networkx, to_networkx
 from priorkit.data.problems import DataValidationError
 from priorkit.data.records import sample_from_dict
@@ -32,6 +33,19 @@ def test_node_with_two_parents_is_refused() -> None:
     graph = nx.DiGraph([("a", "b"), ("a", "c"), ("c", "b")])
     with pytest.raises(DataValidationError, match=r"nodes\[1\]\.parent: expected the id of another node"):
         from_networkx(graph, id="g", text="t", label=0)
+
+
+def test_a_multigraph_edge_given_twice_is_refused_not_merged() -> None:
+    graph = nx.MultiDiGraph([("a", "b"), ("a", "c"), ("a", "b")])
+    edges = (
+        r"nodes\[1\]\.parent: expected one edge from a node's parent \(node 'b'\) \(got 2 edges 'a' -> 'b'"
+    )
+    with pytest.raises(DataValidationError, match=edges + r".*nx\.DiGraph\(graph\)"):
+        from_networkx(graph, id="g", text="t", label=0)
+    with pytest.raises(DataValidationError, match=r"row 1: sample r: nodes\[1\]\.parent: expected one edge"):
+        pk.from_records([record("q"), {"id": "r", "text": "t", "label": 0, "nodes": graph}])
+    single = nx.MultiDiGraph([("a", "b"), ("a", "c")])
+    assert from_networkx(single, id="g", text="t", label=0).depth.tolist() == [0, 1, 1]
 
 
 def test_forest_is_refused() -> None:
