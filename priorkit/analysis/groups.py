@@ -46,8 +46,9 @@ def group_report(
     if len(np.unique(names[probed])) >= 2:
         out.update(probe(fused[probed], names[probed]))
     if labels is not None:
-        out.update(_within_class(fused[known], names[known], np.asarray(labels)[known]))
-        out["label_excess"] = label_excess(names[known], np.asarray(labels)[known])
+        classes = np.asarray(labels)[known]
+        out.update(_within_class(fused[known], names[known], classes))
+        out["label_excess"] = label_excess(names[known], classes)
     return out
 
 

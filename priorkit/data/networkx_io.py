@@ -39,10 +39,11 @@ def from_networkx(graph: nx.DiGraph, **attributes: Any) -> TreeSample:
     """
     meta = {**{k: v for k, v in graph.graph.items() if k in _GRAPH_KEYS}, **attributes}
     sample = str(meta.get("id", "?"))
-    problems = structure_problems(graph, f"<networkx {sample}>", 0, sample)
+    source = f"<networkx {sample}>"
+    problems = structure_problems(graph, source, 0, sample)
     if problems:
         raise DataValidationError(problems)
-    return sample_from_dict({**meta, "nodes": graph_nodes(graph)}, source=f"<networkx {meta.get('id', '?')}>")
+    return sample_from_dict({**meta, "nodes": graph_nodes(graph)}, source=source)
 
 
 def structure_problems(

@@ -3,6 +3,7 @@ user-supplied counterfactual pairs."""
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Literal
 
 import torch
@@ -216,6 +217,6 @@ def _has_users(graph: Data) -> bool:
 
 def _unknown_users(graph: Data) -> Data:
     """A copy of ``graph`` whose every user is unknown (code 0: no user embedding)."""
-    made = graph.clone()
+    made = copy.copy(graph)  # the other fields shared, as recombine's copies do: only the users change
     made.user_code = torch.zeros_like(graph.user_code)
     return made
