@@ -198,13 +198,28 @@ class PriorModel(nn.Module):
         return batch.text_embedding
 
     def classify(
-        self, text: Tensor, graph: Tensor, nodes: Tensor, node_batch: Tensor, ctx: SiteContext
+        self,
+        text: Tensor,
+        graph: Tensor,
+        nodes: Tensor,
+        node_batch: Tensor,
+        ctx: SiteContext,
+        logits_site: bool = True,
     ) -> tuple[Tensor, Tensor | None, Tensor]:
         """Fusion and head: logits (b, c), modality weights (b, 2) or None, the fused vector (b, d)
-        that the head reads (after the priors' bias at the ``fused`` site)."""
+        that the head reads (after the priors' bias at the ``fused`` site). The priors' biases
+        at the ``logits`` site are added unless ``logits_site`` is false; there ``ctx.remix``
+        reruns this function (without that site) with one modality replaced."""
         fused = self.fusion(text, graph, nodes, node_batch, ctx, self.priors.bias)
         vector = add_bias(fused.fused, "fused", ctx, self.priors.bias)
-        logits = add_bias(self.head(vector), "logits", ctx, self.priors.bias)
+        logits = self.head(vector)
+        if logits_site:
+
+            def remix(modality: str, source: Tensor) -> Tensor:
+                inputs = self.remixed(modality, source, text, graph, nodes, node_batch)
+                return self.classify(*inputs, _mixed(ctx), logits_site=False)[0]
+
+            logits = add_bias(logits, "logits", replace(ctx, remix=remix), self.priors.bias)
         return logits, fused.modality_weights, vector
 
     def forward(self, batch: PriorBatch) -> PriorModelOutput:
@@ -228,8 +243,8 @@ class PriorModel(nn.Module):
         graph_vector = add_bias(tree.graph, "graph", ctx, self.priors.bias)
         logits, weights, fused = self.classify(text, graph_vector, tree.nodes, graph.batch, ctx)
 
-        def remix(modality: str, permutation: Tensor) -> Tensor:
-            return self.remix(modality, permutation, text, graph_vector, tree.nodes, ctx)
+        def remix(modality: str, source: Tensor) -> Tensor:
+            return self.remix(modality, source, text, graph_vector, tree.nodes, ctx)
 
         output = PriorModelOutput(
             logits=logits,
@@ -252,23 +267,41 @@ class PriorModel(nn.Module):
         return output
 
     def remix(
-        self, modality: str, permutation: Tensor, text: Tensor, graph: Tensor, nodes: Tensor, ctx: SiteContext
+        self, modality: str, source: Tensor, text: Tensor, graph: Tensor, nodes: Tensor, ctx: SiteContext
     ) -> Tensor:
-        """Logits when sample i gets ``modality`` (``text`` or ``graph``: its vector and, for
-        fusions that read them, its nodes) of sample ``permutation[i]``; encoders are not rerun.
+        """Logits when each sample gets ``modality`` (``text`` or ``graph``: its vector and, for
+        fusions that read them, its nodes) from ``source``; encoders are not rerun.
+
+        Args:
+            source: a permutation (sample i takes the modality of sample ``source[i]``), or one
+                vector that every sample takes in its place (and every node of its graph).
 
         Shapes:
-            permutation: (b,) int64; text: (b, t); graph: (b, g); nodes: (n, g) -> (b, c).
+            source: (b,) int64, or (t,) / (g,) float; text: (b, t); graph: (b, g); nodes: (n, g)
+            -> (b, c).
         """
-        node_batch = ctx.batch
-        if modality == "text":
-            text = text[permutation]
-        elif modality == "graph":
-            graph = graph[permutation]
-            owner = torch.empty_like(permutation)
-            owner[permutation] = torch.arange(permutation.numel(), device=permutation.device)
-            node_batch = owner[node_batch]
-        else:
+        inputs = self.remixed(modality, source, text, graph, nodes, ctx.batch)
+        return self.classify(*inputs, _mixed(ctx))[0]
+
+    @staticmethod
+    def remixed(
+        modality: str, source: Tensor, text: Tensor, graph: Tensor, nodes: Tensor, node_batch: Tensor
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """(text, graph, nodes, node_batch) with ``modality`` taken from ``source`` (see
+        :meth:`remix`)."""
+        if modality not in ("text", "graph"):
             raise ConfigError(f"remix: expected modality text or graph (got {modality!r}).")
-        mixed = replace(ctx, groups=None, y=None)  # a remixed vector is no longer its sample's
-        return self.classify(text, graph, nodes, node_batch, mixed)[0]
+        if source.is_floating_point():  # one vector in every sample's place
+            if modality == "text":
+                return source.expand_as(text), graph, nodes, node_batch
+            return text, source.expand_as(graph), source.expand_as(nodes), node_batch
+        if modality == "text":
+            return text[source], graph, nodes, node_batch
+        owner = torch.empty_like(source)
+        owner[source] = torch.arange(source.numel(), device=source.device)
+        return text, graph[source], nodes, owner[node_batch]
+
+
+def _mixed(ctx: SiteContext) -> SiteContext:
+    """The context of remixed vectors: they are no longer their samples' (no groups, no labels)."""
+    return replace(ctx, groups=None, y=None, remix=None)

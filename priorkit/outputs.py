@@ -25,8 +25,9 @@ class PriorModelOutput:
         message_attention: per message-passing layer, attention over directed edges.
         node_inputs: node states before message passing (what input gradients are taken of).
         message_index: sender and receiver of each directed edge of ``message_attention``.
-        remix: ``remix(modality, permutation)``: logits if sample i had the ``text`` or
-            ``graph`` of sample ``permutation[i]`` (fusion and head rerun, encoders not).
+        remix: ``remix(modality, source)``: logits if sample i had the ``text`` or ``graph`` of
+            sample ``source[i]`` (a permutation), or the vector ``source`` in its place
+            (fusion and head rerun, encoders not; :meth:`~priorkit.model.PriorModel.remix`).
         rerun: the model's forward, for priors that compare with a counterfactual batch.
         violations: per enforced rule (``prior/metric``), its violation on this batch
             (:meth:`~priorkit.priors.check.Check.violation`: > 0 broken), detached.

@@ -15,6 +15,10 @@ before their softmax, or states before they move on.
 | ``fusion`` | the modality gate logits over (text, graph) | (b, 2) | the logits |
 | ``fused`` | the fused vector the head reads | (b, f) | the vector |
 | ``logits`` | the class logits of the head | (b, c) | the logits |
+
+At the ``logits`` site ``ctx.remix(modality, source)`` gives the head's logits (before this
+site's biases) for the same samples with one modality replaced, so that a prior can compare
+the decision with the decision without that modality.
 """
 
 from __future__ import annotations
@@ -47,10 +51,14 @@ class SiteContext:
             order; None where the vectors no longer belong to their samples (remixed modalities).
         y: each sample's class index, in training forwards only (None at use, so that no bias
             can read the labels of the data it scores).
+        remix: at the ``logits`` site, ``remix(modality, source)``: the head's logits before
+            this site's biases if each sample had the ``text`` or ``graph`` of ``source`` (a
+            permutation of the batch, or one vector for every sample); None at other sites.
 
     Shapes:
         depth, parent_index, batch, importance: (n,); root_index: (b,); message_index: (2, m);
-        message_direction: (m,); value: as the bias of the site.
+        message_direction: (m,); value: as the bias of the site; remix(modality, source) with
+        source (b,) int64 or (t,) / (g,) float -> (b, c).
     """
 
     site: str
@@ -67,6 +75,7 @@ class SiteContext:
     importance: Tensor | None = None
     groups: tuple[str, ...] | None = None
     y: Tensor | None = None
+    remix: Callable[[str, Tensor], Tensor] | None = None
 
     @property
     def num_graphs(self) -> int:

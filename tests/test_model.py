@@ -113,3 +113,22 @@ def test_remix_equals_a_forward_on_recombined_samples(graphs, fusion: str, modal
         remixed = model(collate(data)).remix(modality, torch.tensor(permutation))  # type: ignore[misc]
         direct = model(collate(recombine(data, [data[j] for j in permutation]))).logits
     assert torch.allclose(remixed, direct, atol=1e-5)
+
+
+@pytest.mark.parametrize("fusion", ["concat", "gated", "cross_attention"])
+@pytest.mark.parametrize("modality", ["text", "graph"])
+def test_remix_with_one_vector_forgets_each_samples_own(graphs, fusion: str, modality: str) -> None:  # type: ignore[no-untyped-def]
+    from priorkit.data.recombine import with_text_of, with_tree_of
+
+    data, encoder = graphs
+    model = build(encoder, fusion).eval()
+    recombine = with_text_of if modality == "text" else with_tree_of
+    shuffled = recombine(data, [data[j] for j in [2, 0, 1, 5, 3, 4]])
+    width = model.fusion.text_dim if modality == "text" else model.fusion.graph_dim
+    vector = torch.randn(width, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        own = model(collate(data))
+        replaced = own.remix(modality, vector)  # type: ignore[misc]
+        # the other samples' modality in the same places changes nothing once a vector replaces it
+        assert torch.allclose(replaced, model(collate(shuffled)).remix(modality, vector), atol=1e-5)  # type: ignore[misc]
+        assert not torch.allclose(replaced, own.logits, atol=1e-3)

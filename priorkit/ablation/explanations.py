@@ -29,7 +29,7 @@ def explanations_html(out: Path, done: pd.DataFrame, study: dict[str, Any], coun
     no run has such a file."""
     parts = []
     files = (study.get("study") or {}).get("evaluate") or {}
-    file = next(iter(files.values()), None)
+    file = next((f for f in files.values() if isinstance(f, str)), None)  # a file, not a collection
     for dataset, rows in done.groupby("dataset", sort=False):
         runs = {str(row.arm): _run_of(out, row) for row in rows.drop_duplicates("arm").itertuples()}
         drawn = _drawn(runs, file, count)

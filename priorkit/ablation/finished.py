@@ -59,7 +59,7 @@ def finished_arm(
     if not trials:
         raise ConfigError(f"arm: expected one of {', '.join(study.arms)} (got {arm!r}) in {study_file}.")
     first = trials[0]
-    samples = pool(first.source, first.format, first.labels, first.config, first.periods)
+    samples = pool(first.source, first.format, first.labels, first.config, first.periods, first.node_features)
     store = TrialStore(folder)
     order = sorted({t.fold for t in trials if t.fold is not None})
     return FinishedArm(

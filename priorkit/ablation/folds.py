@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from priorkit.ablation.grid import Trial, default_name
-from priorkit.ablation.study import StudyConfig
+from priorkit.ablation.study import CollectionConfig, StudyConfig
 from priorkit.analysis.leakage import LeakageReport, embedding_features, leakage_report
 from priorkit.atomic import write_json
 from priorkit.data.cache import load_cached
@@ -26,10 +26,16 @@ from priorkit.runs.graphs import load_split, text_features
 
 
 def pool(
-    source: str | None, fmt: str, labels: dict[str, str], config: RunConfig, periods: int | None = None
+    source: str | None,
+    fmt: str,
+    labels: dict[str, str],
+    config: RunConfig,
+    periods: int | None = None,
+    node_features: bool = True,
 ) -> TreeDataset:
     """All samples of a folded dataset: its ``source``, or the base config's three files;
-    relabelled, and grouped by post-time period when ``periods`` is given."""
+    relabelled, grouped by post-time period when ``periods`` is given, without node features
+    when ``node_features`` is false."""
     cache = config.train.cache_dir
     if source is not None:
         dataset = load_cached(fmt, source, cache_dir=cache)
@@ -37,7 +43,14 @@ def pool(
         parts = [load_split(getattr(config.data, name), cache) for name in ("train", "val", "test")]
         dataset = TreeDataset([s for part in parts for s in part])
     dataset.relabel(labels)
+    if not node_features:
+        dataset.drop_features()
     return dataset if periods is None else dataset.group_by_period(periods)
+
+
+def collection(entry: CollectionConfig, config: RunConfig) -> TreeDataset:
+    """Another collection to score trials on (a dataset's ``evaluate`` entry), read whole."""
+    return pool(entry.source, entry.format, entry.labels, config, node_features=entry.node_features)
 
 
 def split_file(folder: Path, dataset: str) -> Path:
@@ -65,7 +78,9 @@ def save_folds(study: StudyConfig, config: RunConfig, folder: Path) -> dict[str,
             if data is None:
                 dataset = pool(None, "jsonl", {}, config)
             else:
-                dataset = pool(data.source, data.format, data.labels, config, data.periods)
+                dataset = pool(
+                    data.source, data.format, data.labels, config, data.periods, data.node_features
+                )
             saved = _save(dataset, study.folds, config, file, saved)
         out[name] = (len(saved["folds"]), str(file))
     return out

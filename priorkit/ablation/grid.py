@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from priorkit.ablation.study import StudyConfig
+from priorkit.ablation.study import Evaluated, StudyConfig
 from priorkit.errors import ConfigError
 from priorkit.escaping import path_safe
 from priorkit.registry import normalise_name
@@ -26,7 +26,8 @@ class Trial:
         split_file: the study's saved folds of that data (``splits/<dataset>.json``).
         labels: label renames of that data (old -> new).
         periods: group the data's samples into this many post-time periods (None: keep groups).
-        evaluate: further files to score the run on, by name.
+        node_features: false: the data's node features are dropped.
+        evaluate: further data to score the run on, by name (JSONL files, other collections).
         sweep: ``{prior, arg, value}`` when the arm comes from a sweep.
     """
 
@@ -40,7 +41,8 @@ class Trial:
     split_file: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
     periods: int | None = None
-    evaluate: dict[str, str] = field(default_factory=dict)
+    node_features: bool = True
+    evaluate: dict[str, Evaluated] = field(default_factory=dict)
     sweep: dict[str, Any] | None = None
 
     @property
@@ -122,6 +124,7 @@ def expand(
                             split_file=split_file,
                             labels={} if data is None else dict(data.labels),
                             periods=None if data is None else data.periods,
+                            node_features=True if data is None else data.node_features,
                             evaluate=evaluate,
                             sweep=sweep,
                         )

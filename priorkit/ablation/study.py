@@ -35,6 +35,34 @@ class SweepConfig(BaseModel):
     values: list[Any] = Field(min_length=1)
 
 
+class CollectionConfig(BaseModel):
+    """Another collection that every trial of a dataset is scored on, read whole (never split,
+    never trained on): ``evaluate: {pheme: {source: ../pheme6, format: pheme, labels:
+    {non-rumour: non-rumor}}}`` tests models trained on one collection on another.
+
+    Args:
+        source, format: the collection and its loader (as a dataset's ``source``, ``format``).
+        labels: old label -> new label, to the names the trained model knows.
+        node_features: false drops the collection's node features (for a model trained
+            without them, ``node_features: false`` on its dataset).
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
+
+    source: str
+    format: str = "jsonl"
+    labels: dict[str, str] = Field(default_factory=dict)
+    node_features: bool = True
+
+    @field_validator("format")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        return FORMATS.validated(value)
+
+
+Evaluated = str | CollectionConfig  # a JSONL file, or another collection with its loader
+
+
 class DatasetConfig(BaseModel):
     """Where one dataset of a study comes from.
 
@@ -47,7 +75,10 @@ class DatasetConfig(BaseModel):
         periods: set each sample's ``group`` to its post-time period, the samples cut by time
             into this many equal parts (for ``group_invariance`` on data without groups, e.g.
             Twitter15's collection periods); null: the groups the data have.
-        evaluate: further files every trial is scored on, by name (``{test_ood: ...}``).
+        node_features: false drops the samples' node features (a ``source`` dataset), so that
+            a model trained here can score a collection whose nodes carry other ones.
+        evaluate: further data every trial is scored on, by name: JSONL files (``{test_ood:
+            ...}``) or other collections (:class:`CollectionConfig`).
         synth: a synthetic world (:class:`~priorkit.data.synth.SynthConfig` fields), written
             into the study folder when the study runs: trained on its ``train``/``val``,
             tested on ``test_id``, and scored on ``test_ood`` too.
@@ -67,7 +98,8 @@ class DatasetConfig(BaseModel):
     format: str = "jsonl"
     labels: dict[str, str] = Field(default_factory=dict)
     periods: int | None = Field(None, ge=2)
-    evaluate: dict[str, str] = Field(default_factory=dict)
+    node_features: bool = True
+    evaluate: dict[str, Evaluated] = Field(default_factory=dict)
     synth: SynthConfig | None = None
     note: str = ""
     expect: dict[str, Literal["away", "neutral", "wrong"]] = Field(default_factory=dict)
@@ -90,6 +122,10 @@ class DatasetConfig(BaseModel):
             raise ValueError("labels: renaming labels needs a `source` dataset (split into folds)")
         if self.periods is not None and self.source is None:
             raise ValueError("periods: grouping by period needs a `source` dataset (split into folds)")
+        if not self.node_features and self.source is None:
+            raise ValueError(
+                "node_features: dropping node features needs a `source` dataset (split into folds)"
+            )
         return self
 
 
@@ -109,7 +145,8 @@ class StudyConfig(BaseModel):
             in the study folder (``splits/<dataset>.json``).
         datasets: name -> data; None: the base config's data files (plus ``evaluate``).
         sweeps: prior arguments varied over values.
-        evaluate: further files to score every trial on (for the base config's data).
+        evaluate: further data to score every trial on (for the base config's data): JSONL
+            files or other collections, as a dataset's ``evaluate``.
         baseline: the arm the others are compared with.
         val_fraction: the share of each fold's training part used for validation (when
             ``folds`` does not set its own).
@@ -126,7 +163,7 @@ class StudyConfig(BaseModel):
     folds: SplitConfig | None = None
     datasets: dict[str, DatasetConfig] | None = None
     sweeps: list[SweepConfig] = Field(default_factory=list)
-    evaluate: dict[str, str] = Field(default_factory=dict)
+    evaluate: dict[str, Evaluated] = Field(default_factory=dict)
     baseline: str = "baseline"
     val_fraction: float = Field(0.1, gt=0.0, lt=1.0)
     redraw: int = Field(0, ge=0)
@@ -204,7 +241,8 @@ def _check_names(study: StudyConfig) -> None:
             f"baseline: expected one of the arms ({', '.join(study.arms)}) (got {study.baseline!r}); "
             "name the arm the others are compared with"
         )
-    taken = [name for name in study.evaluate if name in RESERVED]
+    named = [*study.evaluate, *(n for d in (study.datasets or {}).values() for n in d.evaluate)]
+    taken = sorted({name for name in named if name in RESERVED})
     if taken:
         raise ValueError(
             f"evaluate: {', '.join(taken)} names a report of every trial (train, val and test are "
@@ -223,19 +261,46 @@ def load_study(path: str | os.PathLike[str]) -> tuple[StudyConfig, RunConfig]:
     else:
         base = RunConfig.from_dict(study.base, where=f"{file}: base.").resolve_paths(folder)
     study = study.model_copy(
-        update={"datasets": _absolute(study, folder), "evaluate": _paths(study.evaluate, folder)}
+        update={"datasets": _absolute(study, folder), "evaluate": _evaluated(study.evaluate, folder)}
     )
-    missing = {name: f for name, f in study.evaluate.items() if not Path(f).is_file()}
-    if missing:
-        named = ", ".join(f"{name} ({f})" for name, f in missing.items())
-        raise ConfigError(
-            f"{file}: `evaluate`: expected files that exist (got none at {named}). Fix the paths."
-        )
+    for data in [study.evaluate, *(d.evaluate for d in (study.datasets or {}).values())]:
+        _check_evaluated(data, file)
     return study, base
 
 
+def _check_evaluated(evaluate: dict[str, Evaluated], file: Path) -> None:
+    """Every file and collection named by ``evaluate`` exists; else the error names them."""
+    missing = {
+        name: entry
+        for name, entry in evaluate.items()
+        if not (Path(entry).is_file() if isinstance(entry, str) else Path(entry.source).exists())
+    }
+    if missing:
+        named = ", ".join(
+            f"{name} ({entry if isinstance(entry, str) else entry.source})" for name, entry in missing.items()
+        )
+        raise ConfigError(
+            f"{file}: `evaluate`: expected files and collections that exist (got none at {named}). "
+            "Fix the paths."
+        )
+
+
+def _path(value: str, folder: Path) -> str:
+    return value if Path(value).is_absolute() else str((folder / value).resolve())
+
+
 def _paths(files: dict[str, str], folder: Path) -> dict[str, str]:
-    return {k: v if Path(v).is_absolute() else str((folder / v).resolve()) for k, v in files.items()}
+    return {k: _path(v, folder) for k, v in files.items()}
+
+
+def _evaluated(evaluate: dict[str, Evaluated], folder: Path) -> dict[str, Evaluated]:
+    """``evaluate`` with its files and collections' sources made absolute."""
+    return {
+        name: _path(entry, folder)
+        if isinstance(entry, str)
+        else entry.model_copy(update={"source": _path(entry.source, folder)})
+        for name, entry in evaluate.items()
+    }
 
 
 def _absolute(study: StudyConfig, folder: Path) -> dict[str, DatasetConfig] | None:
@@ -245,9 +310,9 @@ def _absolute(study: StudyConfig, folder: Path) -> dict[str, DatasetConfig] | No
     for name, data in study.datasets.items():
         fields = {k: v for k, v in data.model_dump().items() if k in ("train", "val", "test", "source") and v}
         out[name] = data.model_copy(
-            update={**_paths(fields, folder), "evaluate": _paths(data.evaluate, folder)}
+            update={**_paths(fields, folder), "evaluate": _evaluated(data.evaluate, folder)}
         )
     return out
 
 
-__all__ = ["DatasetConfig", "StudyConfig", "SweepConfig", "load_study"]
+__all__ = ["CollectionConfig", "DatasetConfig", "Evaluated", "StudyConfig", "SweepConfig", "load_study"]

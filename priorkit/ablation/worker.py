@@ -7,7 +7,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from priorkit.ablation.folds import pool, trial_split
+from priorkit.ablation.folds import collection, pool, trial_split
 from priorkit.ablation.grid import Trial
 from priorkit.ablation.store import ERROR, RESULT, TrialStore
 from priorkit.api.trial import run_trial
@@ -20,10 +20,14 @@ def execute(trial: Trial, run_dir: Path) -> dict[str, Any]:
     config = trial.config
     splits = None
     if trial.fold is not None:
-        dataset = pool(trial.source, trial.format, trial.labels, config, trial.periods)
+        dataset = pool(trial.source, trial.format, trial.labels, config, trial.periods, trial.node_features)
         split = trial_split(trial, dataset)
         splits = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}
-    return run_trial(config, run_dir, trial.evaluate, resume=True, splits=splits).reports
+    evaluate = {
+        name: entry if isinstance(entry, str) else collection(entry, config)
+        for name, entry in trial.evaluate.items()
+    }
+    return run_trial(config, run_dir, evaluate, resume=True, splits=splits).reports
 
 
 def run_one(trial: Trial, out: str) -> tuple[str, str]:

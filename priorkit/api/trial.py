@@ -15,6 +15,7 @@ from typing import Any
 from priorkit.analysis.compliance import ComplianceEntry
 from priorkit.api.evaluation import evaluate as score
 from priorkit.data.dataset import TreeDataset
+from priorkit.data.sources import DataSource
 from priorkit.runs.config import RunConfig
 from priorkit.runs.trained import TrainedModel
 from priorkit.training.run import train
@@ -62,13 +63,14 @@ class TrialResult:
 def run_trial(
     config: RunConfig,
     out: str | os.PathLike[str],
-    evaluate: Mapping[str, str | os.PathLike[str]] | None = None,
+    evaluate: Mapping[str, DataSource] | None = None,
     resume: bool = True,
     splits: dict[str, TreeDataset] | None = None,
 ) -> TrialResult:
     """Train ``config`` into ``out`` (on ``splits`` when given, as :func:`train` takes them) and
-    evaluate the best checkpoint on ``evaluate`` files (``{"test_ood": path}``); each report is
-    also written to ``out/eval_<name>.json``."""
+    evaluate the best checkpoint on ``evaluate`` data (``{"test_ood": path}``: files or datasets,
+    as :func:`~priorkit.api.evaluation.evaluate` takes them); each report is also written to
+    ``out/eval_<name>.json``."""
     result = train(config, out, resume=resume, splits=splits)
     reports = {"test": result.metrics["test"]}
     if evaluate:

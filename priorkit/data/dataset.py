@@ -100,6 +100,13 @@ class TreeDataset(Sequence[TreeSample]):
                 sample.label = renames.get(str(sample.label), sample.label)
         return self
 
+    def drop_features(self) -> TreeDataset:
+        """Remove every sample's node features in place and return the dataset (for a model
+        that must score a collection whose nodes carry other features, or none)."""
+        for sample in self.samples:
+            sample.features = None
+        return self
+
     def group_by_period(self, periods: int) -> TreeDataset:
         """Set every sample's ``group`` to its post-time period and return the dataset: the
         samples ordered by ``created_at`` cut into ``periods`` parts of equal size (``period0``

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Literal
 
 import torch
 from pydantic import Field, field_validator, model_validator
-from torch import Tensor
+from torch import Tensor, nn
 
 from priorkit.fusion.base import MODALITIES, modality_values
-from priorkit.priors.base import PRIORS, Prior
+from priorkit.priors.base import PRIORS, ModelDims, Prior
 from priorkit.priors.check import Check
 from priorkit.priors.enforce import EnforcedConfig
 from priorkit.sites import SiteContext
@@ -24,8 +24,16 @@ class ModalityGateConfig(EnforcedConfig):
     target: share per modality. One modality named states a minimum: ``{text: 0.8}`` (the
         default) reads "the text's share is at least 0.8", the graph's is left free. Both
         named state the split: ``{text: 0.8, graph: 0.2}``.
-    mode: ``hard`` fixes the fusion weights at the target (one named: the other gets the
-        rest); ``soft`` pulls them toward it with a loss.
+    mode: ``soft`` pulls the fusion weights toward the target with a loss; ``hard`` fixes
+        them at it (one named: the other gets the rest). Both act on the gate of a gated
+        fusion, which is not the decision: the head may still let the graph decide.
+        ``bound`` acts on the decision itself, with any fusion: each sample's logits are the
+        logits without the other modality (a learned null vector in its place) plus that
+        modality's change to them, scaled down where needed so that the change is at most
+        ``(1 - target) / target`` times the size of the logits without it (sizes: norms of
+        logits centred over classes). The named modality's share of every decision,
+        ``|without| / (|without| + |change|)``, is then at least the target on any data,
+        shifted data included. It needs one modality named (``{text: 0.8}``).
     floor: overrides that reading: ``true`` reads every named share as a minimum (only
         shares below it are pulled), ``false`` reads a single named share as the exact split
         (the other modality gets the rest). Unset: a minimum when one modality is named.
@@ -46,7 +54,7 @@ class ModalityGateConfig(EnforcedConfig):
     name: Literal["modality_gate"] = "modality_gate"
 
     target: dict[str, float] = Field(default_factory=lambda: {"text": 0.8})
-    mode: Literal["soft", "hard"] = "soft"
+    mode: Literal["soft", "hard", "bound"] = "soft"
     floor: bool | None = None
     reliance_weight: float = Field(1.0, ge=0.0)
     reliance_temperature: float = Field(0.25, gt=0.0)
@@ -68,7 +76,18 @@ class ModalityGateConfig(EnforcedConfig):
                 f"target: expected shares summing to 1 (got {total:.3f}); "
                 "set floor: true to read them as minimums"
             )
+        if self.mode == "bound" and (len(self.target) != 1 or not self.is_floor()):
+            raise ValueError(
+                f"mode bound: expected one modality's minimum share of the decision (got target "
+                f"{self.target}, floor {self.floor}); name one modality, as in target: {{text: 0.8}}"
+            )
         return self
+
+    def bounded(self) -> str | None:
+        """The modality whose share of the decision ``bound`` caps (None in other modes)."""
+        if self.mode != "bound":
+            return None
+        return next(m for m in MODALITIES if m not in self.target)
 
     def is_floor(self) -> bool:
         """Whether the named shares are minimums (``floor``, or one modality named)."""
@@ -80,13 +99,35 @@ class ModalityGateConfig(EnforcedConfig):
         return {m: self.target.get(m, 1.0 - given) for m in MODALITIES}
 
 
-@PRIORS.register("modality_gate")
-class ModalityGatePrior(Prior):
-    """Targets the modality shares: the gate's weights (``hard``: fixed; ``soft``: a loss) and
-    the reliance shares the model shows when a modality is swapped between samples.
+def centred_norm(logits: Tensor) -> Tensor:
+    """Size of each row of logits, blind to a shift of all classes (which no softmax sees).
 
     Shapes:
-        bias("fusion") -> (b, 2) in ``hard`` mode; losses: scalars.
+        logits: (b, c) -> (b,).
+    """
+    return (logits - logits.mean(-1, keepdim=True)).norm(dim=-1)
+
+
+def decision_share(logits: Tensor, without: Tensor) -> Tensor:
+    """The share of each decision that the kept modality makes: the size of the logits
+    ``without`` the other modality over that size plus the size of the other's change.
+
+    Shapes:
+        logits, without: (b, c) -> (b,) in [0, 1] (1 where neither has a size).
+    """
+    kept, change = centred_norm(without), centred_norm(logits - without)
+    return torch.where(kept + change > 0, kept / (kept + change).clamp_min(1e-12), torch.ones_like(kept))
+
+
+@PRIORS.register("modality_gate")
+class ModalityGatePrior(Prior):
+    """Targets the modality shares: the gate's weights (``hard``: fixed; ``soft``: a loss), the
+    decision itself (``bound``: the other modality's change to the logits capped) and the
+    reliance shares the model shows when a modality is swapped between samples.
+
+    Shapes:
+        bias("fusion") -> (b, 2) in ``hard`` mode; bias("logits") -> (b, c) in ``bound``
+        mode; losses: scalars.
     """
 
     name = "modality_gate"
@@ -100,12 +141,36 @@ class ModalityGatePrior(Prior):
         # with ``floor`` only the modalities the user named are floors
         named = [m in self.config.target or not self.config.is_floor() for m in MODALITIES]
         self.register_buffer("constrained", torch.tensor(named))
+        bounded = self.config.bounded()
+        # ``bound``: the other modality may change the logits by at most ``ratio`` times their size without it
+        self.ratio = shares[bounded] / max(1.0 - shares[bounded], 1e-12) if bounded else 0.0
+
+    def bind(self, dims: ModelDims) -> None:
+        bounded = self.config.bounded()
+        if bounded is not None:  # what the model sees in place of the bounded modality ("without it")
+            self.null = nn.Parameter(torch.zeros(dims.text if bounded == "text" else dims.graph))
 
     def bias(self, site: str, ctx: SiteContext) -> Tensor | None:
-        if site != "fusion" or self.config.mode != "hard" or ctx.value is None:
+        if ctx.value is None:
             return None
-        # softmax(logits + log(target) - logits) == target: the weights are fixed, whatever the gate says
-        return torch.log(self.target.clamp_min(1e-6)) - ctx.value
+        if site == "fusion" and self.config.mode == "hard":
+            # softmax(logits + log(target) - logits) == target: the weights are fixed, whatever the gate says
+            return torch.log(self.target.clamp_min(1e-6)) - ctx.value
+        bounded = self.config.bounded()
+        if site == "logits" and bounded is not None and ctx.remix is not None:
+            return self._cap(ctx.value, ctx.remix(bounded, self.null))
+        return None
+
+    def _cap(self, logits: Tensor, without: Tensor) -> Tensor:
+        """The bias that scales the bounded modality's change ``logits - without`` down to at
+        most ``ratio`` times the size of ``without``, sample by sample.
+
+        Shapes:
+            logits, without: (b, c) -> (b, c).
+        """
+        change = logits - without
+        scale = (self.ratio * centred_norm(without) / centred_norm(change).clamp_min(1e-12)).clamp(max=1.0)
+        return (scale - 1.0).unsqueeze(-1) * change
 
     def _distance(self, shares: Tensor) -> Tensor:
         """Squared distance of (b, 2) or (2,) shares from the target (only below it with ``floor``)."""
@@ -156,10 +221,16 @@ class ModalityGatePrior(Prior):
         }
 
     def measure(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, float]:
-        if outputs.modality_weights is None:
-            return {}
-        mean = outputs.modality_weights.mean(0)
-        return {f"gate.{m}": float(mean[k]) for k, m in enumerate(MODALITIES)}
+        measured = {}
+        if outputs.modality_weights is not None:
+            mean = outputs.modality_weights.mean(0)
+            measured.update({f"gate.{m}": float(mean[k]) for k, m in enumerate(MODALITIES)})
+        bounded = self.config.bounded()
+        if bounded is not None and outputs.remix is not None:
+            kept = next(iter(self.config.target))
+            share = decision_share(outputs.logits, outputs.remix(bounded, self.null))
+            measured[f"decision.{kept}"] = float(share.mean())
+        return measured
 
     def checks(self) -> list[Check]:
         floor = self.config.is_floor()
@@ -167,8 +238,10 @@ class ModalityGatePrior(Prior):
         shares, tolerance = self.config.shares(), self.config.tolerance
         named = [m for m in MODALITIES if m in self.config.target]
         named = named if floor else named[:1]  # an exact split: one share says it all
+        # ``bound`` leaves the gate free and holds the decision instead
+        kinds = ("decision", "reliance") if self.config.mode == "bound" else ("gate", "reliance")
         return [
             Check(f"{kind}.{m}", shares[m], rule, tolerance, enforceable=kind == "gate")
-            for kind in ("gate", "reliance")
+            for kind in kinds
             for m in named
         ]

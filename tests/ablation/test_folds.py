@@ -133,3 +133,61 @@ def test_k_fold_on_raw_twitter15(study_file: Path, tmp_path: Path) -> None:
     assert run.done == 2 and run.failed == 0
     table = pd.read_csv(tmp_path / "study" / "results.csv")
     assert table["test.n"].sum() == 1490
+
+
+def test_another_collection_is_scored_whole_by_every_trial(
+    study_file: Path, small_data: Path, tmp_path: Path
+) -> None:
+    source = retold(small_data, tmp_path)
+    other = read_jsonl(small_data / "test_ood.jsonl")
+    for sample in other:  # another collection: its own label names, nodes with other features
+        sample.label = {"positive": "good", "negative": "bad"}[str(sample.label)]
+        sample.features = sample.features[:, :2]
+    write_jsonl(other, tmp_path / "other.jsonl")
+    collection = {"source": "other.jsonl", "labels": {"good": "positive", "bad": "negative"}}
+    data = {"told": {"source": str(source), "node_features": False, "evaluate": {"other": collection}}}
+    study = study_with(study_file, {"folds": 2, "seeds": [0], "datasets": data})
+    failed = run_study(study, tmp_path / "kept", progress=False)
+    assert failed.failed == 2  # its features kept, the collection cannot be scored by the model
+    error = json.loads(next((tmp_path / "kept").glob("trials/**/error.json")).read_text())["error"]
+    assert "expected 0 node features (got 2)" in error
+    spec = yaml.safe_load(study.read_text())
+    spec["datasets"]["told"]["evaluate"]["other"]["node_features"] = False
+    study.write_text(yaml.safe_dump(spec))
+    run = run_study(study, tmp_path / "study", progress=False)
+    assert run.done == 2 and run.failed == 0
+    table = pd.read_csv(tmp_path / "study" / "results.csv")
+    assert (table["other.n"] == len(other)).all()  # read whole by each fold's model
+    assert table["other.accuracy"].notna().all()
+    trial = expand(*load_study(study), {"told": (2, str(tmp_path / "study" / "splits" / "told.json"))})[0]
+    assert trial.evaluate["other"].source == str(tmp_path / "other.jsonl")  # type: ignore[union-attr]
+    assert all(s.features is None for s in pool(str(source), "jsonl", {}, trial.config, None, False))
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"source": "nowhere"}, r"`evaluate`: expected files and collections that exist \(got none at x "),
+        ({"source": "all.jsonl", "format": "excel"}, "format"),
+        ({"source": "all.jsonl", "node_feature": False}, "node_feature"),
+    ],
+)
+def test_a_bad_collection_is_refused_with_its_key(
+    study_file: Path,
+    small_data: Path,
+    tmp_path: Path,
+    entry: dict,
+    message: str,  # type: ignore[type-arg]
+) -> None:
+    source = retold(small_data, tmp_path)
+    data = {"told": {"source": str(source), "evaluate": {"x": entry}}}
+    study = study_with(study_file, {"folds": 2, "seeds": [0], "datasets": data})
+    with pytest.raises(ConfigError, match=message):
+        load_study(study)
+
+
+def test_node_features_are_dropped_only_from_a_source_dataset(study_file: Path, tmp_path: Path) -> None:
+    files = {"train": "a.jsonl", "val": "b.jsonl", "test": "c.jsonl", "node_features": False}
+    study = study_with(study_file, {"datasets": {"fixed": files}})
+    with pytest.raises(ConfigError, match="node_features: dropping node features needs a `source` dataset"):
+        load_study(study)

@@ -14,6 +14,12 @@ from priorkit.priors import PRIORS, PriorStack, build_prior, parse_prior
 from tests.priors.conftest import TEXT_DIM, tiny_model
 
 NAMES = PRIORS.names()
+# every prior at its defaults, and the modes that act at other sites than the defaults do
+SPECS = [{"name": name} for name in NAMES] + [{"name": "modality_gate", "mode": "bound"}]
+
+
+def spec_id(spec: dict[str, str]) -> str:
+    return "-".join(str(v) for v in spec.values())
 
 
 def test_every_prior_of_the_issue_is_registered() -> None:
@@ -56,12 +62,13 @@ def expected_shape(site: str, batch: PriorBatch, ctx, heads: int) -> set[tuple[i
         "graph": {(b, 16)},
         "fusion": {(b, 2)},
         "fused": {(b, 16)},
+        "logits": {(b, 2)},
     }[site]
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_contract(name: str, batch: PriorBatch) -> None:
-    prior = build_prior({"name": name})
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_contract(spec: dict[str, str], batch: PriorBatch) -> None:
+    prior = build_prior(spec)
     model = tiny_model(PriorStack([prior])).train()
     before = snapshot(batch)
     augmented = model.priors.augment(batch, torch.Generator().manual_seed(0))
@@ -95,14 +102,14 @@ def test_contract(name: str, batch: PriorBatch) -> None:
     assert all(isinstance(v, float) and v == v for v in measured.values()), measured
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_prior_state_travels_with_the_checkpoint(name: str, batch: PriorBatch) -> None:
-    model = tiny_model(PriorStack([build_prior({"name": name})]))
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_prior_state_travels_with_the_checkpoint(spec: dict[str, str], batch: PriorBatch) -> None:
+    model = tiny_model(PriorStack([build_prior(spec)]))
     with torch.no_grad():
         for p in model.priors.parameters():
             p.add_(0.25)
     state = copy.deepcopy(model.state_dict())
-    restored = tiny_model(PriorStack([build_prior({"name": name})]))
+    restored = tiny_model(PriorStack([build_prior(spec)]))
     restored.load_state_dict(state, strict=True)
     for (key, a), b in zip(
         model.priors.state_dict().items(), restored.priors.state_dict().values(), strict=True

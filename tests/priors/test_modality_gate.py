@@ -4,7 +4,7 @@ import torch
 from priorkit.data.batch import PriorBatch
 from priorkit.errors import ConfigError
 from priorkit.priors import ModalityGateConfig, ModalityGatePrior, PriorStack, build_prior
-from tests.priors.conftest import tiny_model
+from tests.priors.conftest import TEXT_DIM, tiny_model
 
 
 def test_hard_mode_fixes_the_fusion_weights(batch: PriorBatch) -> None:
@@ -104,3 +104,64 @@ def test_one_named_share_is_a_minimum_and_two_are_the_split(
 def test_bad_targets_are_refused(target: dict[str, float], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         build_prior({"name": "modality_gate", "target": target})
+
+
+def _graph_led(model) -> None:  # type: ignore[no-untyped-def]
+    """Make the graph drown the text: a gate that gives it all the weight, or (concat) its
+    columns of the projection scaled up 50 times."""
+    with torch.no_grad():
+        if hasattr(model.fusion, "gate"):
+            model.fusion.gate.logits.bias.copy_(torch.tensor([-20.0, 20.0]))
+        else:
+            model.fusion.project[0].weight[:, TEXT_DIM:] *= 50.0
+
+
+def _text_share(model, batch: PriorBatch, null: torch.Tensor) -> torch.Tensor:  # type: ignore[no-untyped-def]
+    from priorkit.priors.modality_gate import decision_share
+
+    with torch.no_grad():
+        out = model(batch)
+        return decision_share(out.logits, out.remix("graph", null))
+
+
+@pytest.mark.parametrize("fusion", ["gated", "concat", "cross_attention"])
+def test_bound_holds_the_texts_share_of_every_decision(batch: PriorBatch, fusion: str) -> None:
+    prior = ModalityGatePrior(ModalityGateConfig(target={"text": 0.8}, mode="bound"))
+    bounded = tiny_model(PriorStack([prior]), fusion=fusion).eval()
+    free = tiny_model(fusion=fusion).eval()  # the same weights (one seed), no prior
+    for model in (bounded, free):
+        _graph_led(model)
+    null = prior.null.detach()
+    assert float(_text_share(free, batch, null).min()) < 0.7  # left alone, the graph takes more
+    assert float(_text_share(bounded, batch, null).min()) >= 0.8 - 1e-5  # every sample, not a mean
+    with torch.no_grad():
+        measured = bounded.priors.measure(bounded(batch), batch)
+    assert measured["modality_gate/decision.text"] >= 0.8 - 1e-5
+
+
+def test_bound_scales_only_the_graphs_change_and_leaves_small_ones_alone(batch: PriorBatch) -> None:
+    prior = ModalityGatePrior(ModalityGateConfig(target={"text": 0.5}, mode="bound"))
+    without = torch.tensor([[2.0, -2.0], [1.0, -1.0]])
+    change = torch.tensor([[-1.0, 1.0], [-8.0, 8.0]])  # within the bound, then 8 times the text's size
+    bias = prior._cap(without + change, without)
+    assert torch.allclose(without + change + bias, torch.tensor([[1.0, -1.0], [0.0, 0.0]]))
+
+
+def test_bound_trains_its_null_and_checks_the_decision(batch: PriorBatch) -> None:
+    prior = ModalityGatePrior(ModalityGateConfig(mode="bound"))
+    model = tiny_model(PriorStack([prior]), fusion="concat")
+    out = model(batch)
+    sum(out.losses.values()).backward()  # type: ignore[union-attr]
+    assert prior.null.grad is not None and float(prior.null.grad.abs().sum()) > 0
+    assert [(c.metric, c.rule, c.enforceable) for c in prior.checks()] == [
+        ("decision.text", "at_least", False),
+        ("reliance.text", "at_least", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    "arguments", [{"target": {"text": 0.8, "graph": 0.2}}, {"target": {"text": 0.8}, "floor": False}]
+)
+def test_bound_needs_one_named_minimum(arguments: dict) -> None:
+    with pytest.raises(ConfigError, match=r"mode bound: expected one modality's minimum share.*text: 0.8"):
+        build_prior({"name": "modality_gate", "mode": "bound", **arguments})

@@ -78,11 +78,26 @@ def test_the_twitter15_real_shift_study_has_every_prior_at_its_defaults_on_newer
     named = {spec["name"] for arm in shift.arms.values() for spec in arm["priors"]}
     assert named == set(PRIORS.names()) and "baseline" in shift.arms
     assert all(
-        set(spec) <= {"name", "method", "within_class", "kind"}
+        set(spec) <= {"name", "method", "within_class", "kind", "mode"}
         for arm in shift.arms.values()
         for spec in arm["priors"]
     )
     assert len(expand(shift, base, {"twitter15": (3, "t.json")})) == len(shift.arms) * 3 * 3
+
+
+@pytest.mark.real_data
+def test_the_cross_collection_study_trains_on_twitter15_and_scores_all_of_pheme() -> None:
+    cross, base = load_study(RECIPES / "cross_collection_study.yaml")
+    _, shift_base = load_study(RECIPES / "real_shift_twitter15.yaml")
+    shift, _ = load_study(RECIPES / "real_shift_twitter15.yaml")
+    assert base == shift_base and cross.arms == shift.arms  # the same arms, on another shift
+    data = cross.datasets["twitter15"]  # type: ignore[index]
+    assert cross.folds is not None and cross.folds.kind == "story" and not data.node_features
+    pheme = data.evaluate["pheme"]
+    assert not isinstance(pheme, str) and pheme.format == "pheme"
+    assert pheme.labels == {"non-rumour": "non-rumor"}  # PHEME's classes under Twitter15's names
+    trials = expand(cross, base, {"twitter15": (3, "t.json")})
+    assert len(trials) == len(cross.arms) * 3 * 3 and all(t.evaluate == data.evaluate for t in trials)
 
 
 @pytest.mark.real_data
