@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import overload
@@ -11,6 +10,7 @@ import numpy as np
 
 from priorkit.data.problems import Problem
 from priorkit.data.sample import Label, TreeSample
+from priorkit.data.times import every_time
 from priorkit.errors import ConfigError
 
 
@@ -115,16 +115,14 @@ class TreeDataset(Sequence[TreeSample]):
         Raises:
             ConfigError: fewer than 2 periods, more periods than samples, or a sample without a time.
         """
-        times = [s.created_at for s in self.samples]
-        missing = [s.id for s, t in zip(self.samples, times, strict=True) if t is None or math.isnan(t)]
-        if missing:
-            raise ConfigError(
-                f"periods: every sample needs a time (`created_at`) to be put in a period; "
-                f"{len(missing)} of {len(self)} have none (first: sample {missing[0]!r})."
-            )
+        t = every_time(
+            [s.created_at for s in self.samples],
+            [s.id for s in self.samples],
+            "periods: every sample needs a time (`created_at`) to be put in a period",
+            "Set `created_at` on every sample, or give the samples groups of their own.",
+        )
         if not 2 <= periods <= len(self):
             raise ConfigError(f"periods: expected 2 to {len(self)} periods, one per group (got {periods}).")
-        t = np.asarray(times, dtype=np.float64)
         ranks = np.searchsorted(np.sort(t), t, side="left")  # samples of one time share a rank
         for sample, rank in zip(self.samples, ranks, strict=True):
             sample.group = f"period{rank * periods // len(self)}"

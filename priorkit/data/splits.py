@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
 
+from priorkit.data.times import every_time
 from priorkit.errors import ConfigError
 
 Validation = Literal["like_test", "random"]
@@ -228,14 +229,13 @@ def temporal_splits(
             ``random`` (a random share of them, seeded by ``seed``).
         labels: one label per sample to cut each class at its own times; None: one cut for all.
     """
-    t = np.asarray([np.nan if v is None else float(v) for v in times], dtype=np.float64)
-    missing = np.flatnonzero(np.isnan(t))
-    if len(missing):
-        raise ConfigError(
-            f"folds: temporal splits need a time on every sample; {len(missing)} of {len(t)} have none "
-            f"(first: sample {ids[missing[0]]!r}). Set `created_at` on every sample (seconds since 1970 "
-            "or an ISO 8601 time), or use another split kind."
-        )
+    t = every_time(
+        times,
+        ids,
+        "folds: temporal splits need a time on every sample",
+        "Set `created_at` on every sample (seconds since 1970 or an ISO 8601 time), or use another "
+        "split kind.",
+    )
     if k < 1 or not 0.0 < k * test_fraction < 1.0:
         raise ConfigError(
             "folds: temporal needs k >= 1 and 0 < k * test_fraction < 1 "

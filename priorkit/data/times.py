@@ -8,7 +8,12 @@ are "snowflake" ids whose upper bits count milliseconds since 2010-11-04).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime
+
+import numpy as np
+
+from priorkit.errors import ConfigError
 
 TWITTER_EPOCH_MS = 1288834974657
 _FIRST_SNOWFLAKE = 2**22 * 10**6  # ids below this are the sequential pre-2010 ones
@@ -68,3 +73,20 @@ def iso_time(seconds: float) -> str:
     stamp = datetime.fromtimestamp(seconds, tz=UTC)
     text = stamp.isoformat().replace("+00:00", "Z")
     return text
+
+
+def every_time(times: Sequence[float | None], ids: Sequence[str], why: str, fix: str) -> np.ndarray:
+    """The samples' times (``created_at``) as an array, every one given; else a
+    :class:`~priorkit.errors.ConfigError` that says ``why`` a time is needed, counts the samples
+    without one, names the first and ends with ``fix``.
+
+    Shapes:
+        times, ids: (n,) -> (n,) float64.
+    """
+    t = np.asarray([np.nan if v is None else float(v) for v in times], dtype=np.float64)
+    missing = np.flatnonzero(np.isnan(t))
+    if len(missing):
+        raise ConfigError(
+            f"{why}; {len(missing)} of {len(t)} have none (first: sample {ids[missing[0]]!r}). {fix}"
+        )
+    return t
