@@ -53,7 +53,9 @@ def family_table(table: pd.DataFrame, study: StudyConfig) -> list[str]:
 
     def expect(dataset: str, arm: str) -> str:
         data = datasets.get(dataset)
-        return "away" if data is None else data.expect.get(arm, "away")
+        if data is None:
+            return "away"
+        return data.expect.get(arm) or data.expect.get(study.prior_of(arm) or "", "away")
 
     base = table[(table["arm"] == study.baseline) & (table["status"] == "done")]
     lines = [

@@ -9,12 +9,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from priorkit.config import load_config
+from priorkit.config import load_config, validated
 from priorkit.data.formats import FORMATS
 from priorkit.data.split_plan import SplitConfig
 from priorkit.data.synth import SynthConfig
 from priorkit.errors import ConfigError
 from priorkit.escaping import path_safe
+from priorkit.priors.base import PRIORS
 from priorkit.runs.config import SEED_MAX, RunConfig
 
 
@@ -144,6 +145,10 @@ class StudyConfig(BaseModel):
             None for the fixed train/val/test files. The folds are made once per dataset and saved
             in the study folder (``splits/<dataset>.json``).
         datasets: name -> data; None: the base config's data files (plus ``evaluate``).
+        datasets_from: instead of ``datasets``, another study file whose datasets this study
+            runs (a path relative to this file): other arms on the same datasets, without
+            copying them. Their ``expect`` marks name arms or priors: an arm not marked takes
+            the mark of its prior (an arm of one prior).
         sweeps: prior arguments varied over values.
         evaluate: further data to score every trial on (for the base config's data): JSONL
             files or other collections, as a dataset's ``evaluate``.
@@ -162,6 +167,7 @@ class StudyConfig(BaseModel):
     seeds: list[Annotated[int, Field(ge=0, le=SEED_MAX)]] = Field(default_factory=lambda: [0], min_length=1)
     folds: SplitConfig | None = None
     datasets: dict[str, DatasetConfig] | None = None
+    datasets_from: str | None = None
     sweeps: list[SweepConfig] = Field(default_factory=list)
     evaluate: dict[str, Evaluated] = Field(default_factory=dict)
     baseline: str = "baseline"
@@ -207,17 +213,26 @@ class StudyConfig(BaseModel):
                 raise ValueError(
                     f"datasets: {name!r} cannot name a folder of the study; use letters, digits and -_.=@"
                 )
-            unknown = [arm for arm in data.expect if arm not in self.arms]
+            unknown = [key for key in data.expect if key not in self.arms and key not in PRIORS.names()]
             if unknown:
                 raise ValueError(
                     f"datasets.{name}.expect: {', '.join(unknown)} not among the arms "
-                    f"({', '.join(self.arms)})"
+                    f"({', '.join(self.arms)}) or the priors"
                 )
+        if self.datasets is not None and self.datasets_from is not None:
+            raise ValueError("datasets_from: expected either `datasets` or `datasets_from` (got both)")
         if self.folds is not None and self.datasets is not None:
             for name, data in self.datasets.items():
                 if data.source is None:
                     raise ValueError(f"datasets.{name}: folds need a `source` with all samples")
         return self
+
+    def prior_of(self, arm: str) -> str | None:
+        """The name of an arm's one prior (None for an arm of none or several, or a sweep's)."""
+        priors = self.arms.get(arm, {}).get("priors") or []
+        if len(priors) != 1:
+            return None
+        return priors[0] if isinstance(priors[0], str) else priors[0].get("name")
 
 
 RESERVED = ("train", "val", "test")  # reports every trial writes; an evaluation file may not take one
@@ -260,12 +275,43 @@ def load_study(path: str | os.PathLike[str]) -> tuple[StudyConfig, RunConfig]:
         base = RunConfig.from_yaml(folder / study.base)
     else:
         base = RunConfig.from_dict(study.base, where=f"{file}: base.").resolve_paths(folder)
+    if study.datasets_from is not None:
+        study = _with_datasets_of(study, folder / study.datasets_from, file)
     study = study.model_copy(
         update={"datasets": _absolute(study, folder), "evaluate": _evaluated(study.evaluate, folder)}
     )
     for data in [study.evaluate, *(d.evaluate for d in (study.datasets or {}).values())]:
         _check_evaluated(data, file)
     return study, base
+
+
+def _with_datasets_of(study: StudyConfig, other: Path, file: Path) -> StudyConfig:
+    """``study`` with the datasets of the study file ``other`` (paths made absolute there),
+    validated again as one study."""
+    if not other.is_file():
+        raise ConfigError(
+            f"{file}: datasets_from: expected a study file (got none at {other}). Fix the path."
+        )
+    source = load_study(other)[0]
+    if not source.datasets:
+        raise ConfigError(f"{file}: datasets_from: {other} names no datasets; give `datasets` here instead.")
+    fields = study.model_dump(exclude={"datasets", "datasets_from"})
+    fields["datasets"] = {
+        name: {**data.model_dump(), "expect": _marks_by_prior(data.expect, source)}
+        for name, data in source.datasets.items()
+    }
+    return validated(StudyConfig, fields, f"{file}: with the datasets of {other}: ")
+
+
+def _marks_by_prior(expect: dict[str, str], source: StudyConfig) -> dict[str, str]:
+    """``expect`` marks of ``source``'s arms as marks of their priors (a mark that names a prior
+    stays; a mark of an arm of none or several priors has no meaning elsewhere and is left out)."""
+    marks = {key: mark for key, mark in expect.items() if key in PRIORS.names()}
+    for key, mark in expect.items():
+        prior = source.prior_of(key)
+        if key not in marks and prior is not None:
+            marks.setdefault(prior, mark)
+    return marks
 
 
 def _check_evaluated(evaluate: dict[str, Evaluated], file: Path) -> None:

@@ -81,7 +81,7 @@ def test_fixed_split_trials_keep_the_base_files(study_file: Path, small_data: Pa
         ({"evaluate": {"test": "x.jsonl"}}, r"evaluate: test names a report of every trial"),
         (
             {"evaluate": {"ood": "/nonexistent/ood.jsonl"}},
-            r"`evaluate`: expected files that exist \(got none at ood",
+            r"`evaluate`: expected files and collections that exist \(got none at ood",
         ),
     ],
 )

@@ -134,3 +134,61 @@ def test_redraw_draws_every_world_afresh_and_a_folder_drawn_otherwise_is_refused
     assert re.search(r"(stars|roots)/synth\.json: .*drawn with another config \(seed: 10[12] -> [12]\)", err)
     assert "another --out" in err
     assert (out / "data" / "stars" / "train.jsonl").read_text() == redrawn  # nothing rewritten
+
+
+def test_an_arm_not_marked_takes_the_mark_of_its_prior() -> None:
+    study = StudyConfig.model_validate(
+        {
+            "base": {},
+            "arms": {
+                "baseline": {},
+                "decay_strong": {"priors": [{"name": "depth_decay", "decay": 4.0}]},
+                "decay_marked": {"priors": [{"name": "depth_decay"}]},
+                "two": {"priors": ["depth_decay", "modality_gate"]},
+            },
+            "datasets": {
+                "a": {"synth": {}},
+                "b": {"synth": {}, "expect": {"depth_decay": "wrong", "decay_marked": "neutral"}},
+            },
+        }
+    )
+    table = rows(
+        dataset=["a"] * 4 + ["b"] * 4,
+        arm=["baseline", "decay_strong", "decay_marked", "two"] * 2,
+        seed=[0] * 8,
+        status=["done"] * 8,
+        **{"test_ood.accuracy": [0.5, 0.6, 0.6, 0.6, 0.5, 0.6, 0.6, 0.6]},
+    )
+    b = family_table(table, study)[3]
+    assert b == "| b | 0.500 | +0.100 (0/1) (w) | +0.100 (0/1) (n) | +0.100 (0/1) |"  # its own mark first
+    with pytest.raises(ValueError, match=r"expect: nothing not among the arms .* or the priors"):
+        StudyConfig.model_validate(
+            {
+                "base": {},
+                "arms": {"baseline": {}},
+                "datasets": {"a": {"synth": {}, "expect": {"nothing": "wrong"}}},
+            }
+        )
+
+
+def test_a_study_may_run_the_datasets_of_another(study_file: Path, tmp_path: Path) -> None:
+    family = family_study(study_file)
+    other = tmp_path / "other"
+    other.mkdir()
+    sibling = {"base": "../base.yaml", "datasets_from": "../study.yaml", "arms": {"baseline": {}, "x": {}}}
+    (other / "sibling.yaml").write_text(yaml.safe_dump(sibling))
+    study, _ = load_study(other / "sibling.yaml")
+    theirs = load_study(family)[0].datasets
+    assert study.datasets is not None and theirs is not None and study.datasets_from is None
+    assert {n: d.synth for n, d in study.datasets.items()} == {n: d.synth for n, d in theirs.items()}
+    # the other study's mark of its arm "decay" is a mark of that arm's prior here
+    assert study.datasets["roots"].expect == {"depth_decay": "wrong"}  # type: ignore[index]
+    (other / "sibling.yaml").write_text(yaml.safe_dump({**sibling, "datasets_from": "../none.yaml"}))
+    with pytest.raises(
+        ConfigError, match=r"sibling.yaml: datasets_from: expected a study file \(got none at"
+    ):
+        load_study(other / "sibling.yaml")
+    both = {**sibling, "datasets": {"w": {"synth": {}}}}
+    (other / "sibling.yaml").write_text(yaml.safe_dump(both))
+    with pytest.raises(ConfigError, match="expected either `datasets` or `datasets_from`"):
+        load_study(other / "sibling.yaml")
