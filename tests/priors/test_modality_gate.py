@@ -1,5 +1,7 @@
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from priorkit.data.batch import PriorBatch
 from priorkit.errors import ConfigError
@@ -165,3 +167,26 @@ def test_bound_trains_its_null_and_checks_the_decision(batch: PriorBatch) -> Non
 def test_bound_needs_one_named_minimum(arguments: dict) -> None:
     with pytest.raises(ConfigError, match=r"mode bound: expected one modality's minimum share.*text: 0.8"):
         build_prior({"name": "modality_gate", "mode": "bound", **arguments})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    target=st.floats(0.05, 0.95),
+    classes=st.integers(2, 6),
+    scale=st.floats(1e-3, 1e3),
+    seed=st.integers(0, 2**16),
+)
+def test_the_cap_holds_for_any_logits(target: float, classes: int, scale: float, seed: int) -> None:
+    from priorkit.priors.modality_gate import decision_share
+
+    prior = ModalityGatePrior(ModalityGateConfig(target={"text": target}, mode="bound"))
+    generator = torch.Generator().manual_seed(seed)
+    without = torch.randn(16, classes, generator=generator, dtype=torch.float64)
+    logits = without + scale * torch.randn(16, classes, generator=generator, dtype=torch.float64)
+    capped = logits + prior._cap(logits, without)
+    assert float(decision_share(capped, without).min()) >= target - 1e-9
+    within = decision_share(logits, without) >= target  # changes already small enough stay as they were
+    assert torch.allclose(capped[within], logits[within])
+    # the change keeps its direction: only its size is cut
+    cosine = torch.nn.functional.cosine_similarity(capped - without, logits - without, dim=-1)
+    assert torch.allclose(cosine, torch.ones_like(cosine))
