@@ -16,7 +16,15 @@ from priorkit._lazy import lazy_exports
 from priorkit.errors import ConfigError, PriorkitError, RegistryError
 
 if TYPE_CHECKING:
-    from priorkit.ablation import FinishedArm, StudyConfig, finished_arm, load_study, run_study, summarise
+    from priorkit.ablation import (
+        CollectionConfig,
+        FinishedArm,
+        StudyConfig,
+        finished_arm,
+        load_study,
+        run_study,
+        summarise,
+    )
     from priorkit.ablation.summary import cell_text
     from priorkit.analysis.leakage import leakage_report, user_bags, user_documents
     from priorkit.analysis.report import EvaluationReport
@@ -82,6 +90,7 @@ if TYPE_CHECKING:
 from priorkit.version import __version__
 
 _EXPORTS = {
+    "CollectionConfig": "priorkit.ablation",
     "FinishedArm": "priorkit.ablation",
     "StudyConfig": "priorkit.ablation",
     "finished_arm": "priorkit.ablation",

@@ -13,23 +13,22 @@ Run it after the study (it reads ``splits/twitter15.json`` from ``--out``).
 from __future__ import annotations
 
 import argparse
-import json
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from priorkit.ablation import load_study
-from priorkit.ablation.folds import collection, pool
-from priorkit.analysis.leakage import embedding_features, leakage_report
-from priorkit.data.dataset import TreeDataset
-from priorkit.data.split_plan import SplitPlan
-from priorkit.data.splits import Split
-from priorkit.errors import ConfigError
-from priorkit.runs.graphs import text_features
+import priorkit as pk
 
 HERE = Path(__file__).resolve().parent
 STUDY = HERE / "cross_collection_study.yaml"
+
+
+def scored(entry: pk.CollectionConfig, cache_dir: str | None) -> pk.TreeDataset:
+    """The other collection as the study's trials read it: whole, relabelled, its node
+    features dropped where the entry says so."""
+    dataset = pk.load_cached(entry.format, entry.source, cache_dir=cache_dir).relabel(entry.labels)
+    return dataset if entry.node_features else dataset.drop_features()
 
 
 def main() -> None:
@@ -38,35 +37,31 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=HERE.parent / "runs" / "cross-collection")
     args = parser.parse_args()
-    study, base = load_study(STUDY)
-    assert study.datasets is not None
-    name, data = next(iter(study.datasets.items()))
-    folds = args.out / "splits" / f"{name}.json"
-    if not folds.is_file():
-        raise ConfigError(f"{folds}: expected the study's saved folds; run the study into {args.out} first.")
-    trained = pool(data.source, data.format, data.labels, base, data.periods, data.node_features)
-    plan = SplitPlan.from_dict(json.loads(folds.read_text()), trained)
+    study, base = pk.load_study(STUDY)
+    arm = pk.finished_arm(STUDY, args.out, study.baseline)  # the trained collection and its saved folds
+    trained = arm.dataset
+    data = (study.datasets or {})[arm.dataset_name]
+    encoder = base.model.text_encoder.model
     for other, entry in data.evaluate.items():
         if isinstance(entry, str):
             continue
-        scored = collection(entry, base)
-        both = TreeDataset([*trained, *scored])
+        collection = scored(entry, base.train.cache_dir)
+        both = pk.TreeDataset([*trained, *collection])
         tested = np.arange(len(trained), len(both))
-        splits = [Split(s.name, s.train, s.val, tested) for s in plan.splits]
-        encoder = base.model.text_encoder.model
-        report = leakage_report(
+        splits = [pk.Split(s.name, s.train, s.val, tested) for s in arm.folds]
+        report = pk.leakage_report(
             both,
             splits,
-            f"{name} -> {other}",
-            embeddings=text_features(both, base),
-            features=embedding_features(encoder),
+            f"{arm.dataset_name} -> {other}",
+            embeddings=pk.text_features(both, base),
+            features=f"{encoder.rsplit('/', 1)[-1]} embeddings",
         )
         print("\n".join(report.lines()))
-        mix = Counter(str(s.label) for s in scored)
-        shares = ", ".join(f"{label} {count / len(scored):.3f}" for label, count in mix.most_common())
+        mix = Counter(str(s.label) for s in collection)
+        shares = ", ".join(f"{label} {count / len(collection):.3f}" for label, count in mix.most_common())
         print(
-            f"\n{other}: {len(scored)} samples; class mix {shares}; its own majority class: "
-            f"{mix.most_common(1)[0][1] / len(scored):.3f} accuracy"
+            f"\n{other}: {len(collection)} samples; class mix {shares}; its own majority class: "
+            f"{mix.most_common(1)[0][1] / len(collection):.3f} accuracy"
         )
 
 

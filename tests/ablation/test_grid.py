@@ -19,6 +19,7 @@ def test_one_trial_per_dataset_arm_seed_and_fold(study_file: Path, tmp_path: Pat
     study = yaml.safe_load(study_file.read_text())
     study["folds"] = 3
     study["datasets"] = {"a": {"source": "a.jsonl"}, "b": {"source": "b.jsonl", "evaluate": {"x": "x.jsonl"}}}
+    (tmp_path / "x.jsonl").touch()  # a dataset's evaluation files are checked when the study loads
     study["sweeps"] = [{"arm": "decay", "prior": "depth_decay", "arg": "decay", "values": [0.5, 4]}]
     loaded, base = load_study(write(study_file.parent, study))
     with pytest.raises(ConfigError, match="saved folds of 'a' are needed"):
