@@ -309,7 +309,7 @@ def _marks_by_prior(expect: dict[str, str], source: StudyConfig) -> dict[str, st
     marks = {key: mark for key, mark in expect.items() if key in PRIORS.names()}
     for key, mark in expect.items():
         prior = source.prior_of(key)
-        if key not in marks and prior is not None:
+        if prior is not None:
             marks.setdefault(prior, mark)
     return marks
 
