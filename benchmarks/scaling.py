@@ -10,7 +10,10 @@ the whole run's time and peak RSS; then the fitted growth exponent of the epoch 
 the ratio of the largest size's peak RSS to the one before it. The goals it names: exponent
 <= 1.1, peak RSS at the largest size <= 1.5x the one before.
 
-    python benchmarks/scaling.py [--sizes 1000 10000 100000] [--epochs 2] [--encoder MODEL]
+With ``data.stream`` (the default here; ``--no-stream`` holds the training data in memory) the
+training file is read from disk every epoch (:mod:`priorkit.runs.streamed`).
+
+    python benchmarks/scaling.py [--sizes 1000 10000 100000] [--epochs 2] [--encoder MODEL] [--no-stream]
 """
 
 from __future__ import annotations
@@ -84,6 +87,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--encoder", default="sentence-transformers/all-MiniLM-L6-v2")
+    parser.add_argument(
+        "--stream",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="stream the training file from disk (data.stream, the default) or hold it in memory",
+    )
     args = parser.parse_args()
     sizes = sorted(args.sizes)
     if len(sizes) < 2:
@@ -91,7 +100,9 @@ def main() -> None:
     config = {
         "model": {"text_encoder": args.encoder},
         "train": {"epochs": args.epochs, "progress_bar": False},
+        "data": {"stream": args.stream},
     }
+    print(f"training data: {'streamed from disk (data.stream)' if args.stream else 'held in memory'}")
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         env = {**os.environ, "PRIORKIT_CACHE": str(root / "cache")}

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from priorkit.data.jsonl_stream import JsonlStream
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
 from priorkit.runs.config import RunConfig
@@ -42,7 +43,7 @@ def fit(
     run_config = _config(config, overrides or [])
     if verbose is not None:
         run_config = run_config.updated({"train.verbose": verbose})
-    splits = None if data is None else _splits(data)
+    splits = None if data is None else _splits(data, run_config.data.stream)
     result = train(run_config, out, resume=resume, splits=splits)
     return TrainedModel.from_run(result.run_dir, trust_code=True)  # its config is the caller's own
 
@@ -59,11 +60,23 @@ def _config(config: ConfigSource, overrides: list[str]) -> RunConfig:
     )
 
 
-def _splits(data: Mapping[str, DataSource]) -> dict[str, Any]:
+def _splits(data: Mapping[str, DataSource], stream: bool = False) -> dict[str, Any]:
     if not isinstance(data, Mapping) or set(data) != set(SPLITS):
         got = sorted(data) if isinstance(data, Mapping) else type(data).__name__
         raise ConfigError(
             f"data: expected a mapping with exactly the keys {', '.join(SPLITS)} (got {got}). "
             "Split your samples first, e.g. with pk.make_splits(dataset, pk.SplitConfig(k=5))."
         )
-    return {name: as_dataset(data[name], f"data[{name!r}]") for name in SPLITS}
+    in_memory = [name for name in SPLITS if not (stream and name == "train")]
+    out = {name: as_dataset(data[name], f"data[{name!r}]") for name in in_memory}
+    return {"train": _stream(data["train"]), **out} if stream else out
+
+
+def _stream(train: DataSource) -> JsonlStream:
+    """The training file, streamed (``data.stream``)."""
+    if not isinstance(train, (str, os.PathLike)):
+        raise ConfigError(
+            f"data.stream: expected the training data as a JSONL path (got {type(train).__name__}, "
+            "already in memory). Pass the file's path, or set data.stream to false."
+        )
+    return JsonlStream(train)

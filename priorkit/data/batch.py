@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import torch
@@ -116,19 +116,33 @@ def make_loader(
 
 
 def graph_loader(
-    graphs: Sequence[Data], batch_size: int, shuffle: bool = False, seed: int = 0
+    graphs: Sequence[Data],
+    batch_size: int,
+    shuffle: bool = False,
+    seed: int = 0,
+    groups: list[list[int]] | bool | None = True,
+    collate_fn: Callable[[Sequence[Data]], PriorBatch] = collate,
 ) -> DataLoader[PriorBatch]:
-    """A ``DataLoader`` of :class:`PriorBatch` over graphs made by :func:`sample_to_data`."""
+    """A ``DataLoader`` of :class:`PriorBatch` over graphs made by :func:`sample_to_data`.
+
+    Args:
+        graphs: the graphs (a list, or a dataset that makes each when asked for).
+        batch_size: samples per batch.  shuffle: reshuffle every epoch, reproducibly from ``seed``.
+        groups: batches of whole groups (:func:`pair_groups`): True reads them off ``graphs``;
+            a list gives them; None: none.
+        collate_fn: builds a batch from its graphs.
+    """
     generator = torch.Generator().manual_seed(seed)
-    groups = pair_groups(graphs)
-    if groups is not None:
+    if groups is True:
+        groups = pair_groups(graphs)
+    if groups:
         sampler = GroupBatchSampler(groups, batch_size, shuffle, generator)
-        return DataLoader(graphs, batch_sampler=sampler, collate_fn=collate)  # type: ignore[arg-type]
+        return DataLoader(graphs, batch_sampler=sampler, collate_fn=collate_fn)  # type: ignore[arg-type]
     return DataLoader(
         graphs,
         batch_size=batch_size,
         shuffle=shuffle,
-        collate_fn=collate,  # type: ignore[arg-type]
+        collate_fn=collate_fn,  # type: ignore[arg-type]
         generator=generator,
     )
 
@@ -136,11 +150,16 @@ def graph_loader(
 def pair_groups(graphs: Sequence[Data]) -> list[list[int]] | None:
     """Each original with its counterfactuals (``counterfactual_of``), in data order; None when
     no sample names an original that is present."""
-    position = {g.sample_id: i for i, g in enumerate(graphs)}
+    return pairs_of([g.sample_id for g in graphs], [g.get("counterfactual_of") or "" for g in graphs])
+
+
+def pairs_of(ids: Sequence[str], originals: Sequence[str]) -> list[list[int]] | None:
+    """:func:`pair_groups` from each sample's id and the id it is a counterfactual of ("": none)."""
+    position = {sample_id: i for i, sample_id in enumerate(ids)}
     members: dict[int, list[int]] = {}
     linked = False
-    for i, graph in enumerate(graphs):
-        original = position.get(graph.get("counterfactual_of") or "")
+    for i, of in enumerate(originals):
+        original = position.get(of)
         if original is None or original == i:
             members.setdefault(i, []).insert(0, i)
         else:

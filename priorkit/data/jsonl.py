@@ -54,32 +54,30 @@ def _lines(path: Path, shown: str) -> Iterator[tuple[int, str | None, Problem | 
     try:
         handle = path.open("rb")
     except OSError as error:
-        yield 0, None, _whole_file(shown, f"cannot read the file: {error.strerror}", "check the path")
+        yield 0, None, whole_file(shown, f"cannot read the file: {error.strerror}", "check the path")
         return
     empty = True
     with handle:
-        for number, chunk in enumerate(_bounded_lines(handle, limit), start=1):
+        for number, chunk in enumerate(bounded_lines(handle, limit), start=1):
             if isinstance(chunk, int):
                 empty = False
-                yield number, None, _too_long(shown, number, chunk, limit)
+                yield number, None, too_long(shown, number, chunk, limit)
                 continue
             if number == 1:
                 chunk = chunk.removeprefix(codecs.BOM_UTF8)  # Notepad and Excel start with one
             if not chunk.strip():
                 continue
             empty = False
-            yield number, *_decoded(chunk, shown, number)
+            yield number, *decode_line(chunk, shown, number)
     if empty:
         yield (
             0,
             None,
-            _whole_file(
-                shown, "the file is empty", "write one JSON sample per line (see datasets/README.md)"
-            ),
+            whole_file(shown, "the file is empty", "write one JSON sample per line (see datasets/README.md)"),
         )
 
 
-def _bounded_lines(handle: BinaryIO, limit: int) -> Iterator[bytes | int]:
+def bounded_lines(handle: BinaryIO, limit: int) -> Iterator[bytes | int]:
     """The file's lines; a line longer than ``limit`` bytes is skipped and given as its length."""
     while True:
         line = handle.readline(limit + 1)
@@ -95,7 +93,7 @@ def _bounded_lines(handle: BinaryIO, limit: int) -> Iterator[bytes | int]:
         yield length
 
 
-def _decoded(chunk: bytes, shown: str, number: int) -> tuple[str | None, Problem | None]:
+def decode_line(chunk: bytes, shown: str, number: int) -> tuple[str | None, Problem | None]:
     try:
         return chunk.decode("utf-8"), None
     except UnicodeDecodeError as error:
@@ -110,7 +108,7 @@ def _decoded(chunk: bytes, shown: str, number: int) -> tuple[str | None, Problem
         )
 
 
-def _too_long(shown: str, number: int, length: int, limit: int) -> Problem:
+def too_long(shown: str, number: int, length: int, limit: int) -> Problem:
     return Problem.whole_line(
         shown,
         number,
@@ -121,40 +119,45 @@ def _too_long(shown: str, number: int, length: int, limit: int) -> Problem:
     )
 
 
-def _whole_file(shown: str, message: str, fix: str) -> Problem:
+def whole_file(shown: str, message: str, fix: str) -> Problem:
     return Problem.whole_line(shown, 0, "-", message, None, fix)
 
 
-def _parse(path: Path, shown: str) -> Iterator[tuple[int, str, Any, list[Problem]]]:
+def parse_lines(path: Path, shown: str) -> Iterator[tuple[int, str, Any, list[Problem]]]:
     """Yield ``(line, sample_id, (record, parent_index) or None, problems)`` per line."""
     checks = RecordChecks(shown)
     for number, text, problem in _lines(path, shown):
         if problem is not None:
             yield number, "?", None, [problem]
             continue
-        try:
-            obj = json.loads(text, object_pairs_hook=_unique_keys)  # type: ignore[arg-type]
-            yield number, *checks.check(number, obj)
-        except RecursionError:
-            yield number, "?", None, [_too_deep(shown, number)]
-        except DuplicateKey as error:
-            yield number, "?", None, [_duplicate(shown, number, error.key)]
-        except json.JSONDecodeError as error:
-            yield (
-                number,
-                "?",
-                None,
-                [
-                    Problem.whole_line(
-                        shown,
-                        number,
-                        "?",
-                        "not valid JSON: " + error.msg,
-                        f"column {error.colno}",
-                        "write one complete JSON object per line",
-                    )
-                ],
-            )
+        yield number, *parse_line(checks, shown, number, text)  # type: ignore[arg-type]
+
+
+def parse_line(checks: RecordChecks, shown: str, number: int, text: str) -> tuple[str, Any, list[Problem]]:
+    """``(sample_id, (record, parent_index) or None, problems)`` of line ``number`` of a file
+    (``checks`` carries what the file's lines must share: unique ids, one feature width)."""
+    try:
+        obj = json.loads(text, object_pairs_hook=_unique_keys)
+        return checks.check(number, obj)
+    except RecursionError:
+        return "?", None, [_too_deep(shown, number)]
+    except DuplicateKey as error:
+        return "?", None, [_duplicate(shown, number, error.key)]
+    except json.JSONDecodeError as error:
+        return (
+            "?",
+            None,
+            [
+                Problem.whole_line(
+                    shown,
+                    number,
+                    "?",
+                    "not valid JSON: " + error.msg,
+                    f"column {error.colno}",
+                    "write one complete JSON object per line",
+                )
+            ],
+        )
 
 
 class DuplicateKey(ValueError):
@@ -218,7 +221,7 @@ def read_jsonl(path: str | os.PathLike[str], on_error: OnError = "fail") -> Tree
     report = LoadReport(source=shown)
     samples: list[TreeSample] = []
     problems: list[Problem] = []
-    for number, sample_id, parsed, found in _parse(Path(path), shown):
+    for number, sample_id, parsed, found in parse_lines(Path(path), shown):
         if parsed is not None:
             samples.append(sample_from_record(parsed[0], parsed[1], f"{shown}:{number}"))
         elif on_error == "skip" and number > 0:
@@ -238,7 +241,7 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[TreeSample]:
         DataValidationError: at the first line with problems, listing them.
     """
     shown = str(path)
-    for number, _, parsed, found in _parse(Path(path), shown):
+    for number, _, parsed, found in parse_lines(Path(path), shown):
         if parsed is None:
             raise DataValidationError(found)
         yield sample_from_record(parsed[0], parsed[1], f"{shown}:{number}")
@@ -246,7 +249,7 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[TreeSample]:
 
 def validate_jsonl(path: str | os.PathLike[str]) -> list[Problem]:
     """Every problem of a JSONL file, without building samples (for ``priorkit data validate``)."""
-    return [p for _, _, _, found in _parse(Path(path), str(path)) for p in found]
+    return [p for _, _, _, found in parse_lines(Path(path), str(path)) for p in found]
 
 
 def write_jsonl(samples: Iterable[TreeSample], path: str | os.PathLike[str]) -> int:

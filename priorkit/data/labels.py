@@ -51,27 +51,27 @@ class LabelSpace:
         return {name: i for i, name in enumerate(self.names)}
 
 
+def unlabelled(sample: TreeSample, where: str) -> Problem:
+    """The problem of a sample without a label where ``where`` (training, evaluation) needs one."""
+    file, number, unit = place(sample.source or where)
+    return Problem(
+        file,
+        number,
+        sample.id,
+        "label",
+        f"missing ({where} needs a label on every sample)",
+        None,
+        "add the label, or leave the sample to prediction (`priorkit predict`)",
+        unit,
+    )
+
+
 def require_labels(samples: Sequence[TreeSample], where: str) -> None:
     """Refuse unlabelled samples where labels are needed (training, evaluation, splits).
 
     Raises:
         DataValidationError: one problem per unlabelled sample, naming its file and line.
     """
-    problems = []
-    for sample in samples:
-        if sample.label is None:
-            file, number, unit = place(sample.source or where)
-            problems.append(
-                Problem(
-                    file,
-                    number,
-                    sample.id,
-                    "label",
-                    f"missing ({where} needs a label on every sample)",
-                    None,
-                    "add the label, or leave the sample to prediction (`priorkit predict`)",
-                    unit,
-                )
-            )
+    problems = [unlabelled(sample, where) for sample in samples if sample.label is None]
     if problems:
         raise DataValidationError(problems)

@@ -34,7 +34,11 @@ class UserVocabulary:
     @classmethod
     def build(cls, samples: Iterable[TreeSample], min_count: int = 2) -> UserVocabulary:
         """Count each user once per tree; keep those in ``min_count`` trees or more, sorted."""
-        trees = Counter(user for sample in samples for user in set(sample.user or ()) if user is not None)
+        return cls.from_counts(Counter(user for sample in samples for user in tree_users(sample)), min_count)
+
+    @classmethod
+    def from_counts(cls, trees: Counter[str], min_count: int = 2) -> UserVocabulary:
+        """From the number of trees each user occurs in (:func:`tree_users` per tree)."""
         return cls(tuple(sorted(user for user, n in trees.items() if n >= min_count)), min_count)
 
     def __len__(self) -> int:
@@ -57,3 +61,8 @@ class UserVocabulary:
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> UserVocabulary:
         return cls(tuple(data["ids"]), int(data["min_count"]))  # type: ignore[arg-type]
+
+
+def tree_users(sample: TreeSample) -> set[str]:
+    """The distinct known users of one tree."""
+    return {user for user in sample.user or () if user is not None}

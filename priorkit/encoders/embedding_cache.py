@@ -82,19 +82,30 @@ class EmbeddingCache:
         """Embeddings of ``texts``, calling ``encode`` once at most, on the texts no worker
         has encoded yet (each distinct text once)."""
         keys = [text_key(t) for t in texts]
-        self._refresh()
-        fresh: dict[bytes, Tensor] = {}
-        if any(k not in self._index for k in keys):
-            with self._locked():
-                self._refresh()
-                missing = self._missing(texts, keys)
-                if missing:
-                    fresh = self._store(missing, encode)
+        fresh = self._ensure(texts, keys, encode)
         self.stats.misses += len(fresh)
         self.stats.hits += sum(1 for k in keys if k not in fresh)
         if not keys:
             return torch.zeros(0, 0)
         return self._gather(keys, fresh)
+
+    def ensure(self, texts: Sequence[str], encode: Callable[[list[str]], Tensor]) -> int:
+        """Encode and store the texts that no worker has encoded yet, reading nothing back
+        (to fill the cache ahead of reading it batch by batch); returns how many were encoded."""
+        fresh = self._ensure(texts, [text_key(t) for t in texts], encode)
+        self.stats.misses += len(fresh)
+        return len(fresh)
+
+    def _ensure(
+        self, texts: Sequence[str], keys: list[bytes], encode: Callable[[list[str]], Tensor]
+    ) -> dict[bytes, Tensor]:
+        self._refresh()
+        if all(k in self._index for k in keys):
+            return {}
+        with self._locked():
+            self._refresh()
+            missing = self._missing(texts, keys)
+            return self._store(missing, encode) if missing else {}
 
     def _missing(self, texts: Sequence[str], keys: list[bytes]) -> dict[bytes, str]:
         missing: dict[bytes, str] = {}

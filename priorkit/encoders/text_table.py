@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch_geometric.data import Data
@@ -38,18 +38,36 @@ def attach_text_embeddings(
     Returns:
         the cache used (its ``stats`` tell hits, misses and encoder calls), or None.
     """
+    used: list[EmbeddingCache | None] = [None]
+
+    def table(texts: list[str]) -> torch.Tensor:
+        embedded, used[0] = encode_texts(texts, encoder, cache_dir)
+        return embedded
+
+    attach_embeddings(graphs, table, node_text)
+    return used[0]
+
+
+def attach_embeddings(
+    graphs: Sequence[Data], table: Callable[[list[str]], torch.Tensor], node_text: bool = True
+) -> None:
+    """:func:`attach_text_embeddings` with the embeddings of the distinct texts from ``table``
+    (texts -> one row each, in order).
+
+    Shapes:
+        table: list of k texts -> (k, t).
+    """
     texts = {g.text for g in graphs}
     if node_text:
         texts |= {t for g in graphs for t in g.node_text if t is not None}
     ordered = sorted(texts)
-    table, cache = encode_texts(ordered, encoder, cache_dir)
+    embedded = table(ordered)
     row = {text: i for i, text in enumerate(ordered)}
     for graph in graphs:
-        graph.text_embedding = table[row[graph.text]].unsqueeze(0)
+        graph.text_embedding = embedded[row[graph.text]].unsqueeze(0)
         if node_text:  # every graph, zeros where a node has no text: batches must agree
             index = torch.tensor([row.get(t, -1) if t is not None else -1 for t in graph.node_text])
-            embedded = torch.zeros(len(index), table.size(1))
+            nodes = torch.zeros(len(index), embedded.size(1))
             known = index >= 0
-            embedded[known] = table[index[known]]
-            graph.node_text_embedding = embedded
-    return cache
+            nodes[known] = embedded[index[known]]
+            graph.node_text_embedding = nodes

@@ -7,19 +7,23 @@ import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
+from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validator, model_validator
 
 from priorkit.config import apply_overrides, parse_overrides, read_yaml, registered_config, updated, validated
-from priorkit.data.budget import NodeOrder, apply_node_budget
+from priorkit.data.budget import NodeOrder, apply_node_budget, first_nodes
 from priorkit.data.dataset import TreeDataset
+from priorkit.data.jsonl_stream import JsonlStream
 from priorkit.errors import ConfigError, PriorkitError
 from priorkit.model import ModelConfig
 from priorkit.priors.base import PRIORS, PriorConfig
 from priorkit.registry import import_object
 from priorkit.runs.migrate import upgrade
+
+TreeData = TypeVar("TreeData", TreeDataset, JsonlStream)
 
 
 class DataConfig(BaseModel):
@@ -30,6 +34,9 @@ class DataConfig(BaseModel):
         whenever the run scores new data, as early-detection work reads the start of a cascade.
     node_order: which nodes come first: ``time`` (earliest) or ``depth`` (breadth first); see
         :mod:`priorkit.data.budget`.
+    stream: read the training file from disk sample by sample, every epoch, instead of holding
+        it in memory (for training data larger than memory; validation and test data are still
+        read whole). Needs the training data as a JSONL file; see :mod:`priorkit.runs.streamed`.
     """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
@@ -39,6 +46,7 @@ class DataConfig(BaseModel):
     test: str | None = None
     max_nodes: int | None = Field(None, ge=1)
     node_order: NodeOrder = "time"
+    stream: bool = False
 
     def path(self, split: str) -> str:
         """The file of ``split`` (``train``, ``val``, ``test``); a clear error when there is none."""
@@ -50,8 +58,12 @@ class DataConfig(BaseModel):
             )
         return value
 
-    def budgeted(self, dataset: TreeDataset) -> TreeDataset:
-        """``dataset`` under this node budget."""
+    def budgeted(self, dataset: TreeData) -> TreeData:
+        """``dataset`` under this node budget (a streamed file: applied to each sample read)."""
+        if isinstance(dataset, JsonlStream):
+            if self.max_nodes is None:
+                return dataset
+            return dataset.mapped(partial(first_nodes, max_nodes=self.max_nodes, order=self.node_order))
         return apply_node_budget(dataset, self.max_nodes, self.node_order)
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from priorkit.data.dataset import TreeDataset
-from priorkit.data.labels import LabelSpace, require_labels
-from priorkit.data.sample import TreeSample
-from priorkit.data.users import UserVocabulary
+from priorkit.data.labels import LabelSpace, require_labels, unlabelled
+from priorkit.data.problems import DataValidationError, Problem
+from priorkit.data.sample import Label, TreeSample
+from priorkit.data.users import UserVocabulary, tree_users
 from priorkit.errors import PriorkitError
 
 
@@ -47,25 +47,28 @@ class DataSchema:
     ungrouped: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
-    def of(cls, train: TreeDataset, user_min_count: int | None = None) -> DataSchema:
-        """The schema of training data; with ``user_min_count``, also its user vocabulary."""
-        if not len(train):
+    def of(cls, train: Iterable[TreeSample], user_min_count: int | None = None) -> DataSchema:
+        """The schema of training data (any samples, read once: a dataset in memory or a
+        streamed file); with ``user_min_count``, also its user vocabulary."""
+        survey = _Survey()
+        for sample in train:
+            survey.add(sample)
+        if not survey.count:
             raise IncompatibleDataError(
                 "data.train: expected at least one training sample (got none). Check the file or split."
             )
-        require_labels(train, "training")
-        first = train[0]
-        labels = LabelSpace.from_labels(train.labels)
-        counts = Counter(str(label) for label in train.labels)
+        if survey.unlabelled:
+            raise DataValidationError(survey.unlabelled)
+        labels = LabelSpace.from_labels(survey.labels)
         return cls(
             labels,
-            train.num_features,
-            first.features is not None and not isinstance(first.features, np.ndarray),
-            any(s.node_text is not None for s in train),
-            None if user_min_count is None else UserVocabulary.build(train, user_min_count),
-            tuple(sorted({str(s.group) for s in train if s.group})),
-            tuple(counts[str(name)] / len(train) for name in labels.names),
-            _ungrouped(train),
+            survey.num_features,
+            survey.sparse,
+            survey.node_text,
+            None if user_min_count is None else UserVocabulary.from_counts(survey.users, user_min_count),
+            tuple(sorted(survey.groups)),
+            tuple(survey.labels[name] / survey.count for name in labels.names),
+            () if len(survey.ungrouped) == survey.count else tuple(survey.ungrouped),
         )
 
     def check(self, dataset: Sequence[TreeSample], where: str, labelled: bool = True) -> None:
@@ -135,7 +138,30 @@ class DataSchema:
         )
 
 
-def _ungrouped(train: TreeDataset) -> tuple[str, ...]:
-    """Ids of the training samples without a group, when some have one (else none)."""
-    missing = tuple(s.id for s in train if not s.group)
-    return () if len(missing) == len(train) else missing
+class _Survey:
+    """What :meth:`DataSchema.of` gathers from training samples, one sample at a time."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.labels: Counter[Label] = Counter()
+        self.unlabelled: list[Problem] = []
+        self.num_features, self.sparse, self.node_text = 0, False, False
+        self.users: Counter[str] = Counter()  # trees each user occurs in
+        self.groups: set[str] = set()
+        self.ungrouped: list[str] = []  # ids of the samples without a group
+
+    def add(self, sample: TreeSample) -> None:
+        if not self.count:
+            self.num_features = sample.num_features
+            self.sparse = sample.features is not None and not isinstance(sample.features, np.ndarray)
+        self.count += 1
+        if sample.label is None:
+            self.unlabelled.append(unlabelled(sample, "training"))
+        else:
+            self.labels[sample.label] += 1
+        self.node_text = self.node_text or sample.node_text is not None
+        self.users.update(tree_users(sample))
+        if sample.group:
+            self.groups.add(str(sample.group))
+        else:
+            self.ungrouped.append(sample.id)

@@ -16,11 +16,15 @@ from typing import Any
 import lightning.pytorch as pl
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+from torch.utils.data import DataLoader
+from torch_geometric.data import Data
 
 from priorkit.analysis.report import evaluate_model
 from priorkit.atomic import write_json
-from priorkit.data.batch import graph_loader
+from priorkit.data.batch import PriorBatch, collate, graph_loader
+from priorkit.data.cache import default_cache_dir
 from priorkit.data.dataset import TreeDataset
+from priorkit.data.jsonl_stream import JsonlStream
 from priorkit.encoders.text import TextEncoder
 from priorkit.errors import PriorkitError, first_line
 from priorkit.heap import fix_mmap_threshold, trim
@@ -40,6 +44,7 @@ from priorkit.runs.files import (
 from priorkit.runs.graphs import load_split, to_graphs
 from priorkit.runs.lock import run_lock
 from priorkit.runs.schema import DataSchema
+from priorkit.runs.streamed import StreamedTrain, stream_training
 from priorkit.runs.trained import read_checkpoint
 from priorkit.training.checkpoint_io import AtomicCheckpointIO, resume_point
 from priorkit.training.heap_trim import HeapTrim
@@ -52,6 +57,7 @@ from priorkit.version import __version__
 
 log = logging.getLogger("priorkit.training")
 SPLITS = ("train", "val", "test")
+TrainingData = TreeDataset | JsonlStream  # a split in memory, or (training) a streamed file
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,7 @@ def train(
     config: RunConfig,
     out: str | os.PathLike[str],
     resume: bool = True,
-    splits: dict[str, TreeDataset] | None = None,
+    splits: dict[str, TrainingData] | None = None,
     callbacks: Sequence[pl.Callback] = (),
 ) -> TrainResult:
     """Train, select the best checkpoint on validation data, evaluate it on the test data.
@@ -121,8 +127,8 @@ def train(
         config: the run config.
         out: the run directory.
         resume: continue from ``last.ckpt`` when there is one.
-        splits: ``{"train", "val", "test"}`` datasets already in memory (k-fold studies); by
-            default they are loaded from ``config.data``.
+        splits: ``{"train", "val", "test"}`` datasets already in memory (k-fold studies), the
+            training part possibly a streamed file; by default they are read from ``config.data``.
     """
     run_dir = Path(out).resolve()
     new_folder = not run_dir.exists()
@@ -138,7 +144,7 @@ def _locked(
     config: RunConfig,
     run_dir: Path,
     resume: bool,
-    splits: dict[str, TreeDataset] | None,
+    splits: dict[str, TrainingData] | None,
     callbacks: list[pl.Callback],
 ) -> TrainResult:
     with run_lock(run_dir):
@@ -184,26 +190,20 @@ def _train(
     config: RunConfig,
     run_dir: Path,
     resume: bool,
-    splits: dict[str, TreeDataset] | None,
+    splits: dict[str, TrainingData] | None,
     extra: list[pl.Callback],
 ) -> TrainResult:
     c = config.train
     started = time.time()
     pl.seed_everything(c.seed, workers=True, verbose=False)
     fix_mmap_threshold(c.heap_mmap_kib)
-    if splits is None:
-        splits = {name: load_split(config.data.path(name), c.cache_dir) for name in SPLITS}
-    splits = {name: config.data.budgeted(data) for name, data in splits.items()}
-    schema = DataSchema.of(splits["train"], config.model.user_min_count())
-    for name in ("val", "test"):
-        schema.check(splits[name], f"data.{name}")
     encoder = TextEncoder(config.model.text_encoder)
-    graphs = {name: to_graphs(data, schema, encoder, c.cache_dir) for name, data in splits.items()}
-    sizes = {name: {"samples": len(g), "nodes": sum(x.num_nodes for x in g)} for name, g in graphs.items()}
+    data = _data(config, splits, encoder)
+    schema, graphs, sizes = data.schema, data.graphs, data.sizes
     log.info("data: %s", ", ".join(f"{k} {v['samples']} ({v['nodes']} nodes)" for k, v in sizes.items()))
     model = PriorModel.from_config(config.model, config.priors, schema, encoder)
     module = PriorModule(model, c)
-    train_loader = graph_loader(graphs["train"], c.batch_size, shuffle=True, seed=c.seed)
+    train_loader = data.train_loader(c)
     checkpoint, callbacks = _callbacks(run_dir, config)
     callbacks += [RandomStates(train_loader), *extra]
     trainer = _trainer(c, callbacks, run_dir)
@@ -248,6 +248,59 @@ def _train(
     write_json(run_dir / METRICS, metrics)
     log.info("test: %s", "; ".join(test.lines()))
     return TrainResult(run_dir, metrics)
+
+
+@dataclass
+class _RunData:
+    """A run's data ready to train on: its schema, the graphs of each split (the training part's
+    made on demand when streamed), their sizes, and what batches the training part."""
+
+    schema: DataSchema
+    graphs: dict[str, Sequence[Data]]
+    sizes: dict[str, dict[str, int]]
+    streamed: StreamedTrain | None = None
+
+    def train_loader(self, c: TrainConfig) -> DataLoader[PriorBatch]:
+        if self.streamed is None:
+            return graph_loader(self.graphs["train"], c.batch_size, shuffle=True, seed=c.seed)
+        s = self.streamed
+        return graph_loader(s.graphs, c.batch_size, True, c.seed, s.groups or None, s.collate or collate)
+
+
+def _data(config: RunConfig, splits: dict[str, TrainingData] | None, encoder: TextEncoder) -> _RunData:
+    """The splits (given, or read from ``config.data``; the training file streamed with
+    ``data.stream``) under the node budget, the schema of the training part, and graphs."""
+    c = config.train
+    if splits is None:
+        splits = {name: _read(config, name) for name in SPLITS}
+    splits = {name: config.data.budgeted(data) for name, data in splits.items()}
+    train = splits["train"]
+    streamed = None
+    if isinstance(train, JsonlStream):
+        streamed = stream_training(train, config.model.user_min_count(), encoder, _cache_folder(c))
+        schema = streamed.schema
+    else:
+        schema = DataSchema.of(train, config.model.user_min_count())
+    for name in ("val", "test"):
+        schema.check(splits[name], f"data.{name}")
+    held = [name for name in SPLITS if streamed is None or name != "train"]
+    graphs = {name: to_graphs(splits[name], schema, encoder, c.cache_dir) for name in held}
+    sizes = {name: {"samples": len(g), "nodes": sum(x.num_nodes for x in g)} for name, g in graphs.items()}
+    if streamed is not None:
+        graphs["train"] = streamed.graphs
+        sizes = {"train": {"samples": len(streamed.graphs), "nodes": streamed.nodes}, **sizes}
+    return _RunData(schema, graphs, sizes, streamed)
+
+
+def _read(config: RunConfig, name: str) -> TrainingData:
+    """One split's file: through the processed cache, or streamed (training, ``data.stream``)."""
+    if name == "train" and config.data.stream:
+        return JsonlStream(config.data.path(name))
+    return load_split(config.data.path(name), config.train.cache_dir)
+
+
+def _cache_folder(c: TrainConfig) -> str | Path:
+    return c.cache_dir if c.cache_dir is not None else default_cache_dir()
 
 
 def _trainer(c: TrainConfig, callbacks: list[pl.Callback], run_dir: Path) -> pl.Trainer:
