@@ -26,11 +26,13 @@ if TYPE_CHECKING:
         summarise,
     )
     from priorkit.ablation.summary import cell_text
+    from priorkit.analysis.ensemble_report import EnsembleReport
     from priorkit.analysis.leakage import leakage_report, user_bags, user_documents
     from priorkit.analysis.report import EvaluationReport
+    from priorkit.api.ensemble import Ensemble, load_ensemble
     from priorkit.api.evaluation import evaluate
     from priorkit.api.explanation import TreeExplanation, explain, write_explanations
-    from priorkit.api.fitting import fit
+    from priorkit.api.fitting import fit, fit_ensemble
     from priorkit.api.neighbours import TextNeighbours, fit_neighbours
     from priorkit.api.prediction import SamplePrediction, predict, predict_file
     from priorkit.api.trial import TrialResult, run_trial
@@ -123,6 +125,10 @@ _EXPORTS = {
     "EvaluationReport": "priorkit.analysis.report",
     "export": "priorkit.runs.trained",
     "fit": "priorkit.api.fitting",
+    "fit_ensemble": "priorkit.api.fitting",
+    "Ensemble": "priorkit.api.ensemble",
+    "load_ensemble": "priorkit.api.ensemble",
+    "EnsembleReport": "priorkit.analysis.ensemble_report",
     "fit_neighbours": "priorkit.api.neighbours",
     "from_networkx": "priorkit.data",
     "from_pandas": "priorkit.data.tables",

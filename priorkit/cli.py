@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from priorkit.config import load_config
 from priorkit.data.cache import load_cached
@@ -15,7 +15,7 @@ from priorkit.data.jsonl import read_jsonl, validate_jsonl, write_jsonl
 from priorkit.data.problems import DataValidationError
 from priorkit.data.stats import dataset_stats
 from priorkit.data.synth import SynthConfig, write_synthetic
-from priorkit.errors import PriorkitError
+from priorkit.errors import ConfigError, PriorkitError
 from priorkit.locks import output_lock, refuse_overwriting
 from priorkit.version import __version__
 
@@ -112,6 +112,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = RunConfig.from_yaml(
         args.config, [*(args.set or []), *(["train.verbose=true"] if args.verbose else [])]
     )
+    if args.seeds:
+        return _train_ensemble(config, args)
     result = train(config, args.out, resume=not args.restart)
     test = result.metrics["test"]
     print(f"run: {result.run_dir}")
@@ -123,24 +125,42 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_ensemble(config: Any, args: argparse.Namespace) -> int:
+    from priorkit.api.fitting import fit_ensemble
+
+    ensemble = fit_ensemble(config, out=args.out, seeds=args.seeds, resume=not args.restart)
+    print(f"ensemble: {args.out} ({len(ensemble.members)} runs: seed-{', seed-'.join(map(str, args.seeds))})")
+    for seed, member in zip(args.seeds, ensemble.metrics.get("members_test", []), strict=False):
+        print(f"seed {seed}: test accuracy {member['accuracy']:.4f}, macro_f1 {member['macro_f1']:.4f}")
+    test = ensemble.metrics.get("test")
+    if test:
+        print(f"ensemble: test accuracy {test['accuracy']:.4f}, macro_f1 {test['macro_f1']:.4f}")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from priorkit.api.ensemble import as_model
     from priorkit.api.evaluation import evaluate
-    from priorkit.runs.trained import load
 
     report = evaluate(
-        load(args.run_dir, args.trust_code), args.data, repeats=args.repeats, json_out=args.json
+        as_model(args.run_dir, args.trust_code), args.data, repeats=args.repeats, json_out=args.json
     )
     _say(report.lines())
     return 0
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    from priorkit.api.ensemble import Ensemble, as_model
     from priorkit.api.neighbours import TextNeighbours
     from priorkit.api.prediction import predict_file
-    from priorkit.runs.trained import load
 
     neighbours = TextNeighbours.load(args.neighbours) if args.neighbours else None
-    trained = load(args.model, args.trust_code)
+    trained = as_model(args.model, args.trust_code)
+    if args.html and isinstance(trained, Ensemble):
+        raise ConfigError(
+            f"--html: expected one network (got an ensemble of {len(trained.members)}). Explanations are "
+            f"per network: draw a member's, e.g. --html with {trained.members[0].source}."
+        )
     result = predict_file(
         trained,
         args.data,
@@ -161,10 +181,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_neighbours(args: argparse.Namespace) -> int:
+    from priorkit.api.ensemble import as_model
     from priorkit.api.neighbours import fit_neighbours
-    from priorkit.runs.trained import load
 
-    neighbours = fit_neighbours(load(args.model, args.trust_code), args.train, args.val)
+    neighbours = fit_neighbours(as_model(args.model, args.trust_code), args.train, args.val)
     mix = neighbours.mix
     print(
         f"chosen on {args.val}: {mix.k} neighbours, temperature {mix.temperature}, the network's weight "
@@ -254,16 +274,23 @@ def _model_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("--out", required=True, help="run directory (resumes if it holds a killed run)")
     p.add_argument("--restart", action="store_true", help="ignore an existing last.ckpt")
     p.add_argument("--verbose", action="store_true", help="also show Lightning's own messages")
+    p.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        metavar="SEED",
+        help="train an ensemble: one run per seed in --out/seed-<seed>, predicting together",
+    )
     p.set_defaults(run=cmd_train)
     p = commands.add_parser("evaluate", help="score a trained run on a JSONL file")
-    p.add_argument("run_dir", help="a run directory written by `priorkit train`")
+    p.add_argument("run_dir", help="a run directory or ensemble folder written by `priorkit train`")
     p.add_argument("--data", required=True, help="JSONL file with labels the run knows")
     p.add_argument("--json", help="also write the report as JSON here")
     p.add_argument("--repeats", type=_positive, default=5, help="shuffles per modality for reliance")
     _trust_option(p)
     p.set_defaults(run=cmd_evaluate)
     p = commands.add_parser("predict", help="predict labels of (unlabelled) samples into a JSONL file")
-    p.add_argument("model", help="a run directory or a saved model folder (priorkit export)")
+    p.add_argument("model", help="a run directory, ensemble folder or saved model folder (priorkit export)")
     p.add_argument("--data", required=True, help="JSONL samples; labels are not needed")
     p.add_argument("--out", required=True, help="output JSONL: id, label, probabilities per sample")
     p.add_argument(

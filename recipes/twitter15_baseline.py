@@ -22,7 +22,9 @@ run into ``--out`` (one run directory per fold plus ``results.json``).
         [--split story] [--set model.fusion=gated ...] [--fold fold1 --fold fold2]
 
 ``--set`` changes one config key (the README's ablation of the baseline uses it); ``--fold``
-runs only the named folds of the same 5-fold split.
+runs only the named folds of the same 5-fold split; ``--seeds 0 1 2`` trains a seed ensemble
+per fold (``pk.fit_ensemble``: the members' probabilities averaged, then mixed with the text
+neighbours like one network's) and also prints one seed's accuracy, the members' mean.
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ COLUMNS = {
     "accuracy": "accuracy",
     "macro_f1": "macro-F1",
     "network_accuracy": "network alone accuracy",
+    "single_accuracy": "one seed's accuracy (mean)",
     "network_weight": "network's weight (val)",
     "val_accuracy": "val accuracy (selection)",
     "reference_accuracy": "reference LR accuracy",
@@ -115,8 +118,10 @@ def fold_row(
     out: Path,
     reference_inputs: tuple,
     neighbours: bool = False,
+    seeds: list[int] | None = None,
 ) -> dict:
-    """Train and test one fold (``out / split.name``); with ``neighbours``, the network's
+    """Train and test one fold (``out / split.name``; with ``seeds``, an ensemble of one run
+    per seed there, its members' probabilities averaged); with ``neighbours``, the network's
     probabilities mixed with its text neighbours' votes (chosen on validation data), and the
     reference's scores when ``reference_inputs`` has ``users``.
 
@@ -126,22 +131,30 @@ def fold_row(
     """
     texts, users, words, labels = reference_inputs
     parts = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}
-    result = pk.fit(config, data=parts, out=out / split.name)
-    test = result.metrics["test"]
+    if seeds:
+        ensemble = pk.fit_ensemble(config, data=parts, out=out / split.name, seeds=seeds)
+        runs = [m.metrics for m in ensemble.members]
+        test = ensemble.metrics["test"]
+    else:
+        runs = [pk.fit(config, data=parts, out=out / split.name).metrics]
+        test = runs[0]["test"]
     row = {
         "fold": split.name,
         "accuracy": test["accuracy"],
         "macro_f1": test["macro_f1"],
-        "val_" + config.train.monitor.removeprefix("val/"): result.metrics["best_score"],
-        "val_samples": result.metrics["data"]["val"]["samples"],
-        "best_epoch": result.metrics["best_epoch"],
-        "epochs_run": result.metrics["epochs_run"],
+        "val_" + config.train.monitor.removeprefix("val/"): float(np.mean([r["best_score"] for r in runs])),
+        "val_samples": runs[0]["data"]["val"]["samples"],
+        "best_epoch": runs[0]["best_epoch"],
+        "epochs_run": runs[0]["epochs_run"],
         # the epochs' own times: a finished run that is run again only re-evaluates
-        "train_seconds": sum(epoch["epoch_seconds"] for epoch in result.metrics["history"]),
-        "reliance_text": test["reliance"]["text"],
+        "train_seconds": sum(epoch["epoch_seconds"] for r in runs for epoch in r["history"]),
     }
+    if seeds:
+        row["single_accuracy"] = float(np.mean([r["test"]["accuracy"] for r in runs]))
+    else:
+        row["reliance_text"] = test["reliance"]["text"]
     if neighbours:
-        row = {**row, **neighbour_scores(out / split.name, dataset, split)}
+        row = {**row, **neighbour_scores(out / split.name, dataset, split, bool(seeds))}
     if users is not None:
         fit = np.concatenate([split.train, split.val])
         bags = pk.user_bags(users, fit, split.test)
@@ -154,13 +167,13 @@ def fold_row(
     return row
 
 
-def neighbour_scores(run: Path, dataset: pk.TreeDataset, split: pk.Split) -> dict:
+def neighbour_scores(run: Path, dataset: pk.TreeDataset, split: pk.Split, ensemble: bool = False) -> dict:
     """The trained network's test predictions mixed with its text neighbours
     (``pk.fit_neighbours``: k, temperature and the network's weight chosen on the fold's
     validation part, the neighbours drawn from its training part; on test, from training and
     validation). Returns the mixture's scores as ``accuracy``/``macro_f1`` and the network's
     own as ``network_accuracy``/``network_macro_f1``."""
-    trained = pk.load(run)
+    trained = pk.load_ensemble(run) if ensemble else pk.load(run)
     neighbours = pk.fit_neighbours(trained, dataset[split.train], dataset[split.val])
     test = dataset[split.test]
     truth = [str(s.label) for s in test]
@@ -212,6 +225,14 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--fold", action="append", default=[], metavar="NAME", help="e.g. fold0")
     parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=None,
+        metavar="SEED",
+        help="an ensemble per fold: one run per seed, probabilities averaged (pk.fit_ensemble)",
+    )
+    parser.add_argument(
         "--neighbours",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -238,7 +259,7 @@ def main() -> None:
     rows = []
     for split in splits:
         inputs = (texts, users, words, labels)
-        rows.append(fold_row(config, dataset, split, args.out, inputs, args.neighbours))
+        rows.append(fold_row(config, dataset, split, args.out, inputs, args.neighbours, args.seeds))
         print(json.dumps(rows[-1]))
     summary = print_table(rows, COLUMNS)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -248,6 +269,7 @@ def main() -> None:
                 "folds": rows,
                 "summary": summary,
                 "format": args.format,
+                "seeds": args.seeds,
                 "config": config.model_dump(mode="json"),
             },
             indent=2,

@@ -5,28 +5,36 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
+
+from priorkit.analysis.ensemble_report import EnsembleReport
+from priorkit.analysis.metrics import classification_metrics
 from priorkit.analysis.report import EvaluationReport, evaluate_model
+from priorkit.api.ensemble import Ensemble, as_model
 from priorkit.atomic import write_json
+from priorkit.data.dataset import TreeDataset
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
 from priorkit.locks import output_lock, refuse_overwriting
 from priorkit.runs.graphs import to_graphs
-from priorkit.runs.trained import TrainedModel, as_trained
+from priorkit.runs.trained import TrainedModel
 
 
 def evaluate(
-    model: TrainedModel | str | os.PathLike[str],
+    model: TrainedModel | Ensemble | str | os.PathLike[str],
     data: DataSource,
     repeats: int = 5,
     json_out: str | os.PathLike[str] | None = None,
     batch_size: int | None = None,
-) -> EvaluationReport:
+) -> EvaluationReport | EnsembleReport:
     """Accuracy, reliance per modality and node group, attention by depth and each prior's
     compliance of a trained model on labelled data.
 
     Args:
-        model: a :class:`TrainedModel` (``pk.fit``, ``pk.load``) or the path of a run directory
-            or saved model folder.
+        model: a :class:`TrainedModel` (``pk.fit``, ``pk.load``), an
+            :class:`~priorkit.api.ensemble.Ensemble` (an :class:`EnsembleReport`: the averaged
+            probabilities' scores and each member's report), or the path of a run directory,
+            saved model folder or ensemble folder.
         data: a JSONL path, a dataset, or a list of samples or records, with labels the model knows.
         repeats: shuffles per modality and node group for reliance (>= 1).
         json_out: also write the report here as JSON.
@@ -38,13 +46,30 @@ def evaluate(
     """
     if repeats < 1:
         raise ConfigError(f"repeats: expected an integer >= 1 (got {repeats}). Give 1 or more shuffles.")
-    trained = as_trained(model)
+    found = as_model(model)
     where = str(data) if isinstance(data, (str, os.PathLike)) else "data"
-    dataset = trained.config.data.budgeted(as_dataset(data, where))
+    dataset = as_dataset(data, where)
+    report = (
+        _ensemble_report(found, dataset, where, repeats, batch_size)
+        if isinstance(found, Ensemble)
+        else _report(found, dataset, where, repeats, batch_size)
+    )
+    if json_out is not None:
+        inputs = {"data": Path(data)} if isinstance(data, (str, os.PathLike)) else {}
+        refuse_overwriting(Path(json_out), {**inputs, **found.files()})
+        with output_lock(Path(json_out)):
+            write_json(Path(json_out), report.to_dict())
+    return report
+
+
+def _report(
+    trained: TrainedModel, dataset: TreeDataset, where: str, repeats: int, batch_size: int | None
+) -> EvaluationReport:
+    dataset = trained.config.data.budgeted(dataset)
     trained.schema.check(dataset, where)
     c = trained.config.train
     graphs = to_graphs(dataset, trained.schema, trained.encoder, c.cache_dir)
-    report = evaluate_model(
+    return evaluate_model(
         trained.model,
         graphs,
         trained.schema.labels,
@@ -52,12 +77,20 @@ def evaluate(
         seed=c.seed,
         batch_size=batch_size or c.batch_size,
     )
-    if json_out is not None:
-        inputs = {"data": Path(data)} if isinstance(data, (str, os.PathLike)) else {}
-        refuse_overwriting(Path(json_out), {**inputs, **trained.files()})
-        with output_lock(Path(json_out)):
-            write_json(Path(json_out), report.to_dict())
-    return report
+
+
+def _ensemble_report(
+    ensemble: Ensemble, dataset: TreeDataset, where: str, repeats: int, batch_size: int | None
+) -> EnsembleReport:
+    """The averaged probabilities' scores, and each member's own report."""
+    from priorkit.api.prediction import predict  # the layer's own prediction path
+
+    members = [_report(m, dataset, where, repeats, batch_size) for m in ensemble.members]
+    labels = ensemble.schema.labels
+    predicted = [labels.index(p.label) for p in predict(ensemble, dataset, batch_size=batch_size)]
+    truth = [labels.index(s.label) for s in dataset]
+    scores = classification_metrics(np.array(truth), np.array(predicted), labels)
+    return EnsembleReport(scores["accuracy"], scores["macro_f1"], scores["per_class"], scores["n"], members)
 
 
 def evaluate_run(

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+from sklearn.metrics import accuracy_score, f1_score
+
+from priorkit.api.ensemble import Ensemble, write_ensemble
 from priorkit.data.jsonl_stream import JsonlStream
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
@@ -46,6 +51,67 @@ def fit(
     splits = None if data is None else _splits(data, run_config.data.stream)
     result = train(run_config, out, resume=resume, splits=splits)
     return TrainedModel.from_run(result.run_dir, trust_code=True)  # its config is the caller's own
+
+
+def fit_ensemble(
+    config: ConfigSource,
+    data: Mapping[str, DataSource] | None = None,
+    out: str | os.PathLike[str] = "runs/ensemble",
+    seeds: Sequence[int] = (0, 1, 2),
+    overrides: list[str] | None = None,
+    resume: bool = True,
+    verbose: bool | None = None,
+) -> Ensemble:
+    """Train the config once per seed (``out/seed-<seed>``, each a run of :func:`fit`) and
+    return the networks as one :class:`~priorkit.api.ensemble.Ensemble`, written to
+    ``out/ensemble.json`` with its test scores (the averaged probabilities' accuracy and
+    macro-F1, beside each member's). Rerun to resume: finished members are only re-evaluated.
+
+    Args:
+        seeds: one run per seed (distinct integers, at least one); the config's ``train.seed``
+            is replaced by each.
+        config, data, overrides, resume, verbose: as for :func:`fit`.
+    """
+    if not seeds or len(set(seeds)) != len(seeds) or not all(isinstance(s, int) for s in seeds):
+        raise ConfigError(f"seeds: expected distinct integers, at least one (got {list(seeds)}).")
+    run_config = _config(config, overrides or [])
+    folder = Path(out)
+    members = tuple(
+        fit(
+            run_config.updated({"train.seed": seed}),
+            data,
+            folder / f"seed-{seed}",
+            resume=resume,
+            verbose=verbose,
+        )
+        for seed in seeds
+    )
+    ensemble = Ensemble(members, folder)
+    test = data["test"] if data is not None else run_config.data.test
+    metrics = {"seeds": list(seeds), **_test_scores(ensemble, test)}
+    write_ensemble(folder, [f"seed-{seed}" for seed in seeds], metrics)
+    return replace(ensemble, metrics=metrics)
+
+
+def _test_scores(ensemble: Ensemble, test: DataSource | None) -> dict[str, Any]:
+    """The ensemble's test accuracy and macro-F1 and each member's (none without test data)."""
+    from priorkit.api.prediction import predict  # the layer's own prediction path
+
+    if test is None:
+        return {}
+    dataset = as_dataset(test, "data['test']")
+    predicted = [str(p.label) for p in predict(ensemble, dataset)]
+    truth = [str(s.label) for s in dataset]
+    scores = {
+        "accuracy": float(accuracy_score(truth, predicted)),
+        "macro_f1": float(f1_score(truth, predicted, average="macro")),
+        "n": len(truth),
+    }
+    members = [
+        {"accuracy": m.metrics["test"]["accuracy"], "macro_f1": m.metrics["test"]["macro_f1"]}
+        for m in ensemble.members
+    ]
+    return {"test": scores, "members_test": members}
 
 
 def _config(config: ConfigSource, overrides: list[str]) -> RunConfig:

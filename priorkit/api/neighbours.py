@@ -18,13 +18,14 @@ from pathlib import Path
 import numpy as np
 
 from priorkit.analysis.neighbours import NeighbourMix, choose_mix, neighbour_probabilities
+from priorkit.api.ensemble import Ensemble, as_model, members_of
 from priorkit.atomic import atomic_write, write_json
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
 from priorkit.locks import folder_lock
 from priorkit.runs.graphs import text_features
-from priorkit.runs.trained import TrainedModel, as_trained
+from priorkit.runs.trained import TrainedModel
 
 ARRAYS = "neighbours.npz"
 SETTINGS = "neighbours.json"
@@ -127,25 +128,27 @@ def _codes(trained: TrainedModel, dataset: TreeDataset, where: str) -> np.ndarra
 
 
 def fit_neighbours(
-    model: TrainedModel | str | os.PathLike[str], train: DataSource, val: DataSource
+    model: TrainedModel | Ensemble | str | os.PathLike[str], train: DataSource, val: DataSource
 ) -> TextNeighbours:
     """Fit a trained model's text neighbours: the mixture is chosen on ``val`` with neighbours
     drawn from ``train``; the returned memory holds both (for new samples, as a fold's test
     part sees training and validation). Every sample needs its label.
 
     Args:
-        model: a :class:`TrainedModel`, or the path of a run directory or saved model folder.
+        model: a :class:`TrainedModel` or an ensemble (its averaged probabilities are mixed), or
+            the path of a run directory, saved model folder or ensemble folder.
         train, val: labelled samples (a JSONL path, a dataset, or a list of samples or records),
             usually the model's own training and validation data.
     """
     from priorkit.api.prediction import predict  # the layer's own prediction path
 
-    trained = as_trained(model)
+    found = as_model(model)
+    trained = members_of(found)[0]  # members share their labels and text encoder
     parts = {"train": as_dataset(train, "train"), "val": as_dataset(val, "val")}
     codes = {name: _codes(trained, data, name) for name, data in parts.items()}
     embeddings = {name: text_embeddings(trained, data) for name, data in parts.items()}
     labels = tuple(str(name) for name in trained.schema.labels.names)
-    predictions = predict(trained, parts["val"])
+    predictions = predict(found, parts["val"])
     model_val = np.array([[p.probabilities[name] for name in labels] for p in predictions])
     mix = choose_mix(model_val, embeddings["val"], codes["val"], embeddings["train"], codes["train"])
     return TextNeighbours(

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -18,6 +19,7 @@ from tqdm.auto import tqdm
 from priorkit.analysis.explain import explain as explain_graphs
 from priorkit.analysis.predict import adapted_to
 from priorkit.analysis.predict import predict as run_model
+from priorkit.api.ensemble import Ensemble, as_model, members_of
 from priorkit.api.neighbours import TextNeighbours, text_embeddings
 from priorkit.atomic import atomic_write
 from priorkit.data.dataset import TreeDataset
@@ -28,7 +30,7 @@ from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
 from priorkit.locks import output_lock, refuse_overwriting
 from priorkit.runs.graphs import to_graphs
-from priorkit.runs.trained import TrainedModel, as_trained
+from priorkit.runs.trained import TrainedModel
 
 CHUNK = 512  # samples turned into graphs at a time: memory stays flat on large files
 
@@ -54,7 +56,7 @@ class SamplePrediction:
 
 
 def predict(
-    model: TrainedModel | str | os.PathLike[str],
+    model: TrainedModel | Ensemble | str | os.PathLike[str],
     samples: DataSource,
     explain: bool = False,
     top_k: int = 5,
@@ -64,24 +66,54 @@ def predict(
     """Predict every sample (labels are not needed, and not read).
 
     Args:
-        model: a :class:`TrainedModel` or the path of a run directory or saved model folder.
+        model: a :class:`TrainedModel`, an :class:`~priorkit.api.ensemble.Ensemble` (its
+            members' class probabilities averaged), or the path of a run directory, saved model
+            folder or ensemble folder.
         samples: a JSONL path, a dataset, or a list of samples or records.
         explain: add fusion weights, the ``top_k`` nodes by readout attention, and each prior's
-            per-sample measurements.
+            per-sample measurements (one network only).
         batch_size: samples per forward pass (default: the training batch size).
         neighbours: the model's text neighbours (:func:`~priorkit.api.neighbours.fit_neighbours`):
             the probabilities are the network's mixed with their vote.
     """
-    trained = as_trained(model)
-    if neighbours is not None:
-        neighbours.check(trained)
+    members = _members(model, explain, neighbours)
     dataset = as_dataset(samples, "samples")
     options = _Options(explain, top_k, batch_size, neighbours)
     out: list[SamplePrediction] = []
-    with adapted_to(trained.model, _raw_logits(trained, iter(dataset), options, "samples")):
+    with _adapted(members, lambda: iter(dataset), options, "samples"):
         for chunk in _chunks(iter(dataset)):
-            out.extend(_predict_chunk(trained, chunk, options, "samples"))
+            out.extend(_predict_chunk(members, chunk, options, "samples"))
     return out
+
+
+def _members(
+    model: TrainedModel | Ensemble | str | os.PathLike[str], explain: bool, neighbours: TextNeighbours | None
+) -> tuple[TrainedModel, ...]:
+    """The networks that predict, checked against what was asked of them."""
+    members = members_of(as_model(model))
+    if explain and len(members) > 1:
+        raise ConfigError(
+            f"explain: expected one network (got an ensemble of {len(members)}). Explanations are per "
+            "network: explain a member, e.g. pk.predict(ensemble.members[0], samples, explain=True)."
+        )
+    if neighbours is not None:
+        neighbours.check(members[0])
+    return members
+
+
+@contextmanager
+def _adapted(
+    members: Sequence[TrainedModel],
+    samples: Callable[[], Iterator[TreeSample]],
+    options: _Options,
+    where: str,
+) -> Iterator[None]:
+    """Every member adapted to the samples (priors that adapt to the data they score, e.g.
+    ``label_shift``; ``samples`` gives a fresh iterator of them for each member)."""
+    with ExitStack() as stack:
+        for member in members:
+            stack.enter_context(adapted_to(member.model, _raw_logits(member, samples(), options, where)))
+        yield
 
 
 @dataclass(frozen=True)
@@ -93,7 +125,7 @@ class PredictFileResult:
 
 
 def predict_file(
-    model: TrainedModel | str | os.PathLike[str],
+    model: TrainedModel | Ensemble | str | os.PathLike[str],
     data: str | os.PathLike[str],
     out: str | os.PathLike[str],
     explain: bool = False,
@@ -112,27 +144,25 @@ def predict_file(
             (``label_shift``): adapt it to the first ``adapt_window`` samples of the file; None:
             to the whole file (a first pass reads it; only the logits are kept).
     """
-    trained = as_trained(model)
-    if neighbours is not None:
-        neighbours.check(trained)
+    members = _members(model, explain, neighbours)
     problems = validate_jsonl(data)
     if problems:
         raise DataValidationError(problems)
     if adapt_window is not None and adapt_window < 1:
         raise ConfigError(f"adapt_window: expected an integer >= 1 (got {adapt_window}).")
-    refuse_overwriting(Path(out), {"data": Path(data), **trained.files()})
+    files = {name: path for m in members for name, path in m.files().items()}
+    refuse_overwriting(Path(out), {"data": Path(data), **files})
     total = _count_lines(Path(data))
     options = _Options(explain, top_k, batch_size, neighbours)
     count = 0
-    logits = _raw_logits(trained, islice(iter_jsonl(data), adapt_window), options, str(data))
     with (
-        adapted_to(trained.model, logits),
+        _adapted(members, lambda: islice(iter_jsonl(data), adapt_window), options, str(data)),
         output_lock(Path(out)),
         atomic_write(out) as handle,
         tqdm(total=total, unit="sample", disable=not progress, file=sys.stderr, desc="predict") as bar,
     ):
         for chunk in _chunks(iter_jsonl(data)):
-            for prediction in _predict_chunk(trained, chunk, options, str(data)):
+            for prediction in _predict_chunk(members, chunk, options, str(data)):
                 handle.write(_json_line(prediction.to_dict()))
             count += len(chunk)
             bar.update(len(chunk))
@@ -180,20 +210,22 @@ def _raw_logits(
 
 
 def _predict_chunk(
-    trained: TrainedModel,
+    members: Sequence[TrainedModel],
     samples: Sequence[TreeSample],
     options: _Options,
     where: str,
 ) -> list[SamplePrediction]:
-    dataset, graphs = sample_graphs(trained, samples, where)
-    predictions = run_model(trained.model, graphs, options.batch_size or trained.config.train.batch_size)
-    probabilities = torch.softmax(predictions.logits.float(), -1)
+    first = members[0]
+    dataset, graphs = sample_graphs(first, samples, where)  # members share schema, encoder and budget
+    size = options.batch_size or first.config.train.batch_size
+    predictions = [run_model(m.model, graphs, size) for m in members]
+    probabilities = torch.stack([torch.softmax(p.logits.float(), -1) for p in predictions]).mean(0)
     if options.neighbours is not None:
-        mixed = options.neighbours.apply(probabilities.numpy(), text_embeddings(trained, dataset))
+        mixed = options.neighbours.apply(probabilities.numpy(), text_embeddings(first, dataset))
         probabilities = torch.from_numpy(mixed)
-    names = trained.schema.labels.names
+    names = first.schema.labels.names
     explanations = (
-        explain_graphs(trained.model, graphs, predictions, options.top_k) if options.explain else None
+        explain_graphs(first.model, graphs, predictions[0], options.top_k) if options.explain else None
     )
     out = []
     for i, sample in enumerate(dataset):
