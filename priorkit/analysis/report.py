@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -125,7 +126,8 @@ def _evaluate(
         modality_weights=None
         if weights is None
         else {"text": float(weights[:, 0].mean()), "graph": float(weights[:, 1].mean())},
-        priors=predictions.prior_measures,
+        # a prior marks what it could not measure on this data as NaN: not written, n/a below
+        priors={k: v for k, v in predictions.prior_measures.items() if math.isfinite(v)},
         groups=_groups(predictions),
     )
     entries = compliance(model.priors, predictions.prior_measures, report.to_dict())

@@ -32,6 +32,7 @@ same probe fitted within each class, ``groups.probe_excess_within_class``; see
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from priorkit.sites import SiteContext
 
 PROBE_EXCESS = "probe_excess"
+TRAINED_GROUPS = "trained_groups"
 PROBE_EXCESS_WITHIN = "probe_excess_within_class"
 
 
@@ -218,8 +220,21 @@ class GroupInvariancePrior(Prior):
         return (chosen / chosen.sum() * losses).sum()
 
     def checks(self) -> list[Check]:
-        # measured on the scored data by the evaluation itself (its ``groups`` section); erasure
-        # within classes promises nothing about what the label itself says of the group
+        # measured on the scored data by the evaluation itself (its ``groups`` section)
+        return [Check(self._rule_metric(), self.config.tolerance, "at_most", enforceable=False)]
+
+    def _rule_metric(self) -> str:
+        # erasure within classes promises nothing about what the label itself says of the group
         within = self.config.method == "erasure" and self.config.within_class
-        metric = PROBE_EXCESS_WITHIN if within else PROBE_EXCESS
-        return [Check(f"groups.{metric}", self.config.tolerance, "at_most", enforceable=False)]
+        return f"groups.{PROBE_EXCESS_WITHIN if within else PROBE_EXCESS}"
+
+    def measure(self, outputs: PriorModelOutput, batch: PriorBatch) -> dict[str, float]:
+        """``trained_groups``: the share of the scored samples whose group training saw."""
+        return {TRAINED_GROUPS: float((self.group_codes(batch) >= 0).float().mean())}
+
+    def summarise(self, measured: dict[str, float]) -> dict[str, float]:
+        """The rule is about the groups the prior was told of: on data where none of them occurs
+        (another collection's events, say) it is not measured (n/a), whatever a probe finds."""
+        if measured.get(TRAINED_GROUPS) == 0.0:
+            return {self._rule_metric(): math.nan}
+        return {}

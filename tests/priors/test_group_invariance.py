@@ -107,6 +107,16 @@ def test_evaluation_reports_the_probe_and_the_worst_group(small_data, tiny_model
     assert 0.0 <= report.groups["worst_group_accuracy"] <= report.accuracy
     assert report.groups["probe_majority"] == pytest.approx(0.5)
     assert any(line.startswith("groups: worst_group_accuracy") for line in report.lines())
+    assert report.priors["group_invariance/trained_groups"] == 1.0
+
+    for k, sample in enumerate(data["test"]):  # another collection's groups: the rule is not this prior's
+        sample.group = ("event-x", "event-y")[k % 2]
+    report = pk.evaluate(trained, data["test"], json_out=tmp_path / "other.json")
+    (entry,) = report.compliance
+    assert entry["achieved"] is None and entry["pass"] is None and report.groups is not None
+    assert report.priors["group_invariance/trained_groups"] == 0.0
+    assert "NaN" not in (tmp_path / "other.json").read_text()
+    assert "groups.probe_excess not measured (target <= 0.10) n/a" in "\n".join(report.lines())
 
 
 def test_the_confusion_loss_pulls_the_encoders_toward_uniform_guesses_not_the_adversary() -> None:

@@ -107,5 +107,5 @@ def test_streaming_needs_the_training_data_as_a_file(
         name: read_jsonl(small_data / f"{file}.jsonl")
         for name, file in (("train", "train"), ("val", "val"), ("test", "test_id"))
     }
-    with pytest.raises(ConfigError, match="data.stream: expected the training data as a JSONL path"):
+    with pytest.raises(ConfigError, match=r"data\.stream: expected the training data as a JSONL path"):
         pk.fit(_config(tiny_model_dir, tmp_path / "cache", True), data=data, out=tmp_path / "run")
