@@ -38,6 +38,10 @@ class TextEncoderConfig(BaseModel):
         max_length: tokens per text; longer texts are truncated.
         trainable_layers: fine-tune the top k transformer layers (0: frozen, the default).
         learning_rate: learning rate of the fine-tuned layers (None: the run's).
+        l2_sp: with fine-tuned layers, the strength of a pull of their weights toward the
+            pretrained ones (L2-SP, Li et al. ICML 2018): ``l2_sp / 2 * ||w - w_pretrained||^2``
+            is added to the training loss (``train/text_l2_sp``) and those layers get no weight
+            decay toward zero (0: off, plain fine-tuning).
         batch_size: texts per forward when encoding a dataset.
     """
 
@@ -48,6 +52,7 @@ class TextEncoderConfig(BaseModel):
     max_length: int = Field(128, ge=1)
     trainable_layers: int = Field(0, ge=0)
     learning_rate: float | None = Field(None, gt=0)
+    l2_sp: float = Field(0.0, ge=0)
     batch_size: int = Field(64, ge=1)
 
 
@@ -188,6 +193,11 @@ class TextEncoder(nn.Module):
             for layer in list(layers)[-self.config.trainable_layers :]:
                 for parameter in layer.parameters():
                     parameter.requires_grad_(True)
+        self.anchors = nn.Module()  # the pretrained values of the fine-tuned weights (L2-SP)
+        if self.config.l2_sp > 0:
+            trainable = [p for p in model.parameters() if p.requires_grad]
+            for k, parameter in enumerate(trainable):
+                self.anchors.register_buffer(f"w{k}", parameter.detach().clone(), persistent=False)
 
     @property
     def model(self) -> nn.Module:
@@ -252,8 +262,20 @@ class TextEncoder(nn.Module):
         return out
 
     def parameter_groups(self, learning_rate: float) -> list[dict[str, Any]]:
-        """Optimizer groups of the fine-tuned layers (empty when frozen)."""
+        """Optimizer groups of the fine-tuned layers (empty when frozen; no weight decay toward
+        zero under L2-SP, which pulls toward the pretrained weights instead)."""
         params = [p for p in self.model.parameters() if p.requires_grad]
         if not params:
             return []
-        return [{"params": params, "lr": self.config.learning_rate or learning_rate, "name": "text_encoder"}]
+        group = {"params": params, "lr": self.config.learning_rate or learning_rate, "name": "text_encoder"}
+        return [{**group, "weight_decay": 0.0} if self.config.l2_sp > 0 else group]
+
+    def penalty(self) -> Tensor | None:
+        """The L2-SP term ``l2_sp / 2 * sum ||w - w_pretrained||^2`` over the fine-tuned weights
+        (None when off or frozen)."""
+        if self.config.l2_sp == 0 or self.frozen or "model" not in self._modules:
+            return None
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        anchors = list(self.anchors.buffers())
+        squared = sum(((p - a) ** 2).sum() for p, a in zip(trainable, anchors, strict=True))
+        return 0.5 * self.config.l2_sp * squared  # type: ignore[return-value]

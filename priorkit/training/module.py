@@ -60,9 +60,10 @@ class PriorModule(pl.LightningModule):
     def training_step(self, batch: PriorBatch, batch_index: int) -> Tensor:
         batch = self.model.priors.augment(batch, self.generator)
         out = self.model(batch)
-        loss = torch.stack(list(out.losses.values())).sum()
+        losses = {**out.losses, **self._penalties()}
+        loss = torch.stack(list(losses.values())).sum()
         if self.train_config.spike_factor == 0 and not bool(torch.isfinite(loss)):
-            bad = ", ".join(k for k, v in out.losses.items() if not bool(torch.isfinite(v)))
+            bad = ", ".join(k for k, v in losses.items() if not bool(torch.isfinite(v)))
             raise TrainingDivergedError(
                 f"training loss: expected a finite value (got {float(loss)} at epoch {self.current_epoch}, "
                 f"batch {batch_index}, from {bad}). The spike guard is off (train.spike_factor 0): turn it "
@@ -70,9 +71,15 @@ class PriorModule(pl.LightningModule):
             )
         size = batch.num_graphs
         self.log("train/loss", loss, on_step=False, on_epoch=True, prog_bar=True, batch_size=size)
-        for key, value in out.losses.items():
+        for key, value in losses.items():
             self.log(f"train/{key}", value, on_step=False, on_epoch=True, batch_size=size)
         return loss
+
+    def _penalties(self) -> dict[str, Tensor]:
+        """Training-only terms on the weights themselves: the text encoder's L2-SP pull."""
+        text = self.model.text_encoder
+        penalty = None if text is None else text.penalty()
+        return {} if penalty is None else {"text_l2_sp": penalty}
 
     def validation_step(self, batch: PriorBatch, batch_index: int) -> None:
         out = self.model(batch)

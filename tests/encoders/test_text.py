@@ -61,6 +61,25 @@ def test_frozen_by_default_and_top_layers_trainable(tiny_model_dir: Path) -> Non
     assert all(p.grad is not None for p in group["params"])
 
 
+def test_l2_sp_pulls_the_fine_tuned_weights_toward_the_pretrained_ones(tiny_model_dir: Path) -> None:
+    assert encoder(tiny_model_dir).penalty() is None  # frozen
+    assert encoder(tiny_model_dir, trainable_layers=1).penalty() is None  # off
+    tuned = encoder(tiny_model_dir, trainable_layers=1, l2_sp=0.1)
+    (group,) = tuned.parameter_groups(1e-3)
+    assert group["weight_decay"] == 0.0  # no decay toward zero: the pull is toward the pretrained weights
+    assert float(tuned.penalty()) == 0.0  # at the pretrained weights
+    moved = group["params"][0]
+    pretrained = moved.detach().clone()
+    with torch.no_grad():
+        moved.add_(0.2)
+    assert float(tuned.penalty()) == pytest.approx(0.5 * 0.1 * 0.04 * moved.numel(), rel=1e-4)
+    tuned.penalty().backward()
+    assert torch.allclose(moved.grad, torch.full_like(moved, 0.1 * 0.2), atol=1e-6)  # back toward them
+    assert not any(p.grad.any() for p in group["params"][1:])  # unmoved weights feel nothing
+    assert all(name.startswith("model.") for name in tuned.state_dict())  # anchors are not saved
+    assert torch.equal(next(tuned.anchors.buffers()), pretrained)
+
+
 def test_namespace_tracks_what_changes_the_output(tiny_model_dir: Path) -> None:
     base = encoder(tiny_model_dir).namespace
     assert encoder(tiny_model_dir, pooling="cls").namespace != base

@@ -244,3 +244,30 @@ def test_a_finished_run_leaves_nothing_alive(config_file: Path, tmp_path: Path, 
         assert alive() == (before[0] + 1, before[1] + 1)  # without the release both would stay
     finally:
         gc.enable()
+
+
+def test_l2_sp_keeps_fine_tuned_layers_near_the_pretrained_weights(config_file: Path, tmp_path: Path) -> None:
+    """The pull is a logged training term; strong, it keeps the fine-tuned layer near its
+    pretrained weights where plain fine-tuning moves it; off, the run is plain fine-tuning."""
+    from priorkit.runs.config import RunConfig
+    from priorkit.runs.trained import TrainedModel
+
+    moved = {}
+    for strength in (0.0, 1e4):
+        sets = [
+            "train.epochs=2",
+            "train.learning_rate=0.01",
+            "model.text_encoder.trainable_layers=1",
+            f"model.text_encoder.l2_sp={strength}",
+        ]
+        run = run_module.train(RunConfig.from_yaml(config_file, sets), tmp_path / f"run{strength}")
+        assert ("train/text_l2_sp" in run.metrics["history"][0]) == (strength > 0)
+        text = TrainedModel.from_run(run.run_dir).model.text_encoder
+        pretrained = text.__class__(text.config)  # the same encoder, fresh from its folder
+        tuned = dict(text.model.named_parameters())
+        moved[strength] = sum(
+            float((tuned[name] - p).abs().sum())
+            for name, p in pretrained.model.named_parameters()
+            if p.requires_grad
+        )
+    assert moved[0.0] > 0 and moved[1e4] < 0.2 * moved[0.0]
