@@ -132,8 +132,8 @@ class JsonlStream:
         return sample if self.transform is None else self.transform(sample)
 
     def _open(self) -> BinaryIO:
+        self._check_unchanged()  # a stat per sample read: offsets into a changed file would be wrong
         if self._handle is None:
-            self._check_unchanged()
             self._handle = self.path.open("rb")
         return self._handle
 

@@ -79,6 +79,7 @@ def test_empty_missing_and_changed_files(tmp_path: Path, write_lines) -> None:  
         JsonlStream(tmp_path / "missing.jsonl")
     path = write_lines([record("a"), record("b")])
     stream = JsonlStream(path)
+    assert stream[0].id == "a"  # the file is open now; a change is still seen
     with path.open("a") as handle:
         handle.write("\n")
     os.utime(path, ns=(1, 1))
