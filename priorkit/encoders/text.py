@@ -188,6 +188,9 @@ class TextEncoder(nn.Module):
         self._tokenizer = tokenizer
         for parameter in model.parameters():
             parameter.requires_grad_(False)
+        # from_pretrained returns a model in eval mode, and Lightning keeps each module's mode:
+        # fine-tuned layers train with their dropout, a frozen encoder never uses any
+        model.train(self.config.trainable_layers > 0)
         if self.config.trainable_layers:
             layers = _layers(model)
             for layer in list(layers)[-self.config.trainable_layers :]:

@@ -59,6 +59,7 @@ def test_frozen_by_default_and_top_layers_trainable(tiny_model_dir: Path) -> Non
     assert group["lr"] == 1e-5 and len(group["params"]) == len(trainable)
     tuned(["good food"]).sum().backward()
     assert all(p.grad is not None for p in group["params"])
+    assert tuned.model.training and not frozen.model.training  # fine-tuned layers train with dropout
 
 
 def test_l2_sp_pulls_the_fine_tuned_weights_toward_the_pretrained_ones(tiny_model_dir: Path) -> None:
