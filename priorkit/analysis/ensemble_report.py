@@ -37,7 +37,10 @@ class EnsembleReport:
             f"ensemble of {len(self.members)}: accuracy {self.accuracy:.4f}, macro_f1 {self.macro_f1:.4f}",
         ]
         for k, member in enumerate(self.members):
-            kept = sum(bool(e["pass"]) for e in member.compliance)
-            rules = f", rules kept {kept}/{len(member.compliance)}" if member.compliance else ""
+            kept = sum(e["pass"] is True for e in member.compliance)
+            measured = sum(e["pass"] is not None for e in member.compliance)
+            unmeasured = len(member.compliance) - measured
+            rules = f", rules kept {kept}/{measured}" if measured else ""
+            rules += f" ({unmeasured} n/a)" if unmeasured else ""
             out.append(f"member {k}: accuracy {member.accuracy:.4f}, macro_f1 {member.macro_f1:.4f}{rules}")
         return out

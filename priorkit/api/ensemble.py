@@ -119,6 +119,8 @@ def load_ensemble(folder: str | os.PathLike[str], trust_code: bool = False) -> E
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
         members = [str(name) for name in data["members"]]
+        if not members:
+            raise ValueError("its list of members is empty")
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ConfigError(
             f"{file}: expected the JSON object with a list of `members` that pk.fit_ensemble writes "

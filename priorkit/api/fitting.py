@@ -8,8 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sklearn.metrics import accuracy_score, f1_score
+import numpy as np
 
+from priorkit.analysis.metrics import classification_metrics
 from priorkit.api.ensemble import Ensemble, write_ensemble
 from priorkit.data.jsonl_stream import JsonlStream
 from priorkit.data.sources import DataSource, as_dataset
@@ -100,13 +101,11 @@ def _test_scores(ensemble: Ensemble, test: DataSource | None) -> dict[str, Any]:
     if test is None:
         return {}
     dataset = as_dataset(test, "data['test']")
-    predicted = [str(p.label) for p in predict(ensemble, dataset)]
-    truth = [str(s.label) for s in dataset]
-    scores = {
-        "accuracy": float(accuracy_score(truth, predicted)),
-        "macro_f1": float(f1_score(truth, predicted, average="macro")),
-        "n": len(truth),
-    }
+    labels = ensemble.schema.labels
+    predicted = np.array([labels.index(p.label) for p in predict(ensemble, dataset)])
+    truth = np.array([labels.index(s.label, "data['test']") for s in dataset])
+    metrics = classification_metrics(truth, predicted, labels)  # as each member's test report
+    scores = {key: metrics[key] for key in ("accuracy", "macro_f1", "n")}
     members = [
         {"accuracy": m.metrics["test"]["accuracy"], "macro_f1": m.metrics["test"]["macro_f1"]}
         for m in ensemble.members

@@ -215,6 +215,11 @@ def _predict_chunk(
     options: _Options,
     where: str,
 ) -> list[SamplePrediction]:
+    """One chunk's predictions: the members' class probabilities averaged.
+
+    Shapes:
+        each member's probabilities (n, c), stacked (m, n, c) -> mean (n, c).
+    """
     first = members[0]
     dataset, graphs = sample_graphs(first, samples, where)  # members share schema, encoder and budget
     size = options.batch_size or first.config.train.batch_size

@@ -55,6 +55,13 @@ class JsonlStream:
         self.offsets, self.numbers = _line_starts(self.path, self.shown)
         self._stamp = _stamp(self.path)
         self._handle: BinaryIO | None = None
+        self.problems: list[Problem] = []
+
+    def close(self) -> None:
+        """Close the open file (reading again reopens it)."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
 
     def mapped(self, transform: Transform) -> JsonlStream:
         """The same lines with ``transform`` applied after this stream's own (no new scan)."""
@@ -84,19 +91,22 @@ class JsonlStream:
     def __iter__(self) -> Iterator[TreeSample]:
         """Every sample in file order, with the checks of the whole file.
 
+        ``problems`` holds the problems found so far (a consumer may stop early work on a file
+        that will be refused).
+
         Raises:
             DataValidationError: after the last line, every problem found (samples with
                 problems are not yielded).
         """
         self._check_unchanged()
-        problems: list[Problem] = []
+        self.problems: list[Problem] = []
         for number, _, parsed, found in parse_lines(self.path, self.shown):
             if parsed is None:
-                problems.extend(found)
+                self.problems.extend(found)
                 continue
             yield self._sample(parsed, number)
-        if problems:
-            raise DataValidationError(problems)
+        if self.problems:
+            raise DataValidationError(self.problems)
 
     def __repr__(self) -> str:
         return f"JsonlStream({len(self)} samples from {self.shown})"
@@ -107,7 +117,7 @@ class JsonlStream:
 
     def __del__(self) -> None:
         if getattr(self, "_handle", None) is not None:
-            self._handle.close()  # type: ignore[union-attr]
+            self.close()
 
     def _read(self, i: int) -> TreeSample:
         handle = self._open()

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from torch import Tensor, nn
 
 from priorkit.errors import PriorkitError
@@ -54,6 +54,15 @@ class TextEncoderConfig(BaseModel):
     learning_rate: float | None = Field(None, gt=0)
     l2_sp: float = Field(0.0, ge=0)
     batch_size: int = Field(64, ge=1)
+
+    @model_validator(mode="after")
+    def _l2_sp_needs_fine_tuning(self) -> TextEncoderConfig:
+        if self.l2_sp > 0 and self.trainable_layers == 0:
+            raise ValueError(
+                f"l2_sp: expected fine-tuned layers to pull toward their pretrained weights (got l2_sp "
+                f"{self.l2_sp} with trainable_layers 0, a frozen encoder). Set trainable_layers, or l2_sp 0"
+            )
+        return self
 
 
 def _bundled_folder(name: str) -> Path | None:

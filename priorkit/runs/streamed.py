@@ -66,6 +66,11 @@ class CachedEmbeddings:
         return collate(graphs)
 
     def table(self, texts: list[str]) -> torch.Tensor:
+        """The embeddings of ``texts``, one row each.
+
+        Shapes:
+            texts: k strings -> (k, t).
+        """
         return self.cache.get_or_encode(texts, self.encoder.encode)
 
 
@@ -118,7 +123,7 @@ class _Pass:
             self.ids.append(sample.id)
             self.originals.append(sample.counterfactual_of or "")
             self.nodes += sample.num_nodes
-            if self.cache is not None:
+            if self.cache is not None and not samples.problems:  # no encoding for a file to refuse
                 self._texts(sample)
             yield sample
 

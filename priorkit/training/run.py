@@ -247,6 +247,7 @@ def _train(
     }
     write_json(run_dir / METRICS, metrics)
     log.info("test: %s", "; ".join(test.lines()))
+    data.close()  # (a failed run's file closes when _release collects it)
     return TrainResult(run_dir, metrics)
 
 
@@ -259,6 +260,11 @@ class _RunData:
     graphs: dict[str, Sequence[Data]]
     sizes: dict[str, dict[str, int]]
     streamed: StreamedTrain | None = None
+
+    def close(self) -> None:
+        """Close a streamed training file."""
+        if self.streamed is not None:
+            self.streamed.graphs.stream.close()
 
     def train_loader(self, c: TrainConfig) -> DataLoader[PriorBatch]:
         if self.streamed is None:
@@ -275,6 +281,12 @@ def _data(config: RunConfig, splits: dict[str, TrainingData] | None, encoder: Te
         splits = {name: _read(config, name) for name in SPLITS}
     splits = {name: config.data.budgeted(data) for name, data in splits.items()}
     train = splits["train"]
+    if config.data.stream and not isinstance(train, JsonlStream):
+        raise PriorkitError(
+            "data.stream: expected the training data as a file to stream (got samples already in "
+            "memory, as studies and pk.run_trial give their folds). Set data.stream to false, or train "
+            "with pk.fit(config, data={'train': 'train.jsonl', ...}) or `priorkit train`."
+        )
     streamed = None
     if isinstance(train, JsonlStream):
         streamed = stream_training(train, config.model.user_min_count(), encoder, _cache_folder(c))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +91,10 @@ def test_predict_file_and_evaluate_take_an_ensemble(
     assert report.members[1].to_dict() == member.to_dict()  # each member's own report, rules included
     assert {e["member"] for e in report.compliance} == {0, 1}
     assert report.lines()[1].startswith("ensemble of 2: accuracy")
+    assert report.macro_f1 == pytest.approx(ensemble.metrics["test"]["macro_f1"])  # scored alike
+    unmeasured = [{**report.members[0].compliance[0], "pass": None, "achieved": None}]
+    one = replace(report, members=[replace(report.members[0], compliance=unmeasured)])
+    assert one.lines()[2].endswith("(1 n/a)") and "rules kept" not in one.lines()[2]
 
 
 def test_neighbours_mix_with_the_ensemble(ensemble: pk.Ensemble, parts: dict[str, Path]) -> None:
@@ -130,6 +135,9 @@ def test_refusals(ensemble: pk.Ensemble, parts: dict[str, Path], tmp_path: Path)
         pk.load_ensemble(broken)
     with pytest.raises(ConfigError, match="expected at least one trained member"):
         pk.Ensemble(())
+    (broken / "ensemble.json").write_text('{"members": []}')
+    with pytest.raises(ConfigError, match=r"ensemble\.json: .*its list of members is empty"):
+        pk.load_ensemble(broken)
 
 
 def test_the_command_line_trains_scores_and_predicts_an_ensemble(

@@ -81,6 +81,15 @@ def test_l2_sp_pulls_the_fine_tuned_weights_toward_the_pretrained_ones(tiny_mode
     assert torch.equal(next(tuned.anchors.buffers()), pretrained)
 
 
+def test_l2_sp_needs_fine_tuned_layers(tiny_model_dir: Path) -> None:
+    from priorkit.errors import ConfigError
+    from priorkit.runs.config import RunConfig
+
+    text = {"model": str(tiny_model_dir), "l2_sp": 0.01}
+    with pytest.raises(ConfigError, match=r"`model\.text_encoder`: l2_sp: expected fine-tuned layers"):
+        RunConfig.from_dict({"model": {"text_encoder": text}})
+
+
 def test_namespace_tracks_what_changes_the_output(tiny_model_dir: Path) -> None:
     base = encoder(tiny_model_dir).namespace
     assert encoder(tiny_model_dir, pooling="cls").namespace != base

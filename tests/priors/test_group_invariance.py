@@ -117,6 +117,11 @@ def test_evaluation_reports_the_probe_and_the_worst_group(small_data, tiny_model
     assert report.priors["group_invariance/trained_groups"] == 0.0
     assert "NaN" not in (tmp_path / "other.json").read_text()
     assert "groups.probe_excess not measured (target <= 0.10) n/a" in "\n".join(report.lines())
+    pk.write_jsonl(data["test"], tmp_path / "other.jsonl")  # explanations are written without NaN
+    written = pk.predict_file(
+        trained, tmp_path / "other.jsonl", tmp_path / "p.jsonl", explain=True, progress=False
+    )
+    assert "groups.probe_excess" not in written.out.read_text() and "NaN" not in written.out.read_text()
 
 
 def test_the_confusion_loss_pulls_the_encoders_toward_uniform_guesses_not_the_adversary() -> None:

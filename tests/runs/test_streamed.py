@@ -85,8 +85,11 @@ def test_the_pass_gathers_the_schema_the_pairs_and_every_text(
 
 
 def test_a_bad_line_stops_a_streamed_run_before_it_starts(
-    small_data: Path, tiny_model_dir: Path, tmp_path: Path
+    small_data: Path, tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Every problem is listed before anything trains, and texts after the first problem are
+    not encoded (a file that will be refused costs no encoder pass)."""
+    monkeypatch.setattr("priorkit.runs.streamed.TEXTS_PER_CALL", 2)
     lines = (small_data / "train.jsonl").read_text().splitlines()
     bad = tmp_path / "train.jsonl"
     bad.write_text("\n".join([*lines[:5], '{"id": "x"', *lines[5:]]) + "\n")
@@ -98,6 +101,8 @@ def test_a_bad_line_stops_a_streamed_run_before_it_starts(
     with pytest.raises(DataValidationError, match=f"{bad}:6: .*not valid JSON"):
         pk.fit(_config(tiny_model_dir, tmp_path / "cache", True), data=data, out=tmp_path / "run")
     assert not (tmp_path / "run").exists()
+    chunks = list((tmp_path / "cache").rglob("chunk-*.safetensors"))
+    assert len(chunks) <= 3  # the 5 lines before the bad one, 2 texts a call; not the other 43
 
 
 def test_streaming_needs_the_training_data_as_a_file(
@@ -109,3 +114,19 @@ def test_streaming_needs_the_training_data_as_a_file(
     }
     with pytest.raises(ConfigError, match=r"data\.stream: expected the training data as a JSONL path"):
         pk.fit(_config(tiny_model_dir, tmp_path / "cache", True), data=data, out=tmp_path / "run")
+
+
+def test_stream_with_samples_in_memory_is_refused(
+    small_data: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    from priorkit.errors import PriorkitError
+    from priorkit.runs.config import RunConfig
+    from priorkit.training.run import train
+
+    config = RunConfig.from_dict(_config(tiny_model_dir, tmp_path / "cache", True))
+    splits = {
+        name: read_jsonl(small_data / f"{file}.jsonl")
+        for name, file in (("train", "train"), ("val", "val"), ("test", "test_id"))
+    }
+    with pytest.raises(PriorkitError, match=r"data\.stream: expected the training data as a file to stream"):
+        train(config, tmp_path / "run", splits=splits)
