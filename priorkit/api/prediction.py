@@ -76,7 +76,7 @@ def predict(
         neighbours: the model's text neighbours (:func:`~priorkit.api.neighbours.fit_neighbours`):
             the probabilities are the network's mixed with their vote.
     """
-    members = _members(model, explain, neighbours)
+    members = members_of(_checked(as_model(model), explain, neighbours))
     dataset = as_dataset(samples, "samples")
     options = _Options(explain, top_k, batch_size, neighbours)
     out: list[SamplePrediction] = []
@@ -86,11 +86,11 @@ def predict(
     return out
 
 
-def _members(
-    model: TrainedModel | Ensemble | str | os.PathLike[str], explain: bool, neighbours: TextNeighbours | None
-) -> tuple[TrainedModel, ...]:
-    """The networks that predict, checked against what was asked of them."""
-    members = members_of(as_model(model))
+def _checked(
+    model: TrainedModel | Ensemble, explain: bool, neighbours: TextNeighbours | None
+) -> TrainedModel | Ensemble:
+    """The model, checked against what was asked of it."""
+    members = members_of(model)
     if explain and len(members) > 1:
         raise ConfigError(
             f"explain: expected one network (got an ensemble of {len(members)}). Explanations are per "
@@ -98,7 +98,7 @@ def _members(
         )
     if neighbours is not None:
         neighbours.check(members[0])
-    return members
+    return model
 
 
 @contextmanager
@@ -144,14 +144,14 @@ def predict_file(
             (``label_shift``): adapt it to the first ``adapt_window`` samples of the file; None:
             to the whole file (a first pass reads it; only the logits are kept).
     """
-    members = _members(model, explain, neighbours)
+    found = _checked(as_model(model), explain, neighbours)
+    members = members_of(found)
     problems = validate_jsonl(data)
     if problems:
         raise DataValidationError(problems)
     if adapt_window is not None and adapt_window < 1:
         raise ConfigError(f"adapt_window: expected an integer >= 1 (got {adapt_window}).")
-    files = {name: path for m in members for name, path in m.files().items()}
-    refuse_overwriting(Path(out), {"data": Path(data), **files})
+    refuse_overwriting(Path(out), {"data": Path(data), **found.files()})
     total = _count_lines(Path(data))
     options = _Options(explain, top_k, batch_size, neighbours)
     count = 0
