@@ -3,7 +3,6 @@ most, and each prior's measurements on the sample alone."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import torch
 from torch_geometric.data import Data
 
-from priorkit.analysis.predict import Predictions, predict
+from priorkit.analysis.predict import Predictions, measured_only, predict
 from priorkit.model import PriorModel
 
 
@@ -60,12 +59,9 @@ def explain(
             SampleExplanation(
                 modality_weights=predictions.shares(i),
                 top_nodes=[NodeAttention(k, int(depth[k]), float(attention[k])) for k in order],
-                priors=_measured(predict(model, [graph], batch_size=1, measure_priors=True).prior_measures),
+                priors=measured_only(
+                    predict(model, [graph], batch_size=1, measure_priors=True).prior_measures
+                ),
             )
         )
     return out
-
-
-def _measured(measures: dict[str, float]) -> dict[str, float]:
-    """A prior's per-sample measures, without those it could not take on this sample (NaN)."""
-    return {k: v for k, v in measures.items() if math.isfinite(v)}

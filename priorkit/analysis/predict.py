@@ -110,6 +110,12 @@ def predict(
     )
 
 
+def measured_only(measures: dict[str, float]) -> dict[str, float]:
+    """Prior measures without those a prior could not take on the data (NaN): what reports and
+    explanations write (compliance reads the NaN as a rule not measured)."""
+    return {k: v for k, v in measures.items() if math.isfinite(v)}
+
+
 def _with_summaries(model: PriorModel, means: dict[str, float]) -> dict[str, float]:
     return {**means, **model.priors.summarise(means)}
 

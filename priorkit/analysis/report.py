@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -14,7 +13,7 @@ from priorkit.analysis.compliance import ComplianceEntry, compliance
 from priorkit.analysis.groups import group_report
 from priorkit.analysis.metrics import classification_metrics
 from priorkit.analysis.node_reliance import node_reliance
-from priorkit.analysis.predict import Predictions, adapted, predict
+from priorkit.analysis.predict import Predictions, adapted, measured_only, predict
 from priorkit.analysis.reliance import modality_reliance
 from priorkit.data.labels import LabelSpace
 from priorkit.model import PriorModel
@@ -126,8 +125,7 @@ def _evaluate(
         modality_weights=None
         if weights is None
         else {"text": float(weights[:, 0].mean()), "graph": float(weights[:, 1].mean())},
-        # a prior marks what it could not measure on this data as NaN: not written, n/a below
-        priors={k: v for k, v in predictions.prior_measures.items() if math.isfinite(v)},
+        priors=measured_only(predictions.prior_measures),  # the NaN stay for compliance: n/a
         groups=_groups(predictions),
     )
     entries = compliance(model.priors, predictions.prior_measures, report.to_dict())

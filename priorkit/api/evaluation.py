@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -83,14 +84,22 @@ def _ensemble_report(
     ensemble: Ensemble, dataset: TreeDataset, where: str, repeats: int, batch_size: int | None
 ) -> EnsembleReport:
     """The averaged probabilities' scores, and each member's own report."""
+    members = [_report(m, dataset, where, repeats, batch_size) for m in ensemble.members]
+    scores = ensemble_scores(ensemble, dataset, where, batch_size)
+    return EnsembleReport(scores["accuracy"], scores["macro_f1"], scores["per_class"], scores["n"], members)
+
+
+def ensemble_scores(
+    ensemble: Ensemble, dataset: TreeDataset, where: str, batch_size: int | None = None
+) -> dict[str, Any]:
+    """:func:`~priorkit.analysis.metrics.classification_metrics` of the ensemble's averaged
+    probabilities on labelled samples (scored as each member's report scores its own)."""
     from priorkit.api.prediction import predict  # the layer's own prediction path
 
-    members = [_report(m, dataset, where, repeats, batch_size) for m in ensemble.members]
     labels = ensemble.schema.labels
     predicted = [labels.index(p.label) for p in predict(ensemble, dataset, batch_size=batch_size)]
-    truth = [labels.index(s.label) for s in dataset]
-    scores = classification_metrics(np.array(truth), np.array(predicted), labels)
-    return EnsembleReport(scores["accuracy"], scores["macro_f1"], scores["per_class"], scores["n"], members)
+    truth = [labels.index(s.label, f"{where}: sample {s.id}: label") for s in dataset]
+    return classification_metrics(np.array(truth), np.array(predicted), labels)
 
 
 def evaluate_run(

@@ -8,10 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from priorkit.analysis.metrics import classification_metrics
 from priorkit.api.ensemble import Ensemble, write_ensemble
+from priorkit.api.evaluation import ensemble_scores
 from priorkit.data.jsonl_stream import JsonlStream
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
@@ -96,15 +94,9 @@ def fit_ensemble(
 
 def _test_scores(ensemble: Ensemble, test: DataSource | None) -> dict[str, Any]:
     """The ensemble's test accuracy and macro-F1 and each member's (none without test data)."""
-    from priorkit.api.prediction import predict  # the layer's own prediction path
-
     if test is None:
         return {}
-    dataset = as_dataset(test, "data['test']")
-    labels = ensemble.schema.labels
-    predicted = np.array([labels.index(p.label) for p in predict(ensemble, dataset)])
-    truth = np.array([labels.index(s.label, "data['test']") for s in dataset])
-    metrics = classification_metrics(truth, predicted, labels)  # as each member's test report
+    metrics = ensemble_scores(ensemble, as_dataset(test, "data['test']"), "data['test']")
     scores = {key: metrics[key] for key in ("accuracy", "macro_f1", "n")}
     members = [
         {"accuracy": m.metrics["test"]["accuracy"], "macro_f1": m.metrics["test"]["macro_f1"]}

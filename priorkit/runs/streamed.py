@@ -20,6 +20,7 @@ from torch.utils.data import Dataset
 from torch_geometric.data import Data
 
 from priorkit.data.batch import PriorBatch, collate, pairs_of
+from priorkit.data.cache import default_cache_dir
 from priorkit.data.jsonl_stream import JsonlStream
 from priorkit.data.sample import TreeSample
 from priorkit.data.tensors import sample_to_data
@@ -91,14 +92,16 @@ class StreamedTrain:
 
 
 def stream_training(
-    stream: JsonlStream, user_min_count: int | None, encoder: TextEncoder, cache_dir: str | Path
+    stream: JsonlStream, user_min_count: int | None, encoder: TextEncoder, cache_dir: str | Path | None
 ) -> StreamedTrain:
-    """The training part of a run from a streamed file, after one pass over it.
+    """The training part of a run from a streamed file, after one pass over it (``cache_dir``:
+    the embedding cache; None: ``$PRIORKIT_CACHE`` or ~/.cache/priorkit).
 
     Raises:
         DataValidationError: every problem of the file's lines (after the pass).
     """
-    cache = EmbeddingCache(cache_dir, encoder.namespace, encoder.dim) if encoder.frozen else None
+    folder = cache_dir if cache_dir is not None else default_cache_dir()
+    cache = EmbeddingCache(folder, encoder.namespace, encoder.dim) if encoder.frozen else None
     survey = _Pass(cache, encoder)
     schema = DataSchema.of(survey.visit(stream), user_min_count)
     survey.flush()

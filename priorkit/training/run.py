@@ -22,7 +22,6 @@ from torch_geometric.data import Data
 from priorkit.analysis.report import evaluate_model
 from priorkit.atomic import write_json
 from priorkit.data.batch import PriorBatch, collate, graph_loader
-from priorkit.data.cache import default_cache_dir
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.jsonl_stream import JsonlStream
 from priorkit.encoders.text import TextEncoder
@@ -270,7 +269,7 @@ class _RunData:
         if self.streamed is None:
             return graph_loader(self.graphs["train"], c.batch_size, shuffle=True, seed=c.seed)
         s = self.streamed
-        return graph_loader(s.graphs, c.batch_size, True, c.seed, s.groups or None, s.collate or collate)
+        return graph_loader(s.graphs, c.batch_size, True, c.seed, s.groups, s.collate or collate)
 
 
 def _data(config: RunConfig, splits: dict[str, TrainingData] | None, encoder: TextEncoder) -> _RunData:
@@ -289,7 +288,7 @@ def _data(config: RunConfig, splits: dict[str, TrainingData] | None, encoder: Te
         )
     streamed = None
     if isinstance(train, JsonlStream):
-        streamed = stream_training(train, config.model.user_min_count(), encoder, _cache_folder(c))
+        streamed = stream_training(train, config.model.user_min_count(), encoder, c.cache_dir)
         schema = streamed.schema
     else:
         schema = DataSchema.of(train, config.model.user_min_count())
@@ -309,10 +308,6 @@ def _read(config: RunConfig, name: str) -> TrainingData:
     if name == "train" and config.data.stream:
         return JsonlStream(config.data.path(name))
     return load_split(config.data.path(name), config.train.cache_dir)
-
-
-def _cache_folder(c: TrainConfig) -> str | Path:
-    return c.cache_dir if c.cache_dir is not None else default_cache_dir()
 
 
 def _trainer(c: TrainConfig, callbacks: list[pl.Callback], run_dir: Path) -> pl.Trainer:
