@@ -59,22 +59,36 @@ def _lines(path: Path, shown: str) -> Iterator[tuple[int, str | None, Problem | 
     empty = True
     with handle:
         for number, chunk in enumerate(bounded_lines(handle, limit), start=1):
-            if isinstance(chunk, int):
-                empty = False
-                yield number, None, too_long(shown, number, chunk, limit)
-                continue
-            if number == 1:
-                chunk = chunk.removeprefix(codecs.BOM_UTF8)  # Notepad and Excel start with one
-            if not chunk.strip():
+            if blank(chunk, number):
                 continue
             empty = False
-            yield number, *decode_line(chunk, shown, number)
+            yield number, *line_text(chunk, number, shown, limit)
     if empty:
         yield (
             0,
             None,
             whole_file(shown, "the file is empty", "write one JSON sample per line (see datasets/README.md)"),
         )
+
+
+def blank(chunk: bytes | int, number: int) -> bool:
+    """Whether line ``number`` (as :func:`bounded_lines` gives it) holds nothing but white space
+    (and, on line 1, a byte-order mark)."""
+    if isinstance(chunk, int):
+        return False
+    return not _without_bom(chunk, number).strip()
+
+
+def line_text(chunk: bytes | int, number: int, shown: str, limit: int) -> tuple[str | None, Problem | None]:
+    """Line ``number`` of a file (as :func:`bounded_lines` gives it) as text, or its problem: too
+    long, not UTF-8."""
+    if isinstance(chunk, int):
+        return None, _too_long(shown, number, chunk, limit)
+    return _decoded(_without_bom(chunk, number), shown, number)
+
+
+def _without_bom(chunk: bytes, number: int) -> bytes:
+    return chunk.removeprefix(codecs.BOM_UTF8) if number == 1 else chunk  # Notepad and Excel start with one
 
 
 def bounded_lines(handle: BinaryIO, limit: int) -> Iterator[bytes | int]:
@@ -93,7 +107,7 @@ def bounded_lines(handle: BinaryIO, limit: int) -> Iterator[bytes | int]:
         yield length
 
 
-def decode_line(chunk: bytes, shown: str, number: int) -> tuple[str | None, Problem | None]:
+def _decoded(chunk: bytes, shown: str, number: int) -> tuple[str | None, Problem | None]:
     try:
         return chunk.decode("utf-8"), None
     except UnicodeDecodeError as error:
@@ -108,7 +122,7 @@ def decode_line(chunk: bytes, shown: str, number: int) -> tuple[str | None, Prob
         )
 
 
-def too_long(shown: str, number: int, length: int, limit: int) -> Problem:
+def _too_long(shown: str, number: int, length: int, limit: int) -> Problem:
     return Problem.whole_line(
         shown,
         number,

@@ -11,7 +11,6 @@ node budget) is applied to every sample read. Memory: 16 bytes a line, whatever 
 
 from __future__ import annotations
 
-import codecs
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,12 +19,12 @@ from typing import Any, BinaryIO, overload
 import numpy as np
 
 from priorkit.data.jsonl import (
+    blank,
     bounded_lines,
-    decode_line,
+    line_text,
     max_line_bytes,
     parse_line,
     parse_lines,
-    too_long,
     whole_file,
 )
 from priorkit.data.problems import DataValidationError, Problem
@@ -124,12 +123,7 @@ class JsonlStream:
         handle.seek(int(self.offsets[i]))
         number = int(self.numbers[i])
         limit = max_line_bytes()
-        chunk = next(bounded_lines(handle, limit), b"")
-        if isinstance(chunk, int):
-            raise DataValidationError([too_long(self.shown, number, chunk, limit)])
-        if number == 1:
-            chunk = chunk.removeprefix(codecs.BOM_UTF8)
-        text, problem = decode_line(chunk, self.shown, number)
+        text, problem = line_text(next(bounded_lines(handle, limit), b""), number, self.shown, limit)
         if problem is not None or text is None:
             raise DataValidationError([problem] if problem is not None else [])
         _, parsed, problems = parse_line(RecordChecks(self.shown), self.shown, number, text)
@@ -193,7 +187,7 @@ def _line_starts(path: Path, shown: str) -> tuple[np.ndarray, np.ndarray]:
     with handle:
         for number, chunk in enumerate(bounded_lines(handle, max_line_bytes()), start=1):
             size = chunk if isinstance(chunk, int) else len(chunk)
-            if isinstance(chunk, int) or chunk.strip().removeprefix(codecs.BOM_UTF8):
+            if not blank(chunk, number):
                 offsets.append(at)
                 numbers.append(number)
             at += size
