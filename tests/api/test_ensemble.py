@@ -136,7 +136,9 @@ def test_refusals(ensemble: pk.Ensemble, parts: dict[str, Path], tmp_path: Path)
     with pytest.raises(ConfigError, match="expected at least one trained member"):
         pk.Ensemble(())
     for k, member in enumerate(ensemble.members):  # every member's files are protected, not the last one's
-        with pytest.raises(pk.PriorkitError, match=f"other than the input config.yaml of the model of member {k} "):
+        with pytest.raises(
+            pk.PriorkitError, match=f"other than the input config.yaml of the model of member {k} "
+        ):
             pk.predict_file(ensemble, parts["test"], member.source / "config.yaml", progress=False)
     (broken / "ensemble.json").write_text('{"members": []}')
     with pytest.raises(ConfigError, match=r"ensemble\.json: .*its list of members is empty"):
