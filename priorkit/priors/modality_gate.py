@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import torch
 from pydantic import Field, field_validator, model_validator
@@ -24,16 +24,18 @@ class ModalityGateConfig(EnforcedConfig):
     target: share per modality. One modality named states a minimum: ``{text: 0.8}`` (the
         default) reads "the text's share is at least 0.8", the graph's is left free. Both
         named state the split: ``{text: 0.8, graph: 0.2}``.
-    mode: ``soft`` pulls the fusion weights toward the target with a loss; ``hard`` fixes
-        them at it (one named: the other gets the rest). Both act on the gate of a gated
-        fusion, which is not the decision: the head may still let the graph decide.
-        ``bound`` acts on the decision itself, with any fusion: each sample's logits are the
+    mode: ``bound`` (the default for a minimum, one modality named) acts on the decision
+        itself, with any fusion: each sample's logits are the
         logits without the other modality (a learned null vector in its place) plus that
         modality's change to them, scaled down where needed so that the change is at most
         ``(1 - target) / target`` times the size of the logits without it (sizes: norms of
         logits centred over classes). The named modality's share of every decision,
         ``|without| / (|without| + |change|)``, is then at least the target on any data,
-        shifted data included. It needs one modality named (``{text: 0.8}``).
+        shifted data included. It needs one modality named (``{text: 0.8}``). ``soft`` (the
+        default for an exact split, both named or ``floor: false``) pulls the fusion weights
+        toward the target with a loss; ``hard`` fixes them at it (one named: the other gets the
+        rest). Both act on the gate of a gated fusion, which is not the decision: the head may
+        still let the graph decide, and on shifted data it does (docs: Priors on real data).
     floor: overrides that reading: ``true`` reads every named share as a minimum (only
         shares below it are pulled), ``false`` reads a single named share as the exact split
         (the other modality gets the rest). Unset: a minimum when one modality is named.
@@ -54,11 +56,22 @@ class ModalityGateConfig(EnforcedConfig):
     name: Literal["modality_gate"] = "modality_gate"
 
     target: dict[str, float] = Field(default_factory=lambda: {"text": 0.8})
-    mode: Literal["soft", "hard", "bound"] = "soft"
+    mode: Literal["soft", "hard", "bound"] = "bound"
     floor: bool | None = None
     reliance_weight: float = Field(1.0, ge=0.0)
     reliance_temperature: float = Field(0.25, gt=0.0)
     tolerance: float = Field(0.1, ge=0.0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_mode(cls, data: Any) -> Any:
+        """Without a ``mode``: ``bound`` for a minimum of one modality, ``soft`` for an exact
+        split (a bound caps one modality and cannot state a split)."""
+        if isinstance(data, dict) and "mode" not in data:
+            target = data.get("target", {"text": 0.8})
+            if isinstance(target, dict) and (len(target) != 1 or data.get("floor") is False):
+                return {**data, "mode": "soft"}
+        return data
 
     @field_validator("target")
     @classmethod

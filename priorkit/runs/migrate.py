@@ -4,8 +4,11 @@ Format 1 (priorkit 0.1.0, before the typed configuration) kept the text encoder'
 in ``model`` (``text_encoder: <id>``, ``pooling``, ``max_length``, ``trainable_layers``,
 ``text_learning_rate``); format 2 nests them in ``model.text_encoder`` (a
 :class:`~priorkit.encoders.text.TextEncoderConfig`). Priors and fusions of format 1 (plain
-mappings and names) are read as they are by the typed fields. Run folders' ``config.yaml``
-carries no version, so the shape itself is read; saved model folders carry ``format_version``.
+mappings and names) are read as they are by the typed fields, except that a ``modality_gate``
+without a ``mode`` had the ``soft`` mode then (``bound`` is today's default for a minimum).
+Run folders' ``config.yaml`` carries no version, so the shape itself is read (format 1 wrote
+the flat keys of every run); saved model folders carry ``format_version``. Format 2 writes
+every setting of every prior, so a later change of a default does not change a saved run.
 """
 
 from __future__ import annotations
@@ -52,4 +55,16 @@ def upgrade(run: Any) -> Any:
         )
     if "text_encoder" in model or flat:
         model["text_encoder"] = {**encoder, **flat}
-    return {**run, "model": model}
+    upgraded = {**run, "model": model}
+    if flat and isinstance(run.get("priors"), list):
+        upgraded["priors"] = [_v1_prior(prior) for prior in run["priors"]]
+    return upgraded
+
+
+def _v1_prior(prior: Any) -> Any:
+    """A prior of format 1 with the defaults of its time spelled out where they changed since."""
+    if prior == "modality_gate":
+        prior = {"name": prior}
+    if isinstance(prior, Mapping) and prior.get("name") == "modality_gate" and "mode" not in prior:
+        return {**prior, "mode": "soft"}
+    return prior

@@ -130,12 +130,15 @@ def _message_contexts(model, batch):  # type: ignore[no-untyped-def]
 def test_the_modality_gate_enforces_its_gate_and_only_checks_its_reliance(batch: PriorBatch) -> None:
     from priorkit.priors.modality_gate import ModalityGateConfig, ModalityGatePrior
 
-    gate = ModalityGatePrior(ModalityGateConfig())
+    gate = ModalityGatePrior(ModalityGateConfig(mode="soft"))
     model = tiny_model(PriorStack([gate]))
     model.train()
     out = model(batch)
     assert set(out.violations) == {"modality_gate/gate.text"}
     assert set(model.priors.multipliers()) == {"modality_gate/gate.text"}
+    # the default, a bound, holds its rule by construction: nothing to enforce
+    bound = tiny_model(PriorStack([ModalityGatePrior(ModalityGateConfig())])).train()
+    assert set(bound(batch).violations) == set() and set(bound.priors.multipliers()) == set()
 
 
 def test_counterfactual_consistency_weighs_its_loss_only_while_the_rule_needs_it(batch: PriorBatch) -> None:

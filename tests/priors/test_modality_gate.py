@@ -30,7 +30,9 @@ def test_soft_mode_pulls_the_gate_toward_the_target(batch: PriorBatch) -> None:
 
 
 def test_a_floor_only_pulls_shares_below_it(batch: PriorBatch) -> None:
-    prior = ModalityGatePrior(ModalityGateConfig(target={"text": 0.1}, floor=True, reliance_weight=0.0))
+    prior = ModalityGatePrior(
+        ModalityGateConfig(target={"text": 0.1}, floor=True, mode="soft", reliance_weight=0.0)
+    )
     out = tiny_model(PriorStack([prior]))(batch)
     assert float(out.losses["modality_gate/gate"]) == 0.0  # the gate starts near 0.5 > 0.1
     assert prior.checks()[0].rule == "at_least" and [c.metric for c in prior.checks()] == [
@@ -68,8 +70,9 @@ def test_measures_the_gate_and_checks_gate_and_reliance(batch: PriorBatch) -> No
 @pytest.mark.parametrize(
     ("arguments", "rules"),
     [
-        ({}, [("gate.text", "at_least"), ("reliance.text", "at_least")]),
-        ({"target": {"graph": 0.3}}, [("gate.graph", "at_least"), ("reliance.graph", "at_least")]),
+        ({}, [("decision.text", "at_least"), ("reliance.text", "at_least")]),
+        ({"mode": "soft"}, [("gate.text", "at_least"), ("reliance.text", "at_least")]),
+        ({"target": {"graph": 0.3}}, [("decision.graph", "at_least"), ("reliance.graph", "at_least")]),
         ({"target": {"text": 0.8, "graph": 0.2}}, [("gate.text", "near"), ("reliance.text", "near")]),
         ({"target": {"text": 0.8}, "floor": False}, [("gate.text", "near"), ("reliance.text", "near")]),
         (
@@ -87,6 +90,10 @@ def test_one_named_share_is_a_minimum_and_two_are_the_split(
     arguments: dict, rules: list[tuple[str, str]]
 ) -> None:
     prior = build_prior({"name": "modality_gate", **arguments})
+    # without a mode: a bound for a minimum of one modality, a soft pull for a split
+    assert prior.config.mode == arguments.get(
+        "mode", "bound" if rules[0][0].startswith("decision") else "soft"
+    )
     assert [(c.metric, c.rule) for c in prior.checks()] == rules
     free = [m for m in ("text", "graph") if m not in prior.config.target]
     assert prior.constrained.tolist() == [

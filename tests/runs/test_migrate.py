@@ -24,6 +24,7 @@ def test_a_format_1_folder_loads_and_predicts_as_it_did(legacy: Path, kind: str)
     )
     assert [type(p).__name__ for p in model.config.priors] == ["DepthDecayConfig", "ModalityGateConfig"]
     assert model.config.priors[1].weight == 0.5 and model.config.model.fusion.name == "gated"
+    assert model.config.priors[1].mode == "soft"  # the gate's mode then; bound is today's default
     got = [p.to_dict() for p in pk.predict(model, legacy / "samples.jsonl")]
     assert [p["label"] for p in got] == [p["label"] for p in expected]
     for mine, theirs in zip(got, expected, strict=True):
@@ -75,3 +76,13 @@ def test_flat_text_encoder_keys_move_into_the_nested_config() -> None:
         RunConfig.from_dict(
             {"model": {"text_encoder": {"model": "a/b", "pooling": "cls"}, "pooling": "mean"}}
         )
+
+
+def test_a_format_1_modality_gate_keeps_the_mode_of_its_time() -> None:
+    flat = {"text_encoder": "a/b", "pooling": "mean"}
+    old = {"model": flat, "priors": ["modality_gate", {"name": "modality_gate", "target": {"text": 0.7}}]}
+    assert [RunConfig.from_dict(old).priors[i].mode for i in (0, 1)] == ["soft", "soft"]
+    stated = {"model": flat, "priors": [{"name": "modality_gate", "mode": "hard"}]}
+    assert RunConfig.from_dict(stated).priors[0].mode == "hard"
+    # format 2 (no flat keys): today's default
+    assert RunConfig.from_dict({"priors": ["modality_gate"]}).priors[0].mode == "bound"
