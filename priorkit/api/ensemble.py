@@ -20,10 +20,9 @@ from typing import Any
 from priorkit.atomic import write_json
 from priorkit.errors import ConfigError
 from priorkit.runs.config import RunConfig
+from priorkit.runs.files import ENSEMBLE
 from priorkit.runs.schema import DataSchema
 from priorkit.runs.trained import TrainedModel, as_trained, load
-
-ENSEMBLE = "ensemble.json"
 
 
 @dataclass(frozen=True)

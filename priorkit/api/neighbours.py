@@ -10,12 +10,14 @@ samples only, how many of them vote, how sharply, and the network's weight in th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from priorkit.analysis.neighbours import NeighbourMix, choose_mix, neighbour_probabilities
 from priorkit.api.ensemble import Ensemble, as_model, members_of
@@ -41,6 +43,10 @@ class TextNeighbours:
         embeddings: the frozen text embedding of every labelled sample (training and validation).
         codes: their class indices.
         encoder: the text encoder's namespace (the embeddings are only comparable within it).
+        model: :func:`fingerprint` of the network or ensemble the mixture was chosen for (its
+            weight suits those probabilities, not another model's); "" when not recorded
+            (neighbours saved before priorkit recorded it: not checked).
+        networks: how many networks that model averages (1: one network).
 
     Shapes:
         embeddings: (p, t); codes: (p,).
@@ -51,6 +57,8 @@ class TextNeighbours:
     embeddings: np.ndarray
     codes: np.ndarray
     encoder: str
+    model: str = ""
+    networks: int = 1
 
     def apply(self, model: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
         """The model's probabilities mixed with the vote of the stored texts nearest to each sample.
@@ -63,14 +71,24 @@ class TextNeighbours:
         )
         return self.mix.mix(model, votes)
 
-    def check(self, trained: TrainedModel) -> None:
-        """Refuse a model other than the one these neighbours were fitted for."""
+    def check(self, model: TrainedModel | Ensemble) -> None:
+        """Refuse a model other than the one these neighbours were fitted for (another network,
+        an ensemble's member for the ensemble, or the reverse)."""
+        members = members_of(model)
+        trained = members[0]  # members share their labels and text encoder
         names = tuple(str(name) for name in trained.schema.labels.names)
         if names != self.labels or trained.encoder.namespace != self.encoder:
             raise ConfigError(
                 f"neighbours: fitted for classes {list(self.labels)} and text encoder {self.encoder} "
                 f"(got a model of {list(names)}, {trained.encoder.namespace}); fit them again with "
                 "pk.fit_neighbours(model, train, val)."
+            )
+        if self.model and fingerprint(model) != self.model:
+            raise ConfigError(
+                f"neighbours: fitted for {_networks(self.networks)} with model fingerprint "
+                f"{self.model[:12]} (got {_networks(len(members))}, {fingerprint(model)[:12]}); the "
+                "network's weight in the mixture was chosen for that model's probabilities. Fit them "
+                "again with pk.fit_neighbours(model, train, val)."
             )
 
     def save(self, folder: str | os.PathLike[str]) -> Path:
@@ -83,7 +101,13 @@ class TextNeighbours:
                     "codes": self.codes.astype(np.int64),
                 }
                 np.savez(handle, **arrays)
-            settings = {"mix": asdict(self.mix), "labels": list(self.labels), "encoder": self.encoder}
+            settings = {
+                "mix": asdict(self.mix),
+                "labels": list(self.labels),
+                "encoder": self.encoder,
+                "model": self.model,
+                "networks": self.networks,
+            }
             write_json(out / SETTINGS, settings)
         return out
 
@@ -100,6 +124,8 @@ class TextNeighbours:
                 embeddings=arrays["embeddings"],
                 codes=arrays["codes"],
                 encoder=str(settings["encoder"]),
+                model=str(settings.get("model", "")),  # absent: saved before it was recorded
+                networks=int(settings.get("networks", 1)),
             )
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ConfigError(
@@ -110,6 +136,21 @@ class TextNeighbours:
             counts = f"{len(neighbours.codes)} labels for {len(neighbours.embeddings)} texts"
             raise ConfigError(f"{source / ARRAYS}: {counts}; save the neighbours again.")
         return neighbours
+
+
+def fingerprint(model: TrainedModel | Ensemble) -> str:
+    """SHA-256 of the weights and buffers of every network that predicts (an ensemble's members
+    in order): equal for the same trained model read again, different for any other."""
+    digest = hashlib.sha256()
+    for member in members_of(model):
+        for name, tensor in member.model.state_dict().items():
+            digest.update(name.encode())
+            digest.update(tensor.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _networks(count: int) -> str:
+    return "one network" if count == 1 else f"an ensemble of {count} networks"
 
 
 def text_embeddings(trained: TrainedModel, dataset: TreeDataset) -> np.ndarray:
@@ -157,4 +198,6 @@ def fit_neighbours(
         embeddings=np.concatenate([embeddings["train"], embeddings["val"]]),
         codes=np.concatenate([codes["train"], codes["val"]]),
         encoder=trained.encoder.namespace,
+        model=fingerprint(found),
+        networks=len(members_of(found)),
     )

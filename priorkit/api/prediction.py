@@ -97,7 +97,7 @@ def _checked(
             "network: explain a member, e.g. pk.predict(ensemble.members[0], samples, explain=True)."
         )
     if neighbours is not None:
-        neighbours.check(members[0])
+        neighbours.check(model)
     return model
 
 

@@ -23,11 +23,14 @@ CHECKPOINTS, BEST, LAST, PREVIOUS = "checkpoints", "best.ckpt", "last.ckpt", "la
 HARMLESS = frozenset({"train.progress_bar", "train.cache_dir", "train.verbose"})
 # a saved model folder (Hugging Face style)
 PRETRAINED_CONFIG, WEIGHTS, USERS = "config.json", "model.safetensors", "users.json"
+# a seed ensemble's folder (priorkit.api.ensemble): its members' run folders, named in this file
+ENSEMBLE = "ensemble.json"
 
 __all__ = [
     "BEST",
     "CHECKPOINTS",
     "CONFIG",
+    "ENSEMBLE",
     "HISTORY",
     "LAST",
     "LOG",

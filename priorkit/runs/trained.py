@@ -26,6 +26,7 @@ from priorkit.runs.files import (
     BEST,
     CHECKPOINTS,
     CONFIG,
+    ENSEMBLE,
     LAST,
     METRICS,
     PRETRAINED_CONFIG,
@@ -193,6 +194,13 @@ def load(path: str | os.PathLike[str], trust_code: bool = False) -> TrainedModel
         return TrainedModel.from_pretrained(folder, trust_code)
     if is_run(folder):
         return TrainedModel.from_run(folder, trust_code)
+    if (folder / ENSEMBLE).is_file():
+        raise PriorkitError(
+            f"{folder}: expected one trained network (got a seed ensemble's folder, with {ENSEMBLE} and a "
+            "run folder per seed). Read it with pk.load_ensemble(folder), or give the folder to "
+            "pk.predict, pk.evaluate or pk.fit_neighbours, which take ensembles; one member: "
+            "pk.load(folder / 'seed-0')."
+        )
     raise PriorkitError(
         f"{folder}: expected a run directory ({CONFIG}, {SCHEMA}, {CHECKPOINTS}/{BEST}) or a saved model "
         f"folder ({PRETRAINED_CONFIG}, {WEIGHTS}) (got {_listing(folder)}). Give the --out folder of "

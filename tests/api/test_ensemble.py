@@ -13,7 +13,7 @@ import pytest
 
 import priorkit as pk
 from priorkit.cli import main
-from priorkit.errors import ConfigError
+from priorkit.errors import ConfigError, PriorkitError
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +181,40 @@ def test_the_command_line_trains_scores_and_predicts_an_ensemble(
     ]
     assert main([*html, "--html", str(tmp_path / "html")]) == 2
     assert "--html: expected one network" in capsys.readouterr().err
+
+
+def test_neighbours_fitted_for_an_ensemble_are_refused_for_a_member_and_the_reverse(
+    ensemble: pk.Ensemble, parts: dict[str, Path], tmp_path: Path
+) -> None:
+    fitted = pk.fit_neighbours(ensemble, parts["train"], parts["val"])
+    assert fitted.networks == 2
+    with pytest.raises(ConfigError, match=r"fitted for an ensemble of 2 networks .*got one network"):
+        pk.predict(ensemble.members[0], parts["test"], neighbours=fitted)
+    own = pk.fit_neighbours(ensemble.members[1], parts["train"], parts["val"])
+    with pytest.raises(ConfigError, match=r"fitted for one network .*got an ensemble of 2 networks"):
+        pk.predict(ensemble, parts["test"], neighbours=own)
+    with pytest.raises(ConfigError, match=r"fitted for one network with model fingerprint"):
+        pk.predict(ensemble.members[0], parts["test"], neighbours=own)  # the other member
+    # read back from disk (the ensemble and the neighbours), the pair is accepted
+    again = pk.TextNeighbours.load(fitted.save(tmp_path / "n"))
+    assert (again.model, again.networks) == (fitted.model, 2)
+    assert len(pk.predict(pk.load_ensemble(ensemble.source), parts["test"], neighbours=again)) > 0
+
+
+def test_neighbours_saved_without_a_fingerprint_are_still_read_and_used(
+    ensemble: pk.Ensemble, parts: dict[str, Path], tmp_path: Path
+) -> None:
+    folder = pk.fit_neighbours(ensemble, parts["train"], parts["val"]).save(tmp_path / "old")
+    settings = json.loads((folder / "neighbours.json").read_text())
+    del settings["model"], settings["networks"]
+    (folder / "neighbours.json").write_text(json.dumps(settings))
+    old = pk.TextNeighbours.load(folder)
+    assert (old.model, old.networks) == ("", 1)
+    assert len(pk.predict(ensemble.members[0], parts["test"], neighbours=old)) > 0  # nothing to check against
+
+
+def test_loading_an_ensemble_folder_as_one_network_names_the_way_to_read_it(ensemble: pk.Ensemble) -> None:
+    assert ensemble.source is not None
+    with pytest.raises(PriorkitError, match=r"seed ensemble's folder.*pk\.load_ensemble\(folder\)"):
+        pk.load(ensemble.source)
+    assert isinstance(pk.load(ensemble.source / "seed-3"), pk.TrainedModel)
