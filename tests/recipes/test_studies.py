@@ -168,3 +168,20 @@ def test_the_time_world_is_the_step_its_choice_study_names() -> None:
     _, base = load_study(RECIPES / "generalisation_study.yaml")
     assert steps_base == base and set(steps.arms) == {"baseline"}
     assert study.datasets["time_shortcut"].synth == steps.datasets["step_4"].synth
+
+
+@pytest.mark.real_data
+def test_the_gate_bound_studies_run_todays_default_on_the_folds_of_the_studies_they_extend() -> None:
+    story, story_base = load_study(RECIPES / "gate_bound_story.yaml")
+    older, _ = load_study(RECIPES / "twitter15_story_study.yaml")
+    assert story.datasets == older.datasets and story.folds == older.folds and story.seeds == older.seeds
+    pheme, pheme_base = load_study(RECIPES / "gate_bound_pheme.yaml")
+    shift, _ = load_study(RECIPES / "real_shift_study.yaml")
+    assert pheme.folds == shift.folds and pheme.datasets["pheme"] == shift.datasets["pheme"]  # type: ignore[index]
+    for study, base, name in ((story, story_base, "twitter15"), (pheme, pheme_base, "pheme")):
+        assert study.arms == {
+            "baseline": {"priors": []},
+            "modality_gate": {"priors": [{"name": "modality_gate"}]},
+        }
+        gated = [t for t in expand(study, base, {name: (2, "f.json")}) if t.arm == "modality_gate"]
+        assert gated and all(t.config.priors[0].mode == "bound" for t in gated)  # type: ignore[attr-defined]
