@@ -92,7 +92,8 @@ class ModalityGateConfig(EnforcedConfig):
         if self.mode == "bound" and (len(self.target) != 1 or not self.is_floor()):
             raise ValueError(
                 f"mode bound: expected one modality's minimum share of the decision (got target "
-                f"{self.target}, floor {self.floor}); name one modality, as in target: {{text: 0.8}}"
+                f"{self.target}, floor {self.floor}); name one modality, as in target: {{text: 0.8}}, "
+                "or set mode: soft to pull toward a split"
             )
         return self
 

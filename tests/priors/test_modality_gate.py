@@ -172,8 +172,20 @@ def test_bound_trains_its_null_and_checks_the_decision(batch: PriorBatch) -> Non
     "arguments", [{"target": {"text": 0.8, "graph": 0.2}}, {"target": {"text": 0.8}, "floor": False}]
 )
 def test_bound_needs_one_named_minimum(arguments: dict) -> None:
-    with pytest.raises(ConfigError, match=r"mode bound: expected one modality's minimum share.*text: 0.8"):
+    with pytest.raises(
+        ConfigError, match=r"mode bound: expected one modality's minimum share.*text: 0.8.*set mode: soft"
+    ):
         build_prior({"name": "modality_gate", "mode": "bound", **arguments})
+
+
+def test_a_split_set_over_a_bound_default_names_the_mode_to_set() -> None:
+    from priorkit.runs.config import RunConfig
+
+    config = RunConfig.from_dict({"priors": [{"name": "modality_gate"}]})  # bound, now written out
+    with pytest.raises(ConfigError, match=r"set mode: soft"):
+        config.updated({"priors.0.target": {"text": 0.8, "graph": 0.2}})
+    split = config.updated({"priors.0.mode": "soft", "priors.0.target": {"text": 0.8, "graph": 0.2}})
+    assert split.priors[0].mode == "soft"  # type: ignore[attr-defined]
 
 
 @settings(max_examples=60, deadline=None)
