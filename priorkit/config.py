@@ -138,7 +138,8 @@ def _override_value(item: str, raw: str) -> Any:
 def _describe(
     model: type[BaseModel], error: dict[str, Any], where: str, prefix: str = "", from_file: bool = False
 ) -> str:
-    key = prefix + ".".join(visible(str(p)) for p in error["loc"]) or "(top level)"
+    # a model-level error of a nested config has no location of its own: the prefix names it
+    key = (prefix + ".".join(visible(str(p)) for p in error["loc"])).rstrip(".") or "(top level)"
     got = error.get("input")
     if error["type"] == "extra_forbidden":
         valid = _valid_keys(model, error["loc"][:-1])
@@ -263,13 +264,10 @@ def updated(config: M, changes: Mapping[str, Any], where: str = "", prefix: str 
         ConfigError: naming the dotted key, with the valid keys where the key is unknown.
     """
     values = dict(config)  # the typed field values, shared with ``config`` until replaced
-    for key, value in changes.items():
-        if not isinstance(key, str):
-            raise ConfigError(f"{where}`{prefix}{key!r}`: expected a key name (got {type(key).__name__}).")
-        head, dot, rest = key.partition(".")
+    for head, dotted, value in _batches(changes, where, prefix):
         where_key = f"{prefix}{head}."
-        if dot:
-            values[head] = _inside(values.get(head), rest, value, where, where_key)
+        if dotted:
+            values[head] = _inside(values.get(head), dotted, where, where_key)
         elif _merges(values.get(head), value):  # the same entry: its name is kept as registered
             values[head] = updated(
                 values[head], {k: v for k, v in value.items() if k != "name"}, where, where_key
@@ -277,6 +275,25 @@ def updated(config: M, changes: Mapping[str, Any], where: str = "", prefix: str 
         else:
             values[head] = value
     return validated(type(config), values, where, prefix)
+
+
+def _batches(changes: Mapping[str, Any], where: str, prefix: str) -> list[tuple[str, dict[str, Any], Any]]:
+    """``changes`` as ``(head, dotted, value)`` in order: a change of a whole field has its
+    ``value`` and no ``dotted``; consecutive dotted keys under one head are batched as
+    ``{rest: value}``, so that a nested config they change together is validated once, after
+    all of them (``priors.0.target`` then ``priors.0.mode``: never the one without the other)."""
+    out: list[tuple[str, dict[str, Any], Any]] = []
+    for key, value in changes.items():
+        if not isinstance(key, str):
+            raise ConfigError(f"{where}`{prefix}{key!r}`: expected a key name (got {type(key).__name__}).")
+        head, dot, rest = key.partition(".")
+        if not dot:
+            out.append((head, {}, value))
+        elif out and out[-1][0] == head and out[-1][1]:
+            out[-1][1][rest] = value
+        else:
+            out.append((head, {rest: value}, None))
+    return out
 
 
 def _merges(current: Any, value: Any) -> bool:
@@ -290,24 +307,28 @@ def _merges(current: Any, value: Any) -> bool:
     )
 
 
-def _inside(current: Any, key: str, value: Any, where: str, prefix: str) -> Any:
-    """``current`` (a nested config, a list or a mapping) with its dotted ``key`` set to ``value``."""
+def _inside(current: Any, changes: dict[str, Any], where: str, prefix: str) -> Any:
+    """``current`` (a nested config, a list or a mapping) with each of its dotted keys in
+    ``changes`` set to its value, in order (a nested config validated once, after all)."""
     if isinstance(current, BaseModel):
-        return updated(current, {key: value}, where, prefix)
+        return updated(current, changes, where, prefix)
     if isinstance(current, list):
-        index, dot, rest = key.partition(".")
-        if not (index.isascii() and index.isdecimal()) or int(index) >= len(current):
-            raise ConfigError(
-                f"{where}`{prefix}{index}`: expected a position in the list of {len(current)} "
-                f"(got {index!r}). Count from 0."
-            )
         items = list(current)
-        position = int(index)
-        items[position] = _inside(items[position], rest, value, where, f"{prefix}{index}.") if dot else value
+        for index, dotted, value in _batches(changes, where, prefix):
+            if not (index.isascii() and index.isdecimal()) or int(index) >= len(current):
+                raise ConfigError(
+                    f"{where}`{prefix}{index}`: expected a position in the list of {len(current)} "
+                    f"(got {index!r}). Count from 0."
+                )
+            position = int(index)
+            items[position] = (
+                _inside(items[position], dotted, where, f"{prefix}{index}.") if dotted else value
+            )
         return items
     if isinstance(current, Mapping) or current is None:
         out = dict(current or {})
-        apply_into(out, key, value)
+        for key, value in changes.items():
+            apply_into(out, key, value)
         return out
     raise ConfigError(
         f"{where}`{prefix.rstrip('.')}`: expected a section with keys (got {current!r}). "

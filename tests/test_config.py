@@ -162,6 +162,35 @@ def test_updated_changes_a_typed_copy_by_dotted_paths_list_positions_and_nested_
     assert config.updated(["train.epochs=2"]).train.epochs == 2  # --set strings too
 
 
+def test_dotted_changes_of_one_nested_config_are_validated_together_and_applied_in_order() -> None:
+    from pydantic import BaseModel, model_validator
+
+    from priorkit.config import updated
+
+    class Span(BaseModel):
+        lo: int = 0
+        hi: int = 1
+
+        @model_validator(mode="after")
+        def _ordered(self) -> "Span":
+            if self.lo >= self.hi:
+                raise ValueError(f"expected lo < hi (got {self.lo}, {self.hi})")
+            return self
+
+    class Outer(BaseModel):
+        span: Span = Span()
+        spans: list[Span] = [Span(), Span()]
+
+    # one at a time, lo=5 would meet hi=1 and be refused; together they are valid
+    moved = updated(Outer(), {"span.lo": 5, "span.hi": 6, "spans.1.lo": 7, "spans.1.hi": 8})
+    assert (moved.span.lo, moved.span.hi, moved.spans[1].lo, moved.spans[1].hi) == (5, 6, 7, 8)
+    assert moved.spans[0] == Span()
+    # a whole field, then a dotted key of it: in order (the later key changes the new value)
+    assert updated(Outer(), {"span": {"lo": 1, "hi": 9}, "span.lo": 2}).span == Span(lo=2, hi=9)
+    with pytest.raises(ConfigError, match=r"`span`.*expected lo < hi \(got 5, 1\)"):
+        updated(Outer(), {"span.lo": 5})  # what stays invalid is still refused, named
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

@@ -184,8 +184,13 @@ def test_a_split_set_over_a_bound_default_names_the_mode_to_set() -> None:
     config = RunConfig.from_dict({"priors": [{"name": "modality_gate"}]})  # bound, now written out
     with pytest.raises(ConfigError, match=r"set mode: soft"):
         config.updated({"priors.0.target": {"text": 0.8, "graph": 0.2}})
-    split = config.updated({"priors.0.mode": "soft", "priors.0.target": {"text": 0.8, "graph": 0.2}})
-    assert split.priors[0].mode == "soft"  # type: ignore[attr-defined]
+    # both changes of one prior are validated together, in either order (as two --set do)
+    for changes in (
+        ["priors.0.target={text: 0.8, graph: 0.2}", "priors.0.mode=soft"],
+        ["priors.0.mode=soft"],
+    ):
+        split = config.updated(changes)
+        assert split.priors[0].mode == "soft"  # type: ignore[attr-defined]
 
 
 @settings(max_examples=60, deadline=None)
