@@ -278,21 +278,22 @@ def updated(config: M, changes: Mapping[str, Any], where: str = "", prefix: str 
 
 
 def _batches(changes: Mapping[str, Any], where: str, prefix: str) -> list[tuple[str, dict[str, Any], Any]]:
-    """``changes`` as ``(head, dotted, value)`` in order: a change of a whole field has its
-    ``value`` and no ``dotted``; consecutive dotted keys under one head are batched as
-    ``{rest: value}``, so that a nested config they change together is validated once, after
-    all of them (``priors.0.target`` then ``priors.0.mode``: never the one without the other)."""
+    """``changes`` as ``(head, dotted, value)``, in order for each head (heads are independent
+    fields): a change of a whole field has its ``value`` and no ``dotted``; the dotted keys under
+    one head since its last whole change are batched as ``{rest: value}``, so that a nested
+    config they change together is validated once, after all of them (``priors.0.target`` and
+    ``priors.0.mode``: never the one without the other)."""
     out: list[tuple[str, dict[str, Any], Any]] = []
+    last: dict[str, int] = {}  # head -> its latest entry in ``out``
     for key, value in changes.items():
         if not isinstance(key, str):
             raise ConfigError(f"{where}`{prefix}{key!r}`: expected a key name (got {type(key).__name__}).")
         head, dot, rest = key.partition(".")
-        if not dot:
-            out.append((head, {}, value))
-        elif out and out[-1][0] == head and out[-1][1]:
-            out[-1][1][rest] = value
-        else:
-            out.append((head, {rest: value}, None))
+        if dot and head in last and out[last[head]][1]:
+            out[last[head]][1][rest] = value
+            continue
+        last[head] = len(out)
+        out.append((head, {rest: value}, None) if dot else (head, {}, value))
     return out
 
 

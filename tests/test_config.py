@@ -185,6 +185,8 @@ def test_dotted_changes_of_one_nested_config_are_validated_together_and_applied_
     moved = updated(Outer(), {"span.lo": 5, "span.hi": 6, "spans.1.lo": 7, "spans.1.hi": 8})
     assert (moved.span.lo, moved.span.hi, moved.spans[1].lo, moved.spans[1].hi) == (5, 6, 7, 8)
     assert moved.spans[0] == Span()
+    # other fields between them do not split them
+    assert updated(Outer(), {"span.lo": 5, "spans.0.hi": 3, "span.hi": 6}).span == Span(lo=5, hi=6)
     # a whole field, then a dotted key of it: in order (the later key changes the new value)
     assert updated(Outer(), {"span": {"lo": 1, "hi": 9}, "span.lo": 2}).span == Span(lo=2, hi=9)
     with pytest.raises(ConfigError, match=r"`span`.*expected lo < hi \(got 5, 1\)"):
