@@ -139,7 +139,8 @@ def _describe(
     model: type[BaseModel], error: dict[str, Any], where: str, prefix: str = "", from_file: bool = False
 ) -> str:
     # a model-level error of a nested config has no location of its own: the prefix names it
-    key = (prefix + ".".join(visible(str(p)) for p in error["loc"])).rstrip(".") or "(top level)"
+    loc = ".".join(visible(str(p)) for p in error["loc"])
+    key = (prefix + loc if loc else prefix.rstrip(".")) or "(top level)"
     got = error.get("input")
     if error["type"] == "extra_forbidden":
         valid = _valid_keys(model, error["loc"][:-1])
@@ -156,7 +157,7 @@ def _describe(
     if "(got " in message:  # the validator already said what it got
         return f"{where}`{key}`: {message}"
     if not error["loc"]:
-        return f"{where}{message}."
+        return f"{where}`{key}`: {message}." if prefix else f"{where}{message}."
     text = repr(got)
     text = text if len(text) <= 60 else text[:57] + "..."
     return f"{where}`{key}`: {message} (got {text})."
@@ -263,15 +264,18 @@ def updated(config: M, changes: Mapping[str, Any], where: str = "", prefix: str 
     Raises:
         ConfigError: naming the dotted key, with the valid keys where the key is unknown.
     """
-    values = dict(config)  # the typed field values, shared with ``config`` until replaced
+    # the typed field values, shared with ``config`` until replaced; a field left at its default
+    # is left out (a nested config kept, to be shared), so that a default derived from other
+    # fields (``modality_gate``'s mode from its target) is derived again from the changed ones
+    current = dict(config)
+    values = {k: v for k, v in current.items() if k in config.model_fields_set or isinstance(v, BaseModel)}
     for head, dotted, value in _batches(changes, where, prefix):
         where_key = f"{prefix}{head}."
+        now = values.get(head, current.get(head))
         if dotted:
-            values[head] = _inside(values.get(head), dotted, where, where_key)
-        elif _merges(values.get(head), value):  # the same entry: its name is kept as registered
-            values[head] = updated(
-                values[head], {k: v for k, v in value.items() if k != "name"}, where, where_key
-            )
+            values[head] = _inside(now, dotted, where, where_key)
+        elif _merges(now, value):  # the same entry: its name is kept as registered
+            values[head] = updated(now, {k: v for k, v in value.items() if k != "name"}, where, where_key)
         else:
             values[head] = value
     return validated(type(config), values, where, prefix)

@@ -124,7 +124,7 @@ class TextNeighbours:
                 embeddings=arrays["embeddings"],
                 codes=arrays["codes"],
                 encoder=str(settings["encoder"]),
-                model=str(settings.get("model", "")),  # absent: saved before it was recorded
+                model=str(settings.get("model") or ""),  # absent: saved before it was recorded
                 networks=int(settings.get("networks", 1)),
             )
         except (OSError, ValueError, KeyError, TypeError) as error:
@@ -143,9 +143,12 @@ def fingerprint(model: TrainedModel | Ensemble) -> str:
     in order): equal for the same trained model read again, different for any other."""
     digest = hashlib.sha256()
     for member in members_of(model):
-        for name, tensor in member.model.state_dict().items():
+        for name, value in member.model.state_dict().items():
             digest.update(name.encode())
-            digest.update(tensor.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+            if isinstance(value, torch.Tensor):
+                digest.update(value.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+            else:  # a module's extra state (get_extra_state): its text
+                digest.update(repr(value).encode())
     return digest.hexdigest()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import torch
 from pydantic import Field, field_validator, model_validator
@@ -62,17 +62,6 @@ class ModalityGateConfig(EnforcedConfig):
     reliance_temperature: float = Field(0.25, gt=0.0)
     tolerance: float = Field(0.1, ge=0.0)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _default_mode(cls, data: Any) -> Any:
-        """Without a ``mode``: ``bound`` for a minimum of one modality, ``soft`` for an exact
-        split (a bound caps one modality and cannot state a split)."""
-        if isinstance(data, dict) and "mode" not in data:
-            target = data.get("target", {"text": 0.8})
-            if isinstance(target, dict) and (len(target) != 1 or data.get("floor") is False):
-                return {**data, "mode": "soft"}
-        return data
-
     @field_validator("target")
     @classmethod
     def _shares(cls, value: dict[str, float]) -> dict[str, float]:
@@ -83,6 +72,11 @@ class ModalityGateConfig(EnforcedConfig):
 
     @model_validator(mode="after")
     def _split(self) -> ModalityGateConfig:
+        if "mode" not in self.model_fields_set and (len(self.target) != 1 or self.floor is False):
+            # without a mode: a bound for a minimum of one modality, a soft pull for a split (a
+            # bound caps one modality and cannot state a split); left unset, so that a changed
+            # copy (``RunConfig.updated``, a sweep) derives it again from its own target
+            object.__setattr__(self, "mode", "soft")
         total = sum(self.target.values())
         if len(self.target) == 2 and not self.is_floor() and abs(total - 1.0) > 1e-6:
             raise ValueError(

@@ -207,7 +207,7 @@ class RunConfig(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _import_first(cls, data: Any) -> Any:
-        data = upgrade(data)
+        data = upgrade(data, as_written=False)  # _upgraded read the file as written
         modules = data.get("imports") if isinstance(data, dict) else None
         modules = modules if isinstance(modules, list) else []
         _refuse_untrusted([m for m in modules if isinstance(m, str)])

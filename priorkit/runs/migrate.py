@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from priorkit.registry import normalise_name
+
 FORMAT_VERSION = 2
 # format 1's flat key in `model` -> its key in `model.text_encoder`
 FLAT_TEXT_KEYS = {
@@ -26,8 +28,14 @@ FLAT_TEXT_KEYS = {
 }
 
 
-def upgrade(run: Any) -> Any:
+def upgrade(run: Any, as_written: bool = True) -> Any:
     """A run config mapping of format 1 in the shape of format 2 (anything else unchanged).
+
+    Args:
+        as_written: ``run`` is the mapping as it was written (before any override), so that flat
+            keys mean format 1 and its priors get the defaults of their time; False for a
+            mapping with overrides applied (a flat key then may be an override of format 1's
+            spelling on a config of format 2, which says nothing of its priors).
 
     Raises:
         ValueError: a setting given both flat and nested.
@@ -56,15 +64,16 @@ def upgrade(run: Any) -> Any:
     if "text_encoder" in model or flat:
         model["text_encoder"] = {**encoder, **flat}
     upgraded = {**run, "model": model}
-    if flat and isinstance(run.get("priors"), list):
+    if flat and as_written and isinstance(run.get("priors"), list):
         upgraded["priors"] = [_v1_prior(prior) for prior in run["priors"]]
     return upgraded
 
 
 def _v1_prior(prior: Any) -> Any:
     """A prior of format 1 with the defaults of its time spelled out where they changed since."""
-    if prior == "modality_gate":
+    if isinstance(prior, str):
         prior = {"name": prior}
-    if isinstance(prior, Mapping) and prior.get("name") == "modality_gate" and "mode" not in prior:
+    name = prior.get("name") if isinstance(prior, Mapping) else None
+    if isinstance(name, str) and normalise_name(name) == "modality_gate" and "mode" not in prior:
         return {**prior, "mode": "soft"}
     return prior

@@ -199,13 +199,22 @@ def load(path: str | os.PathLike[str], trust_code: bool = False) -> TrainedModel
             f"{folder}: expected one trained network (got a seed ensemble's folder, with {ENSEMBLE} and a "
             "run folder per seed). Read it with pk.load_ensemble(folder), or give the folder to "
             "pk.predict, pk.evaluate or pk.fit_neighbours, which take ensembles; one member: "
-            "pk.load(folder / 'seed-0')."
+            f"pk.load(folder / {_first_member(folder)!r})."
         )
     raise PriorkitError(
         f"{folder}: expected a run directory ({CONFIG}, {SCHEMA}, {CHECKPOINTS}/{BEST}) or a saved model "
         f"folder ({PRETRAINED_CONFIG}, {WEIGHTS}) (got {_listing(folder)}). Give the --out folder of "
         "`priorkit train` or a folder written by save_pretrained / `priorkit export`."
     )
+
+
+def _first_member(folder: Path) -> str:
+    """The first member's folder that ``ensemble.json`` names (``seed-<s>`` when it cannot be read)."""
+    try:
+        members = json.loads((folder / ENSEMBLE).read_text(encoding="utf-8")).get("members")
+        return str(members[0])
+    except (OSError, ValueError, AttributeError, TypeError, IndexError):
+        return "seed-<s>"
 
 
 def as_trained(model: TrainedModel | str | os.PathLike[str], trust_code: bool = False) -> TrainedModel:

@@ -210,11 +210,13 @@ def test_neighbours_saved_without_a_fingerprint_are_still_read_and_used(
     (folder / "neighbours.json").write_text(json.dumps(settings))
     old = pk.TextNeighbours.load(folder)
     assert (old.model, old.networks) == ("", 1)
+    (folder / "neighbours.json").write_text(json.dumps({**settings, "model": None}))
+    assert pk.TextNeighbours.load(folder).model == ""  # null: not recorded, not "None"
     assert len(pk.predict(ensemble.members[0], parts["test"], neighbours=old)) > 0  # nothing to check against
 
 
 def test_loading_an_ensemble_folder_as_one_network_names_the_way_to_read_it(ensemble: pk.Ensemble) -> None:
     assert ensemble.source is not None
-    with pytest.raises(PriorkitError, match=r"seed ensemble's folder.*pk\.load_ensemble\(folder\)"):
+    with pytest.raises(PriorkitError, match=r"seed ensemble's folder.*pk\.load_ensemble\(folder\).*'seed-3'"):
         pk.load(ensemble.source)
     assert isinstance(pk.load(ensemble.source / "seed-3"), pk.TrainedModel)

@@ -178,19 +178,25 @@ def test_bound_needs_one_named_minimum(arguments: dict) -> None:
         build_prior({"name": "modality_gate", "mode": "bound", **arguments})
 
 
-def test_a_split_set_over_a_bound_default_names_the_mode_to_set() -> None:
+def test_a_changed_copy_derives_the_default_mode_from_its_own_target() -> None:
     from priorkit.runs.config import RunConfig
 
-    config = RunConfig.from_dict({"priors": [{"name": "modality_gate"}]})  # bound, now written out
-    with pytest.raises(ConfigError, match=r"set mode: soft"):
-        config.updated({"priors.0.target": {"text": 0.8, "graph": 0.2}})
+    config = RunConfig.from_dict({"priors": [{"name": "modality_gate"}]})
+    assert config.priors[0].mode == "bound"  # type: ignore[attr-defined]
+    split = config.updated({"priors.0.target": {"text": 0.8, "graph": 0.2}})
+    assert split.priors[0].mode == "soft"  # type: ignore[attr-defined]  # as a fresh config of it
+    assert split.updated({"priors.0.target": {"text": 0.7}}).priors[0].mode == "bound"  # type: ignore[attr-defined]
+    stated = RunConfig.from_dict({"priors": [{"name": "modality_gate", "mode": "bound"}]})
+    with pytest.raises(ConfigError, match=r"`priors\.0`: mode bound: .*set mode: soft"):
+        stated.updated({"priors.0.target": {"text": 0.8, "graph": 0.2}})  # a stated mode stays
     # both changes of one prior are validated together, in either order (as two --set do)
     for changes in (
         ["priors.0.target={text: 0.8, graph: 0.2}", "priors.0.mode=soft"],
-        ["priors.0.mode=soft"],
+        ["priors.0.mode=soft", "priors.0.target={text: 0.8, graph: 0.2}"],
     ):
-        split = config.updated(changes)
-        assert split.priors[0].mode == "soft"  # type: ignore[attr-defined]
+        assert stated.updated(changes).priors[0].mode == "soft"  # type: ignore[attr-defined]
+    # saved, the derived mode is written out: a later default does not change a run
+    assert RunConfig.from_dict(split.model_dump(mode="json")).priors[0].mode == "soft"  # type: ignore[attr-defined]
 
 
 @settings(max_examples=60, deadline=None)

@@ -84,5 +84,9 @@ def test_a_format_1_modality_gate_keeps_the_mode_of_its_time() -> None:
     assert [RunConfig.from_dict(old).priors[i].mode for i in (0, 1)] == ["soft", "soft"]
     stated = {"model": flat, "priors": [{"name": "modality_gate", "mode": "hard"}]}
     assert RunConfig.from_dict(stated).priors[0].mode == "hard"
-    # format 2 (no flat keys): today's default
+    # format 2 (no flat keys): today's default, also with an override in format 1's spelling
     assert RunConfig.from_dict({"priors": ["modality_gate"]}).priors[0].mode == "bound"
+    overridden = RunConfig.from_dict({"priors": ["modality_gate"]}, ["model.max_length=16"])
+    assert overridden.priors[0].mode == "bound" and overridden.model.text_encoder.max_length == 16
+    spelled = {"model": flat, "priors": [{"name": "Modality-Gate"}]}
+    assert RunConfig.from_dict(spelled).priors[0].mode == "soft"
