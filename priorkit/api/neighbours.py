@@ -83,10 +83,11 @@ class TextNeighbours:
                 f"(got a model of {list(names)}, {trained.encoder.namespace}); fit them again with "
                 "pk.fit_neighbours(model, train, val)."
             )
-        if self.model and fingerprint(model) != self.model:
+        got = fingerprint(model) if self.model else ""
+        if got != self.model:
             raise ConfigError(
                 f"neighbours: fitted for {_networks(self.networks)} with model fingerprint "
-                f"{self.model[:12]} (got {_networks(len(members))}, {fingerprint(model)[:12]}); the "
+                f"{self.model[:12]} (got {_networks(len(members))}, {got[:12]}); the "
                 "network's weight in the mixture was chosen for that model's probabilities. Fit them "
                 "again with pk.fit_neighbours(model, train, val)."
             )
@@ -187,7 +188,8 @@ def fit_neighbours(
     from priorkit.api.prediction import predict  # the layer's own prediction path
 
     found = as_model(model)
-    trained = members_of(found)[0]  # members share their labels and text encoder
+    members = members_of(found)
+    trained = members[0]  # members share their labels and text encoder
     parts = {"train": as_dataset(train, "train"), "val": as_dataset(val, "val")}
     codes = {name: _codes(trained, data, name) for name, data in parts.items()}
     embeddings = {name: text_embeddings(trained, data) for name, data in parts.items()}
@@ -202,5 +204,5 @@ def fit_neighbours(
         codes=np.concatenate([codes["train"], codes["val"]]),
         encoder=trained.encoder.namespace,
         model=fingerprint(found),
-        networks=len(members_of(found)),
+        networks=len(members),
     )

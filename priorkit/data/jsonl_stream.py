@@ -98,7 +98,7 @@ class JsonlStream:
                 problems are not yielded).
         """
         self._check_unchanged()
-        self.problems: list[Problem] = []
+        self.problems = []
         for number, _, parsed, found in parse_lines(self.path, self.shown):
             if parsed is None:
                 self.problems.extend(found)
