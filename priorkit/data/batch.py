@@ -73,7 +73,11 @@ class PriorBatch:
 
 def collate(items: Sequence[Data]) -> PriorBatch:
     """Collate graphs made by :func:`sample_to_data` into a :class:`PriorBatch`."""
-    graph = Batch.from_data_list(list(items))
+    # sparse node features are concatenated by torch_geometric, whose sparse tensors leave the
+    # invariant checks unset (a warning on every run); the parts come from scipy matrices
+    # (sample_to_data), in bounds by construction
+    with torch.sparse.check_sparse_tensor_invariants(enable=False):
+        graph = Batch.from_data_list(list(items))
     y = graph.y if "y" in graph else None
     node_text = [text for per_graph in graph.node_text for text in per_graph]
     return PriorBatch(

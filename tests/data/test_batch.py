@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import torch
 
 from priorkit.data.batch import make_loader
@@ -56,3 +59,22 @@ def test_a_batch_names_each_samples_group_and_none_as_empty() -> None:
     samples = TreeDataset([sample_from_dict(record(f"r{i}", group=["a", None, "b"][i])) for i in range(3)])
     (batch,) = make_loader(samples, LabelSpace(("negative", "positive")), batch_size=3)
     assert batch.groups == ["a", "", "b"]
+
+
+def test_collating_sparse_features_prints_no_warning() -> None:
+    # torch warns once per process, so a process of its own: in the suite's it may have warned already
+    code = (
+        "import warnings\n"
+        "from priorkit.data.batch import collate\n"
+        "from priorkit.data.records import sample_from_dict\n"
+        "from priorkit.data.tensors import sample_to_data\n"
+        "bag = lambda i: {'size': 5, 'indices': [i], 'values': [1.0]}\n"
+        "nodes = [{'id': 'u0', 'parent': None, 'features': bag(0)}, {'id': 'u1', 'parent': 'u0', 'features': bag(3)}]\n"
+        "rows = [{'id': f't{i}', 'text': 'x', 'label': 'a', 'nodes': nodes} for i in range(2)]\n"
+        "graphs = [sample_to_data(sample_from_dict(r)) for r in rows]\n"
+        "warnings.simplefilter('error')\n"
+        "batch = collate(graphs)\n"
+        "assert batch.graph.x.is_sparse and batch.graph.x.shape == (4, 5)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
