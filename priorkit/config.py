@@ -293,6 +293,8 @@ def _batches(changes: Mapping[str, Any], where: str, prefix: str) -> list[tuple[
         if not isinstance(key, str):
             raise ConfigError(f"{where}`{prefix}{key!r}`: expected a key name (got {type(key).__name__}).")
         head, dot, rest = key.partition(".")
+        if head.isascii() and head.isdecimal():  # a list position: `00` and `0` are one item
+            head = str(int(head))
         if dot and head in last and out[last[head]][1]:
             out[last[head]][1][rest] = value
             continue

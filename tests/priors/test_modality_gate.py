@@ -193,6 +193,7 @@ def test_a_changed_copy_derives_the_default_mode_from_its_own_target() -> None:
     for changes in (
         ["priors.0.target={text: 0.8, graph: 0.2}", "priors.0.mode=soft"],
         ["priors.0.mode=soft", "priors.0.target={text: 0.8, graph: 0.2}"],
+        ["priors.0.target={text: 0.8, graph: 0.2}", "priors.00.mode=soft"],  # one item, spelt twice
     ):
         assert stated.updated(changes).priors[0].mode == "soft"  # type: ignore[attr-defined]
     # saved, the derived mode is written out: a later default does not change a run
