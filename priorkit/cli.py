@@ -127,9 +127,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _train_ensemble(config: Any, args: argparse.Namespace) -> int:
     from priorkit.api.fitting import fit_ensemble
+    from priorkit.runs.files import member_folder
 
     ensemble = fit_ensemble(config, out=args.out, seeds=args.seeds, resume=not args.restart)
-    print(f"ensemble: {args.out} ({len(ensemble.members)} runs: seed-{', seed-'.join(map(str, args.seeds))})")
+    print(f"ensemble: {args.out} ({len(ensemble.members)} runs: {', '.join(map(member_folder, args.seeds))})")
     for seed, member in zip(args.seeds, ensemble.metrics.get("members_test", []), strict=False):
         print(f"seed {seed}: test accuracy {member['accuracy']:.4f}, macro_f1 {member['macro_f1']:.4f}")
     test = ensemble.metrics.get("test")

@@ -20,7 +20,7 @@ from typing import Any
 from priorkit.atomic import write_json
 from priorkit.errors import ConfigError
 from priorkit.runs.config import RunConfig
-from priorkit.runs.files import ENSEMBLE
+from priorkit.runs.files import ENSEMBLE, unfinished_ensemble
 from priorkit.runs.schema import DataSchema
 from priorkit.runs.trained import TrainedModel, as_trained, load
 
@@ -115,6 +115,9 @@ def load_ensemble(folder: str | os.PathLike[str], trust_code: bool = False) -> E
     """
     source = Path(folder)
     file = source / ENSEMBLE
+    unfinished = unfinished_ensemble(source)
+    if unfinished:
+        raise ConfigError(f"{source}: expected a trained seed ensemble (got {unfinished}).")
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
         members = [str(name) for name in data["members"]]

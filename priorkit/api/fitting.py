@@ -14,6 +14,7 @@ from priorkit.data.jsonl_stream import JsonlStream
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
 from priorkit.runs.config import RunConfig
+from priorkit.runs.files import member_folder
 from priorkit.runs.trained import TrainedModel
 from priorkit.training.run import SPLITS, train
 
@@ -79,7 +80,7 @@ def fit_ensemble(
         fit(
             run_config.updated({"train.seed": seed}),
             data,
-            folder / f"seed-{seed}",
+            folder / member_folder(seed),
             resume=resume,
             verbose=verbose,
         )
@@ -88,7 +89,7 @@ def fit_ensemble(
     ensemble = Ensemble(members, folder)
     test = data["test"] if data is not None else run_config.data.test
     metrics = {"seeds": list(seeds), **_test_scores(ensemble, test)}
-    write_ensemble(folder, [f"seed-{seed}" for seed in seeds], metrics)
+    write_ensemble(folder, [member_folder(seed) for seed in seeds], metrics)
     return replace(ensemble, metrics=metrics)
 
 

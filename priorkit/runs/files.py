@@ -25,6 +25,7 @@ HARMLESS = frozenset({"train.progress_bar", "train.cache_dir", "train.verbose"})
 PRETRAINED_CONFIG, WEIGHTS, USERS = "config.json", "model.safetensors", "users.json"
 # a seed ensemble's folder (priorkit.api.ensemble): its members' run folders, named in this file
 ENSEMBLE = "ensemble.json"
+MEMBER_PREFIX = "seed-"  # its members' run folders: seed-0, seed-1 ...
 
 __all__ = [
     "BEST",
@@ -44,6 +45,8 @@ __all__ = [
     "inside",
     "is_pretrained",
     "is_run",
+    "member_folder",
+    "unfinished_ensemble",
     "write_config",
     "write_json",
 ]
@@ -75,6 +78,28 @@ def inside(folder: Path, name: str) -> Path:
 def is_run(folder: Path) -> bool:
     """Whether ``folder`` looks like a run directory of ``priorkit train``."""
     return (folder / CONFIG).is_file() and (folder / SCHEMA).is_file()
+
+
+def member_folder(seed: int) -> str:
+    """The run folder, inside a seed ensemble's folder, of its member trained with ``seed``."""
+    return f"{MEMBER_PREFIX}{seed}"
+
+
+def unfinished_ensemble(folder: Path) -> str | None:
+    """What is wrong and what to do when ``folder`` holds the members of a seed ensemble whose
+    training stopped before it wrote ``ensemble.json`` (a killed ``pk.fit_ensemble``); None
+    when it does not."""
+    if not folder.is_dir() or (folder / ENSEMBLE).is_file():
+        return None
+    members = sorted(p.name for p in folder.glob(f"{MEMBER_PREFIX}*") if is_run(p))
+    if not members:
+        return None
+    shown = ", ".join(members[:4]) + (" ..." if len(members) > 4 else "")
+    return (
+        f"a seed ensemble whose training did not finish (member runs {shown}; no {ENSEMBLE}). Run "
+        f"pk.fit_ensemble again with out={str(folder)!r} (or the command that trained it): it resumes "
+        f"each member and writes {ENSEMBLE}; or pk.load one member's run folder"
+    )
 
 
 def is_pretrained(folder: Path) -> bool:

@@ -37,6 +37,7 @@ from priorkit.runs.files import (
     inside,
     is_pretrained,
     is_run,
+    unfinished_ensemble,
 )
 from priorkit.runs.migrate import FORMAT_VERSION
 from priorkit.runs.schema import DataSchema
@@ -201,6 +202,9 @@ def load(path: str | os.PathLike[str], trust_code: bool = False) -> TrainedModel
             "pk.predict, pk.evaluate or pk.fit_neighbours, which take ensembles; one member: "
             f"pk.load(folder / {_first_member(folder)!r})."
         )
+    unfinished = unfinished_ensemble(folder)
+    if unfinished:
+        raise PriorkitError(f"{folder}: expected one trained network (got {unfinished}).")
     raise PriorkitError(
         f"{folder}: expected a run directory ({CONFIG}, {SCHEMA}, {CHECKPOINTS}/{BEST}) or a saved model "
         f"folder ({PRETRAINED_CONFIG}, {WEIGHTS}) (got {_listing(folder)}). Give the --out folder of "

@@ -39,6 +39,38 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         except (OSError, RuntimeError) as error:  # torch reports a failed write as RuntimeError
             raise CheckpointWriteError(target, error) from error
 
+    def load_checkpoint(self, path: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The checkpoint at ``path``, its checkpoint callback's file paths moved to the folder it
+        is read from: a run folder that was moved or copied resumes with its best checkpoint and
+        score (Lightning would keep the old paths, and forget the best score)."""
+        checkpoint = super().load_checkpoint(path, *args, **kwargs)
+        relocate(checkpoint, Path(path).resolve().parent)
+        return checkpoint
+
+
+def relocate(checkpoint: dict[str, Any], folder: Path) -> None:
+    """Point the paths a ``ModelCheckpoint``'s saved state holds (its ``dirpath``, best, last and
+    top-k files) into ``folder``, where the checkpoints now are."""
+    for key, state in checkpoint.get("callbacks", {}).items():
+        if not (key.startswith("ModelCheckpoint") and isinstance(state, dict) and state.get("dirpath")):
+            continue
+        old = Path(state["dirpath"])
+        if old == folder:
+            continue
+        state["dirpath"] = str(folder)
+        for field in ("best_model_path", "kth_best_model_path", "last_model_path"):
+            state[field] = _moved(state.get(field), old, folder)
+        state["best_k_models"] = {
+            _moved(k, old, folder): v for k, v in (state.get("best_k_models") or {}).items()
+        }
+
+
+def _moved(value: Any, old: Path, folder: Path) -> Any:
+    """A file path of ``old`` as the same file's in ``folder``; anything else as it is."""
+    if isinstance(value, str) and value and Path(value).parent == old:
+        return str(folder / Path(value).name)
+    return value
+
 
 class CheckpointWriteError(PriorkitError):
     """A checkpoint could not be written; says which, why, and what was kept."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -220,3 +221,21 @@ def test_loading_an_ensemble_folder_as_one_network_names_the_way_to_read_it(ense
     with pytest.raises(PriorkitError, match=r"seed ensemble's folder.*pk\.load_ensemble\(folder\).*'seed-3'"):
         pk.load(ensemble.source)
     assert isinstance(pk.load(ensemble.source / "seed-3"), pk.TrainedModel)
+
+
+def test_an_ensemble_whose_training_was_stopped_names_how_to_finish_it(
+    ensemble: pk.Ensemble, config: dict, parts: dict[str, Path], tmp_path: Path
+) -> None:
+    assert ensemble.source is not None
+    stopped = tmp_path / "stopped"
+    shutil.copytree(ensemble.source, stopped)
+    (stopped / "ensemble.json").unlink()  # killed after its members, before the file that joins them
+    finish = (
+        r"training did not finish \(member runs seed-3, seed-4; no ensemble\.json\).*pk\.fit_ensemble again"
+    )
+    with pytest.raises(ConfigError, match=f"expected a trained seed ensemble .*{finish}"):
+        pk.load_ensemble(stopped)
+    with pytest.raises(PriorkitError, match=f"expected one trained network .*{finish}"):
+        pk.load(stopped)
+    pk.fit_ensemble(config, data=parts, out=stopped, seeds=[3, 4])  # as the message says: it finishes
+    assert len(pk.load_ensemble(stopped).members) == 2

@@ -106,3 +106,22 @@ def test_a_run_killed_at_an_epoch_boundary_resumes_exactly(config_file: Path, tm
     resumed = train(config, tmp_path / "resumed").metrics
     assert comparable(resumed["history"]) == comparable(whole["history"])
     assert resumed["test"] == whole["test"] and resumed["best_epoch"] == whole["best_epoch"]
+
+
+def test_a_run_folder_moved_elsewhere_resumes_and_re_evaluates(config_file: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from priorkit.runs.config import RunConfig
+    from priorkit.training.run import train
+
+    config = RunConfig.from_yaml(config_file, ["train.epochs=4", "train.patience=100", "model.dropout=0.3"])
+    whole = train(config, tmp_path / "whole").metrics
+    with pytest.raises(Killed):
+        train(config, tmp_path / "killed", callbacks=[KillAfter(1)])
+    moved = shutil.move(tmp_path / "killed", tmp_path / "elsewhere" / "run")  # copied to another machine
+    resumed = train(config, moved).metrics
+    for metrics in (resumed, train(config, shutil.move(moved, tmp_path / "finished")).metrics):
+        assert comparable(metrics["history"]) == comparable(whole["history"])
+        assert metrics["test"] == whole["test"]
+        assert (metrics["best_epoch"], metrics["best_score"]) == (whole["best_epoch"], whole["best_score"])
+        assert metrics["best_checkpoint"] == "checkpoints/best.ckpt"
