@@ -2,9 +2,10 @@
 
 Runs ``recipes/twitter15_baseline.py`` (its default config, one network a fold (``--seeds 0``,
 as BiGCN trains one; the recipe's default, an ensemble of three, takes three times as long),
-without the logistic-regression reference) as a fresh process, exactly as a user would: from the raw release, parsing every tree
-file (the processed-dataset cache starts empty), with only the text embeddings of the source
-tweets cached (they are computed here first, untimed, when missing). Prints:
+without the logistic-regression reference) as a fresh process, exactly as a user would: from
+the raw release, parsing every tree file (the processed-dataset cache starts empty), with only
+the text embeddings of the source tweets cached (they are computed here first, untimed, when
+missing). Prints:
 
 - wall time of the whole recipe process (imports, parsing, 5 x training with selection on each
   fold's validation part, evaluation), its ratio to the raw-release recipe's (``--against``: the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,6 +32,13 @@ class _StrictLoader(yaml.SafeLoader):
             if key_node.tag == _MERGE:
                 continue
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):  # `? [a, b]`: a list or mapping as a key
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"a {type(key).__name__} as a key; write each key as a plain name",
+                    key_node.start_mark,
+                )
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None,

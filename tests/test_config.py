@@ -61,8 +61,10 @@ def test_malformed_override() -> None:
             "seed: !!python/object/apply:os.system ['true']\n",
             r"c.yaml:1: expected valid YAML \(got could not determine a constructor",
         ),
+        ("seed: 1\n? [a, b]\n: 2\n", r"c.yaml:2: expected valid YAML \(got a list as a key; write each key"),
+        ("seed: -1\n", r"`seed`: input should be greater than or equal to 0 \(got -1\)"),
     ],
-    ids=["duplicate key", "billion laughs", "deep nesting", "python tag"],
+    ids=["duplicate key", "billion laughs", "deep nesting", "python tag", "list as a key", "negative seed"],
 )
 def test_hostile_yaml_is_refused_in_one_line(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "c.yaml"

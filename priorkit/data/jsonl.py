@@ -152,26 +152,29 @@ def parse_line(checks: RecordChecks, shown: str, number: int, text: str) -> tupl
     (``checks`` carries what the file's lines must share: unique ids, one feature width)."""
     try:
         obj = json.loads(text, object_pairs_hook=_unique_keys)
-        return checks.check(number, obj)
     except RecursionError:
         return "?", None, [_too_deep(shown, number)]
     except DuplicateKey as error:
         return "?", None, [_duplicate(shown, number, error.key)]
     except json.JSONDecodeError as error:
+        fix = "write one complete JSON object per line"
         return (
             "?",
             None,
             [
                 Problem.whole_line(
-                    shown,
-                    number,
-                    "?",
-                    "not valid JSON: " + error.msg,
-                    f"column {error.colno}",
-                    "write one complete JSON object per line",
+                    shown, number, "?", "not valid JSON: " + error.msg, f"column {error.colno}", fix
                 )
             ],
         )
+    except ValueError as error:  # an integer longer than Python converts (4300 digits)
+        message = f"a number too long to read ({str(error).split(';')[0][:80]})"
+        fix = "write it as a float (one beyond float range is refused as not finite) or as a string"
+        return "?", None, [Problem.whole_line(shown, number, "?", message, None, fix)]
+    try:
+        return checks.check(number, obj)
+    except RecursionError:
+        return "?", None, [_too_deep(shown, number)]
 
 
 class DuplicateKey(ValueError):

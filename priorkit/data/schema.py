@@ -51,13 +51,16 @@ Int = Annotated[int, Field(strict=True)]
 FLOAT32_MAX = 3.4028234663852886e38
 Finite = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-FLOAT32_MAX, le=FLOAT32_MAX)]
 IdValue = NonEmpty | Int
+# the widest sparse feature vector read: the node encoder's first layer holds a row of weights
+# per column (2**24 columns at width 64: 4 GiB), and a hashed bag of words rarely needs 2**20
+MAX_FEATURES = 2**24
 
 
 @with_config(ConfigDict(extra="forbid"))
 class SparseFeatures(TypedDict):
     """A sparse vector: ``values[k]`` sits at position ``indices[k]`` of a vector of ``size``."""
 
-    size: Annotated[int, Field(strict=True, gt=0)]
+    size: Annotated[int, Field(strict=True, gt=0, le=MAX_FEATURES)]
     indices: list[Annotated[int, Field(strict=True, ge=0)]]
     values: list[Finite]
 
@@ -140,7 +143,10 @@ EXPECTED = {
         "a finite number within float32 range (|x| <= 3.4e38)",
         "replace it by a finite number (no NaN, no Infinity, nothing that overflows float32)",
     ),
-    "nodes.features.size": ("an integer > 0", "give the full width of the sparse vector"),
+    "nodes.features.size": (
+        f"an integer from 1 to {MAX_FEATURES:,} (2**24)",
+        "give the full width of the sparse vector; hash or prune a wider vocabulary",
+    ),
     "nodes.features.indices": ("a list of integers >= 0", "give positions as integers"),
     "nodes.features.indices.item": ("an integer >= 0", "give positions as integers"),
     "nodes.features.values": ("a list of finite numbers", "give values as finite numbers"),

@@ -134,7 +134,7 @@ class SynthConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
-    seed: int = 0
+    seed: int = Field(0, ge=0)
     n_train: int = Field(600, ge=2)
     n_val: int = Field(150, ge=2)
     n_test: int = Field(300, ge=2)

@@ -147,6 +147,13 @@ def _locked(
     callbacks: list[pl.Callback],
 ) -> TrainResult:
     with run_lock(run_dir):
+        if resume and _has_checkpoints(run_dir) and not (run_dir / CONFIG).is_file():
+            raise PriorkitError(
+                f"{run_dir}: expected the {CONFIG} of the run its checkpoints come from (got "
+                f"{CHECKPOINTS}/ without it, so no config can be checked against them). Put the run's "
+                f"{CONFIG} back, train into another --out, or pass --restart (resume=False) to start "
+                "over here."
+            )
         changed = config_changes(run_dir, config) if resume and _has_checkpoints(run_dir) else []
         if changed:
             raise PriorkitError(

@@ -303,6 +303,24 @@ def test_sparse_features_round_trip(tmp_path: Path, write_lines) -> None:  # typ
     assert (again.features != sample.features).nnz == 0
 
 
+def test_a_number_too_long_to_read_is_a_problem_of_its_line(write_lines) -> None:  # type: ignore[no-untyped-def]
+    long = json.dumps(record("b"))[:-1] + ', "x": ' + "9" * 5000 + "}"  # more digits than Python converts
+    path = write_lines([record("a"), long])
+    (problem,) = validate_jsonl(path)
+    assert str(problem).startswith(f"{path}:2: sample ?: -: a number too long to read (Exceeds the limit")
+    assert [s.id for s in read_jsonl(path, on_error="skip")] == ["a"]
+
+
+def test_a_sparse_width_beyond_the_limit_is_refused_before_a_model_is_built(write_lines) -> None:  # type: ignore[no-untyped-def]
+    line = record()
+    for node in line["nodes"]:
+        node["features"] = {"size": 10**12, "indices": [1], "values": [1.0]}
+    problems = [str(p) for p in validate_jsonl(write_lines([line]))]
+    assert any(
+        "nodes[0].features.size: expected an integer from 1 to 16,777,216 (2**24)" in p for p in problems
+    )
+
+
 def test_sparse_index_out_of_range(write_lines) -> None:  # type: ignore[no-untyped-def]
     line = record()
     for node in line["nodes"]:

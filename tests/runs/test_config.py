@@ -114,3 +114,10 @@ def test_settings_training_would_die_on_are_refused_before_it_starts(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         RunConfig.from_dict({}, changes)
+
+
+def test_a_batch_size_beyond_any_data_is_refused_before_a_run_folder_is_made() -> None:
+    with pytest.raises(
+        ConfigError, match=r"`train.batch_size`: input should be less than or equal to 2147483647"
+    ):
+        RunConfig.from_dict({"train": {"batch_size": 10**19}})

@@ -114,3 +114,10 @@ def test_a_changed_config_is_refused_naming_the_keys_and_nothing_is_overwritten(
     test_file = yaml.safe_load((run / "config.yaml").read_text())["data"]["test"]
     assert main(["evaluate", str(run), "--data", test_file, "--repeats", "1"]) == 0  # the run is intact
     assert main(["train", str(config_file), "--out", str(run), *changed, "--restart"]) == 0
+    # without its config.yaml the checkpoints cannot be checked: refused too, not resumed blindly
+    (run / "config.yaml").unlink()
+    kept = {p: p.read_bytes() for p in run.rglob("*") if p.is_file() and p.suffix != ".log"}
+    assert main(["train", str(config_file), "--out", str(run), *EPOCHS, "--set", "model.hidden=8"]) == 2
+    err = capsys.readouterr().err
+    assert "expected the config.yaml of the run its checkpoints come from" in err and "--restart" in err
+    assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file() and p.suffix != ".log"} == kept
