@@ -179,18 +179,29 @@ def story_kfold(
     _check(val_fraction, len(y), 2 * k)
     if k < 2 or len(set(g)) < k:
         raise ConfigError(f"folds: expected 2 <= k <= the number of stories ({len(set(g))}) (got {k}).")
+    if k > _largest_class(y):
+        raise ConfigError(
+            f"folds: expected k <= the samples of the largest class ({_largest_class(y)}) (got {k}); "
+            "use fewer folds or more data."
+        )
     splits = []
     for i, (train, test) in enumerate(_group_folds(g, y, k, seed)):
         if validation == "random":
             fit, val = _carve_val(train, y, val_fraction, seed + i)
             splits.append(Split(f"fold{i}", fit, val, np.sort(test)))
             continue
-        inner = min(max(2, round(1.0 / val_fraction)), len(set(g[train])))
+        # as many inner folds as 1 / val_fraction, at most one per training story and no more
+        # than the largest class has samples (the stratified splitter's own limit)
+        inner = min(max(2, round(1.0 / val_fraction)), len(set(g[train])), _largest_class(y[train]))
         if inner < 2:
             raise ConfigError(f"folds: fold {i} has one training story; a validation part needs two.")
         fit, val = _group_folds(g[train], y[train], inner, seed + i + 1)[0]
         splits.append(Split(f"fold{i}", np.sort(train[fit]), np.sort(train[val]), np.sort(test)))
     return splits
+
+
+def _largest_class(labels: np.ndarray) -> int:
+    return int(np.unique(labels, return_counts=True)[1].max())
 
 
 def _group_folds(

@@ -163,3 +163,14 @@ def test_random_validation_of_story_and_temporal_folds_mixes_the_training_part()
     assert min(like_test.val) > max(like_test.train)  # the newest of the older samples
     assert len(random.val) == len(like_test.val) and min(random.val) < max(random.train)
     assert set(random.test.tolist()) == set(like_test.test.tolist())
+
+
+def test_story_folds_of_few_samples_have_a_validation_part_or_a_clear_refusal() -> None:
+    stories, labels = [f"s{i}" for i in range(16)], ["a", "b"] * 8  # 8 per class: fewer than 10 inner folds
+    for split in story_kfold(stories, labels, k=2):
+        assert len(split.val) > 0 and not set(split.val) & set(split.train)
+        assert sorted([*split.train, *split.val, *split.test]) == list(range(16))
+    with pytest.raises(
+        ConfigError, match=r"folds: expected k <= the samples of the largest class \(4\) \(got 5\)"
+    ):
+        story_kfold([f"s{i}" for i in range(10)], ["a", "b", "c", "a", "b", "c", "a", "b", "c", "a"], k=5)
