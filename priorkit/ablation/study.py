@@ -238,6 +238,9 @@ class StudyConfig(BaseModel):
 RESERVED = ("train", "val", "test")  # reports every trial writes; an evaluation file may not take one
 
 
+MAX_NAME_BYTES = 200
+
+
 def _check_names(study: StudyConfig) -> None:
     """Seeds once each, arms that name a folder, a baseline among the arms, evaluation names
     that do not overwrite the trial's own reports."""
@@ -250,6 +253,11 @@ def _check_names(study: StudyConfig) -> None:
         if not name.strip() or name.strip(".") == "":
             raise ValueError(
                 f"arms: {name!r} cannot name a folder of the study; use letters, digits and -_.=@"
+            )
+        if len(path_safe(name).encode()) > MAX_NAME_BYTES:  # a file system's limit is 255 bytes a name
+            raise ValueError(
+                f"arms: {name[:40]!r}... is too long to name a folder of the study ({len(name)} "
+                f"characters); use a name of at most {MAX_NAME_BYTES} bytes"
             )
     if study.baseline not in study.arms:
         raise ValueError(

@@ -50,6 +50,8 @@ def evaluate(
     found = as_model(model)
     where = str(data) if isinstance(data, (str, os.PathLike)) else "data"
     dataset = as_dataset(data, where)
+    if len(dataset) == 0:
+        raise ConfigError(f"{where}: expected samples to evaluate on (got none). Give labelled samples.")
     report = (
         _ensemble_report(found, dataset, where, repeats, batch_size)
         if isinstance(found, Ensemble)

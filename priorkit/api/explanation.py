@@ -92,7 +92,7 @@ def explain(
     trained = as_trained(model)
     single = isinstance(samples, (TreeSample, Mapping))
     dataset = as_dataset([samples] if single else samples, "samples")  # type: ignore[list-item]
-    out = list(_explained(trained, list(dataset), reliance, batch_size))
+    out = list(_explained(trained, list(dataset), reliance, batch_size)) if len(dataset) else []
     return out[0] if single else out
 
 

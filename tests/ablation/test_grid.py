@@ -78,6 +78,10 @@ def test_fixed_split_trials_keep_the_base_files(study_file: Path, small_data: Pa
         ({"seeds": [2**40]}, r"`seeds.0`: input should be less than or equal to 4294967295"),
         ({"arms": {"baseline": {}, "..": {}}}, r"arms: '..' cannot name a folder of the study"),
         ({"arms": {"baseline": {}, "": {}}}, r"arms: '' cannot name a folder of the study"),
+        (
+            {"arms": {"baseline": {}, "x" * 300: {}}},
+            r"arms: 'x{40}'\.\.\. is too long to name a folder .*200 bytes",
+        ),
         ({"baseline": "zzz"}, r"baseline: expected one of the arms \(baseline, decay\) \(got 'zzz'\)"),
         ({"evaluate": {"test": "x.jsonl"}}, r"evaluate: test names a report of every trial"),
         (

@@ -42,6 +42,12 @@ def test_one_sample_gives_one_explanation_with_attention_and_reliance_per_node(
     assert explained.prediction == pk.predict(trained, [hostile])[0]
     many = pk.explain(trained, [hostile, hostile], reliance=False)
     assert len(many) == 2 and many[0].view.reliance is None
+    assert pk.explain(trained, []) == []  # none in, none out
+
+
+def test_evaluating_on_no_samples_is_refused_in_one_line(trained: pk.TrainedModel) -> None:
+    with pytest.raises(pk.ConfigError, match=r"data: expected samples to evaluate on \(got none\)"):
+        pk.evaluate(trained, [], repeats=1)
 
 
 def test_blanking_a_node_that_has_nothing_of_its_own_changes_nothing(
