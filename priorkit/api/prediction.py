@@ -178,6 +178,13 @@ class _Options:
     batch_size: int | None
     neighbours: TextNeighbours | None
 
+    def __post_init__(self) -> None:
+        size = self.batch_size
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+            raise ConfigError(
+                f"batch_size: expected an integer >= 1, or None for the training one (got {size!r})."
+            )
+
 
 def _chunks(samples: Iterator[TreeSample]) -> Iterable[list[TreeSample]]:
     while chunk := list(islice(samples, CHUNK)):

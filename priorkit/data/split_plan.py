@@ -7,13 +7,14 @@ itself as JSON by sample id, so a study saves the exact folds its trials used.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from priorkit.config import validated
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.labels import require_labels
 from priorkit.data.splits import (
@@ -174,15 +175,25 @@ class SplitPlan:
         return cls(SplitConfig.from_saved(data["config"]), splits, ids, groups)
 
 
-def make_splits(dataset: TreeDataset, config: SplitConfig, embeddings: np.ndarray | None = None) -> SplitPlan:
+def make_splits(
+    dataset: TreeDataset, config: SplitConfig | Mapping[str, Any], embeddings: np.ndarray | None = None
+) -> SplitPlan:
     """The folds of ``dataset`` under ``config`` (every sample needs a label).
 
     Args:
+        config: a :class:`SplitConfig`, or a mapping of its fields (``{"kind": "story", "k": 5}``).
         embeddings: one text embedding per sample, needed when ``config.embedding`` is set.
 
     Shapes:
         embeddings: (len(dataset), t).
     """
+    if isinstance(config, Mapping):
+        config = validated(SplitConfig, config, where="splits: ")
+    if not isinstance(config, SplitConfig):
+        raise ConfigError(
+            f"splits: expected a pk.SplitConfig or a mapping of its fields (got {type(config).__name__}); "
+            "e.g. pk.SplitConfig(kind='stratified', k=5)."
+        )
     require_labels(dataset, "splitting")  # folds are stratified or scored by label
     labels, ids = dataset.labels, [s.id for s in dataset]
     val, seed, k, drawn = config.val_fraction, config.seed, config.folds, config.validation

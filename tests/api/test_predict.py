@@ -125,3 +125,12 @@ def test_predictions_never_replace_their_input_and_a_second_writer_is_refused(
         "new.jsonl",
         "preds.jsonl",
     ]
+
+
+@pytest.mark.parametrize("size", [0, -1, 2.5, True])
+def test_a_batch_size_that_is_not_a_positive_integer_is_refused(
+    decay_model: pk.TrainedModel, small_data: Path, size: object
+) -> None:
+    with pytest.raises(pk.ConfigError, match=r"batch_size: expected an integer >= 1, or None"):
+        pk.predict(decay_model, small_data / "test_id.jsonl", batch_size=size)  # type: ignore[arg-type]
+    assert len(pk.predict(decay_model, small_data / "test_id.jsonl", batch_size=7)) == 24

@@ -131,3 +131,17 @@ def test_validation_is_described_and_folds_saved_before_the_option_read_as_rando
     old.pop("validation")  # folds saved by an earlier priorkit
     assert SplitConfig.from_saved(old).validation == "random"
     assert SplitConfig.from_saved({**old, "kind": "story", "k": 5}).validation == "like_test"
+
+
+def test_a_mapping_is_read_as_a_split_config_and_anything_else_is_refused() -> None:
+    data = TreeDataset([sample_from_dict(record(f"r{i}", label="ab"[i % 2])) for i in range(12)])
+    given = make_splits(data, {"kind": "stratified", "k": 3})
+    assert [s.test.tolist() for s in given.splits] == [
+        s.test.tolist() for s in make_splits(data, SplitConfig(kind="stratified", k=3)).splits
+    ]
+    with pytest.raises(ConfigError, match=r"splits: `kind`: "):
+        make_splits(data, {"kind": "random"})
+    with pytest.raises(
+        ConfigError, match=r"splits: expected a pk.SplitConfig or a mapping .*\(got NoneType\)"
+    ):
+        make_splits(data, None)  # type: ignore[arg-type]
