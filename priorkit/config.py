@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import types
 from collections.abc import Hashable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from priorkit.errors import ConfigError, PriorkitError, visible
 from priorkit.registry import Registry, normalise_name
@@ -19,6 +20,40 @@ EXTENSION = "x-"  # top-level keys of a config file that priorkit leaves to the 
 
 
 _MERGE = "tag:yaml.org,2002:merge"
+
+
+class Settings(BaseModel):
+    """The base of every priorkit config: an unknown key is refused (a typo is not a setting),
+    so are ``inf`` and ``nan`` (``1e400`` is a typo too), and so is ``true`` or ``false`` where
+    only a number fits (pydantic would read ``epochs: true`` as 1)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="before", check_fields=False)
+    @classmethod
+    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and _number_only(field.annotation):
+            raise ValueError(f"expected a number (got {str(value).lower()}, which is not one)")
+        return value
+
+
+def _number_only(annotation: Any) -> bool:
+    """Whether a field of this type takes numbers (int, float) but no boolean."""
+    kinds: set[Any] = set()
+    pending = [annotation]
+    while pending:
+        current = pending.pop()
+        origin = get_origin(current)
+        if origin is Annotated:
+            pending.append(get_args(current)[0])
+        elif origin is Union or origin is types.UnionType:
+            pending.extend(get_args(current))
+        elif origin is Literal:
+            kinds.update(type(choice) for choice in get_args(current))
+        else:
+            kinds.add(current)
+    return bool(kinds & {int, float}) and bool not in kinds
 
 
 class _StrictLoader(yaml.SafeLoader):

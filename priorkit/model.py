@@ -8,10 +8,10 @@ from typing import Any, Protocol
 
 import torch
 import torch.nn.functional as F
-from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validator
+from pydantic import Field, SerializeAsAny, field_validator
 from torch import Tensor, nn
 
-from priorkit.config import registered_config
+from priorkit.config import Settings, registered_config
 from priorkit.data.batch import PriorBatch
 from priorkit.encoders.readout import mean_over_heads
 from priorkit.encoders.text import TextEncoder, TextEncoderConfig
@@ -25,7 +25,7 @@ from priorkit.priors.stack import PriorStack
 from priorkit.sites import SiteContext, add_bias
 
 
-class ModelConfig(BaseModel):
+class ModelConfig(Settings):
     """The ``model:`` section of a training config.
 
     Args:
@@ -42,8 +42,6 @@ class ModelConfig(BaseModel):
             fusion's typed config.
         hidden: width of the fused vector; tree: tree encoder settings; dropout: in the head.
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     text_encoder: TextEncoderConfig = Field(default_factory=TextEncoderConfig)
     node_text: bool = True

@@ -223,3 +223,39 @@ def test_a_set_override_numbers_into_a_list_and_names_a_number_past_its_end() ->
             ConfigError, match=r"expected an entry number of `priors` below 2 .*e\.g\. priors\.0"
         ):
             RunConfig.from_dict(base, [bad])
+
+
+def _configs() -> list[type]:
+    import priorkit  # noqa: F401  (every config class is defined by importing the package)
+    from priorkit.ablation.study import StudyConfig  # noqa: F401
+    from priorkit.config import Settings
+
+    found, pending = [], [Settings]
+    while pending:
+        current = pending.pop()
+        found.extend(current.__subclasses__())
+        pending.extend(current.__subclasses__())
+    return sorted(set(found), key=lambda c: c.__qualname__)
+
+
+def test_true_or_false_is_refused_wherever_only_a_number_fits_in_every_config() -> None:
+    from priorkit.config import _number_only
+
+    numbers = 0
+    for config in _configs():
+        for name, field in config.model_fields.items():
+            if name == "name" or not _number_only(field.annotation):
+                continue
+            numbers += 1
+            with pytest.raises(
+                ConfigError, match=rf"`{name}`: expected a number \(got true, which is not one\)"
+            ):
+                load_config(config, {name: True})
+    assert numbers > 40  # the walk found the configs' numeric fields
+
+
+def test_a_boolean_setting_still_takes_true_and_a_number_still_takes_an_integer() -> None:
+    from priorkit.runs.config import TrainConfig
+
+    config = load_config(TrainConfig, {"progress_bar": True, "learning_rate": 1, "epochs": 2})
+    assert (config.progress_bar, config.learning_rate, config.epochs) == (True, 1.0, 2)

@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from priorkit.config import load_config, validated
+from priorkit.config import Settings, load_config, validated
 from priorkit.data.formats import FORMATS
 from priorkit.data.split_plan import SplitConfig
 from priorkit.data.synth import SynthConfig
@@ -19,7 +19,7 @@ from priorkit.priors.base import PRIORS
 from priorkit.runs.config import SEED_MAX, RunConfig
 
 
-class SweepConfig(BaseModel):
+class SweepConfig(Settings):
     """One prior argument varied over values, on top of an arm.
 
     Args:
@@ -28,15 +28,13 @@ class SweepConfig(BaseModel):
         arg: the argument to vary; values: its values.
     """
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
-
     arm: str
     prior: str
     arg: str
     values: list[Any] = Field(min_length=1)
 
 
-class CollectionConfig(BaseModel):
+class CollectionConfig(Settings):
     """Another collection that every trial of a dataset is scored on, read whole (never split,
     never trained on): ``evaluate: {pheme: {source: ../pheme6, format: pheme, labels:
     {non-rumour: non-rumor}}}`` tests models trained on one collection on another.
@@ -47,8 +45,6 @@ class CollectionConfig(BaseModel):
         node_features: false drops the collection's node features (for a model trained
             without them, ``node_features: false`` on its dataset).
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     source: str
     format: str = "jsonl"
@@ -64,7 +60,7 @@ class CollectionConfig(BaseModel):
 Evaluated = str | CollectionConfig  # a JSONL file, or another collection with its loader
 
 
-class DatasetConfig(BaseModel):
+class DatasetConfig(Settings):
     """Where one dataset of a study comes from.
 
     Args:
@@ -89,8 +85,6 @@ class DatasetConfig(BaseModel):
             says nothing about where the shortcut sits) or ``wrong`` (the signal really is where
             the prior points away from: the family table shows the cost).
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     train: str | None = None
     val: str | None = None
@@ -130,7 +124,7 @@ class DatasetConfig(BaseModel):
         return self
 
 
-class StudyConfig(BaseModel):
+class StudyConfig(Settings):
     """The study file.
 
     Args:
@@ -159,8 +153,6 @@ class StudyConfig(BaseModel):
             afresh, to check that a study's results do not hang on one draw of its data
             (``priorkit ablate STUDY --redraw 1000``).
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     base: str | dict[str, Any]
     arms: dict[str, dict[str, Any]] = Field(min_length=1)
@@ -288,8 +280,7 @@ def load_study(path: str | os.PathLike[str]) -> tuple[StudyConfig, RunConfig]:
     study = study.model_copy(
         update={"datasets": _absolute(study, folder), "evaluate": _evaluated(study.evaluate, folder)}
     )
-    for data in [study.evaluate, *(d.evaluate for d in (study.datasets or {}).values())]:
-        _check_evaluated(data, file)
+    _check_files(study, base, file)
     return study, base
 
 
@@ -322,21 +313,36 @@ def _marks_by_prior(expect: dict[str, str], source: StudyConfig) -> dict[str, st
     return marks
 
 
-def _check_evaluated(evaluate: dict[str, Evaluated], file: Path) -> None:
-    """Every file and collection named by ``evaluate`` exists; else the error names them."""
-    missing = {
-        name: entry
-        for name, entry in evaluate.items()
-        if not (Path(entry).is_file() if isinstance(entry, str) else Path(entry.source).exists())
-    }
+def _check_files(study: StudyConfig, base: RunConfig, file: Path) -> None:
+    """Every file and collection the trials will read exists (checked before any trial runs,
+    so that a wrong path is not found once per trial); else one error names each by its key."""
+    files: dict[str, str] = {}  # key -> a JSONL file
+    sources: dict[str, str] = {}  # key -> a file or folder a loader reads
+    for name, data in (study.datasets or {}).items():
+        files.update({f"datasets.{name}.{k}": v for k in RESERVED if (v := getattr(data, k)) is not None})
+        if data.source is not None:
+            sources[f"datasets.{name}.source"] = data.source
+        _sort_evaluated(data.evaluate, f"datasets.{name}.evaluate", files, sources)
+    if study.datasets is None:
+        files.update({f"base.data.{k}": v for k in RESERVED if (v := getattr(base.data, k)) is not None})
+    _sort_evaluated(study.evaluate, "evaluate", files, sources)
+    missing = [f"{key} ({path})" for key, path in files.items() if not Path(path).is_file()]
+    missing += [f"{key} ({path})" for key, path in sources.items() if not Path(path).exists()]
     if missing:
-        named = ", ".join(
-            f"{name} ({entry if isinstance(entry, str) else entry.source})" for name, entry in missing.items()
-        )
         raise ConfigError(
-            f"{file}: `evaluate`: expected files and collections that exist (got none at {named}). "
-            "Fix the paths."
+            f"{file}: expected files and collections that exist (got none at {', '.join(missing)}). "
+            "Fix the paths (a relative path is read from the folder of the file that gives it)."
         )
+
+
+def _sort_evaluated(
+    evaluate: dict[str, Evaluated], key: str, files: dict[str, str], sources: dict[str, str]
+) -> None:
+    for name, entry in evaluate.items():
+        if isinstance(entry, str):
+            files[f"{key}.{name}"] = entry
+        else:
+            sources[f"{key}.{name}.source"] = entry.source
 
 
 def _path(value: str, folder: Path) -> str:

@@ -37,7 +37,7 @@ def evaluate(
             probabilities' scores and each member's report), or the path of a run directory,
             saved model folder or ensemble folder.
         data: a JSONL path, a dataset, or a list of samples or records, with labels the model knows.
-        repeats: shuffles per modality and node group for reliance (>= 1).
+        repeats: shuffles per modality and node group for reliance (1 to :data:`MAX_REPEATS`).
         json_out: also write the report here as JSON.
         batch_size: samples per batch (default: the training batch size).
 
@@ -45,8 +45,7 @@ def evaluate(
         IncompatibleDataError: unseen labels, another feature width; DataValidationError:
             unlabelled or invalid samples.
     """
-    if repeats < 1:
-        raise ConfigError(f"repeats: expected an integer >= 1 (got {repeats}). Give 1 or more shuffles.")
+    _check_repeats(repeats)
     found = as_model(model)
     where = str(data) if isinstance(data, (str, os.PathLike)) else "data"
     dataset = as_dataset(data, where)
@@ -63,6 +62,17 @@ def evaluate(
         with output_lock(Path(json_out)):
             write_json(Path(json_out), report.to_dict())
     return report
+
+
+MAX_REPEATS = 1000  # shuffles per modality and node group; each is a pass over the data
+
+
+def _check_repeats(repeats: object) -> None:
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or not 1 <= repeats <= MAX_REPEATS:
+        raise ConfigError(
+            f"repeats: expected an integer from 1 to {MAX_REPEATS} (got {repeats!r}). Give the number "
+            "of shuffles per modality (5 is the default; each one is a pass over the data)."
+        )
 
 
 def _report(

@@ -15,7 +15,7 @@ from typing import Any
 from priorkit.analysis.compliance import ComplianceEntry
 from priorkit.api.evaluation import evaluate as score
 from priorkit.data.dataset import TreeDataset
-from priorkit.data.sources import DataSource
+from priorkit.data.sources import DataSource, as_dataset
 from priorkit.runs.config import RunConfig
 from priorkit.runs.trained import TrainedModel
 from priorkit.training.run import train
@@ -70,14 +70,17 @@ def run_trial(
     """Train ``config`` into ``out`` (on ``splits`` when given, as :func:`train` takes them) and
     evaluate the best checkpoint on ``evaluate`` data (``{"test_ood": path}``: files or datasets,
     as :func:`~priorkit.api.evaluation.evaluate` takes them); each report is also written to
-    ``out/eval_<name>.json``."""
-    result = train(config, out, resume=resume, splits=splits)
+    ``out/eval_<name>.json``. The ``evaluate`` data are read and checked against the training
+    data (labels, feature width) before training starts."""
+    later = {name: as_dataset(data, f"evaluate.{name}") for name, data in (evaluate or {}).items()}
+    checked = {f"evaluate.{name}": dataset for name, dataset in later.items()}
+    result = train(config, out, resume=resume, splits=splits, scored_later=checked)  # checked first
     reports = {"test": result.metrics["test"]}
-    if evaluate:
+    if later:
         trained = TrainedModel.from_run(
             result.run_dir, trust_code=True
         )  # the trial's own run; once for every file
-        for name, path in evaluate.items():
-            report = score(trained, path, json_out=result.run_dir / f"eval_{name}.json")
+        for name, dataset in later.items():
+            report = score(trained, dataset, json_out=result.run_dir / f"eval_{name}.json")
             reports[name] = report.to_dict()
     return TrialResult(result.run_dir, reports)

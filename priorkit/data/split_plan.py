@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from priorkit.config import validated
+from priorkit.config import Settings, validated
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.labels import require_labels
 from priorkit.data.splits import (
@@ -33,7 +33,7 @@ _OWN_KEYS = {"story": {"tfidf", "embedding"}, "temporal": {"test_fraction", "per
 _DEFAULT_K = {"stratified": 5, "story": 5, "temporal": 1}
 
 
-class SplitConfig(BaseModel):
+class SplitConfig(Settings):
     """How a dataset is split into folds.
 
     Args:
@@ -56,8 +56,6 @@ class SplitConfig(BaseModel):
             older ones trained on), for data whose classes were collected in different periods;
             a single cut that leaves a tested class out of training is refused.
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     kind: SplitKind = "stratified"
     k: int | None = Field(None, ge=1)

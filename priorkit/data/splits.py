@@ -179,9 +179,10 @@ def story_kfold(
     _check(val_fraction, len(y), 2 * k)
     if k < 2 or len(set(g)) < k:
         raise ConfigError(f"folds: expected 2 <= k <= the number of stories ({len(set(g))}) (got {k}).")
-    if k > _largest_class(y):
+    largest = _largest_class(y)
+    if k > largest:
         raise ConfigError(
-            f"folds: expected k <= the samples of the largest class ({_largest_class(y)}) (got {k}); "
+            f"folds: expected k <= the samples of the largest class ({largest}) (got {k}); "
             "use fewer folds or more data."
         )
     splits = []

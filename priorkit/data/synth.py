@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from priorkit.atomic import atomic_write
+from priorkit.config import Settings
 from priorkit.data.jsonl import write_jsonl
 from priorkit.data.sample import TreeSample
 from priorkit.data.synth_trees import Shape, grow_tree, leaves
@@ -110,7 +111,7 @@ WORDS = {
 _FILLERS = ("really", "quite", "honestly", "very", "so", "rather", "truly", "a bit")
 
 
-class SynthConfig(BaseModel):
+class SynthConfig(Settings):
     """Knobs of the synthetic generator; every field has a default.
 
     Args:
@@ -131,8 +132,6 @@ class SynthConfig(BaseModel):
             of ``time_scale``: 1 gives mean gaps of 15 and 45 minutes for two classes at the
             default scale, 4 gives 15 and 135.
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     seed: int = Field(0, ge=0)
     n_train: int = Field(600, ge=2)

@@ -166,8 +166,8 @@ def _table_records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[s
 
 def _misspelt(table: pd.DataFrame, known: tuple[str, ...], source: str) -> list[Problem]:
     """Columns that look like a misspelt known column (``lable``, ``parnet``): read as they are,
-    they would be left out, and the data they hold lost. Other unknown columns are the user's
-    own and are not read."""
+    they would be left out, and the data they hold lost; and a known column given twice. Other
+    unknown columns are the user's own and are not read."""
     problems = []
     for column in map(str, table.columns):
         close = [] if column in known else difflib.get_close_matches(column, known, n=1, cutoff=0.8)
@@ -182,6 +182,18 @@ def _misspelt(table: pd.DataFrame, known: tuple[str, ...], source: str) -> list[
                     f"rename it to {close[0]!r}, or drop it",
                 )
             )
+    names = list(map(str, table.columns))
+    for column in sorted({c for c in names if c in known and names.count(c) > 1}):
+        problems.append(  # which copy holds the data is not for priorkit to guess
+            Problem.whole_line(
+                source,
+                0,
+                "-",
+                f"column {column!r} is given {names.count(column)} times",
+                None,
+                "keep one of them, e.g. df.loc[:, ~df.columns.duplicated()]",
+            )
+        )
     return problems
 
 

@@ -134,6 +134,16 @@ def feature_width(nodes: list[dict[str, Any]]) -> tuple[int | None, bool]:
     return (value["size"], True) if isinstance(value, dict) else (len(value), False)
 
 
+def _first_repeat(values: list[int]) -> int | None:
+    """The first value of ``values`` that occurred before it (None: each occurs once)."""
+    seen: set[int] = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
+
+
 def feature_issues(nodes: list[dict[str, Any]]) -> tuple[int | None, bool, list[Issue]]:
     """Check that every node has features of one width (or that none has any).
 
@@ -163,6 +173,15 @@ def feature_issues(nodes: list[dict[str, Any]]) -> tuple[int | None, bool, list[
                         "an index is not below size",
                         show_value(max(value["indices"])),
                         f"keep indices below {value['size']}",
+                    )
+                )
+            elif (repeat := _first_repeat(value["indices"])) is not None:
+                issues.append(
+                    (
+                        f"nodes[{i}].features.indices",
+                        "an index is given twice",
+                        show_value(repeat),
+                        "give each index once (add up its values yourself if that is what they mean)",
                     )
                 )
             widths.append((i, value["size"], True))

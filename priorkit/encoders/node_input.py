@@ -6,12 +6,14 @@ import math
 from typing import Literal
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from torch import Tensor, nn
 from torch_geometric.data import Batch
 
+from priorkit.config import Settings
 
-class NodeInputConfig(BaseModel):
+
+class NodeInputConfig(Settings):
     """Which node inputs to use.
 
     Args:
@@ -24,8 +26,6 @@ class NodeInputConfig(BaseModel):
         user_dim: width of a user embedding before its projection to the node width.
         use_time: add an encoding of ``time`` (signed log minutes, masked where unknown).
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     max_depth: int = Field(8, ge=1)
     users: Literal["hash", "vocab"] = "hash"

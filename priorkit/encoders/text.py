@@ -16,9 +16,10 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from torch import Tensor, nn
 
+from priorkit.config import Settings
 from priorkit.errors import PriorkitError
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -29,7 +30,7 @@ class ModelNotFoundError(PriorkitError, OSError):
     """A text encoder that is neither a local folder, nor cached, nor reachable on the Hub."""
 
 
-class TextEncoderConfig(BaseModel):
+class TextEncoderConfig(Settings):
     """How to build a :class:`TextEncoder`.
 
     Args:
@@ -44,8 +45,6 @@ class TextEncoderConfig(BaseModel):
             decay toward zero (0: off, plain fine-tuning).
         batch_size: texts per forward when encoding a dataset.
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     model: str = DEFAULT_MODEL
     pooling: Literal["mean", "cls"] = "mean"
@@ -111,6 +110,8 @@ def resolve_model(name: str) -> str:
         if not (path / "config.json").is_file():
             raise _not_found(name, "a folder without config.json")
         return str(path)
+    if path.is_file():  # e.g. the model's config.json or weights file instead of its folder
+        raise _not_found(name, f"a file, not a folder; the folder that holds it is {path.parent}")
     if name.startswith((".", "/", "~")) or name.count("/") > 1:  # a path, not an "org/name" id
         raise _not_found(name, "a path that does not exist")
     from huggingface_hub import try_to_load_from_cache

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch.nn.functional as F
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from torch import Tensor, nn
 from torch_geometric.data import Batch
 
+from priorkit.config import Settings
 from priorkit.encoders.node_input import NodeInput, NodeInputConfig
 from priorkit.encoders.readout import AttentionReadout
 from priorkit.encoders.tree_attention import MessageEdges, TreeAttentionConv
@@ -16,15 +17,13 @@ from priorkit.encoders.tree_bag import TreeBag, TreeBagConfig
 from priorkit.sites import BiasFn, SiteContext, add_bias, no_bias
 
 
-class TreeEncoderConfig(BaseModel):
+class TreeEncoderConfig(Settings):
     """Args:
     hidden: node width d.  layers: message-passing layers.  heads: attention heads.
     dropout: on node states and attention weights.  node_input: see NodeInputConfig.
     bag: a bag of the whole tree's node features and users added to the graph vector
     (see TreeBagConfig; off by default).
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     hidden: int = Field(64, ge=2)
     layers: int = Field(2, ge=0)

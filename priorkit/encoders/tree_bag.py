@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from torch import Tensor, nn
 from torch_geometric.utils import scatter
 
+from priorkit.config import Settings
 
-class TreeBagConfig(BaseModel):
+
+class TreeBagConfig(Settings):
     """The ``model.tree.bag:`` section (off by default).
 
     Args:
@@ -27,8 +29,6 @@ class TreeBagConfig(BaseModel):
             node input's ``users`` numbering; nodes without a known user are left out).
         dropout: on the bag's input columns while training.
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     features: bool = False
     users: bool = False

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
 from torch import Tensor, nn
 
+from priorkit.config import Settings
 from priorkit.errors import ConfigError
 from priorkit.registry import Registry
 from priorkit.sites import BiasFn, SiteContext, no_bias
@@ -34,7 +34,7 @@ class FusionOutput:
     modality_weights: Tensor | None
 
 
-class FusionConfig(BaseModel):
+class FusionConfig(Settings):
     """The arguments of a fusion; a config's ``model.fusion`` is a name or ``{name:
     cross_attention, heads: 8}``, validated against the fusion's ``Config``, which names its
     fusion (``name: Literal["gated"] = "gated"``).
@@ -42,8 +42,6 @@ class FusionConfig(BaseModel):
     Args:
         name: the registered name of the fusion.
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     name: str = ""
 

@@ -31,9 +31,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from torch import Tensor, nn
 
+from priorkit.config import Settings
 from priorkit.errors import ConfigError
 from priorkit.priors.check import Check
 from priorkit.registry import Registry
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from priorkit.outputs import PriorModelOutput
 
 
-class PriorConfig(BaseModel):
+class PriorConfig(Settings):
     """Arguments every prior has. A prior's own ``Config`` subclasses it and names the prior
     (``name: Literal["depth_decay"] = "depth_decay"``), so that a typed config builds its prior.
 
@@ -52,8 +53,6 @@ class PriorConfig(BaseModel):
         name: the registered name of the prior.
         weight: scales every loss the prior returns.
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     name: str = ""
     weight: float = Field(1.0, ge=0.0)

@@ -11,9 +11,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validator, model_validator
+from pydantic import Field, SerializeAsAny, field_validator, model_validator
 
-from priorkit.config import apply_overrides, parse_overrides, read_yaml, registered_config, updated, validated
+from priorkit.config import (
+    Settings,
+    apply_overrides,
+    parse_overrides,
+    read_yaml,
+    registered_config,
+    updated,
+    validated,
+)
 from priorkit.data.budget import NodeOrder, apply_node_budget, first_nodes
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.jsonl_stream import JsonlStream
@@ -26,7 +34,7 @@ from priorkit.runs.migrate import upgrade
 TreeData = TypeVar("TreeData", TreeDataset, JsonlStream)
 
 
-class DataConfig(BaseModel):
+class DataConfig(Settings):
     """Args:
     train, val, test: JSONL paths (relative paths are resolved against the config file); may be
         left out when the data are given in memory (``pk.fit(config, data=...)``).
@@ -38,8 +46,6 @@ class DataConfig(BaseModel):
         it in memory (for training data larger than memory; validation and test data are still
         read whole). Needs the training data as a JSONL file; see :mod:`priorkit.runs.streamed`.
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     train: str | None = None
     val: str | None = None
@@ -70,7 +76,7 @@ class DataConfig(BaseModel):
 SEED_MAX = 2**32 - 1  # the seeds numpy, and so Lightning, accept
 
 
-class TrainConfig(BaseModel):
+class TrainConfig(Settings):
     """Args:
     epochs: maximum epochs.  batch_size: samples per batch.  seed: seeds everything.
     learning_rate, weight_decay: AdamW.  embedding_learning_rate: for embedding tables (user
@@ -106,8 +112,6 @@ class TrainConfig(BaseModel):
         64 KiB: peak 1088 -> 794 MiB, training pass 22.7 -> 38.6 s; 1024 KiB: 1043 MiB, 28.9 s.
         None (default) leaves the allocator as it is; elsewhere it does nothing.
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     epochs: int = Field(30, ge=1)
     batch_size: int = Field(32, ge=1, le=2**31 - 1)
@@ -160,7 +164,7 @@ def _refuse_untrusted(modules: list[str]) -> None:
         )
 
 
-class RunConfig(BaseModel):
+class RunConfig(Settings):
     """The whole training config: ``data``, ``model``, ``priors``, ``train``; typed all the way
     down (each prior is its own ``Config``, the fusion too), validated once where it is read.
 
@@ -172,8 +176,6 @@ class RunConfig(BaseModel):
         priors: the priors, in order: each a mapping of ``name`` and the prior's arguments
             (``{name: depth_decay, decay: 2.0}``), held as that prior's typed config.
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # 1e400 is a typo, not a setting
 
     imports: list[str] = Field(default_factory=list)
     data: DataConfig = Field(default_factory=DataConfig)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -12,6 +13,7 @@ import numpy as np
 from priorkit.data.labels import LabelSpace, require_labels, unlabelled
 from priorkit.data.problems import DataValidationError, Problem
 from priorkit.data.sample import Label, TreeSample
+from priorkit.data.schema import MAX_FEATURES
 from priorkit.data.users import UserVocabulary, tree_users
 from priorkit.errors import PriorkitError
 
@@ -46,6 +48,15 @@ class DataSchema:
     class_mix: tuple[float, ...] = ()
     ungrouped: tuple[str, ...] = field(default=(), compare=False)
 
+    def __post_init__(self) -> None:
+        if not 0 <= self.num_features <= MAX_FEATURES:
+            raise ValueError(f"num_features: expected 0 to {MAX_FEATURES:,} (got {self.num_features})")
+        if self.class_mix and len(self.class_mix) != len(self.labels.names):
+            count = len(self.labels.names)
+            raise ValueError(f"class_mix: expected one share per label, {count} (got {len(self.class_mix)})")
+        if not all(math.isfinite(share) and 0 <= share <= 1 for share in self.class_mix):
+            raise ValueError(f"class_mix: expected shares from 0 to 1 (got {list(self.class_mix)})")
+
     @classmethod
     def of(cls, train: Iterable[TreeSample], user_min_count: int | None = None) -> DataSchema:
         """The schema of training data (any samples, read once: a dataset in memory or a
@@ -59,6 +70,12 @@ class DataSchema:
             )
         if survey.unlabelled:
             raise DataValidationError(survey.unlabelled)
+        if len(survey.labels) < 2:
+            (only, count), *_ = survey.labels.items()
+            raise IncompatibleDataError(
+                f"data.train: expected samples of two labels or more (got {count} of {only!r} and none of "
+                "any other). A classifier learns nothing from one class: check the split and the label field."
+            )
         labels = LabelSpace.from_labels(survey.labels)
         return cls(
             labels,
@@ -154,6 +171,12 @@ class _Survey:
         if not self.count:
             self.num_features = sample.num_features
             self.sparse = sample.features is not None and not isinstance(sample.features, np.ndarray)
+            if self.num_features > MAX_FEATURES:
+                raise IncompatibleDataError(
+                    f"data.train: sample {sample.id} ({sample.source or 'in memory'}): features: expected at "
+                    f"most {MAX_FEATURES:,} (2**24) per node (got {self.num_features:,}): the node encoder "
+                    "holds a row of weights per feature. Hash the vocabulary into fewer columns."
+                )
         self.count += 1
         if sample.label is None:
             self.unlabelled.append(unlabelled(sample, "training"))

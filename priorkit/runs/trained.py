@@ -28,6 +28,7 @@ from priorkit.runs.files import (
     CONFIG,
     ENSEMBLE,
     LAST,
+    MEMBER_PREFIX,
     METRICS,
     PRETRAINED_CONFIG,
     PREVIOUS,
@@ -218,7 +219,7 @@ def _first_member(folder: Path) -> str:
         members = json.loads((folder / ENSEMBLE).read_text(encoding="utf-8")).get("members")
         return str(members[0])
     except (OSError, ValueError, AttributeError, TypeError, IndexError):
-        return "seed-<s>"
+        return f"{MEMBER_PREFIX}<s>"
 
 
 def as_trained(model: TrainedModel | str | os.PathLike[str], trust_code: bool = False) -> TrainedModel:

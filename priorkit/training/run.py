@@ -8,7 +8,7 @@ import os
 import shutil
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from priorkit.atomic import write_json
 from priorkit.data.batch import PriorBatch, collate, graph_loader
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.jsonl_stream import JsonlStream
+from priorkit.data.sample import TreeSample
 from priorkit.encoders.text import TextEncoder
 from priorkit.errors import PriorkitError, first_line
 from priorkit.heap import fix_mmap_threshold, trim
@@ -115,6 +116,7 @@ def train(
     resume: bool = True,
     splits: dict[str, TrainingData] | None = None,
     callbacks: Sequence[pl.Callback] = (),
+    scored_later: Mapping[str, Sequence[TreeSample]] | None = None,
 ) -> TrainResult:
     """Train, select the best checkpoint on validation data, evaluate it on the test data.
 
@@ -128,11 +130,15 @@ def train(
         resume: continue from ``last.ckpt`` when there is one.
         splits: ``{"train", "val", "test"}`` datasets already in memory (k-fold studies), the
             training part possibly a streamed file; by default they are read from ``config.data``.
+        callbacks: more Lightning callbacks.
+        scored_later: data the trained model will be scored on afterwards, by name: checked
+            against the training data's labels and feature width before training starts (as the
+            validation and test parts are), so that data it cannot score are found at once.
     """
     run_dir = Path(out).resolve()
     new_folder = not run_dir.exists()
     try:
-        return _locked(config, run_dir, resume, splits, list(callbacks))
+        return _locked(config, run_dir, resume, splits, list(callbacks), scored_later or {})
     except BaseException:
         if new_folder and not (run_dir / CONFIG).exists():  # refused before it started: leave no folder
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -145,6 +151,7 @@ def _locked(
     resume: bool,
     splits: dict[str, TrainingData] | None,
     callbacks: list[pl.Callback],
+    scored_later: Mapping[str, Sequence[TreeSample]],
 ) -> TrainResult:
     with run_lock(run_dir):
         if resume and _has_checkpoints(run_dir) and not (run_dir / CONFIG).is_file():
@@ -164,7 +171,7 @@ def _locked(
         handler = _log_to(run_dir)
         try:
             with quiet(config.train.verbose):
-                return _train(config, run_dir, resume, splits, callbacks)
+                return _train(config, run_dir, resume, splits, callbacks, scored_later)
         finally:
             logging.getLogger("priorkit").removeHandler(handler)
             handler.close()
@@ -198,13 +205,14 @@ def _train(
     resume: bool,
     splits: dict[str, TrainingData] | None,
     extra: list[pl.Callback],
+    scored_later: Mapping[str, Sequence[TreeSample]],
 ) -> TrainResult:
     c = config.train
     started = time.time()
     pl.seed_everything(c.seed, workers=True, verbose=False)
     fix_mmap_threshold(c.heap_mmap_kib)
     encoder = TextEncoder(config.model.text_encoder)
-    data = _data(config, splits, encoder)
+    data = _data(config, splits, encoder, scored_later)
     schema, graphs, sizes = data.schema, data.graphs, data.sizes
     log.info("data: %s", ", ".join(f"{k} {v['samples']} ({v['nodes']} nodes)" for k, v in sizes.items()))
     model = PriorModel.from_config(config.model, config.priors, schema, encoder)
@@ -279,9 +287,15 @@ class _RunData:
         return graph_loader(s.graphs, c.batch_size, True, c.seed, s.groups, s.collate or collate)
 
 
-def _data(config: RunConfig, splits: dict[str, TrainingData] | None, encoder: TextEncoder) -> _RunData:
+def _data(
+    config: RunConfig,
+    splits: dict[str, TrainingData] | None,
+    encoder: TextEncoder,
+    scored_later: Mapping[str, Sequence[TreeSample]],
+) -> _RunData:
     """The splits (given, or read from ``config.data``; the training file streamed with
-    ``data.stream``) under the node budget, the schema of the training part, and graphs."""
+    ``data.stream``) under the node budget, the schema of the training part (the other parts
+    and ``scored_later`` checked against it), and graphs."""
     c = config.train
     if splits is None:
         splits = {name: _read(config, name) for name in SPLITS}
@@ -301,6 +315,8 @@ def _data(config: RunConfig, splits: dict[str, TrainingData] | None, encoder: Te
         schema = DataSchema.of(train, config.model.user_min_count())
     for name in ("val", "test"):
         schema.check(splits[name], f"data.{name}")
+    for name, later in scored_later.items():
+        schema.check(later, name)
     held = [name for name in SPLITS if streamed is None or name != "train"]
     graphs = {name: to_graphs(splits[name], schema, encoder, c.cache_dir) for name in held}
     sizes = {name: {"samples": len(g), "nodes": sum(x.num_nodes for x in g)} for name, g in graphs.items()}
@@ -312,9 +328,16 @@ def _data(config: RunConfig, splits: dict[str, TrainingData] | None, encoder: Te
 
 def _read(config: RunConfig, name: str) -> TrainingData:
     """One split's file: through the processed cache, or streamed (training, ``data.stream``)."""
+    path = Path(config.data.path(name))
+    if not path.is_file():
+        got = "a folder" if path.is_dir() else "no such file"
+        raise PriorkitError(
+            f"data.{name}: expected a JSONL file (got {got} at {path}). Fix the path: a relative "
+            "path in a config file is read from that file's folder."
+        )
     if name == "train" and config.data.stream:
-        return JsonlStream(config.data.path(name))
-    return load_split(config.data.path(name), config.train.cache_dir)
+        return JsonlStream(path)
+    return load_split(str(path), config.train.cache_dir)
 
 
 def _trainer(c: TrainConfig, callbacks: list[pl.Callback], run_dir: Path) -> pl.Trainer:

@@ -167,7 +167,10 @@ def test_another_collection_is_scored_whole_by_every_trial(
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ({"source": "nowhere"}, r"`evaluate`: expected files and collections that exist \(got none at x "),
+        (
+            {"source": "nowhere"},
+            r"expected files and collections that exist \(got none at datasets.told.evaluate.x.source ",
+        ),
         ({"source": "all.jsonl", "format": "excel"}, "format"),
         ({"source": "all.jsonl", "node_feature": False}, "node_feature"),
     ],

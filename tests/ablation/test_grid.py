@@ -19,7 +19,8 @@ def test_one_trial_per_dataset_arm_seed_and_fold(study_file: Path, tmp_path: Pat
     study = yaml.safe_load(study_file.read_text())
     study["folds"] = 3
     study["datasets"] = {"a": {"source": "a.jsonl"}, "b": {"source": "b.jsonl", "evaluate": {"x": "x.jsonl"}}}
-    (tmp_path / "x.jsonl").touch()  # a dataset's evaluation files are checked when the study loads
+    for name in ("a", "b", "x"):
+        (tmp_path / f"{name}.jsonl").touch()  # every file a study reads is checked when it loads
     study["sweeps"] = [{"arm": "decay", "prior": "depth_decay", "arg": "decay", "values": [0.5, 4]}]
     loaded, base = load_study(write(study_file.parent, study))
     with pytest.raises(ConfigError, match="saved folds of 'a' are needed"):
@@ -86,7 +87,16 @@ def test_fixed_split_trials_keep_the_base_files(study_file: Path, small_data: Pa
         ({"evaluate": {"test": "x.jsonl"}}, r"evaluate: test names a report of every trial"),
         (
             {"evaluate": {"ood": "/nonexistent/ood.jsonl"}},
-            r"`evaluate`: expected files and collections that exist \(got none at ood",
+            r"expected files and collections that exist \(got none at evaluate.ood \(/nonexistent/ood.jsonl\)\)",
+        ),
+        (
+            {"datasets": {"fixed": {"train": "gone.jsonl", "val": "v.jsonl", "test": "t.jsonl"}}},
+            r"\(got none at datasets.fixed.train \(.*gone.jsonl\), datasets.fixed.val \(.*v.jsonl\), "
+            r"datasets.fixed.test \(.*t.jsonl\)\)\. Fix the paths",
+        ),
+        (
+            {"datasets": {"folded": {"source": "nowhere"}}},
+            r"\(got none at datasets.folded.source \(.*nowhere\)\)",
         ),
     ],
 )
@@ -136,6 +146,17 @@ def test_a_sweep_over_an_argument_the_prior_lacks_is_refused_before_any_trial(st
     study["sweeps"] = [{"arm": "decay", "prior": "depth_decay", "arg": "lambda", "values": [1, 2]}]
     loaded, base = load_study(write(study_file.parent, study))
     with pytest.raises(ConfigError, match=r"sweeps \(decay@lambda=1\): `priors\.0\.lambda`: unknown key"):
+        expand(loaded, base)
+
+
+@pytest.mark.parametrize("values", [[1, 1.0], [2, 2]])
+def test_a_sweep_value_given_twice_is_refused_not_run_twice_or_merged(study_file: Path, values: list) -> None:  # type: ignore[type-arg]
+    study = yaml.safe_load(study_file.read_text())
+    study["sweeps"] = [{"arm": "decay", "prior": "depth_decay", "arg": "decay", "values": [0.5, *values]}]
+    loaded, base = load_study(write(study_file.parent, study))
+    with pytest.raises(
+        ConfigError, match=rf"sweeps: decay.decay: expected each value once \(got {values[1]!r}, "
+    ):
         expand(loaded, base)
 
 

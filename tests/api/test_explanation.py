@@ -50,6 +50,14 @@ def test_evaluating_on_no_samples_is_refused_in_one_line(trained: pk.TrainedMode
         pk.evaluate(trained, [], repeats=1)
 
 
+@pytest.mark.parametrize("repeats", [0, 10**9, 2.5, True, "5"])
+def test_a_repeat_count_outside_1_to_1000_is_refused_before_any_work(
+    trained: pk.TrainedModel, repeats: object
+) -> None:
+    with pytest.raises(pk.ConfigError, match=r"repeats: expected an integer from 1 to 1000 \(got "):
+        pk.evaluate(trained, [], repeats=repeats)  # type: ignore[arg-type]
+
+
 def test_blanking_a_node_that_has_nothing_of_its_own_changes_nothing(
     trained: pk.TrainedModel, hostile: pk.TreeSample
 ) -> None:

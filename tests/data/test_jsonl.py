@@ -329,6 +329,19 @@ def test_sparse_index_out_of_range(write_lines) -> None:  # type: ignore[no-unty
     assert any("nodes[0].features.indices: an index is not below size (got 7)" in p for p in problems)
 
 
+def test_a_sparse_index_given_twice_is_refused_not_summed(write_lines) -> None:  # type: ignore[no-untyped-def]
+    line = record()
+    for node in line["nodes"]:
+        node["features"] = {"size": 4, "indices": [1, 3, 1], "values": [1.0, 2.0, 5.0]}
+    path = write_lines([line])
+    problems = [str(p) for p in validate_jsonl(path)]
+    assert any("nodes[0].features.indices: an index is given twice (got 1)" in p for p in problems)
+    with pytest.raises(
+        DataValidationError, match=r"data.jsonl:1: sample r1: nodes\[0\].features.indices: an index"
+    ):
+        read_jsonl(path)
+
+
 def test_created_at_reads_numbers_and_iso_times(write_lines) -> None:  # type: ignore[no-untyped-def]
     samples = read_jsonl(
         write_lines(

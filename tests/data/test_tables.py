@@ -189,6 +189,17 @@ def test_a_misspelt_column_is_refused_and_other_columns_are_the_users_own(tmp_pa
     assert [s.label for s in load_csv(tmp_path)] == ["x"]  # `notes` is not read
 
 
+def test_a_column_priorkit_reads_given_twice_is_refused_in_either_table() -> None:
+    samples, edges = samples_and_edges()
+    doubled = pd.concat([samples, samples[["label"]]], axis=1)
+    with pytest.raises(
+        DataValidationError, match=r"samples:0: sample -: -: column 'label' is given 2 times; keep one"
+    ):
+        from_pandas(doubled, edges=edges)
+    with pytest.raises(DataValidationError, match=r"edges:0: sample -: -: column 'parent' is given 2 times"):
+        from_pandas(samples, edges=pd.concat([edges, edges[["parent"]]], axis=1))
+
+
 def test_a_csv_that_does_not_parse_is_named(tmp_path: Path) -> None:
     (tmp_path / "samples.csv").write_text('id,text,label\na,"hello,x\nb,t,y\n')
     (tmp_path / "edges.csv").write_text("sample,node,parent\na,r,\n")

@@ -107,6 +107,14 @@ def test_folder_without_config(tmp_path: Path) -> None:
         resolve_model(str(tmp_path))
 
 
+def test_a_file_given_for_the_model_names_its_folder(tiny_model_dir: Path) -> None:
+    config = Path(tiny_model_dir) / "config.json"
+    with pytest.raises(
+        ModelNotFoundError, match=rf"a file, not a folder; the folder that holds it is {config.parent}\)"
+    ):
+        resolve_model(str(config))
+
+
 def test_unreachable_hub_fails_at_once_instead_of_retrying(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import transformers
 

@@ -156,6 +156,14 @@ def _no_schema(path: Path) -> None:
     path.write_text(json.dumps(saved))
 
 
+def _negative_width(path: Path) -> None:
+    path.write_text(json.dumps({**json.loads(path.read_text()), "num_features": -3}))
+
+
+def _short_mix(path: Path) -> None:
+    path.write_text(json.dumps({**json.loads(path.read_text()), "class_mix": [1.0]}))
+
+
 @pytest.mark.parametrize(
     ("file", "damage", "message"),
     [
@@ -187,6 +195,16 @@ def _no_schema(path: Path) -> None:
         ("run/checkpoints/best.ckpt", _truncate, r"best.ckpt: expected a priorkit checkpoint of tensors"),
         ("run/schema.json", _deep_json, r"schema.json: expected a readable JSON file"),
         ("run/schema.json", _a_list, r"schema.json: expected the data schema"),
+        (
+            "run/schema.json",
+            _negative_width,
+            r"schema.json: expected the data schema .* \(got ValueError: num_features: expected 0 to 16,777,216 \(got -3\)\)",
+        ),
+        (
+            "run/schema.json",
+            _short_mix,
+            r"schema.json: expected the data schema .* \(got ValueError: class_mix: expected one share per label, 2 \(got 1\)\)",
+        ),
     ],
     ids=lambda value: getattr(value, "__name__", value)[:40],
 )

@@ -17,3 +17,22 @@ def test_an_unseen_label_names_the_sample_and_a_look_alike_in_other_code_points(
     message = str(raised.value)
     assert message.startswith("data.test: sample d (new.jsonl row 1): label: expected one of 'café', 'tea'")
     assert "is 'café' in other Unicode code points" in message
+
+
+def test_training_data_of_one_label_is_refused_naming_it() -> None:
+    with pytest.raises(
+        IncompatibleDataError, match=r"data.train: expected samples of two labels or more \(got 2 of 'tea'"
+    ):
+        DataSchema.of(from_records([record("a", label="tea"), record("b", label="tea")]))
+
+
+def test_a_feature_width_the_node_encoder_cannot_hold_is_refused_naming_the_sample() -> None:
+    import numpy as np
+    import scipy.sparse as sp
+
+    samples = list(from_records([record("a", label="tea"), record("b", label="coffee")]))
+    samples[0].features = sp.csr_matrix((samples[0].num_nodes, 2**30), dtype=np.float32)  # built by hand
+    with pytest.raises(
+        IncompatibleDataError, match=r"data.train: sample a \(.*\): features: expected at most 16,777,216"
+    ):
+        DataSchema.of(samples)

@@ -190,6 +190,21 @@ def test_a_run_refused_for_its_data_leaves_no_new_folder_and_an_old_one_intact(
     assert (run / "notes.txt").read_text() == "mine"
 
 
+@pytest.mark.parametrize("stream", ["false", "true"])
+def test_a_missing_split_file_is_named_by_its_key_before_a_folder_is_made(
+    config_file: Path, tmp_path: Path, capsys, stream: str
+) -> None:  # type: ignore[no-untyped-def]
+    run = tmp_path / "run"
+    changes = ["--set", f"data.val={tmp_path / 'gone.jsonl'}", "--set", f"data.stream={stream}"]
+    assert main(["train", str(config_file), "--out", str(run), *changes]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"error: data.val: expected a JSONL file (got no such file at {tmp_path / 'gone.jsonl'}). "
+        "Fix the path: a relative path in a config file is read from that file's folder."
+    ]
+    assert not run.exists()
+
+
 def test_node_texts_on_some_samples_only_train(config_file: Path, small_data: Path, tmp_path: Path) -> None:
     folder = tmp_path / "data"
     for name in ("train", "val", "test_id"):
