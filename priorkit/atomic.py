@@ -3,6 +3,8 @@
 The content goes to a temporary file beside the target (same folder, so the same filesystem),
 is flushed and fsynced, then renamed over the target: a reader sees the old file or the new
 one, never a torn one, and a failed write (full disk, Ctrl-C) leaves the old file in place.
+A target that is a device or a pipe (``--out /dev/null``) is written to directly: renaming a
+file over it would replace the device.
 """
 
 from __future__ import annotations
@@ -27,8 +29,12 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[A
         mode: ``"w"`` (UTF-8 text, newlines as written) or ``"wb"``.
     """
     target = writable_file(Path(path))
-    partial = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
     encoding = {"encoding": "utf-8", "newline": ""} if mode == "w" else {}
+    if _special(target):  # /dev/null, a pipe: written to as it is, never replaced by a file
+        with open(target, mode, **encoding) as handle:  # type: ignore[call-overload]
+            yield handle
+        return
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
     try:
         with open(partial, mode, **encoding) as handle:  # type: ignore[call-overload]
             yield handle
@@ -49,6 +55,10 @@ def atomic_path(path: str | os.PathLike[str]) -> contextlib.AbstractContextManag
 @contextlib.contextmanager
 def _atomic_path(target: Path) -> Iterator[Path]:
     writable_file(target)
+    if _special(target):
+        raise PriorkitError(
+            f"{target}: expected a file to write a model file into (got a device or pipe). Give a file path."
+        )
     partial = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
     try:
         yield partial
@@ -58,6 +68,11 @@ def _atomic_path(target: Path) -> Iterator[Path]:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def _special(target: Path) -> bool:
+    """Whether ``target`` exists and is neither a regular file nor a folder (a device, a pipe)."""
+    return target.exists() and not target.is_file() and not target.is_dir()
 
 
 def writable_file(target: Path) -> Path:

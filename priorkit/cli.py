@@ -45,7 +45,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
         "twitter_rvnn": {"rvnn": args.rvnn},
         "csv": {"edges": args.edges},
     }.get(args.format, {})
-    refuse_overwriting(Path(args.out), {"source": Path(args.source)})
+    inputs = {"source": args.source, **{f"--{name}": path for name, path in options.items() if path}}
+    refuse_overwriting(Path(args.out), {name: Path(path) for name, path in inputs.items()})
     dataset = load_format(args.format, args.source, **{k: v for k, v in options.items() if v})
     with output_lock(Path(args.out)):
         count = write_jsonl(dataset, args.out)
@@ -155,6 +156,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from priorkit.api.neighbours import TextNeighbours
     from priorkit.api.prediction import predict_file
 
+    if args.html and Path(args.html).exists() and not Path(args.html).is_dir():
+        raise ConfigError(
+            f"--html {args.html}: expected a folder for the explanation pages (got a file). Give a folder; "
+            "it is made if it does not exist."
+        )
     neighbours = TextNeighbours.load(args.neighbours) if args.neighbours else None
     trained = as_model(args.model, args.trust_code)
     if args.html and isinstance(trained, Ensemble):

@@ -55,8 +55,9 @@ def output_lock(path: Path) -> Iterator[None]:
 
 
 def refuse_overwriting(out: Path, inputs: dict[str, Path]) -> None:
-    """Refuse an output that is one of the inputs (it would replace what is being read: the
-    data, a file of the model in use).
+    """Refuse an output that is one of the inputs, or a file already in an input folder (it would
+    replace what is being read: the data, a file of the model in use, a file of a dataset's
+    folder); a new file in an input folder is fine.
 
     Args:
         inputs: each input's name (``"data"``, ``"a file of the model"``) and path.
@@ -69,6 +70,11 @@ def refuse_overwriting(out: Path, inputs: dict[str, Path]) -> None:
             raise PriorkitError(
                 f"{out}: expected an output other than the input {name} (got the same file). Write "
                 "to another file; the input is not changed."
+            )
+        if source.is_dir() and out.is_file() and out.resolve().is_relative_to(source.resolve()):
+            raise PriorkitError(
+                f"{out}: expected a new file or one outside the input {name} {source} (got a file of that "
+                "folder, which may be one being read). Write to another file; the input is not changed."
             )
 
 

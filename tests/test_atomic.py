@@ -28,3 +28,28 @@ def test_a_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
         partial.write_text("half")
         raise KeyboardInterrupt
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_a_pipe_or_device_is_written_to_and_never_replaced_by_a_file(tmp_path: Path) -> None:
+    import os
+    import stat
+    import threading
+
+    from priorkit.errors import PriorkitError
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text()))
+    reader.start()
+    write_json(pipe, {"a": 1})  # as `priorkit predict --out /dev/null` writes to the device
+    reader.join(timeout=10)
+    assert received == ['{\n  "a": 1\n}\n'] and stat.S_ISFIFO(pipe.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+    with (
+        pytest.raises(
+            PriorkitError, match=r"pipe: expected a file to write a model file into \(got a device"
+        ),
+        atomic_path(pipe),
+    ):
+        pass

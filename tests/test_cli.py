@@ -105,6 +105,31 @@ def test_convert_twitter15_and_read_it_back(tmp_path: Path, capsys) -> None:  # 
     assert len(dataset) == 1490 and sum(s.num_nodes for s in dataset) == 599_196
 
 
+def test_convert_refuses_to_write_over_any_of_its_inputs(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    samples, edges = tmp_path / "s.csv", tmp_path / "e.csv"
+    samples.write_text("id,text,label\nr1,cold,neg\n")
+    edges.write_text("sample,node,parent\nr1,u0,\n")
+    folder = tmp_path / "twitter15"
+    (folder / "tree").mkdir(parents=True)
+    (folder / "label.txt").write_text("unverified:1\n")
+    for command, refusal in [
+        (
+            ["--format", "csv", str(samples), "--edges", str(edges), "--out", str(edges)],
+            "an output other than the input --edges",
+        ),
+        (
+            ["--format", "twitter", str(folder), "--out", str(folder / "label.txt")],
+            "a new file or one outside the input source",
+        ),
+    ]:
+        assert main(["data", "convert", *command]) == 2
+        assert f"expected {refusal}" in capsys.readouterr().err
+    assert (
+        edges.read_text() == "sample,node,parent\nr1,u0,\n"
+        and (folder / "label.txt").read_text() == "unverified:1\n"
+    )
+
+
 def test_unknown_format_is_refused(capsys) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SystemExit) as raised:
         main(["data", "convert", "--format", "xml", "x", "--out", "y"])

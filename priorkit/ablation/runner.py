@@ -17,6 +17,7 @@ from priorkit.ablation.store import TrialStore
 from priorkit.ablation.study import StudyConfig, load_study
 from priorkit.ablation.worlds import write_worlds
 from priorkit.atomic import write_json
+from priorkit.config import validated
 from priorkit.locks import folder_lock
 from priorkit.runs.config import RunConfig
 
@@ -56,7 +57,7 @@ def run_study(
     """
     study, base = load_study(study_file)
     if redraw is not None:
-        study = StudyConfig.model_validate({**study.model_dump(), "redraw": redraw})
+        study = validated(StudyConfig, {**study.model_dump(), "redraw": redraw}, where=f"{study_file}: ")
     folder = Path(out)
     with folder_lock(folder, "a study folder no other study runs in", "Wait for it, or give another --out."):
         return _run(study, base, folder, executor, workers, retry_failed, address, progress)

@@ -120,9 +120,7 @@ def load_ensemble(folder: str | os.PathLike[str], trust_code: bool = False) -> E
         raise ConfigError(f"{source}: expected a trained seed ensemble (got {unfinished}).")
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
-        members = [str(name) for name in data["members"]]
-        if not members:
-            raise ValueError("its list of members is empty")
+        members = _member_names(data["members"])
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ConfigError(
             f"{file}: expected the JSON object with a list of `members` that pk.fit_ensemble writes "
@@ -130,6 +128,25 @@ def load_ensemble(folder: str | os.PathLike[str], trust_code: bool = False) -> E
         ) from None
     loaded = tuple(load(source / name, trust_code) for name in members)
     return Ensemble(loaded, source, {k: v for k, v in data.items() if k != "members"})
+
+
+def _member_names(members: object) -> list[str]:
+    """The members' folder names from ``ensemble.json``: a non-empty list of distinct names of
+    folders directly inside the ensemble's folder (a saved folder never reads outside itself).
+
+    Raises:
+        ValueError: naming what is wrong.
+    """
+    if not isinstance(members, list) or not members:
+        raise ValueError(f"`members` is not a non-empty list of folder names: {members!r}"[:200])
+    names = [str(name) for name in members]
+    outside = [name for name in names if Path(name).name != name or name in ("", ".", "..")]
+    if outside:
+        raise ValueError(f"members {outside[:3]} are not folders directly inside the ensemble's folder")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"members {repeated[:3]} are named more than once")
+    return names
 
 
 def as_model(

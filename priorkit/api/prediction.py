@@ -180,10 +180,19 @@ class _Options:
 
     def __post_init__(self) -> None:
         size = self.batch_size
-        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+        if size is not None and not _counts(size):
             raise ConfigError(
                 f"batch_size: expected an integer >= 1, or None for the training one (got {size!r})."
             )
+        if self.explain and not _counts(self.top_k):
+            raise ConfigError(
+                f"top_k: expected an integer >= 1, the nodes listed per sample (got {self.top_k!r})."
+            )
+
+
+def _counts(value: object) -> bool:
+    """Whether ``value`` is a count of at least one (an integer, not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _chunks(samples: Iterator[TreeSample]) -> Iterable[list[TreeSample]]:

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 
 from priorkit.data.dataset import TreeDataset
+from priorkit.errors import PriorkitError
 from priorkit.registry import Registry
 
 Loader = Callable[..., TreeDataset]
@@ -29,5 +30,17 @@ FORMATS: Registry[Loader] = Registry(
 
 
 def load_format(name: str, source: str | os.PathLike[str], **options: object) -> TreeDataset:
-    """Load ``source`` with the loader registered as ``name``."""
-    return FORMATS.get(name)(source, **options)
+    """Load ``source`` with the loader registered as ``name``.
+
+    Raises:
+        PriorkitError: the loader found no sample (a wrong folder, labels without trees), with
+            what its report counted.
+    """
+    dataset = FORMATS.get(name)(source, **options)
+    if not len(dataset):
+        found = "; ".join(line.removeprefix(f"{source}: ") for line in dataset.report.lines()[:5])
+        raise PriorkitError(
+            f"{source}: expected samples in the {name!r} format (got none{': ' + found if found else ''}). "
+            "Check that it holds the dataset's files, laid out as the format's loader documents."
+        )
+    return dataset

@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 from priorkit.config import Settings, validated
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.labels import require_labels
+from priorkit.data.sources import DataSource, as_dataset
 from priorkit.data.splits import (
     Split,
     Validation,
@@ -174,11 +175,13 @@ class SplitPlan:
 
 
 def make_splits(
-    dataset: TreeDataset, config: SplitConfig | Mapping[str, Any], embeddings: np.ndarray | None = None
+    dataset: DataSource, config: SplitConfig | Mapping[str, Any], embeddings: np.ndarray | None = None
 ) -> SplitPlan:
     """The folds of ``dataset`` under ``config`` (every sample needs a label).
 
     Args:
+        dataset: a dataset, a JSONL path, or a list of samples or records (as ``pk.fit`` takes
+            data); the folds' positions index it in the order read.
         config: a :class:`SplitConfig`, or a mapping of its fields (``{"kind": "story", "k": 5}``).
         embeddings: one text embedding per sample, needed when ``config.embedding`` is set.
 
@@ -192,6 +195,7 @@ def make_splits(
             f"splits: expected a pk.SplitConfig or a mapping of its fields (got {type(config).__name__}); "
             "e.g. pk.SplitConfig(kind='stratified', k=5)."
         )
+    dataset = as_dataset(dataset, "dataset")
     require_labels(dataset, "splitting")  # folds are stratified or scored by label
     labels, ids = dataset.labels, [s.id for s in dataset]
     val, seed, k, drawn = config.val_fraction, config.seed, config.folds, config.validation

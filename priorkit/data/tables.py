@@ -29,6 +29,10 @@ from priorkit.errors import first_line
 SAMPLE_COLUMNS = ("id", "text", "label", "group", "created_at", "counterfactual_of")
 NODE_COLUMNS = ("text", "time", "importance", "user")
 EDGE_COLUMNS = ("sample", "node", "parent")
+# columns of names (ids, labels, groups): pandas stores an integer column with an empty cell as
+# floats, exact below 2**53 (read back as the integers they were), rounded above it
+NAME_COLUMNS = ("id", "label", "group", "counterfactual_of", "sample", "node", "parent", "user")
+EXACT_INTEGERS = 2**53
 _NODE_FIELD = re.compile(r"^nodes\[(\d+)\]")
 
 
@@ -131,9 +135,10 @@ def from_pandas(
                 )
             ]
         )
-    misspelt = _misspelt(samples, (*SAMPLE_COLUMNS, tree_column), source)
+    misspelt = _misspelt(samples, (*SAMPLE_COLUMNS, tree_column), source) + _rounded(samples, source)
     if edges is not None:
         misspelt += _misspelt(edges, (*EDGE_COLUMNS, *NODE_COLUMNS), edges_source)
+        misspelt += _rounded(edges, edges_source)
     if misspelt:
         raise DataValidationError(misspelt)
     rows = _table_records(samples, (*SAMPLE_COLUMNS, tree_column))
@@ -159,9 +164,45 @@ def from_pandas(
 def _table_records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
     kept = [c for c in frame.columns if c in columns]
     return [
-        {k: v for k, v in zip(kept, values, strict=True) if not _missing(v)}
+        {
+            k: _name(v) if k in NAME_COLUMNS else v
+            for k, v in zip(kept, values, strict=True)
+            if not _missing(v)
+        }
         for values in frame[kept].itertuples(index=False, name=None)
     ]
+
+
+def _name(value: Any) -> Any:
+    """A whole float of a name column as the integer it was (pandas' integer column with an
+    empty cell; exact below 2**53, and :func:`_rounded` refuses the rest)."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer() and abs(value) < EXACT_INTEGERS:
+        return int(value)
+    return value
+
+
+def _rounded(table: pd.DataFrame, source: str) -> list[Problem]:
+    """Name columns stored as floats that hold integers past 2**53: their digits are lost
+    (tweet ids are such integers), so no id read from them can be trusted."""
+    problems = []
+    for column in table.columns:
+        if str(column) not in NAME_COLUMNS or not pd.api.types.is_float_dtype(table[column]):
+            continue
+        values = table[column].dropna()
+        big = values[values.abs() >= EXACT_INTEGERS]
+        if len(big):
+            problems.append(
+                Problem.whole_line(
+                    source,
+                    0,
+                    "-",
+                    f"column {str(column)!r} holds floats past 2**53, where the digits of an integer id are "
+                    "lost (pandas stores an integer column with an empty cell as floats)",
+                    show_value(float(big.iloc[0])),
+                    "read the column as text (dtype=str) or as pandas' nullable integers (.astype('Int64'))",
+                )
+            )
+    return problems
 
 
 def _misspelt(table: pd.DataFrame, known: tuple[str, ...], source: str) -> list[Problem]:

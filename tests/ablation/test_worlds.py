@@ -134,6 +134,10 @@ def test_redraw_draws_every_world_afresh_and_a_folder_drawn_otherwise_is_refused
     assert re.search(r"(stars|roots)/synth\.json: .*drawn with another config \(seed: 10[12] -> [12]\)", err)
     assert "another --out" in err
     assert (out / "data" / "stars" / "train.jsonl").read_text() == redrawn  # nothing rewritten
+    assert main(["ablate", str(path), "--out", str(tmp_path / "negative"), "--redraw", "-1"]) == 2
+    assert (
+        f"{path}: `redraw`: input should be greater than or equal to 0 (got -1)." in capsys.readouterr().err
+    )
 
 
 def test_an_arm_not_marked_takes_the_mark_of_its_prior() -> None:

@@ -141,9 +141,16 @@ def test_refusals(ensemble: pk.Ensemble, parts: dict[str, Path], tmp_path: Path)
             pk.PriorkitError, match=f"other than the input config.yaml of the model of member {k} "
         ):
             pk.predict_file(ensemble, parts["test"], member.source / "config.yaml", progress=False)
-    (broken / "ensemble.json").write_text('{"members": []}')
-    with pytest.raises(ConfigError, match=r"ensemble\.json: .*its list of members is empty"):
-        pk.load_ensemble(broken)
+    for members, problem in [
+        ("[]", r"`members` is not a non-empty list of folder names: \[\]"),
+        ('"seed-0"', r"`members` is not a non-empty list of folder names: 'seed-0'"),
+        (f'["../{ensemble.source.name}/seed-0"]', r"are not folders directly inside the ensemble's folder"),
+        (f'["{ensemble.members[0].source}"]', r"are not folders directly inside the ensemble's folder"),
+        ('["seed-0", "seed-0"]', r"members \['seed-0'\] are named more than once"),
+    ]:
+        (broken / "ensemble.json").write_text(f'{{"members": {members}}}')
+        with pytest.raises(ConfigError, match=rf"ensemble\.json: expected the JSON object .*{problem}"):
+            pk.load_ensemble(broken)
 
 
 def test_the_command_line_trains_scores_and_predicts_an_ensemble(

@@ -102,6 +102,10 @@ def test_predict_html_writes_one_page_per_sample_and_an_index(
         str(tmp_path / "p.jsonl"),
         "--quiet",
     ]
+    taken = tmp_path / "taken.html"
+    taken.write_text("mine")
+    assert main([*args, "--html", str(taken)]) == 2  # refused before any prediction is written
+    assert not (tmp_path / "p.jsonl").exists() and taken.read_text() == "mine"
     assert main([*args, "--html", str(html_dir)]) == 0
     pages = sorted(p.name for p in html_dir.glob("*.html"))
     assert len(pages) == 6 and "index.html" in pages and pages[0].startswith("000001-")

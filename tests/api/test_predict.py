@@ -134,3 +134,12 @@ def test_a_batch_size_that_is_not_a_positive_integer_is_refused(
     with pytest.raises(pk.ConfigError, match=r"batch_size: expected an integer >= 1, or None"):
         pk.predict(decay_model, small_data / "test_id.jsonl", batch_size=size)  # type: ignore[arg-type]
     assert len(pk.predict(decay_model, small_data / "test_id.jsonl", batch_size=7)) == 24
+
+
+@pytest.mark.parametrize("top_k", [0, -3, 2.5, True])
+def test_a_top_k_that_is_not_a_positive_integer_is_refused_when_explaining(
+    decay_model: pk.TrainedModel, small_data: Path, top_k: object
+) -> None:
+    with pytest.raises(pk.ConfigError, match=r"top_k: expected an integer >= 1, the nodes listed per sample"):
+        pk.predict(decay_model, small_data / "test_id.jsonl", explain=True, top_k=top_k)  # type: ignore[arg-type]
+    assert len(pk.predict(decay_model, small_data / "test_id.jsonl", top_k=0)) == 24  # not read unexplained

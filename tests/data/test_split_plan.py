@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from pydantic import ValidationError
@@ -145,3 +147,15 @@ def test_a_mapping_is_read_as_a_split_config_and_anything_else_is_refused() -> N
         ConfigError, match=r"splits: expected a pk.SplitConfig or a mapping .*\(got NoneType\)"
     ):
         make_splits(data, None)  # type: ignore[arg-type]
+
+
+def test_make_splits_reads_a_path_or_records_as_the_rest_of_the_api_does(small_data: Path) -> None:
+    import priorkit as pk
+    from priorkit.data.jsonl import read_jsonl
+
+    path = small_data / "train.jsonl"
+    from_path = pk.make_splits(path, {"kind": "stratified", "k": 3})
+    from_dataset = pk.make_splits(read_jsonl(path), {"kind": "stratified", "k": 3})
+    assert [s.test.tolist() for s in from_path.splits] == [s.test.tolist() for s in from_dataset.splits]
+    with pytest.raises(pk.PriorkitError, match=r"dataset: expected a JSONL path, a TreeDataset, or a list"):
+        pk.make_splits(None, {"kind": "stratified"})  # type: ignore[arg-type]

@@ -110,7 +110,10 @@ def test_csv_files_convert_to_jsonl(tmp_path: Path, capsys) -> None:  # type: ig
     assert "wrote 2 samples" in capsys.readouterr().out
     assert_same_samples(read_jsonl(out), from_pandas(samples, edges=edges))
     (tmp_path / "edges.csv").unlink()
-    assert main(["data", "convert", "--format", "csv", str(tmp_path), "--out", str(out)]) == 2
+    assert (
+        main(["data", "convert", "--format", "csv", str(tmp_path), "--out", str(tmp_path / "again.jsonl")])
+        == 2
+    )
     assert f"{tmp_path / 'edges.csv'}:0: sample -: -: missing edges CSV" in capsys.readouterr().err
 
 
@@ -198,6 +201,23 @@ def test_a_column_priorkit_reads_given_twice_is_refused_in_either_table() -> Non
         from_pandas(doubled, edges=edges)
     with pytest.raises(DataValidationError, match=r"edges:0: sample -: -: column 'parent' is given 2 times"):
         from_pandas(samples, edges=pd.concat([edges, edges[["parent"]]], axis=1))
+
+
+def test_integer_ids_with_an_empty_cell_read_as_the_integers_they_were_unless_rounded() -> None:
+    samples = pd.DataFrame({"id": ["a", "b"], "text": ["x", "y"], "label": [1, None]})  # float64 now
+    edges = pd.DataFrame({"sample": ["a", "a", "b"], "node": [1, 2, 1], "parent": [None, 1, None]})
+    dataset = from_pandas(samples, edges=edges)
+    assert [s.label for s in dataset] == [1, None] and dataset[0].node_ids == ["1", "2"]
+    assert dataset[0].parent_index.tolist() == [0, 0]
+    tweet = 615_000_000_000_000_001  # a tweet id: past 2**53, no float holds it
+    edges = pd.DataFrame({"sample": ["a", "a"], "node": [tweet, 2], "parent": [None, tweet]})
+    with pytest.raises(DataValidationError) as raised:
+        from_pandas(samples, edges=edges)
+    assert str(raised.value.problems[0]) == (
+        "edges:0: sample -: -: column 'parent' holds floats past 2**53, where the digits of an integer id "
+        "are lost (pandas stores an integer column with an empty cell as floats) (got 6.15e+17); read the "
+        "column as text (dtype=str) or as pandas' nullable integers (.astype('Int64'))"
+    )
 
 
 def test_a_csv_that_does_not_parse_is_named(tmp_path: Path) -> None:

@@ -115,6 +115,25 @@ def test_a_file_given_for_the_model_names_its_folder(tiny_model_dir: Path) -> No
         resolve_model(str(config))
 
 
+def test_a_folder_of_something_else_or_damaged_weights_is_named(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    other = tmp_path / "export"  # a priorkit saved model: a config.json without model_type
+    other.mkdir()
+    (other / "config.json").write_text('{"format_version": 2}')
+    with pytest.raises(
+        ModelNotFoundError, match=r"\(got Auto\w+ could not read it: ValueError: Unrecognized model"
+    ):
+        encoder(other)
+    damaged = tmp_path / "damaged"
+    shutil.copytree(tiny_model_dir, damaged)
+    for weights in damaged.glob("*.safetensors"):
+        weights.write_bytes(weights.read_bytes()[:10])
+    assert list(damaged.glob("*.safetensors"))
+    with pytest.raises(ModelNotFoundError, match=r"\(got AutoModel could not read it: "):
+        encoder(damaged).encode(["a text"])
+
+
 def test_unreachable_hub_fails_at_once_instead_of_retrying(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import transformers
 

@@ -266,3 +266,25 @@ def test_an_export_into_its_own_run_is_refused(legacy: Path, inside: str, capsys
     assert main(["export", str(run), str(run / inside)]) == 2
     assert "expected a folder outside the run" in capsys.readouterr().err
     assert sorted(p.name for p in run.rglob("*")) == before
+
+
+def test_an_export_over_files_that_are_not_a_saved_model_is_refused_and_over_one_replaces_it(
+    legacy: Path, tiny_model_dir: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    encoder = tmp_path / "encoder"  # e.g. the run's own text encoder
+    shutil.copytree(tiny_model_dir, encoder)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "config.json").write_text('{"mine": 1}')
+    for folder in (encoder, project):
+        before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+        assert main(["export", str(legacy / "run"), str(folder)]) == 2
+        assert (
+            "expected a new folder, or one holding a priorkit saved model (got config.json"
+            in capsys.readouterr().err
+        )
+        assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+    assert main(["export", str(legacy / "run"), ""]) == 2
+    assert "expected a folder to save the model into (got an empty path)" in capsys.readouterr().err
+    assert main(["export", str(legacy / "run"), str(legacy / "export")]) == 0  # an earlier saved model
+    assert pk.load(legacy / "export").labels

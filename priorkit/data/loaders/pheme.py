@@ -131,7 +131,7 @@ def _event_files(source: Path) -> list[Path]:
 
 def _read_event(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise DataValidationError(
             [

@@ -34,7 +34,7 @@ _Row = tuple[int, str, str, str]  # line number, parent, node, bag of words
 def _read_rows(path: Path) -> dict[str, list[_Row]]:
     trees: dict[str, list[_Row]] = defaultdict(list)
     problems: list[Problem] = []
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8-sig") as handle:
         for number, line in enumerate(handle, start=1):
             cols = line.rstrip("\n").split("\t")
             if len(cols) < 5:
@@ -111,7 +111,7 @@ def _tree_sample(path: Path, tree_id: str, rows: list[_Row], label: str, text: s
 def read_rvnn_labels(path: Path) -> dict[str, str]:
     """Label file lines (label in column 1, tree id in column 3) -> {tree_id: label}."""
     labels: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         cols = line.split("\t")
         if len(cols) < 3:
             if line.strip():

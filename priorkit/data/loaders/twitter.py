@@ -50,8 +50,9 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 def read_labels(path: Path) -> dict[str, str]:
     """``label:tweet_id`` lines -> {tweet_id: label}."""
     labels: dict[str, str] = {}
+    lines: dict[str, int] = {}  # tweet id -> the line that labelled it
     problems: list[Problem] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         if not line.strip():
             continue
         label, sep, tweet = line.strip().rpartition(":")
@@ -66,8 +67,20 @@ def read_labels(path: Path) -> dict[str, str]:
                     "fix or remove the line",
                 )
             )
+        elif labels.get(tweet, label) != label:
+            problems.append(
+                Problem.whole_line(
+                    str(path),
+                    number,
+                    tweet,
+                    f"a second label for this tweet (line {lines[tweet]}: {labels[tweet]!r})",
+                    show_value(label),
+                    "keep one label per tweet",
+                )
+            )
         else:
             labels[tweet] = label
+            lines.setdefault(tweet, number)
     if problems:
         raise DataValidationError(problems)
     return labels
@@ -76,7 +89,7 @@ def read_labels(path: Path) -> dict[str, str]:
 def read_source_texts(path: Path) -> dict[str, str]:
     """``tweet_id<TAB>text`` lines -> {tweet_id: text}."""
     texts: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
         tweet, sep, text = line.partition("\t")
         if sep:
             texts[tweet.strip()] = text
@@ -105,7 +118,7 @@ def parse_tree(path: Path, report: LoadReport) -> tuple[list[tuple[str, str, str
     Shapes:
         parent_index: (n,) int64.
     """
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")
     pairs = _PAIR.findall(text)
     if len(pairs) != sum(1 for line in text.splitlines() if line.strip()):
         raise DataValidationError(_bad_lines(path, text))

@@ -132,6 +132,40 @@ def test_a_delay_that_is_not_a_finite_float32_is_named(tmp_path: Path, delay: st
     )
 
 
+def test_byte_order_marks_are_not_read_as_text(tmp_path: Path) -> None:
+    folder = release(tmp_path, {"100": [f"{ROOT}->{SRC}"], "101": [f"{ROOT}->{node('1', '101', '0.0')}"]})
+    for name in ("label.txt", "source_tweets.txt"):
+        (folder / name).write_bytes(b"\xef\xbb\xbf" + (folder / name).read_bytes())
+    dataset = load_twitter(folder)
+    assert sorted((s.id, s.label, s.text) for s in dataset) == [
+        ("100", "false", "source text 100"),
+        ("101", "false", "source text 101"),
+    ]
+
+
+def test_a_tweet_labelled_twice_differently_is_refused_naming_both_lines(tmp_path: Path) -> None:
+    folder = release(tmp_path, {"100": [f"{ROOT}->{SRC}"]})
+    (folder / "label.txt").write_text("false:100\ntrue:7\nfalse:100\ntrue:100\n")
+    with pytest.raises(DataValidationError) as raised:
+        load_twitter(folder)
+    assert [str(p) for p in raised.value.problems] == [
+        f"{folder / 'label.txt'}:4: sample 100: -: a second label for this tweet (line 1: 'false') "
+        "(got 'true'); keep one label per tweet"
+    ]
+
+
+def test_a_folder_without_trees_is_refused_not_loaded_empty(tmp_path: Path) -> None:
+    from priorkit.data.formats import load_format
+    from priorkit.errors import PriorkitError
+
+    folder = release(tmp_path, {"100": [f"{ROOT}->{SRC}"]})
+    (folder / "tree" / "100.txt").unlink()
+    with pytest.raises(
+        PriorkitError, match=r"expected samples in the 'twitter' format \(got none: labels without tree: 1\)"
+    ):
+        load_format("twitter", folder)
+
+
 def test_missing_label_file(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError, match=r"missing label\.txt"):
         load_twitter(tmp_path)
