@@ -86,6 +86,7 @@ class DataShape(Protocol):
     groups: tuple[str, ...]
     class_mix: tuple[float, ...]
     ungrouped: tuple[str, ...]
+    pairs: int
 
     @property
     def labels(self) -> ClassNames: ...
@@ -108,6 +109,7 @@ class PriorModel(nn.Module):
         labels: the class names in output order, for priors that name classes.
         groups: the groups of the training samples, for priors about groups.
         ungrouped: the training samples without a group when others have one (their ids).
+        pairs: the training samples that are counterfactuals of another one (-1: not known).
         class_mix: the training samples' share of each class, for priors about the class mix.
 
     Shapes:
@@ -128,6 +130,7 @@ class PriorModel(nn.Module):
         groups: Sequence[str] = (),
         class_mix: Sequence[float] = (),
         ungrouped: Sequence[str] = (),
+        pairs: int = -1,
     ) -> None:
         super().__init__()
         self.config = config
@@ -154,6 +157,7 @@ class PriorModel(nn.Module):
             groups=tuple(groups),
             class_mix=tuple(class_mix),
             ungrouped=tuple(ungrouped),
+            pairs=pairs,
         )
         self.priors.bind(dims)
 
@@ -183,6 +187,7 @@ class PriorModel(nn.Module):
             data.groups,
             data.class_mix,
             data.ungrouped,
+            data.pairs,
         )
 
     def text_vectors(self, batch: PriorBatch) -> Tensor:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,8 @@ def fit(
     Returns:
         the trained model (its ``metrics`` hold the test report).
     """
-    run_config = _config(config, overrides or [])
+    _check_out(out)
+    run_config = _config(config, _overrides(overrides))
     if verbose is not None:
         run_config = run_config.updated({"train.verbose": verbose})
     splits = None if data is None else _splits(data, run_config.data.stream)
@@ -72,9 +74,9 @@ def fit_ensemble(
             is replaced by each.
         config, data, overrides, resume, verbose: as for :func:`fit`.
     """
-    if not seeds or len(set(seeds)) != len(seeds) or not all(isinstance(s, int) for s in seeds):
-        raise ConfigError(f"seeds: expected distinct integers, at least one (got {list(seeds)}).")
-    run_config = _config(config, overrides or [])
+    seeds = _seeds(seeds)
+    _check_out(out)
+    run_config = _config(config, _overrides(overrides))
     folder = Path(out)
     members = tuple(
         fit(
@@ -104,6 +106,38 @@ def _test_scores(ensemble: Ensemble, test: DataSource | None) -> dict[str, Any]:
         for m in ensemble.members
     ]
     return {"test": scores, "members_test": members}
+
+
+def _seeds(seeds: object) -> list[int]:
+    """``seeds`` as a list of distinct integers (numpy's too), at least one; else a clear error."""
+    values = (
+        list(seeds) if isinstance(seeds, Iterable) and not isinstance(seeds, (str, bytes, Mapping)) else None
+    )
+    if values is not None and all(isinstance(s, Integral) and not isinstance(s, bool) for s in values):
+        values = [int(s) for s in values]  # type: ignore[arg-type]
+        if values and len(set(values)) == len(values):
+            return values
+    shown = repr(seeds if values is None else values)[:120]
+    raise ConfigError(
+        f"seeds: expected a list of distinct integers, at least one (got {shown}), e.g. [0, 1, 2]."
+    )
+
+
+def _overrides(overrides: object) -> list[str]:
+    """``overrides`` as a list of ``key=value`` strings (None: none)."""
+    if overrides is None:
+        return []
+    if isinstance(overrides, (list, tuple)) and all(isinstance(item, str) for item in overrides):
+        return list(overrides)
+    raise ConfigError(
+        f"overrides: expected a list of key=value strings (got {type(overrides).__name__} "
+        f"{repr(overrides)[:80]}), e.g. ['train.epochs=5']."
+    )
+
+
+def _check_out(out: object) -> None:
+    if not isinstance(out, (str, os.PathLike)) or not str(out).strip():
+        raise ConfigError(f"out: expected the path of a run folder (got {out!r}), e.g. 'runs/fit'.")
 
 
 def _config(config: ConfigSource, overrides: list[str]) -> RunConfig:

@@ -234,6 +234,8 @@ def read_jsonl(path: str | os.PathLike[str], on_error: OnError = "fail") -> Tree
     """
     if on_error not in ON_ERROR:
         raise ValueError(f"on_error: expected one of {ON_ERROR} (got {on_error!r})")
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise PriorkitError(f"path: expected the path of a JSONL file (got {path!r}).")
     shown = str(path)
     report = LoadReport(source=shown)
     samples: list[TreeSample] = []

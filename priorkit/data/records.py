@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from priorkit.data.problems import DataValidationError, Problem
+from priorkit.data.problems import DataValidationError, Problem, show_value
 from priorkit.data.sample import Features, TreeSample
 from priorkit.data.schema import schema_problems
 from priorkit.data.times import iso_time, parse_time
@@ -41,6 +41,16 @@ def check_record(obj: Any) -> tuple[np.ndarray | None, list[Issue]]:
         return None, issues
     parent_index, issues = resolve_parents(obj["nodes"])
     issues += feature_issues(obj["nodes"])[2]
+    original = obj.get("counterfactual_of")
+    if original is not None and str(original) == str(obj["id"]):
+        issues.append(
+            (
+                "counterfactual_of",
+                "names the sample itself",
+                show_value(original),
+                "name the original, another sample",
+            )
+        )
     return (None if issues else parent_index), issues
 
 

@@ -24,7 +24,7 @@ from priorkit.data.networkx_io import graph_nodes, structure_problems
 from priorkit.data.problems import DataValidationError, Problem, show_value
 from priorkit.data.record_checks import RecordChecks
 from priorkit.data.records import sample_from_record
-from priorkit.errors import first_line
+from priorkit.errors import PriorkitError, first_line
 
 SAMPLE_COLUMNS = ("id", "text", "label", "group", "created_at", "counterfactual_of")
 NODE_COLUMNS = ("text", "time", "importance", "user")
@@ -49,6 +49,11 @@ def from_records(
     Raises:
         DataValidationError: every problem of every record.
     """
+    if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
+        raise PriorkitError(
+            f"records: expected a list (or any iterable) of mappings, one per sample (got "
+            f"{type(records).__name__}). One record: pk.from_records([record])."
+        )
     dataset, problems = _collect(records, source, unit, first)
     if problems:
         raise DataValidationError(problems)
@@ -121,6 +126,7 @@ def from_pandas(
     Raises:
         DataValidationError: every problem found; a missing tree is one.
     """
+    _check_kinds(samples, trees, edges)
     given = [trees is not None, edges is not None, tree_column in samples.columns]
     if sum(given) != 1:
         raise DataValidationError(
@@ -146,19 +152,61 @@ def from_pandas(
     problems: list[Problem] = []
     if edges is not None:
         nodes_of, edge_rows, problems = _edge_nodes(edges, {str(r.get("id")) for r in rows}, edges_source)
-    for row in rows:
+    by_id = None if trees is None else {str(k): v for k, v in trees.items()}  # 1 and "1" alike
+    treeless: set[int] = set()  # rows without a tree: named once, not again as empty nodes
+    for number, row in enumerate(rows):
         key = row.get("id")
         if edges is not None:
             row["nodes"] = nodes_of.get(str(key), [])
-        elif trees is not None:
-            row["nodes"] = trees.get(key, trees.get(str(key), []))  # type: ignore[arg-type]
+        elif by_id is not None:
+            row["nodes"] = by_id.get(str(key), [])
+            if str(key) not in by_id:
+                treeless.add(number)
+                problems.append(_no_tree(source, number, str(key), list(by_id)[:3]))
         else:
             row["nodes"] = row.pop(tree_column)
     dataset, found = _collect(rows, source, "row", 0)
+    found = [p for p in found if not (p.line in treeless and p.field == "nodes")]
     problems += [_with_edge_row(p, edge_rows) for p in found]
     if problems:
         raise DataValidationError(problems)
     return dataset
+
+
+def _check_kinds(samples: Any, trees: Any, edges: Any) -> None:
+    """Refuse arguments of another kind than :func:`from_pandas` reads, naming the argument."""
+    wrong = [
+        f"{name}: expected {kind} (got {type(value).__name__})"
+        for name, value, kind, ok in (
+            ("samples", samples, "a pandas DataFrame", isinstance(samples, pd.DataFrame)),
+            (
+                "trees",
+                trees,
+                "a mapping of sample id -> networkx DiGraph",
+                trees is None or isinstance(trees, Mapping),
+            ),
+            ("edges", edges, "a pandas DataFrame", edges is None or isinstance(edges, pd.DataFrame)),
+        )
+        if not ok
+    ]
+    if wrong:
+        raise PriorkitError(
+            f"pk.from_pandas: {'; '.join(wrong)}. Records (dicts) are read by pk.from_records, a list of "
+            "trees by trees=dict(zip(ids, graphs))."
+        )
+
+
+def _no_tree(source: str, number: int, sample: str, keys: list[Any]) -> Problem:
+    return Problem(
+        source,
+        number,
+        sample,
+        "nodes",
+        "trees= has no tree for this sample",
+        None,
+        f"add trees[{sample!r}] (trees= is keyed by the samples' ids, e.g. {keys!r})",
+        unit="row",
+    )
 
 
 def _table_records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:

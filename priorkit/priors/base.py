@@ -77,7 +77,8 @@ class ModelDims:
         the model was built without them); fused: width of the fused vector the head reads (0:
         not given); groups: the groups of the training samples (their ``group`` field), sorted;
         class_mix: the share of each class among the training samples (empty: not known);
-        ungrouped: the ids of the training samples without a group when others have one.
+        ungrouped: the ids of the training samples without a group when others have one;
+        pairs: how many training samples are counterfactuals of another one (-1: not known).
     """
 
     text: int
@@ -89,6 +90,7 @@ class ModelDims:
     groups: tuple[str, ...] = ()
     class_mix: tuple[float, ...] = ()
     ungrouped: tuple[str, ...] = ()
+    pairs: int = -1
 
 
 class Prior(nn.Module):

@@ -15,7 +15,8 @@ from torch_geometric.data import Data
 from priorkit.data.batch import PriorBatch, collate
 from priorkit.data.recombine import column_std, dense, select_rows, with_node_rows, with_tree_of
 from priorkit.data.tensors import keep_nodes
-from priorkit.priors.base import PRIORS, Prior
+from priorkit.errors import ConfigError
+from priorkit.priors.base import PRIORS, ModelDims, Prior
 from priorkit.priors.check import Check
 from priorkit.priors.enforce import EnforcedConfig
 
@@ -74,6 +75,14 @@ class CounterfactualPrior(Prior):
     name = "counterfactual"
     Config = CounterfactualConfig
     config: CounterfactualConfig
+
+    def bind(self, dims: ModelDims) -> None:
+        if self.config.kind == "pairs" and dims.pairs == 0:
+            raise ConfigError(
+                "counterfactual: kind pairs: expected training samples that are counterfactuals of other "
+                "training samples (their `counterfactual_of` naming one; got none), so the prior would do "
+                "nothing. Add the pairs to the training data, or choose another kind."
+            )
 
     def augment(self, batch: PriorBatch, generator: torch.Generator) -> PriorBatch:
         if self.config.kind == "pairs":

@@ -37,6 +37,9 @@ class DataSchema:
             not recorded, a run of an earlier priorkit).
         ungrouped: the ids of the training samples without a group when others have one (for
             priors about groups to refuse; not saved: a trained model has passed that check).
+        pairs: how many training samples are counterfactuals of another training sample (their
+            ``counterfactual_of``), for priors about pairs to refuse none; -1: not known (not
+            saved, like ``ungrouped``).
     """
 
     labels: LabelSpace
@@ -47,6 +50,7 @@ class DataSchema:
     groups: tuple[str, ...] = ()
     class_mix: tuple[float, ...] = ()
     ungrouped: tuple[str, ...] = field(default=(), compare=False)
+    pairs: int = field(default=-1, compare=False)
 
     def __post_init__(self) -> None:
         if not 0 <= self.num_features <= MAX_FEATURES:
@@ -86,6 +90,7 @@ class DataSchema:
             tuple(sorted(survey.groups)),
             tuple(survey.labels[name] / survey.count for name in labels.names),
             () if len(survey.ungrouped) == survey.count else tuple(survey.ungrouped),
+            sum(1 for original in survey.originals if original in survey.ids),
         )
 
     def check(self, dataset: Sequence[TreeSample], where: str, labelled: bool = True) -> None:
@@ -166,6 +171,8 @@ class _Survey:
         self.users: Counter[str] = Counter()  # trees each user occurs in
         self.groups: set[str] = set()
         self.ungrouped: list[str] = []  # ids of the samples without a group
+        self.ids: set[str] = set()
+        self.originals: list[str] = []  # the counterfactual_of of each counterfactual
 
     def add(self, sample: TreeSample) -> None:
         if not self.count:
@@ -178,6 +185,9 @@ class _Survey:
                     "holds a row of weights per feature. Hash the vocabulary into fewer columns."
                 )
         self.count += 1
+        self.ids.add(sample.id)
+        if sample.counterfactual_of:
+            self.originals.append(sample.counterfactual_of)
         if sample.label is None:
             self.unlabelled.append(unlabelled(sample, "training"))
         else:

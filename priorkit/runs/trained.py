@@ -194,6 +194,11 @@ def load(path: str | os.PathLike[str], trust_code: bool = False) -> TrainedModel
             author's code, e.g. a prior plugin). Off by default: loading runs no code, and a
             config naming a module not yet imported is refused with this fix.
     """
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise ConfigError(
+            f"path: expected the path of a run directory or saved model folder (got {path!r}), e.g. "
+            "pk.load('runs/fit')."
+        )
     folder = Path(path)
     if is_pretrained(folder):
         return TrainedModel.from_pretrained(folder, trust_code)

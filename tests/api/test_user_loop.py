@@ -164,3 +164,52 @@ def test_a_label_written_another_way_than_in_training_is_named(
         pk.IncompatibleDataError, match=r"expected the label '1' as training wrote it \(got 1\)"
     ):
         schema.check(samples, "data")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: pk.load(None),
+            r"path: expected the path of a run directory or saved model folder \(got None\)",
+        ),
+        (lambda: pk.read_jsonl(None), r"path: expected the path of a JSONL file \(got None\)"),
+        (
+            lambda: pk.from_records(None),
+            r"records: expected a list \(or any iterable\) of mappings.*\(got NoneType\)",
+        ),
+        (lambda: pk.from_records("abc"), r"records: expected a list .*\(got str\)"),
+        (lambda: pk.fit({}, out=None), r"out: expected the path of a run folder \(got None\)"),
+        (
+            lambda: pk.fit({}, overrides="train.epochs=1"),
+            r"overrides: expected a list of key=value strings \(got str",
+        ),
+        (
+            lambda: pk.fit_ensemble({}, seeds=3),
+            r"seeds: expected a list of distinct integers, at least one \(got 3\)",
+        ),
+        (
+            lambda: pk.fit_ensemble({}, seeds=[0, 0]),
+            r"seeds: expected a list of distinct integers.*\(got \[0, 0\]\)",
+        ),
+        (
+            lambda: pk.fit_ensemble({}, seeds=[True]),
+            r"seeds: expected a list of distinct integers.*\(got \[True\]\)",
+        ),
+        (
+            lambda: pk.fit_ensemble({}, seeds=iter([])),
+            r"seeds: expected a list of distinct integers.*\(got \[\]\)",
+        ),
+    ],
+)
+def test_arguments_of_the_wrong_kind_are_named_in_one_line(call, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(PriorkitError, match=message):
+        call()
+
+
+def test_seeds_may_be_any_iterable_of_integers_numpy_ones_too() -> None:
+    import numpy as np
+
+    from priorkit.api.fitting import _seeds
+
+    assert _seeds(np.arange(3)) == [0, 1, 2] and _seeds(s for s in (4, 2)) == [4, 2]

@@ -342,6 +342,14 @@ def test_a_sparse_index_given_twice_is_refused_not_summed(write_lines) -> None: 
         read_jsonl(path)
 
 
+def test_a_sample_named_as_its_own_counterfactual_is_refused(write_lines) -> None:  # type: ignore[no-untyped-def]
+    problems = [str(p) for p in validate_jsonl(write_lines([record("r1", counterfactual_of="r1")]))]
+    assert problems == [
+        f"{problems[0].split(':')[0]}:1: sample r1: counterfactual_of: names the sample itself (got 'r1'); "
+        "name the original, another sample"
+    ]
+
+
 def test_created_at_reads_numbers_and_iso_times(write_lines) -> None:  # type: ignore[no-untyped-def]
     samples = read_jsonl(
         write_lines(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -15,6 +16,7 @@ from priorkit.data.networkx_io import from_networkx, to_networkx
 from priorkit.data.problems import DataValidationError
 from priorkit.data.records import sample_from_dict
 from priorkit.data.tables import from_pandas, from_records, load_csv
+from priorkit.errors import PriorkitError
 from tests.conftest import assert_same_samples, record
 
 
@@ -92,12 +94,27 @@ def test_problems_name_the_sample_row_and_the_edge_row() -> None:
 
 def test_a_sample_without_tree_and_trees_given_twice_are_refused() -> None:
     samples, edges = samples_and_edges()
-    with pytest.raises(
-        DataValidationError, match="samples row 1: sample r2: nodes: expected a non-empty list"
-    ):
+    with pytest.raises(DataValidationError) as raised:
         from_pandas(samples, trees={"r1": nx.DiGraph([("u0", "u1")])})
+    assert [str(p) for p in raised.value.problems] == [
+        "samples row 1: sample r2: nodes: trees= has no tree for this sample; add trees['r2'] (trees= is "
+        "keyed by the samples' ids, e.g. ['r1'])"
+    ]
     with pytest.raises(DataValidationError, match="expected the trees one way"):
         from_pandas(samples, trees={}, edges=edges)
+    numbered = pd.DataFrame({"id": [1, 2], "text": ["a", "b"], "label": ["x", "y"]})
+    trees = {"1": nx.DiGraph([("u0", "u1")]), "2": nx.DiGraph([("v0", "v1")])}
+    assert len(from_pandas(numbered, trees=trees)) == 2  # ids 1 and "1" find the same tree
+    for arguments, problem in [
+        ({"samples": samples.to_dict(), "trees": trees}, "samples: expected a pandas DataFrame (got dict)"),
+        ({"samples": samples, "trees": list(trees.values())}, "trees: expected a mapping of sample id"),
+        (
+            {"samples": samples, "edges": edges.to_dict("records")},
+            "edges: expected a pandas DataFrame (got list)",
+        ),
+    ]:
+        with pytest.raises(PriorkitError, match=re.escape(f"pk.from_pandas: {problem}")):
+            from_pandas(**arguments)
 
 
 def test_csv_files_convert_to_jsonl(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -132,3 +132,15 @@ def test_noise_on_a_sparse_bag_of_words_is_the_noise_on_its_dense_twin() -> None
     made = zip(as_dense.graph.to_data_list(), as_sparse.graph.to_data_list(), strict=True)
     for d, s in made:
         torch.testing.assert_close(s.x.to_dense() if s.x.is_sparse else s.x, d.x)
+
+
+def test_pairs_without_any_pair_in_the_training_data_are_refused_when_bound() -> None:
+    from priorkit.errors import ConfigError
+    from priorkit.priors.base import ModelDims
+
+    dims = {"text": 8, "graph": 8, "heads": 2, "classes": 2}
+    with pytest.raises(ConfigError, match=r"counterfactual: kind pairs: expected training samples that are"):
+        prior(kind="pairs").bind(ModelDims(**dims, pairs=0))
+    prior(kind="pairs").bind(ModelDims(**dims, pairs=3))
+    prior(kind="pairs").bind(ModelDims(**dims))  # not known (a model loaded from a folder): not refused
+    prior(kind="modality_swap").bind(ModelDims(**dims, pairs=0))

@@ -36,3 +36,13 @@ def test_a_feature_width_the_node_encoder_cannot_hold_is_refused_naming_the_samp
         IncompatibleDataError, match=r"data.train: sample a \(.*\): features: expected at most 16,777,216"
     ):
         DataSchema.of(samples)
+
+
+def test_the_schema_counts_training_samples_that_are_counterfactuals_of_another_one() -> None:
+    records = [
+        record("a"),
+        record("a2", counterfactual_of="a"),
+        record("b", label="positive"),
+        record("c2", counterfactual_of="elsewhere"),  # its original is not among the training samples
+    ]
+    assert DataSchema.of(from_records(records)).pairs == 1
