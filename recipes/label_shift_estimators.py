@@ -31,6 +31,10 @@ VARIANTS = {  # name -> label_shift arguments (None: the network alone)
     "bcts + em, shrink 0.5": {"calibrate": "bcts", "method": "em", "shrink": 0.5},
     "temperature + em, shrink 0.5": {"calibrate": "temperature", "method": "em", "shrink": 0.5},
     "temperature + bbse, shrink 0.5": {"calibrate": "temperature", "method": "bbse", "shrink": 0.5},
+    "bcts, never re-weighted": {"calibrate": "bcts", "method": "em", "significance": 0.0},
+    "bcts + em, test at 0.05": {"calibrate": "bcts", "method": "em", "significance": 0.05},
+    "bcts + em, test at 0.01": {"calibrate": "bcts", "method": "em", "significance": 0.01},
+    "temperature + em, test at 0.01": {"calibrate": "temperature", "method": "em", "significance": 0.01},
 }
 
 
@@ -69,7 +73,9 @@ def rescored(
 ) -> list[pk.SamplePrediction]:
     """Test predictions with label_shift set to ``arguments`` and calibrated again on ``val``."""
     prior = label_shift(trained)
-    prior.config = pk.parse_prior({**prior.config.model_dump(), **arguments})
+    if not hasattr(prior, "trained_config"):  # each variant changes the run's own arguments
+        prior.trained_config = prior.config
+    prior.config = pk.parse_prior({**prior.trained_config.model_dump(), **arguments})
     codes = torch.tensor([[str(n) for n in trained.labels].index(str(s.label)) for s in val])
     prior.calibrate(log_probabilities(trained, val), codes)
     return pk.predict(trained, test)

@@ -87,6 +87,21 @@ def em_mix(probabilities: Tensor, source: Tensor, steps: int = 200, tol: float =
     return (mix / mix.sum()).float()
 
 
+def mix_log_likelihood_ratio(probabilities: Tensor, source: Tensor, mix: Tensor) -> float:
+    """Twice the log-likelihood ratio of unlabelled samples under the class mix ``mix`` against
+    the ``source`` mix their posteriors speak for (Saerens et al., 2002, section 3.3): large
+    when the samples are better explained by another mix. Where only the mix moved and ``mix``
+    is the maximum-likelihood estimate (EM), it follows a chi-squared law with ``c - 1``
+    degrees of freedom when nothing moved.
+
+    Shapes:
+        probabilities: (N, c) calibrated source posteriors; source, mix: (c,).
+    """
+    ratio = mix.double().clamp_min(MIN_SHARE) / source.double().clamp_min(MIN_SHARE)
+    likelihood = (probabilities.double() * ratio).sum(1).clamp_min(1e-300)
+    return float(2.0 * likelihood.log().sum())
+
+
 def bbse_mix(confusion: Tensor, predicted: Tensor) -> Tensor:
     """The target class mix by black-box shift estimation (Lipton et al., 2018): solve
     ``confusion @ w = predicted`` for the class weights ``w`` (clipped at 0), times the source

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 import torch
 from pydantic import Field, field_validator
+from scipy.stats import chi2
 from torch import Tensor
 
 from priorkit.errors import ConfigError
@@ -26,6 +27,7 @@ from priorkit.functional.label_shift import (
     bbse_mix,
     em_mix,
     fit_calibration,
+    mix_log_likelihood_ratio,
     offsets_for_mix,
 )
 from priorkit.priors.base import PRIORS, ModelDims, Prior, PriorConfig
@@ -54,6 +56,9 @@ class LabelShiftConfig(PriorConfig):
     shrink: how much of the source mix is kept in an estimated mix, from 0 (the estimate alone)
         to 1 (no shift): estimates made where the classes' inputs change too (new events, not
         only a new mix) can be far off, and a share of the source mix bounds the damage.
+    significance: an estimated mix is used only when a likelihood-ratio test (Saerens et al.,
+        2002) rejects "the mix did not move" at this level; otherwise the calibrated posteriors
+        are left as they are. None: always used.
     min_samples: fewer samples than this to score: the mix is not estimated (an error names it).
         ``priorkit predict --adapt-window N`` estimates it on the first N samples of a file.
     tolerance: compliance: the mean predicted posterior of every class within this of its
@@ -65,6 +70,7 @@ class LabelShiftConfig(PriorConfig):
     method: Literal["em", "bbse"] = "em"
     calibrate: Literal["bcts", "temperature", "none"] = "bcts"
     shrink: float = Field(0.0, ge=0.0, le=1.0)
+    significance: float | None = Field(None, ge=0.0, le=1.0)
     min_samples: int = Field(20, ge=1)
     tolerance: float = Field(0.02, gt=0.0, le=1.0)
 
@@ -154,7 +160,19 @@ class LabelShiftPrior(Prior):
             return
         calibrated = self.calibration().apply(logits.float().to(self.class_bias.device))
         self.target_mix = self._target(calibrated)
-        self.offsets = offsets_for_mix(calibrated, self.target_mix)
+        if self._moved(calibrated, self.target_mix):
+            self.offsets = offsets_for_mix(calibrated, self.target_mix)
+        else:  # no shift found: the calibrated posteriors as they are, and the mix they predict
+            self.offsets = torch.zeros_like(self.class_bias)
+            self.target_mix = torch.softmax(calibrated, -1).mean(0)
+
+    def _moved(self, calibrated: Tensor, estimate: Tensor) -> bool:
+        """Whether the estimated mix differs from the source mix significantly (always, for a
+        stated mix or without a ``significance``)."""
+        if isinstance(self.config.target, dict) or self.config.significance is None:
+            return True
+        ratio = mix_log_likelihood_ratio(torch.softmax(calibrated, -1), self.source_mix, estimate)
+        return ratio > chi2.ppf(1.0 - self.config.significance, max(estimate.numel() - 1, 1))
 
     def _target(self, calibrated: Tensor) -> Tensor:
         if isinstance(self.config.target, dict):

@@ -112,7 +112,7 @@ def test_refusals(ensemble: pk.Ensemble, parts: dict[str, Path], tmp_path: Path)
         pk.predict(ensemble, parts["test"], explain=True)
     pk.predict(ensemble.members[0], parts["test"], explain=True)  # a member explains
     for seeds in ([], [1, 1]):
-        with pytest.raises(ConfigError, match="seeds: expected distinct integers"):
+        with pytest.raises(ConfigError, match="seeds: expected a list of distinct integers"):
             pk.fit_ensemble({}, out=tmp_path / "x", seeds=seeds)
     other = pk.fit(
         ensemble.config.updated({"model.tree.node_input.users": "vocab"}), data=parts, out=tmp_path / "other"

@@ -72,3 +72,36 @@ def test_correcting_for_the_mix_raises_accuracy_under_shift() -> None:
     before = float((logits.argmax(-1) == y).float().mean())
     after = float((corrected.argmax(-1) == y).float().mean())
     assert after > before + 0.1  # about 0.63 -> 0.83
+
+
+def _rejections(mix: list[float], n: int, level: float, draws: int) -> float:
+    """Share of ``draws`` samples of ``n`` drawn with ``mix`` in which the likelihood-ratio test
+    of the EM mix rejects "the mix is the source's (even)" at ``level``."""
+    from scipy.stats import chi2
+
+    from priorkit.functional.label_shift import mix_log_likelihood_ratio
+
+    source = torch.full((3,), 1 / 3)
+    rejected = 0
+    for seed in range(draws):
+        x, _ = draw(mix, n, seed=100 + seed)
+        posteriors = torch.softmax(exact_logits(x, [1 / 3] * 3), -1)
+        ratio = mix_log_likelihood_ratio(posteriors, source, em_mix(posteriors, source))
+        assert ratio >= -1e-6  # the EM mix is the likelihood's maximum: never below the source's
+        rejected += ratio > chi2.ppf(1 - level, 2)
+    return rejected / draws
+
+
+def test_the_mix_test_rejects_at_its_level_when_nothing_moved_and_almost_always_when_it_did() -> None:
+    assert 0.01 <= _rejections([1 / 3] * 3, 300, 0.05, 200) <= 0.10  # chi-squared, 2 degrees of freedom
+    assert _rejections([0.6, 0.3, 0.1], 300, 0.01, 50) >= 0.95
+
+
+def test_the_ratio_is_zero_at_the_source_mix() -> None:
+    from priorkit.functional.label_shift import mix_log_likelihood_ratio
+
+    x, _ = draw([0.6, 0.3, 0.1], 500, seed=3)
+    posteriors = torch.softmax(exact_logits(x, [1 / 3] * 3), -1)
+    assert mix_log_likelihood_ratio(
+        posteriors, torch.full((3,), 1 / 3), torch.full((3,), 1 / 3)
+    ) == pytest.approx(0.0, abs=1e-4)

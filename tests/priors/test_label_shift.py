@@ -195,3 +195,22 @@ def test_shrink_keeps_a_share_of_the_source_mix_in_the_estimate() -> None:
     assert float(estimates[0.0][0]) > 0.95
     assert estimates[1.0] == pytest.approx(torch.tensor([0.4, 0.6]))
     assert estimates[0.5] == pytest.approx((estimates[0.0] + estimates[1.0]) / 2, abs=1e-6)
+
+
+def test_with_a_significance_an_unmoved_mix_leaves_the_calibrated_posteriors_as_they_are() -> None:
+    generator = torch.Generator().manual_seed(0)
+    signs = torch.where(torch.rand(400, generator=generator) < 0.5, 1.0, -1.0)
+    even = torch.stack([signs, -signs], 1) + 0.3 * torch.randn(400, 2, generator=generator)
+    lopsided = torch.cat([even[signs > 0], even[signs > 0][:40], even[signs < 0][:20]])  # ~80% negative
+    for logits, moved in ((even, False), (lopsided, True)):
+        prior = bound(calibrate="none", significance=0.01)
+        prior.source_mix.copy_(torch.tensor([0.5, 0.5]))
+        prior.adapt(logits)
+        assert torch.equal(prior.offsets, torch.zeros(2)) is not moved  # type: ignore[arg-type]
+        assert bool(prior.offsets.abs().max() > 0.1) is moved  # type: ignore[union-attr]
+        predicted = torch.softmax(logits + prior.offsets, -1).mean(0)  # type: ignore[operator]
+        assert predicted == pytest.approx(prior.target_mix, abs=1e-3)  # the rule holds either way
+    always = bound(calibrate="none")  # no significance: the estimate is always used
+    always.source_mix.copy_(torch.tensor([0.5, 0.5]))
+    always.adapt(even)
+    assert not torch.equal(always.offsets, torch.zeros(2))  # type: ignore[arg-type]
