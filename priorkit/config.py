@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import types
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -33,9 +33,40 @@ class Settings(BaseModel):
     @classmethod
     def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         field = cls.model_fields.get(info.field_name or "")
-        if isinstance(value, bool) and field is not None and _number_only(field.annotation):
-            raise ValueError(f"expected a number (got {str(value).lower()}, which is not one)")
+        if field is not None and _boolean_number(value, field.annotation):
+            shown = str(value).lower() if isinstance(value, bool) else repr(value)[:60]
+            raise ValueError(f"expected numbers, not true or false (got {shown})")
         return value
+
+
+def _boolean_number(value: Any, annotation: Any) -> bool:
+    """Whether ``value`` is, or holds in a list, tuple or mapping's values, a boolean where
+    ``annotation`` takes only numbers (``seeds: [true]``, ``target: {text: true}``)."""
+    if isinstance(value, bool):
+        return _number_only(annotation)
+    if isinstance(value, list | tuple | dict):
+        inner = _inner(annotation, dict if isinstance(value, dict) else list)
+        items = value.values() if isinstance(value, dict) else value
+        return inner is not None and any(_boolean_number(item, inner) for item in items)
+    return False
+
+
+def _inner(annotation: Any, kind: type) -> Any:
+    """The type of the items of a list-like (``kind`` list) or of the values of a mapping
+    (``kind`` dict) that ``annotation`` (a union, possibly annotated) allows; None: none."""
+    pending = [annotation]
+    while pending:
+        current = pending.pop()
+        origin = get_origin(current)
+        if origin is Annotated:
+            pending.append(get_args(current)[0])
+        elif origin is Union or origin is types.UnionType:
+            pending.extend(get_args(current))
+        elif kind is dict and origin in (dict, Mapping) and len(get_args(current)) == 2:
+            return get_args(current)[1]
+        elif kind is list and origin in (list, tuple, set, frozenset, Sequence) and get_args(current):
+            return get_args(current)[0]
+    return None
 
 
 def _number_only(annotation: Any) -> bool:

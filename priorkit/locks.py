@@ -48,6 +48,9 @@ def output_lock(path: Path) -> Iterator[None]:
         PriorkitError: another process writes ``path`` now.
     """
     writable_file(path)
+    if path.exists() and not path.is_file():  # a device or pipe (/dev/null): nothing to guard
+        yield
+        return
     lock = path.with_name(f".{path.name}.lock")
     fix = "Wait for it to finish, or write to another file."
     with _held(lock, f"{path}: expected an output no other process writes", fix):
@@ -57,7 +60,8 @@ def output_lock(path: Path) -> Iterator[None]:
 def refuse_overwriting(out: Path, inputs: dict[str, Path]) -> None:
     """Refuse an output that is one of the inputs, or a file already in an input folder (it would
     replace what is being read: the data, a file of the model in use, a file of a dataset's
-    folder); a new file in an input folder is fine.
+    folder); a new file in an input folder is fine, and so is a JSONL file there (an earlier
+    output: no dataset folder's loader reads JSONL files).
 
     Args:
         inputs: each input's name (``"data"``, ``"a file of the model"``) and path.
@@ -71,10 +75,12 @@ def refuse_overwriting(out: Path, inputs: dict[str, Path]) -> None:
                 f"{out}: expected an output other than the input {name} (got the same file). Write "
                 "to another file; the input is not changed."
             )
-        if source.is_dir() and out.is_file() and out.resolve().is_relative_to(source.resolve()):
+        inside = source.is_dir() and out.resolve().is_relative_to(source.resolve())
+        if inside and out.is_file() and out.suffix != ".jsonl":  # a JSONL file there: an earlier output
             raise PriorkitError(
-                f"{out}: expected a new file or one outside the input {name} {source} (got a file of that "
-                "folder, which may be one being read). Write to another file; the input is not changed."
+                f"{out}: expected a new file, a JSONL file or one outside the input {name} {source} (got a "
+                "file of that folder, which may be one being read). Write to another file; the input is "
+                "not changed."
             )
 
 

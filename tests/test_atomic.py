@@ -40,10 +40,11 @@ def test_a_pipe_or_device_is_written_to_and_never_replaced_by_a_file(tmp_path: P
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
     received: list[str] = []
-    reader = threading.Thread(target=lambda: received.append(pipe.read_text()))
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text()), daemon=True)
     reader.start()
     write_json(pipe, {"a": 1})  # as `priorkit predict --out /dev/null` writes to the device
     reader.join(timeout=10)
+    assert not reader.is_alive()
     assert received == ['{\n  "a": 1\n}\n'] and stat.S_ISFIFO(pipe.stat().st_mode)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
     with (

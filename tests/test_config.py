@@ -248,7 +248,7 @@ def test_true_or_false_is_refused_wherever_only_a_number_fits_in_every_config() 
                 continue
             numbers += 1
             with pytest.raises(
-                ConfigError, match=rf"`{name}`: expected a number \(got true, which is not one\)"
+                ConfigError, match=rf"`{name}`: expected numbers, not true or false \(got true\)"
             ):
                 load_config(config, {name: True})
     assert numbers > 40  # the walk found the configs' numeric fields
@@ -259,3 +259,18 @@ def test_a_boolean_setting_still_takes_true_and_a_number_still_takes_an_integer(
 
     config = load_config(TrainConfig, {"progress_bar": True, "learning_rate": 1, "epochs": 2})
     assert (config.progress_bar, config.learning_rate, config.epochs) == (True, 1.0, 2)
+
+
+def test_true_or_false_inside_a_list_or_mapping_of_numbers_is_refused_too() -> None:
+    from priorkit.ablation.study import StudyConfig
+    from priorkit.runs.config import RunConfig
+
+    with pytest.raises(
+        ConfigError, match=r"`seeds`: expected numbers, not true or false \(got \[True, False\]\)"
+    ):
+        load_config(StudyConfig, {"base": {}, "arms": {"baseline": {}}, "seeds": [True, False]})
+    with pytest.raises(ConfigError, match=r"`signal`: expected numbers, not true or false"):
+        load_config(SynthConfig, {"signal": {"root": True}})
+    with pytest.raises(ConfigError, match=r"label_shift.*`target`: expected numbers, not true or false"):
+        load_config(RunConfig, {"priors": [{"name": "label_shift", "target": {"a": True, "b": False}}]})
+    assert load_config(SynthConfig, {"signal": {"root": 1}}).signal["root"] == 1.0

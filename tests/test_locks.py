@@ -82,3 +82,28 @@ def test_an_output_where_no_lock_can_be_made_is_not_called_locked(tmp_path: Path
     refused = pytest.raises(PriorkitError, match=r"^/proc: expected a folder priorkit can write in")
     with refused, output_lock(Path("/proc/version")):  # Linux (CI): /proc refuses new files, even to root
         pass
+
+
+def test_an_output_that_is_a_device_or_pipe_is_not_locked_beside_itself(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from priorkit.locks import output_lock
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with output_lock(pipe):  # /dev/null: no `.null.lock` in /dev, which only root may write
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+
+
+def test_a_jsonl_file_in_an_input_folder_may_be_replaced_and_other_files_there_may_not(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from priorkit.errors import PriorkitError
+    from priorkit.locks import refuse_overwriting
+
+    (tmp_path / "label.txt").write_text("x")
+    (tmp_path / "data.jsonl").write_text("{}")
+    refuse_overwriting(tmp_path / "data.jsonl", {"source": tmp_path})  # an earlier output, converted again
+    refuse_overwriting(tmp_path / "new.txt", {"source": tmp_path})
+    with pytest.raises(PriorkitError, match=r"label.txt: expected a new file, a JSONL file or one outside"):
+        refuse_overwriting(tmp_path / "label.txt", {"source": tmp_path})

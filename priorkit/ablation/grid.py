@@ -71,17 +71,24 @@ def arms(study: StudyConfig, base: RunConfig) -> dict[str, tuple[RunConfig, dict
                 f"sweeps: arm {sweep.arm!r} has no prior {sweep.prior!r}. Add it to the arm's priors."
             )
         settings: dict[str, str] = {}  # the swept argument as validated -> the arm that has it
+        made: set[str] = set()  # the arms this sweep made
         for value in sweep.values:
             name = f"{sweep.arm}@{sweep.arg}={value}"
             swept = config.updated({f"priors.{positions[0]}.{sweep.arg}": value}, where=f"sweeps ({name}): ")
             setting = repr(getattr(swept.priors[positions[0]], sweep.arg, value))
             earlier = settings.setdefault(setting, name)
-            if earlier != name or name in out:
+            if earlier != name or name in made:
                 raise ConfigError(
                     f"sweeps: {sweep.arm}.{sweep.arg}: expected each value once (got {value!r}, which sets "
                     f"{sweep.arg} to {setting} as {earlier!r} does). Give each value once."
                 )
+            if name in out:
+                raise ConfigError(
+                    f"sweeps: the arm {name!r} is made twice (another arm or sweep has that name, e.g. two "
+                    "priors of one arm swept over the same argument). Rename the arm or sweep one of them."
+                )
             out[name] = (swept, {"prior": sweep.prior, "arg": sweep.arg, "value": value})
+            made.add(name)
     _distinct_folders(list(out))
     return out
 

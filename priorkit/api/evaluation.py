@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ MAX_REPEATS = 1000  # shuffles per modality and node group; each is a pass over 
 
 
 def _check_repeats(repeats: object) -> None:
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or not 1 <= repeats <= MAX_REPEATS:
+    if isinstance(repeats, bool) or not isinstance(repeats, Integral) or not 1 <= repeats <= MAX_REPEATS:
         raise ConfigError(
             f"repeats: expected an integer from 1 to {MAX_REPEATS} (got {repeats!r}). Give the number "
             "of shuffles per modality (5 is the default; each one is a pass over the data)."

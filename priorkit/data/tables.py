@@ -152,7 +152,7 @@ def from_pandas(
     problems: list[Problem] = []
     if edges is not None:
         nodes_of, edge_rows, problems = _edge_nodes(edges, {str(r.get("id")) for r in rows}, edges_source)
-    by_id = None if trees is None else {str(k): v for k, v in trees.items()}  # 1 and "1" alike
+    by_id = None if trees is None else {str(_name(k)): v for k, v in trees.items()}  # 1, 1.0, "1" alike
     treeless: set[int] = set()  # rows without a tree: named once, not again as empty nodes
     for number, row in enumerate(rows):
         key = row.get("id")
@@ -182,8 +182,8 @@ def _check_kinds(samples: Any, trees: Any, edges: Any) -> None:
             (
                 "trees",
                 trees,
-                "a mapping of sample id -> networkx DiGraph",
-                trees is None or isinstance(trees, Mapping),
+                "a mapping (or pandas Series) of sample id -> networkx DiGraph",
+                trees is None or isinstance(trees, (Mapping, pd.Series)),
             ),
             ("edges", edges, "a pandas DataFrame", edges is None or isinstance(edges, pd.DataFrame)),
         )
@@ -237,15 +237,17 @@ def _rounded(table: pd.DataFrame, source: str) -> list[Problem]:
         if str(column) not in NAME_COLUMNS or not pd.api.types.is_float_dtype(table[column]):
             continue
         values = table[column].dropna()
-        big = values[values.abs() >= EXACT_INTEGERS]
+        exact = min(EXACT_INTEGERS, 2 ** (np.finfo(table[column].dtype).nmant + 1))  # float32: 2**24
+        big = values[values.abs() >= exact]
         if len(big):
             problems.append(
                 Problem.whole_line(
                     source,
                     0,
                     "-",
-                    f"column {str(column)!r} holds floats past 2**53, where the digits of an integer id are "
-                    "lost (pandas stores an integer column with an empty cell as floats)",
+                    f"column {str(column)!r} holds {table[column].dtype} values past {exact:.0f}, where the "
+                    "digits of an integer id are lost (pandas stores an integer column with an empty cell "
+                    "as floats)",
                     show_value(float(big.iloc[0])),
                     "read the column as text (dtype=str) or as pandas' nullable integers (.astype('Int64'))",
                 )

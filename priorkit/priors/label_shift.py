@@ -160,19 +160,22 @@ class LabelShiftPrior(Prior):
             return
         calibrated = self.calibration().apply(logits.float().to(self.class_bias.device))
         self.target_mix = self._target(calibrated)
-        if self._moved(calibrated, self.target_mix):
+        if self._moved(calibrated):
             self.offsets = offsets_for_mix(calibrated, self.target_mix)
         else:  # no shift found: the calibrated posteriors as they are, and the mix they predict
             self.offsets = torch.zeros_like(self.class_bias)
             self.target_mix = torch.softmax(calibrated, -1).mean(0)
 
-    def _moved(self, calibrated: Tensor, estimate: Tensor) -> bool:
-        """Whether the estimated mix differs from the source mix significantly (always, for a
-        stated mix or without a ``significance``)."""
+    def _moved(self, calibrated: Tensor) -> bool:
+        """Whether the samples' mix differs from the source mix significantly (always, for a
+        stated mix or without a ``significance``). The test is made at the EM mix, the
+        likelihood's maximum, where its chi-squared law holds, whatever the estimator and
+        ``shrink`` used for the target itself."""
         if isinstance(self.config.target, dict) or self.config.significance is None:
             return True
-        ratio = mix_log_likelihood_ratio(torch.softmax(calibrated, -1), self.source_mix, estimate)
-        return ratio > chi2.ppf(1.0 - self.config.significance, max(estimate.numel() - 1, 1))
+        posteriors = torch.softmax(calibrated, -1)
+        ratio = mix_log_likelihood_ratio(posteriors, self.source_mix, em_mix(posteriors, self.source_mix))
+        return ratio > chi2.ppf(1.0 - self.config.significance, max(calibrated.shape[1] - 1, 1))
 
     def _target(self, calibrated: Tensor) -> Tensor:
         if isinstance(self.config.target, dict):

@@ -186,7 +186,7 @@ class _Survey:
                 )
         self.count += 1
         self.ids.add(sample.id)
-        if sample.counterfactual_of:
+        if sample.counterfactual_of and sample.counterfactual_of != sample.id:
             self.originals.append(sample.counterfactual_of)
         if sample.label is None:
             self.unlabelled.append(unlabelled(sample, "training"))

@@ -302,10 +302,23 @@ def _refuse_foreign(out: Path) -> None:
         saved = None
     if isinstance(saved, dict) and "format_version" in saved and isinstance(saved.get("run"), dict):
         return
+    if ours == [WEIGHTS] and _priorkit_weights(out / WEIGHTS):  # an export stopped before its config
+        return
     raise PriorkitError(
         f"{out}: expected a new folder, or one holding a priorkit saved model (got {', '.join(ours)} of "
         "something else, e.g. a Hugging Face model, that saving would replace). Save into another folder."
     )
+
+
+def _priorkit_weights(path: Path) -> bool:
+    """Whether ``path`` is a safetensors file that priorkit wrote (its metadata names priorkit)."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(path), "pt") as handle:
+            return "priorkit" in (handle.metadata() or {})
+    except (OSError, SafetensorError, ValueError):
+        return False
 
 
 def _read_json(path: Path) -> Any:

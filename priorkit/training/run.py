@@ -330,7 +330,7 @@ def _read(config: RunConfig, name: str) -> TrainingData:
     """One split's file: through the processed cache, or streamed (training, ``data.stream``)."""
     path = Path(config.data.path(name))
     if not path.is_file():
-        got = "a folder" if path.is_dir() else "no such file"
+        got = "a folder" if path.is_dir() else "not a regular file" if path.exists() else "no such file"
         raise PriorkitError(
             f"data.{name}: expected a JSONL file (got {got} at {path}). Fix the path: a relative "
             "path in a config file is read from that file's folder."

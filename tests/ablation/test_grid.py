@@ -160,6 +160,15 @@ def test_a_sweep_value_given_twice_is_refused_not_run_twice_or_merged(study_file
         expand(loaded, base)
 
 
+def test_a_swept_arm_whose_name_another_arm_has_is_named(study_file: Path) -> None:
+    study = yaml.safe_load(study_file.read_text())
+    study["arms"]["decay@decay=0.5"] = dict(study["arms"]["decay"])
+    study["sweeps"] = [{"arm": "decay", "prior": "depth_decay", "arg": "decay", "values": [0.5]}]
+    loaded, base = load_study(write(study_file.parent, study))
+    with pytest.raises(ConfigError, match=r"sweeps: the arm 'decay@decay=0.5' is made twice"):
+        expand(loaded, base)
+
+
 def test_a_key_given_twice_in_a_study_file_is_refused(study_file: Path) -> None:
     text = study_file.read_text() + "seeds: [5]\n"  # the file already sets seeds
     study_file.write_text(text)

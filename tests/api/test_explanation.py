@@ -58,6 +58,13 @@ def test_a_repeat_count_outside_1_to_1000_is_refused_before_any_work(
         pk.evaluate(trained, [], repeats=repeats)  # type: ignore[arg-type]
 
 
+def test_a_numpy_repeat_count_is_an_integer(trained: pk.TrainedModel) -> None:
+    import numpy as np
+
+    with pytest.raises(pk.ConfigError, match=r"data: expected samples to evaluate on"):  # past the count
+        pk.evaluate(trained, [], repeats=np.int64(3))  # type: ignore[arg-type]
+
+
 def test_blanking_a_node_that_has_nothing_of_its_own_changes_nothing(
     trained: pk.TrainedModel, hostile: pk.TreeSample
 ) -> None:

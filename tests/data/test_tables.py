@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -107,7 +108,10 @@ def test_a_sample_without_tree_and_trees_given_twice_are_refused() -> None:
     assert len(from_pandas(numbered, trees=trees)) == 2  # ids 1 and "1" find the same tree
     for arguments, problem in [
         ({"samples": samples.to_dict(), "trees": trees}, "samples: expected a pandas DataFrame (got dict)"),
-        ({"samples": samples, "trees": list(trees.values())}, "trees: expected a mapping of sample id"),
+        (
+            {"samples": samples, "trees": list(trees.values())},
+            "trees: expected a mapping (or pandas Series) of sample id",
+        ),
         (
             {"samples": samples, "edges": edges.to_dict("records")},
             "edges: expected a pandas DataFrame (got list)",
@@ -231,10 +235,20 @@ def test_integer_ids_with_an_empty_cell_read_as_the_integers_they_were_unless_ro
     with pytest.raises(DataValidationError) as raised:
         from_pandas(samples, edges=edges)
     assert str(raised.value.problems[0]) == (
-        "edges:0: sample -: -: column 'parent' holds floats past 2**53, where the digits of an integer id "
-        "are lost (pandas stores an integer column with an empty cell as floats) (got 6.15e+17); read the "
-        "column as text (dtype=str) or as pandas' nullable integers (.astype('Int64'))"
+        "edges:0: sample -: -: column 'parent' holds float64 values past 9007199254740992, where the digits "
+        "of an integer id are lost (pandas stores an integer column with an empty cell as floats) (got "
+        "6.15e+17); read the column as text (dtype=str) or as pandas' nullable integers (.astype('Int64'))"
     )
+
+
+def test_float32_ids_past_2_24_are_refused_and_float_ids_find_their_trees() -> None:
+    samples = pd.DataFrame({"id": [1.0, 2.0], "text": ["x", "y"], "label": ["p", "n"]})
+    trees = {sample_id: nx.DiGraph([("u0", "u1")]) for sample_id in samples.id}  # keys 1.0, 2.0
+    assert [s.id for s in from_pandas(samples, trees=trees)] == ["1", "2"]
+    assert len(from_pandas(samples, trees=pd.Series(trees))) == 2  # a Series of trees is a mapping too
+    wide = samples.assign(id=np.array([16_777_217, 2], dtype=np.float32))
+    with pytest.raises(DataValidationError, match=r"column 'id' holds float32 values past 16777216"):
+        from_pandas(wide, trees=trees)
 
 
 def test_a_csv_that_does_not_parse_is_named(tmp_path: Path) -> None:

@@ -210,6 +210,9 @@ def test_with_a_significance_an_unmoved_mix_leaves_the_calibrated_posteriors_as_
         assert bool(prior.offsets.abs().max() > 0.1) is moved  # type: ignore[union-attr]
         predicted = torch.softmax(logits + prior.offsets, -1).mean(0)  # type: ignore[operator]
         assert predicted == pytest.approx(prior.target_mix, abs=1e-3)  # the rule holds either way
+    shrunk = bound(calibrate="none", significance=0.01, shrink=1.0)  # the test is made at the EM mix
+    shrunk.source_mix.copy_(torch.tensor([0.5, 0.5]))
+    assert shrunk._moved(lopsided) and not shrunk._moved(even)
     always = bound(calibrate="none")  # no significance: the estimate is always used
     always.source_mix.copy_(torch.tensor([0.5, 0.5]))
     always.adapt(even)

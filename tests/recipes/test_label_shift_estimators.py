@@ -49,7 +49,7 @@ def test_every_variant_is_scored_on_every_fold(
     runpy.run_path(argv[0], run_name="__main__")
     out = capsys.readouterr().out
     rows = re.findall(r"^\| (event\d) \| \d+ \| ([^|]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", out, re.M)
-    assert len(rows) == 3 * 10  # 3 folds x (the network alone, 8 estimators, the oracle)
+    assert len(rows) == 3 * 14  # 3 folds x (the network alone, 12 estimators, the oracle)
     distance = {}
     for fold, variant, *_, mix in rows:
         distance.setdefault(fold, {})[variant.strip()] = float(mix)

@@ -288,3 +288,11 @@ def test_an_export_over_files_that_are_not_a_saved_model_is_refused_and_over_one
     assert "expected a folder to save the model into (got an empty path)" in capsys.readouterr().err
     assert main(["export", str(legacy / "run"), str(legacy / "export")]) == 0  # an earlier saved model
     assert pk.load(legacy / "export").labels
+
+
+def test_an_export_stopped_before_its_config_can_be_run_again(legacy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    pk.load(legacy / "run").save_pretrained(out)
+    (out / "config.json").unlink()  # killed between the weights and the config
+    pk.load(legacy / "run").save_pretrained(out)
+    assert pk.load(out).labels

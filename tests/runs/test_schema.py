@@ -46,3 +46,6 @@ def test_the_schema_counts_training_samples_that_are_counterfactuals_of_another_
         record("c2", counterfactual_of="elsewhere"),  # its original is not among the training samples
     ]
     assert DataSchema.of(from_records(records)).pairs == 1
+    samples = list(from_records(records))
+    samples[2].counterfactual_of = "b"  # built by hand as its own counterfactual: not a pair
+    assert DataSchema.of(samples).pairs == 1
