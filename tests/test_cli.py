@@ -119,7 +119,7 @@ def test_convert_refuses_to_write_over_any_of_its_inputs(tmp_path: Path, capsys)
         ),
         (
             ["--format", "twitter", str(folder), "--out", str(folder / "label.txt")],
-            "a new file or one outside the input source",
+            "a new file, a JSONL file or one outside the input source",
         ),
     ]:
         assert main(["data", "convert", *command]) == 2
