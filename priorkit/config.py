@@ -53,26 +53,30 @@ def _boolean_number(value: Any, annotation: Any) -> bool:
 
 def _inner(annotation: Any, kind: type) -> Any:
     """The type of the items of a list-like (``kind`` list) or of the values of a mapping
-    (``kind`` dict) that ``annotation`` (a union, possibly annotated) allows; None: none."""
-    pending = [annotation]
-    while pending:
-        current = pending.pop()
-        origin = get_origin(current)
-        if origin is Annotated:
-            pending.append(get_args(current)[0])
-        elif origin is Union or origin is types.UnionType:
-            pending.extend(get_args(current))
-        elif kind is dict and origin in (dict, Mapping) and len(get_args(current)) == 2:
-            return get_args(current)[1]
-        elif kind is list and origin in (list, tuple, set, frozenset, Sequence) and get_args(current):
-            return get_args(current)[0]
+    (``kind`` dict) that ``annotation`` allows; None: none."""
+    for current in _alternatives(annotation):
+        origin, args = get_origin(current), get_args(current)
+        if kind is dict and origin in (dict, Mapping) and len(args) == 2:
+            return args[1]
+        if kind is list and origin in (list, tuple, set, frozenset, Sequence) and args:
+            return args[0]
     return None
 
 
 def _number_only(annotation: Any) -> bool:
     """Whether a field of this type takes numbers (int, float) but no boolean."""
     kinds: set[Any] = set()
-    pending = [annotation]
+    for current in _alternatives(annotation):
+        if get_origin(current) is Literal:
+            kinds.update(type(choice) for choice in get_args(current))
+        else:
+            kinds.add(current)
+    return bool(kinds & {int, float}) and bool not in kinds
+
+
+def _alternatives(annotation: Any) -> list[Any]:
+    """The types a field of type ``annotation`` takes: its union's members, annotations removed."""
+    out, pending = [], [annotation]
     while pending:
         current = pending.pop()
         origin = get_origin(current)
@@ -80,11 +84,9 @@ def _number_only(annotation: Any) -> bool:
             pending.append(get_args(current)[0])
         elif origin is Union or origin is types.UnionType:
             pending.extend(get_args(current))
-        elif origin is Literal:
-            kinds.update(type(choice) for choice in get_args(current))
         else:
-            kinds.add(current)
-    return bool(kinds & {int, float}) and bool not in kinds
+            out.append(current)
+    return out
 
 
 class _StrictLoader(yaml.SafeLoader):
