@@ -21,6 +21,12 @@ def path_safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_.=@" else "_" for c in name)
 
 
+def clipped(name: str, max_bytes: int) -> str:
+    """``name`` cut to at most ``max_bytes`` bytes of UTF-8 (at a character's end): file names
+    are limited in bytes (255 on most systems), and one CJK character takes 3, some 4."""
+    return name.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
+
+
 def csv_cell(value: Any) -> Any:
     """A string that a spreadsheet would run as a formula, prefixed with ``'``; anything else
     (numbers included) unchanged. :func:`csv_value` undoes it on reading."""

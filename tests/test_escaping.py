@@ -23,3 +23,11 @@ def test_a_formula_is_quoted_for_spreadsheets_and_read_back_as_written(text: str
 @pytest.mark.parametrize("value", ["baseline", "'quoted", "a=b", "", -1.5, 3, None])
 def test_other_values_pass_unchanged_both_ways(value: object) -> None:
     assert csv_cell(value) == value and csv_value(value) == value
+
+
+def test_a_name_is_clipped_to_a_byte_budget_at_a_character_end() -> None:
+    from priorkit.escaping import clipped
+
+    assert clipped("\u8bed" * 80, 120) == "\u8bed" * 40  # 3 bytes each
+    assert clipped("\U00020000" * 100, 10) == "\U00020000" * 2  # 4 bytes each: never half of one
+    assert clipped("short", 120) == "short"

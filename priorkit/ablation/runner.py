@@ -18,8 +18,10 @@ from priorkit.ablation.study import StudyConfig, load_study
 from priorkit.ablation.worlds import write_worlds
 from priorkit.atomic import write_json
 from priorkit.config import validated
+from priorkit.errors import ConfigError
 from priorkit.locks import folder_lock
 from priorkit.runs.config import RunConfig
+from priorkit.runs.files import config_changes
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,25 @@ def run_study(
         return _run(study, base, folder, executor, workers, retry_failed, address, progress)
 
 
+def _refuse_changed(done: list[Trial], store: TrialStore) -> None:
+    """Refuse a study folder whose finished trials were trained with other configs than the study
+    now gives them (the study file changed): their results would be reported as the new arms'.
+
+    Raises:
+        ConfigError: naming the first such trial, its changes and how many there are.
+    """
+    changed = [(t, config_changes(store.folder(t) / "run", t.config)) for t in done]
+    changed = [(t, changes) for t, changes in changed if changes]
+    if changed:
+        trial, changes = changed[0]
+        raise ConfigError(
+            f"{store.folder(trial)}: expected the config this finished trial was trained with (got changes: "
+            f"{'; '.join(changes[:4])}{' ...' if len(changes) > 4 else ''}; {len(changed)} finished trial(s) "
+            "differ). The study file changed since: give another --out, or delete those trials' folders to "
+            "run them again."
+        )
+
+
 def _run(
     study: StudyConfig,
     base: RunConfig,
@@ -80,6 +101,7 @@ def _run(
     )
     store = TrialStore(folder)
     statuses = store.statuses(trials)
+    _refuse_changed([t for t in trials if statuses[t.key] == "done"], store)
     rerun = {"pending", "failed"} if retry_failed else {"pending"}
     todo = [t for t in trials if statuses[t.key] in rerun]
     kept = [statuses[t.key] for t in trials if statuses[t.key] not in rerun]

@@ -29,17 +29,16 @@ class TrialStore:
         return self.out / "trials" / trial.key
 
     def status(self, trial: Trial) -> Status:
-        """``done``, ``failed`` or ``pending``; a result file that cannot be read (torn by a crash
-        outside priorkit, edited by hand) is set aside as ``result.json.unreadable`` and the
-        trial counts as pending, so the next run redoes it."""
+        """``done``, ``failed`` or ``pending``; a result or error file that cannot be read (torn
+        by a crash outside priorkit, edited by hand, another program's) is set aside as
+        ``result.json.unreadable`` (``error.json.unreadable``) and the trial counts as pending,
+        so the next run redoes it."""
         folder = self.folder(trial)
-        if (folder / RESULT).is_file():
-            if _readable(folder / RESULT):
-                return "done"
-            os.replace(folder / RESULT, folder / f"{RESULT}.unreadable")
-            return "pending"
-        if (folder / ERROR).is_file():
-            return "failed"
+        for name, status in ((RESULT, "done"), (ERROR, "failed")):
+            if (folder / name).is_file():
+                if _readable(folder / name, "reports" if name == RESULT else "error"):
+                    return status  # type: ignore[return-value]
+                os.replace(folder / name, folder / f"{name}.unreadable")
         return "pending"
 
     def result(self, trial: Trial) -> dict[str, Any]:
@@ -53,8 +52,10 @@ class TrialStore:
         return {t.key: self.status(t) for t in trials}
 
 
-def _readable(path: Path) -> bool:
+def _readable(path: Path, key: str) -> bool:
+    """Whether ``path`` holds the JSON object a worker writes (with ``key``)."""
     try:
-        return isinstance(json.loads(path.read_text(encoding="utf-8")), dict)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return False
+    return isinstance(data, dict) and key in data

@@ -23,7 +23,7 @@ from priorkit.data.jsonl import iter_jsonl, validate_jsonl
 from priorkit.data.problems import DataValidationError
 from priorkit.data.sample import TreeSample
 from priorkit.data.sources import DataSource, as_dataset
-from priorkit.escaping import path_safe
+from priorkit.escaping import clipped, path_safe
 from priorkit.locks import folder_lock
 from priorkit.runs.trained import TrainedModel, as_trained
 
@@ -146,7 +146,8 @@ def write_explanations(
         samples = iter_jsonl(data)
         while chunk := list(islice(samples, CHUNK)):
             for explanation in _explained(trained, chunk, reliance, batch_size):
-                page = out / f"{len(pages) + 1:06d}-{path_safe(explanation.view.sample_id)[:80]}.html"
+                name = clipped(path_safe(explanation.view.sample_id), 120)  # room for a temporary suffix
+                page = out / f"{len(pages) + 1:06d}-{name}.html"
                 pages.append(explanation.save(page))
                 links.append(_link(page.name, explanation))
         with atomic_write(out / "index.html") as handle:

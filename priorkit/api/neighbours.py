@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -77,6 +79,11 @@ class TextNeighbours:
         members = members_of(model)
         trained = members[0]  # members share their labels and text encoder
         names = tuple(str(name) for name in trained.schema.labels.names)
+        if self.embeddings.shape[1] != trained.encoder.dim:
+            raise ConfigError(
+                f"neighbours: embeddings of width {self.embeddings.shape[1]} (got a model whose text encoder "
+                f"gives {trained.encoder.dim}); fit them again with pk.fit_neighbours(model, train, val)."
+            )
         if names != self.labels or trained.encoder.namespace != self.encoder:
             raise ConfigError(
                 f"neighbours: fitted for classes {list(self.labels)} and text encoder {self.encoder} "
@@ -128,15 +135,41 @@ class TextNeighbours:
                 model=str(settings.get("model") or ""),  # absent: saved before it was recorded
                 networks=int(settings.get("networks", 1)),
             )
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
             raise ConfigError(
                 f"{source}: expected the {SETTINGS} and {ARRAYS} that TextNeighbours.save writes "
                 f"(got {type(error).__name__}: {error})."
             ) from None
-        if len(neighbours.codes) != len(neighbours.embeddings):
-            counts = f"{len(neighbours.codes)} labels for {len(neighbours.embeddings)} texts"
-            raise ConfigError(f"{source / ARRAYS}: {counts}; save the neighbours again.")
+        problem = neighbours.problem()
+        if problem:
+            raise ConfigError(f"{source}: {problem}; fit the neighbours again (pk.fit_neighbours).")
         return neighbours
+
+    def problem(self) -> str:
+        """What makes these neighbours unusable (read from a damaged or edited folder), or ''."""
+        codes, vectors, mix = self.codes, self.embeddings, self.mix
+        if (
+            vectors.ndim != 2
+            or not np.issubdtype(vectors.dtype, np.floating)
+            or not np.isfinite(vectors).all()
+        ):
+            return (
+                f"expected finite embeddings, one row per text (got {vectors.dtype} of shape {vectors.shape})"
+            )
+        if len(codes) != len(vectors):
+            return f"expected one label per text (got {len(codes)} labels for {len(vectors)} texts)"
+        if not np.issubdtype(codes.dtype, np.integer) or (
+            len(codes) and not 0 <= codes.min() <= codes.max() < len(self.labels)
+        ):
+            return f"expected label codes from 0 to {len(self.labels) - 1} (got {codes.dtype} values)"
+        numbers = [mix.k, mix.temperature, mix.weight]
+        if not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in numbers
+        ):
+            return f"expected numbers in mix (got k, temperature, weight {numbers!r})"
+        if mix.k < 1 or mix.temperature <= 0 or not 0 <= mix.weight <= 1:
+            return f"expected mix.k >= 1, temperature > 0 and weight in 0..1 (got {numbers})"
+        return ""
 
 
 def fingerprint(model: TrainedModel | Ensemble) -> str:

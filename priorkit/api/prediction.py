@@ -61,7 +61,7 @@ def predict(
     explain: bool = False,
     top_k: int = 5,
     batch_size: int | None = None,
-    neighbours: TextNeighbours | None = None,
+    neighbours: TextNeighbours | str | os.PathLike[str] | None = None,
 ) -> list[SamplePrediction]:
     """Predict every sample (labels are not needed, and not read).
 
@@ -73,9 +73,11 @@ def predict(
         explain: add fusion weights, the ``top_k`` nodes by readout attention, and each prior's
             per-sample measurements (one network only).
         batch_size: samples per forward pass (default: the training batch size).
-        neighbours: the model's text neighbours (:func:`~priorkit.api.neighbours.fit_neighbours`):
-            the probabilities are the network's mixed with their vote.
+        neighbours: the model's text neighbours (:func:`~priorkit.api.neighbours.fit_neighbours`,
+            or the folder they were saved in): the probabilities are the network's mixed with
+            their vote.
     """
+    neighbours = _as_neighbours(neighbours)
     members = members_of(_checked(as_model(model), explain, neighbours))
     dataset = as_dataset(samples, "samples")
     options = _Options(explain, top_k, batch_size, neighbours)
@@ -84,6 +86,18 @@ def predict(
         for chunk in _chunks(iter(dataset)):
             out.extend(_predict_chunk(members, chunk, options, "samples"))
     return out
+
+
+def _as_neighbours(value: object) -> TextNeighbours | None:
+    """Text neighbours given as themselves or as the folder they were saved in."""
+    if value is None or isinstance(value, TextNeighbours):
+        return value
+    if isinstance(value, (str, os.PathLike)):
+        return TextNeighbours.load(value)
+    raise ConfigError(
+        f"neighbours: expected pk.TextNeighbours or the folder they were saved in "
+        f"(got {type(value).__name__})."
+    )
 
 
 def _checked(
@@ -132,7 +146,7 @@ def predict_file(
     top_k: int = 5,
     batch_size: int | None = None,
     progress: bool = True,
-    neighbours: TextNeighbours | None = None,
+    neighbours: TextNeighbours | str | os.PathLike[str] | None = None,
     adapt_window: int | None = None,
 ) -> PredictFileResult:
     """Predict a JSONL file into a JSONL file of :meth:`SamplePrediction.to_dict` lines, in
@@ -144,13 +158,21 @@ def predict_file(
             (``label_shift``): adapt it to the first ``adapt_window`` samples of the file; None:
             to the whole file (a first pass reads it; only the logits are kept).
     """
+    for name, path in (("data", data), ("out", out)):
+        if not isinstance(path, (str, os.PathLike)):
+            raise ConfigError(
+                f"{name}: expected a file path (got {type(path).__name__}). Samples in memory: pk.predict."
+            )
+    neighbours = _as_neighbours(neighbours)
     found = _checked(as_model(model), explain, neighbours)
     members = members_of(found)
     problems = validate_jsonl(data)
     if problems:
         raise DataValidationError(problems)
-    if adapt_window is not None and adapt_window < 1:
-        raise ConfigError(f"adapt_window: expected an integer >= 1 (got {adapt_window}).")
+    if adapt_window is not None and not _counts(adapt_window):
+        raise ConfigError(
+            f"adapt_window: expected an integer >= 1, or None for the whole file (got {adapt_window!r})."
+        )
     refuse_overwriting(Path(out), {"data": Path(data), **found.files()})
     total = _count_lines(Path(data))
     options = _Options(explain, top_k, batch_size, neighbours)
@@ -179,6 +201,8 @@ class _Options:
     neighbours: TextNeighbours | None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.explain, bool):
+            raise ConfigError(f"explain: expected true or false (got {self.explain!r}).")
         size = self.batch_size
         if size is not None and not _counts(size):
             raise ConfigError(

@@ -94,7 +94,18 @@ class TreeDataset(Sequence[TreeSample]):
 
     def relabel(self, renames: Mapping[str, Label]) -> TreeDataset:
         """Rename labels in place (``{"false": "rumour"}``; a label matches by its text, labels
-        not named stay) and return the dataset."""
+        not named stay) and return the dataset.
+
+        Raises:
+            ConfigError: a renamed label that no sample has (a typo would rename nothing).
+        """
+        present = {str(s.label) for s in self.samples if s.label is not None}
+        unknown = sorted(set(map(str, renames)) - present)
+        if unknown:
+            raise ConfigError(
+                f"{self.report.source}: relabel: expected labels the data have, {', '.join(sorted(present))} "
+                f"(got {', '.join(map(repr, unknown))}). Fix the names: a label matches by its text."
+            )
         for sample in self.samples:
             if sample.label is not None:
                 sample.label = renames.get(str(sample.label), sample.label)

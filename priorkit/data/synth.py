@@ -33,6 +33,7 @@ from priorkit.data.jsonl import write_jsonl
 from priorkit.data.sample import TreeSample
 from priorkit.data.synth_trees import Shape, grow_tree, leaves
 
+MAX_VALUES = 2**28  # node feature values of one world (float64 while drawn: 2 GiB)
 Location = Literal["root", "shallow", "leaves", "all_leaves", "deep"]
 Shortcut = Literal["root", "shallow", "leaves", "all_leaves", "deep", "user", "time", "text"]
 LABELS = ("negative", "positive")
@@ -154,6 +155,13 @@ class SynthConfig(Settings):
     def _sizes(self) -> SynthConfig:
         if self.max_nodes < self.min_nodes:
             raise ValueError(f"max_nodes ({self.max_nodes}) must be >= min_nodes ({self.min_nodes})")
+        values = (self.n_train + self.n_val + 2 * self.n_test) * self.max_nodes * self.num_features
+        if values > MAX_VALUES:
+            raise ValueError(
+                f"expected a world of at most {MAX_VALUES:,} node feature values, samples x max_nodes x "
+                f"num_features (got up to {values:,}). Lower n_train, n_val, n_test, max_nodes or "
+                "num_features"
+            )
         return self
 
     @property

@@ -129,9 +129,38 @@ def test_an_unreadable_result_is_set_aside_and_its_trial_redone(study_file: Path
     run_study(study_file, out, progress=False)
     torn = sorted(out.glob("trials/*/baseline/seed0/*/result.json"))[0]
     torn.write_text('{"key": "half a fi')
+    foreign = sorted(out.glob("trials/*/decay/seed1/*/result.json"))[0]
+    foreign.unlink()
+    (foreign.parent / "error.json").write_text("{}")  # not what a worker writes: no error in it
     run = run_study(study_file, out, progress=False)
-    assert run.ran == 1 and run.done == 4 and run.failed == 0
+    assert run.ran == 2 and run.done == 4 and run.failed == 0
     assert (torn.parent / "result.json.unreadable").is_file() and torn.is_file()
+    assert (foreign.parent / "error.json.unreadable").is_file() and foreign.is_file()
+
+
+def test_a_study_folder_whose_finished_trials_another_study_file_trained_is_refused(
+    study_file: Path, tmp_path: Path
+) -> None:
+    import pytest
+
+    from priorkit.errors import ConfigError
+
+    out = tmp_path / "study"
+    study = yaml.safe_load(study_file.read_text())
+    study_file.write_text(yaml.safe_dump({**study, "seeds": [0]}))
+    run_study(study_file, out, progress=False)
+    study["arms"]["decay"] = {"priors": [{"name": "depth_decay", "decay": 0.5}]}  # the same arm, changed
+    study_file.write_text(yaml.safe_dump({**study, "seeds": [0]}))
+    with pytest.raises(ConfigError) as raised:
+        run_study(study_file, out, progress=False)
+    message = str(raised.value)
+    assert (
+        "decay/seed0/fixed: expected the config this finished trial was trained with (got changes: "
+        in message
+    )
+    assert (
+        "'decay': 2.0" in message and "'decay': 0.5" in message and "; 1 finished trial(s) differ)" in message
+    )
 
 
 def test_a_second_study_in_the_same_folder_is_refused_before_it_writes(

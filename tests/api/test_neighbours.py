@@ -76,6 +76,8 @@ def test_neighbours_save_load_and_predict_file(run_dir: Path, small_data: Path, 
     pk.predict_file(run_dir, small_data / "test_id.jsonl", out, neighbours=loaded, progress=False)
     lines = [p.to_dict() for p in pk.predict(run_dir, small_data / "test_id.jsonl", neighbours=neighbours)]
     assert [json.loads(line) for line in out.read_text().splitlines()] == lines
+    by_folder = pk.predict(run_dir, small_data / "test_id.jsonl", neighbours=tmp_path / "nb")  # as the CLI
+    assert [p.to_dict() for p in by_folder] == lines
     network = [p.to_dict() for p in pk.predict(run_dir, small_data / "test_id.jsonl")]
     assert network != lines or neighbours.mix.weight == 1.0  # the file is not the network's alone
 
@@ -111,3 +113,52 @@ def test_the_command_line_fits_neighbours_and_predicts_with_them(
     missing = [*predict, "--neighbours", str(tmp_path / "no")]
     assert main(missing) == 2
     assert "neighbours.json and neighbours.npz that TextNeighbours.save writes" in capsys.readouterr().err
+
+
+def _saved(tmp_path: Path, **changes) -> Path:  # type: ignore[no-untyped-def]
+    mix = NeighbourMix(k=2, temperature=0.1, weight=0.5, val_nll=0.0, model_val_nll=0.0)
+    fields = {
+        "mix": mix,
+        "labels": ("a", "b"),
+        "embeddings": np.ones((3, 4), np.float32),
+        "codes": np.array([0, 1, 0]),
+    }
+    return pk.TextNeighbours(**{**fields, "encoder": "enc", **changes}).save(tmp_path / "nb")
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"codes": np.array([0, 5, 0])}, r"expected label codes from 0 to 1 \(got int64 values\)"),
+        ({"codes": np.array([0, -1, 0])}, r"expected label codes from 0 to 1 \(got int64 values\)"),
+        ({"embeddings": np.full((3, 4), np.nan, np.float32)}, r"expected finite embeddings"),
+        (
+            {"mix": NeighbourMix(k=0, temperature=0.1, weight=0.5, val_nll=0.0, model_val_nll=0.0)},
+            r"mix.k >= 1",
+        ),
+        (
+            {"mix": NeighbourMix(k=2, temperature=0.0, weight=0.5, val_nll=0.0, model_val_nll=0.0)},
+            r"temperature > 0",
+        ),
+        (
+            {"mix": NeighbourMix(k=2, temperature=0.1, weight=2.0, val_nll=0.0, model_val_nll=0.0)},
+            r"weight in 0..1",
+        ),
+    ],
+)
+def test_an_edited_neighbours_folder_is_refused_naming_the_problem(
+    tmp_path: Path, changes: dict, problem: str
+) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ConfigError, match=rf"nb: .*{problem}.*fit the neighbours again"):
+        pk.TextNeighbours.load(_saved(tmp_path, **changes))
+
+
+def test_a_torn_neighbours_file_is_refused(tmp_path: Path) -> None:
+    folder = _saved(tmp_path)
+    assert pk.TextNeighbours.load(folder).labels == ("a", "b")
+    arrays = folder / "neighbours.npz"
+    arrays.write_bytes(arrays.read_bytes()[:40])
+    with pytest.raises(
+        ConfigError, match=r"expected the neighbours.json and neighbours.npz .*\(got BadZipFile"
+    ):
+        pk.TextNeighbours.load(folder)

@@ -143,3 +143,42 @@ def test_a_top_k_that_is_not_a_positive_integer_is_refused_when_explaining(
     with pytest.raises(pk.ConfigError, match=r"top_k: expected an integer >= 1, the nodes listed per sample"):
         pk.predict(decay_model, small_data / "test_id.jsonl", explain=True, top_k=top_k)  # type: ignore[arg-type]
     assert len(pk.predict(decay_model, small_data / "test_id.jsonl", top_k=0)) == 24  # not read unexplained
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            {"data": "dataset"},
+            r"data: expected a file path \(got TreeDataset\)\. Samples in memory: pk.predict",
+        ),
+        ({"out": None}, r"out: expected a file path \(got NoneType\)"),
+        ({"explain": "no"}, r"explain: expected true or false \(got 'no'\)"),
+        (
+            {"neighbours": 3},
+            r"neighbours: expected pk.TextNeighbours or the folder they were saved in \(got int\)",
+        ),
+        (
+            {"adapt_window": 2.5},
+            r"adapt_window: expected an integer >= 1, or None for the whole file \(got 2.5\)",
+        ),
+        (
+            {"adapt_window": True},
+            r"adapt_window: expected an integer >= 1, or None for the whole file \(got True\)",
+        ),
+    ],
+)
+def test_predict_file_names_arguments_of_the_wrong_kind(
+    decay_model: pk.TrainedModel,
+    small_data: Path,
+    tmp_path: Path,
+    arguments: dict,
+    message: str,  # type: ignore[type-arg]
+) -> None:
+    data = small_data / "test_id.jsonl"
+    given = {"data": data, "out": tmp_path / "p.jsonl", "progress": False, **arguments}
+    if given["data"] == "dataset":
+        given["data"] = pk.read_jsonl(data)
+    with pytest.raises(pk.ConfigError, match=message):
+        pk.predict_file(decay_model, **given)
+    assert not (tmp_path / "p.jsonl").exists()

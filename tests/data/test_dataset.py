@@ -39,3 +39,16 @@ def test_periods_need_a_time_on_every_sample_and_a_sensible_count() -> None:
         timed([0.0, 1.0, 2.0]).group_by_period(4)
     with pytest.raises(ConfigError, match="expected 2 to 3 periods"):
         timed([0.0, 1.0, 2.0]).group_by_period(1)
+
+
+def test_renaming_a_label_no_sample_has_is_refused_naming_the_labels_there() -> None:
+    import pytest
+
+    from priorkit.data.tables import from_records
+    from priorkit.errors import ConfigError
+    from tests.conftest import record
+
+    dataset = from_records([record("a", label="false"), record("b", label="true")])
+    with pytest.raises(ConfigError, match=r"relabel: expected labels the data have, false, true \(got 'Flase'\)"):
+        dataset.relabel({"Flase": "rumour"})
+    assert [s.label for s in dataset.relabel({"false": "rumour"})] == ["rumour", "true"]

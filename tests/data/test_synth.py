@@ -175,3 +175,14 @@ def test_classes_have_their_own_words_and_codes() -> None:
         label: np.mean([s.features[0, 0] for s in samples if s.label == label]) for label in CLASS_LABELS[4]
     }
     assert root["negative"] < root["positive"] < root["neutral"] < root["mixed"]
+
+
+def test_a_world_too_large_to_draw_is_refused_before_anything_is_drawn() -> None:
+    import pytest
+
+    from priorkit.config import load_config
+    from priorkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"expected a world of at most 268,435,456 node feature values"):
+        load_config(SynthConfig, {"num_features": 10**8, "n_train": 2, "n_val": 2, "n_test": 2})
+    load_config(SynthConfig, {"max_nodes": 1000})  # 1,350 samples x 1,000 nodes x 4 features: fine
