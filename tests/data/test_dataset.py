@@ -49,6 +49,8 @@ def test_renaming_a_label_no_sample_has_is_refused_naming_the_labels_there() -> 
     from tests.conftest import record
 
     dataset = from_records([record("a", label="false"), record("b", label="true")])
-    with pytest.raises(ConfigError, match=r"relabel: expected labels the data have, false, true \(got 'Flase'\)"):
+    with pytest.raises(
+        ConfigError, match=r"relabel: expected labels the data have, false, true \(got 'Flase'\)"
+    ):
         dataset.relabel({"Flase": "rumour"})
     assert [s.label for s in dataset.relabel({"false": "rumour"})] == ["rumour", "true"]
