@@ -32,7 +32,7 @@ from priorkit.ablation.summary import (
 from priorkit.analysis.leakage import LeakageReport
 from priorkit.atomic import atomic_write
 from priorkit.data.split_plan import SplitConfig
-from priorkit.errors import PriorkitError
+from priorkit.errors import PriorkitError, first_line
 from priorkit.escaping import csv_value
 
 # marks the page once loaded: how many images decoded, and any script error (read by tests
@@ -111,6 +111,66 @@ def _image(path: Path) -> str:
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
 
 
+REQUIRED = ("dataset", "arm", "seed", "status")  # the columns every results.csv has
+
+
+def _results(out: Path) -> pd.DataFrame:
+    """``results.csv`` as written (formula quotes undone), or an error naming what is wrong
+    and how to rewrite it (a rerun of the study rewrites it from the trials' own results)."""
+    rerun = f"Run `priorkit ablate STUDY --out {out}` again to rewrite it."
+    try:
+        table = pd.read_csv(out / "results.csv")
+    except pd.errors.EmptyDataError:
+        table = pd.DataFrame()
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+        raise PriorkitError(
+            f"{out / 'results.csv'}: expected the table priorkit ablate writes (got {type(error).__name__}: "
+            f"{first_line(error)}). {rerun}"
+        ) from None
+    table = table.rename(columns=csv_value).apply(lambda column: column.map(csv_value))
+    missing = [name for name in REQUIRED if name not in table.columns]
+    if missing:
+        raise PriorkitError(
+            f"{out / 'results.csv'}: expected one row per trial with the columns {', '.join(REQUIRED)} "
+            f"(got an empty or foreign file, without {', '.join(missing)}). {rerun}"
+        )
+    numeric = [c for c in table.columns if c.startswith(("test.", "val.")) or c in ("seed", "fold")]
+    for name in numeric:
+        values = pd.to_numeric(table[name], errors="coerce")
+        bad = (table[name].notna() | (name == "seed")) & values.isna()  # every trial has a seed
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            raise PriorkitError(
+                f"{out / 'results.csv'}:{row + 2}: column {name}: expected a number (got "
+                f"{table[name].iloc[row]!r}). Fix the cell, or run `priorkit ablate STUDY --out {out}` "
+                "again to rewrite the file."
+            )
+        table[name] = values
+    return table
+
+
+def _study(out: Path) -> dict[str, Any]:
+    """``study.json`` (empty when there is none), or an error naming it."""
+    file = out / "study.json"
+    if not file.is_file():
+        return {}
+    try:
+        study = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        study = error
+    if not isinstance(study, dict) or not isinstance(study.get("study", {}), dict):
+        got = (
+            f"{type(study).__name__}: {first_line(study)}"
+            if isinstance(study, Exception)
+            else type(study).__name__
+        )
+        raise PriorkitError(
+            f"{file}: expected the study.json priorkit ablate writes (got {got}). Run `priorkit ablate STUDY "
+            f"--out {out}` again to rewrite it."
+        )
+    return study
+
+
 def write_report(folder: str | os.PathLike[str]) -> Path:
     """Write ``report.html``, ``summary.md`` and ``plots/*.png`` into a study folder."""
     out = Path(folder)
@@ -119,17 +179,8 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
             f"{out}: expected a study folder with results.csv (got none). "
             f"Run `priorkit ablate STUDY --out {out}` first."
         )
-    try:
-        table = pd.read_csv(out / "results.csv")
-    except pd.errors.EmptyDataError:
-        table = pd.DataFrame()
-    table = table.rename(columns=csv_value).apply(lambda column: column.map(csv_value))
-    if "status" not in table.columns:
-        raise PriorkitError(
-            f"{out / 'results.csv'}: expected one row per trial (got an empty or foreign file). "
-            f"Run `priorkit ablate STUDY --out {out}` again to rewrite it."
-        )
-    study = json.loads((out / "study.json").read_text()) if (out / "study.json").is_file() else {}
+    table = _results(out)
+    study = _study(out)
     baseline = study.get("study", {}).get("baseline", "baseline")
     done = table[table["status"] == "done"]
     summary = summarise(done, baseline)

@@ -75,6 +75,47 @@ def test_report_on_an_empty_results_file_says_how_to_fix(tmp_path: Path) -> None
         write_report(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("csv", "problem"),
+    [
+        (
+            'dataset,arm,seed,status,test.accuracy\nd,a,0,done,"0,9"\n',
+            r"results.csv:2: column test.accuracy: expected a number \(got '0,9'\)",
+        ),
+        ("dataset,arm,seed,status\nd,a,,done\n", r"results.csv:2: column seed: expected a number"),
+        (
+            "arm,seed,status\na,0,done\n",
+            r"columns dataset, arm, seed, status \(got an empty or foreign file, without dataset\)",
+        ),
+        (
+            "dataset,arm,seed,status\nd,a,0,done\nd,a,1,done,x,y,z\n",
+            r"results.csv: expected the table priorkit ablate writes \(got ParserError",
+        ),
+        (
+            b"\xff\xfedataset",
+            r"results.csv: expected the table priorkit ablate writes \(got UnicodeDecodeError",
+        ),
+    ],
+)
+def test_a_results_table_edited_by_hand_is_named_by_row_and_column(
+    tmp_path: Path, csv: str | bytes, problem: str
+) -> None:
+    file = tmp_path / "results.csv"
+    file.write_bytes(csv if isinstance(csv, bytes) else csv.encode())
+    with pytest.raises(PriorkitError, match=problem):
+        write_report(tmp_path)
+
+
+@pytest.mark.parametrize(("text", "got"), [('{"study": ', "JSONDecodeError"), ("[1, 2]", "list")])
+def test_a_damaged_study_json_is_named(tmp_path: Path, text: str, got: str) -> None:
+    (tmp_path / "results.csv").write_text("dataset,arm,seed,status\nd,a,0,pending\n")
+    (tmp_path / "study.json").write_text(text)
+    with pytest.raises(
+        PriorkitError, match=rf"study.json: expected the study.json priorkit ablate writes \(got {got}"
+    ):
+        write_report(tmp_path)
+
+
 def test_names_with_dollars_are_drawn_as_written(study: Path) -> None:
     table = study / "results.csv"
     table.write_text(table.read_text().replace(",decay,", ",de$cay$ $x,"))  # mathtext would choke on it
