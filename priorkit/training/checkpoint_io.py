@@ -102,19 +102,46 @@ def _keep(path: Path, copy: Path) -> None:
     os.replace(staging, copy)
 
 
-def resume_point(run_dir: Path) -> Path | None:
+def resume_point(run_dir: Path, module: torch.nn.Module | None = None) -> Path | None:
     """The newest readable of ``last.ckpt`` and ``last.prev.ckpt``; an unreadable one is renamed
-    ``<name>.torn`` and named in the log. None when there is nothing to resume from."""
+    ``<name>.torn`` and named in the log. None when there is nothing to resume from.
+
+    Raises:
+        PriorkitError: a readable checkpoint of another model than ``module`` (another run's
+            file copied in): resuming from it would fail inside Lightning, or train something else.
+    """
     for name in (LAST, PREVIOUS):
         path = run_dir / CHECKPOINTS / name
         if not path.is_file():
             continue
         try:
-            read_checkpoint(path)
+            state = read_checkpoint(path)
         except PriorkitError as error:
             aside = path.with_name(path.name + ".torn")
             os.replace(path, aside)
             log.warning("%s; set aside as %s", error, aside.name)
             continue
+        if module is not None:
+            _check_model(path, state, module)
         return path
     return None
+
+
+def _check_model(path: Path, state: Any, module: torch.nn.Module) -> None:
+    """Refuse a checkpoint whose weights are not ``module``'s (names and shapes)."""
+    saved = state.get("state_dict") if isinstance(state, dict) else None
+    expected = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    problem = ""
+    if not isinstance(saved, dict) or "pytorch-lightning_version" not in state:
+        problem = "not a Lightning training checkpoint"
+    else:
+        got = {k: tuple(getattr(v, "shape", ())) for k, v in saved.items()}
+        extra, missing = sorted(set(got) - set(expected)), sorted(set(expected) - set(got))
+        reshaped = sorted(k for k in set(got) & set(expected) if got[k] != expected[k])
+        named = [("unexpected", extra), ("missing", missing), ("other shapes of", reshaped)]
+        problem = "; ".join(f"{kind} {', '.join(keys[:3])}" for kind, keys in named if keys)
+    if problem:
+        raise PriorkitError(
+            f"{path}: expected a checkpoint of this run's model (got {problem}). It is another run's: "
+            "remove it, or pass --restart (resume=False) to start over here."
+        )

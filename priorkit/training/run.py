@@ -225,7 +225,7 @@ def _train(
         _clear(run_dir)
     write_config(run_dir, config)  # only now: the run can start
     write_json(run_dir / SCHEMA, schema.to_dict())
-    point = resume_point(run_dir) if resume else None
+    point = resume_point(run_dir, module) if resume else None
     resume_from = None if point is None else str(point)
     if resume_from:
         log.info("resuming from %s", resume_from)

@@ -125,3 +125,27 @@ def test_a_run_folder_moved_elsewhere_resumes_and_re_evaluates(config_file: Path
         assert metrics["test"] == whole["test"]
         assert (metrics["best_epoch"], metrics["best_score"]) == (whole["best_epoch"], whole["best_score"])
         assert metrics["best_checkpoint"] == "checkpoints/best.ckpt"
+
+
+def test_a_checkpoint_of_another_model_copied_into_a_run_is_refused_not_resumed(
+    config_file: Path, tmp_path: Path
+) -> None:
+    from priorkit.errors import PriorkitError
+    from priorkit.runs.config import RunConfig
+    from priorkit.training.run import train
+
+    config = RunConfig.from_yaml(config_file, ["train.epochs=2", "train.patience=100"])
+    other = config.updated({"priors": [{"name": "label_shift"}]})  # another model: buffers of its prior
+    with pytest.raises(Killed):
+        train(config, tmp_path / "run", callbacks=[KillAfter(1)])
+    with pytest.raises(Killed):
+        train(other, tmp_path / "other", callbacks=[KillAfter(1)])
+    last = tmp_path / "run" / "checkpoints" / "last.ckpt"
+    last.write_bytes((tmp_path / "other" / "checkpoints" / "last.ckpt").read_bytes())
+    with pytest.raises(
+        PriorkitError, match=r"last.ckpt: expected a checkpoint of this run's model \(got unexpected "
+    ):
+        train(config, tmp_path / "run")
+    torch.save({"state_dict": {}}, last)
+    with pytest.raises(PriorkitError, match=r"\(got not a Lightning training checkpoint\)"):
+        train(config, tmp_path / "run")
