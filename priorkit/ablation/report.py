@@ -134,7 +134,7 @@ def _results(out: Path) -> pd.DataFrame:
             f"{out / 'results.csv'}: expected one row per trial with the columns {', '.join(REQUIRED)} "
             f"(got an empty or foreign file, without {', '.join(missing)}). {rerun}"
         )
-    numeric = [c for c in table.columns if c.startswith(("test.", "val.")) or c in ("seed", "fold")]
+    numeric = [c for c in table.columns if c.endswith((".accuracy", ".macro_f1")) or c == "seed"]
     for name in numeric:
         values = pd.to_numeric(table[name], errors="coerce")
         bad = (table[name].notna() | (name == "seed")) & values.isna()  # every trial has a seed
