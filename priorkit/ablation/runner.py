@@ -65,6 +65,9 @@ def run_study(
         return _run(study, base, folder, executor, workers, retry_failed, address, progress)
 
 
+MOVABLE = frozenset({"data.train", "data.val", "data.test"})  # a study folder or data moved: same trial
+
+
 def _refuse_changed(done: list[Trial], store: TrialStore) -> None:
     """Refuse a study folder whose finished trials were trained with other configs than the study
     now gives them (the study file changed): their results would be reported as the new arms'.
@@ -72,7 +75,7 @@ def _refuse_changed(done: list[Trial], store: TrialStore) -> None:
     Raises:
         ConfigError: naming the first such trial, its changes and how many there are.
     """
-    changed = [(t, config_changes(store.folder(t) / "run", t.config)) for t in done]
+    changed = [(t, config_changes(store.folder(t) / "run", t.config, MOVABLE)) for t in done]
     changed = [(t, changes) for t, changes in changed if changes]
     if changed:
         trial, changes = changed[0]

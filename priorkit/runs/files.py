@@ -107,11 +107,12 @@ def is_pretrained(folder: Path) -> bool:
     return (folder / PRETRAINED_CONFIG).is_file() and (folder / WEIGHTS).is_file()
 
 
-def config_changes(run_dir: Path, config: RunConfig) -> list[str]:
+def config_changes(run_dir: Path, config: RunConfig, ignore: frozenset[str] = frozenset()) -> list[str]:
     """``key: stored -> given`` for every key where ``config`` differs from the config the run
-    in ``run_dir`` was trained with (none when the folder holds no run yet)."""
+    in ``run_dir`` was trained with (none when the folder holds no run yet), the keys of
+    :data:`HARMLESS` and ``ignore`` left out."""
     stored_file = run_dir / CONFIG
     if not stored_file.is_file():
         return []
     stored = RunConfig.from_dict(read_yaml(stored_file), where=f"{stored_file}: ")  # an older format too
-    return differences(stored.model_dump(mode="json"), config.model_dump(mode="json"), HARMLESS)
+    return differences(stored.model_dump(mode="json"), config.model_dump(mode="json"), HARMLESS | ignore)
