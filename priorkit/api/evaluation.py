@@ -13,7 +13,7 @@ from priorkit.analysis.ensemble_report import EnsembleReport
 from priorkit.analysis.metrics import classification_metrics
 from priorkit.analysis.report import EvaluationReport, evaluate_model
 from priorkit.api.ensemble import Ensemble, as_model
-from priorkit.atomic import write_json
+from priorkit.atomic import writable_file, write_json
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
@@ -49,6 +49,12 @@ def evaluate(
     _check_repeats(repeats)
     found = as_model(model)
     where = str(data) if isinstance(data, (str, os.PathLike)) else "data"
+    if json_out is not None:  # refused before the work, not after it
+        if not isinstance(json_out, (str, os.PathLike)):
+            raise ConfigError(f"json_out: expected a file path (got {type(json_out).__name__}).")
+        inputs = {"data": Path(data)} if isinstance(data, (str, os.PathLike)) else {}
+        refuse_overwriting(Path(json_out), {**inputs, **found.files()})
+        writable_file(Path(json_out))
     dataset = as_dataset(data, where)
     if len(dataset) == 0:
         raise ConfigError(f"{where}: expected samples to evaluate on (got none). Give labelled samples.")
@@ -58,8 +64,6 @@ def evaluate(
         else _report(found, dataset, where, repeats, batch_size)
     )
     if json_out is not None:
-        inputs = {"data": Path(data)} if isinstance(data, (str, os.PathLike)) else {}
-        refuse_overwriting(Path(json_out), {**inputs, **found.files()})
         with output_lock(Path(json_out)):
             write_json(Path(json_out), report.to_dict())
     return report

@@ -223,8 +223,16 @@ def fit_neighbours(
     found = as_model(model)
     members = members_of(found)
     trained = members[0]  # members share their labels and text encoder
-    parts = {"train": as_dataset(train, "train"), "val": as_dataset(val, "val")}
-    codes = {name: _codes(trained, data, name) for name, data in parts.items()}
+    given = {"train": train, "val": val}
+    names = {k: str(v) if isinstance(v, (str, os.PathLike)) else k for k, v in given.items()}  # files by name
+    parts = {name: as_dataset(data, names[name]) for name, data in given.items()}
+    empty = [names[name] for name, data in parts.items() if len(data) == 0]
+    if empty:
+        raise ConfigError(
+            f"{', '.join(empty)}: expected labelled samples (got none): the neighbours vote with the "
+            "training part and their mixture is chosen on the validation part."
+        )
+    codes = {name: _codes(trained, data, names[name]) for name, data in parts.items()}
     embeddings = {name: text_embeddings(trained, data) for name, data in parts.items()}
     labels = tuple(str(name) for name in trained.schema.labels.names)
     predictions = predict(found, parts["val"])

@@ -25,7 +25,7 @@ from priorkit.data.formats import load_format
 from priorkit.data.memory import paused_gc
 from priorkit.data.problems import Problem
 from priorkit.data.sample import TreeSample
-from priorkit.errors import first_line
+from priorkit.errors import PriorkitError, first_line
 
 log = logging.getLogger("priorkit.data")
 
@@ -36,7 +36,13 @@ _SEP = "\x1f"  # joins node-level strings; strings that contain it are stored as
 def default_cache_dir() -> Path:
     """``$PRIORKIT_CACHE`` or ``~/.cache/priorkit`` (an empty variable counts as unset: it
     would put the cache in the current folder)."""
-    return Path(os.environ.get("PRIORKIT_CACHE") or Path.home() / ".cache" / "priorkit")
+    given = os.environ.get("PRIORKIT_CACHE")
+    if given and Path(given).exists() and not Path(given).is_dir():
+        raise PriorkitError(
+            f"$PRIORKIT_CACHE: expected a folder for priorkit's cache (got the file {given}). Point it at a "
+            "folder, or unset it for ~/.cache/priorkit."
+        )
+    return Path(given or Path.home() / ".cache" / "priorkit")
 
 
 def _fingerprint(source: Path) -> list[tuple[str, int, int]]:

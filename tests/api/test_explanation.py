@@ -58,6 +58,20 @@ def test_a_repeat_count_outside_1_to_1000_is_refused_before_any_work(
         pk.evaluate(trained, [], repeats=repeats)  # type: ignore[arg-type]
 
 
+def test_a_json_out_that_cannot_be_written_is_refused_before_the_evaluation(
+    trained: pk.TrainedModel, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import priorkit.api.evaluation as evaluation
+
+    monkeypatch.setattr(
+        evaluation, "as_dataset", lambda *a: (_ for _ in ()).throw(AssertionError("evaluated"))
+    )
+    with pytest.raises(pk.ConfigError, match=r"json_out: expected a file path \(got int\)"):
+        pk.evaluate(trained, [], json_out=123)  # type: ignore[arg-type]
+    with pytest.raises(pk.PriorkitError, match=r"expected a file to write \(got a folder\)"):
+        pk.evaluate(trained, [], json_out=tmp_path)
+
+
 def test_a_numpy_repeat_count_is_an_integer(trained: pk.TrainedModel) -> None:
     import numpy as np
 

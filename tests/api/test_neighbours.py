@@ -65,6 +65,11 @@ def test_with_the_network_weighed_zero_the_stored_labels_decide(run_dir: Path, s
         assert all(p.probabilities[neighbours.labels[code]] == pytest.approx(1.0) for p in predictions)
 
 
+def test_fitting_on_an_empty_part_is_refused_naming_it(run_dir: Path, small_data: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^val: expected labelled samples \(got none\)"):
+        pk.fit_neighbours(run_dir, small_data / "train.jsonl", [])
+
+
 def test_neighbours_save_load_and_predict_file(run_dir: Path, small_data: Path, tmp_path: Path) -> None:
     neighbours = pk.fit_neighbours(run_dir, small_data / "train.jsonl", small_data / "val.jsonl")
     loaded = pk.TextNeighbours.load(neighbours.save(tmp_path / "nb"))

@@ -79,3 +79,20 @@ def test_a_full_disk_leaves_the_cache_unwritten_and_the_data_loaded(
 def test_an_empty_cache_variable_counts_as_unset(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PRIORKIT_CACHE", "")
     assert cache_module.default_cache_dir() == Path.home() / ".cache" / "priorkit"
+
+
+def test_a_cache_variable_pointing_at_a_file_is_named(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from priorkit.data.cache import default_cache_dir
+    from priorkit.errors import PriorkitError
+
+    file = tmp_path / "cachefile"
+    file.write_text("x")
+    monkeypatch.setenv("PRIORKIT_CACHE", str(file))
+    with pytest.raises(
+        PriorkitError, match=r"\$PRIORKIT_CACHE: expected a folder for priorkit's cache \(got the file"
+    ):
+        default_cache_dir()
+    monkeypatch.setenv("PRIORKIT_CACHE", str(tmp_path / "new"))
+    assert default_cache_dir() == tmp_path / "new"
