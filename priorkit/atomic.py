@@ -30,7 +30,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[A
     """
     target = writable_file(Path(path))
     encoding = {"encoding": "utf-8", "newline": ""} if mode == "w" else {}
-    if _special(target):  # /dev/null, a pipe: written to as it is, never replaced by a file
+    if is_special_file(target):  # /dev/null, a pipe: written to as it is, never replaced by a file
         with open(target, mode, **encoding) as handle:  # type: ignore[call-overload]
             yield handle
         return
@@ -55,7 +55,7 @@ def atomic_path(path: str | os.PathLike[str]) -> contextlib.AbstractContextManag
 @contextlib.contextmanager
 def _atomic_path(target: Path) -> Iterator[Path]:
     writable_file(target)
-    if _special(target):
+    if is_special_file(target):
         raise PriorkitError(
             f"{target}: expected a file to write a model file into (got a device or pipe). Give a file path."
         )
@@ -70,7 +70,7 @@ def _atomic_path(target: Path) -> Iterator[Path]:
         raise
 
 
-def _special(target: Path) -> bool:
+def is_special_file(target: Path) -> bool:
     """Whether ``target`` exists and is neither a regular file nor a folder (a device, a pipe)."""
     return target.exists() and not target.is_file() and not target.is_dir()
 

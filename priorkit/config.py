@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import types
 from collections.abc import Hashable, Mapping, Sequence
+from numbers import Integral
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -37,6 +38,18 @@ class Settings(BaseModel):
             shown = str(value).lower() if isinstance(value, bool) else repr(value)[:60]
             raise ValueError(f"expected numbers, not true or false (got {shown})")
         return value
+
+
+def whole_number(value: object, least: int | None = None, most: int | None = None) -> int | None:
+    """``value`` as an ``int`` when it is a whole number (Python's or numpy's integers, never a
+    boolean or a float) from ``least`` to ``most``; else None. The one test behind every number
+    a caller passes outside a config (seeds, repeats, batch sizes, windows)."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        return None
+    number = int(value)
+    if (least is not None and number < least) or (most is not None and number > most):
+        return None
+    return number
 
 
 def _boolean_number(value: Any, annotation: Any) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from priorkit.atomic import writable_file
+from priorkit.atomic import is_special_file, writable_file
 from priorkit.errors import PriorkitError
 
 FOLDER_LOCK = ".lock"
@@ -48,7 +48,7 @@ def output_lock(path: Path) -> Iterator[None]:
         PriorkitError: another process writes ``path`` now.
     """
     writable_file(path)
-    if path.exists() and not path.is_file():  # a device or pipe (/dev/null): nothing to guard
+    if is_special_file(path):  # a device or pipe (/dev/null): nothing to guard
         yield
         return
     lock = path.with_name(f".{path.name}.lock")

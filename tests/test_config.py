@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from priorkit.config import apply_overrides, differences, load_config, parse_yaml
+from priorkit.config import apply_overrides, differences, load_config, parse_yaml, whole_number
 from priorkit.data.synth import SynthConfig
 from priorkit.errors import ConfigError
 
@@ -274,3 +274,35 @@ def test_true_or_false_inside_a_list_or_mapping_of_numbers_is_refused_too() -> N
     with pytest.raises(ConfigError, match=r"label_shift.*`target`: expected numbers, not true or false"):
         load_config(RunConfig, {"priors": [{"name": "label_shift", "target": {"a": True, "b": False}}]})
     assert load_config(SynthConfig, {"signal": {"root": 1}}).signal["root"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("value", "least", "most", "expected"),
+    [
+        (3, None, None, 3),
+        (0, None, None, 0),
+        (-2, None, None, -2),
+        (0, 1, None, None),
+        (1, 1, None, 1),
+        (1001, 1, 1000, None),
+        (1000, 1, 1000, 1000),
+        (True, None, None, None),
+        (False, 0, None, None),
+        (2.0, None, None, None),
+        ("3", None, None, None),
+        (None, None, None, None),
+    ],
+)
+def test_whole_number_takes_integers_within_bounds_and_nothing_else(
+    value: object, least: int | None, most: int | None, expected: int | None
+) -> None:
+    assert whole_number(value, least, most) == expected
+
+
+def test_whole_number_turns_numpy_integers_into_python_ones() -> None:
+    import numpy as np
+
+    for value in (np.int64(5), np.int32(5), np.uint8(5)):
+        number = whole_number(value, 1)
+        assert number == 5 and type(number) is int
+    assert whole_number(np.float64(5.0)) is None and whole_number(np.bool_(True)) is None

@@ -21,7 +21,7 @@ from priorkit.config import validated
 from priorkit.errors import ConfigError
 from priorkit.locks import folder_lock
 from priorkit.runs.config import RunConfig
-from priorkit.runs.files import config_changes
+from priorkit.runs.files import config_changes, listed_changes
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def _refuse_changed(done: list[Trial], store: TrialStore) -> None:
         trial, changes = changed[0]
         raise ConfigError(
             f"{store.folder(trial)}: expected the config this finished trial was trained with (got changes: "
-            f"{'; '.join(changes[:4])}{' ...' if len(changes) > 4 else ''}; {len(changed)} finished trial(s) "
+            f"{listed_changes(changes, 4)}; {len(changed)} finished trial(s) "
             "differ). The study file changed since: give another --out, or delete those trials' folders to "
             "run them again."
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from priorkit.analysis.metrics import classification_metrics
 from priorkit.analysis.report import EvaluationReport, evaluate_model
 from priorkit.api.ensemble import Ensemble, as_model
 from priorkit.atomic import writable_file, write_json
+from priorkit.config import whole_number
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
@@ -73,7 +73,7 @@ MAX_REPEATS = 1000  # shuffles per modality and node group; each is a pass over 
 
 
 def _check_repeats(repeats: object) -> None:
-    if isinstance(repeats, bool) or not isinstance(repeats, Integral) or not 1 <= repeats <= MAX_REPEATS:
+    if whole_number(repeats, 1, MAX_REPEATS) is None:
         raise ConfigError(
             f"repeats: expected an integer from 1 to {MAX_REPEATS} (got {repeats!r}). Give the number "
             "of shuffles per modality (5 is the default; each one is a pass over the data)."

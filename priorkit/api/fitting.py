@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from numbers import Integral
 from pathlib import Path
 from typing import Any
 
 from priorkit.api.ensemble import Ensemble, write_ensemble
 from priorkit.api.evaluation import ensemble_scores
+from priorkit.config import whole_number
 from priorkit.data.jsonl_stream import JsonlStream
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
@@ -113,11 +113,10 @@ def _seeds(seeds: object) -> list[int]:
     values = (
         list(seeds) if isinstance(seeds, Iterable) and not isinstance(seeds, (str, bytes, Mapping)) else None
     )
-    if values is not None and all(isinstance(s, Integral) and not isinstance(s, bool) for s in values):
-        values = [int(s) for s in values]  # type: ignore[arg-type]
-        if values and len(set(values)) == len(values):
-            return values
-    shown = repr(seeds if values is None else values)[:120]
+    numbers = [whole_number(s) for s in values or []]
+    if numbers and None not in numbers and len(set(numbers)) == len(numbers):
+        return numbers  # type: ignore[return-value]
+    shown = repr(seeds if values is None else (numbers if None not in numbers else values))[:120]
     raise ConfigError(
         f"seeds: expected a list of distinct integers, at least one (got {shown}), e.g. [0, 1, 2]."
     )

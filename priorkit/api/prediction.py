@@ -22,6 +22,7 @@ from priorkit.analysis.predict import predict as run_model
 from priorkit.api.ensemble import Ensemble, as_model, members_of
 from priorkit.api.neighbours import TextNeighbours, text_embeddings
 from priorkit.atomic import atomic_write
+from priorkit.config import whole_number
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.jsonl import iter_jsonl, validate_jsonl
 from priorkit.data.problems import DataValidationError
@@ -169,7 +170,7 @@ def predict_file(
     problems = validate_jsonl(data)
     if problems:
         raise DataValidationError(problems)
-    if adapt_window is not None and not _counts(adapt_window):
+    if adapt_window is not None and whole_number(adapt_window, 1) is None:
         raise ConfigError(
             f"adapt_window: expected an integer >= 1, or None for the whole file (got {adapt_window!r})."
         )
@@ -204,19 +205,17 @@ class _Options:
         if not isinstance(self.explain, bool):
             raise ConfigError(f"explain: expected true or false (got {self.explain!r}).")
         size = self.batch_size
-        if size is not None and not _counts(size):
+        if size is not None and whole_number(size, 1) is None:
             raise ConfigError(
                 f"batch_size: expected an integer >= 1, or None for the training one (got {size!r})."
             )
-        if self.explain and not _counts(self.top_k):
+        if self.explain and whole_number(self.top_k, 1) is None:
             raise ConfigError(
                 f"top_k: expected an integer >= 1, the nodes listed per sample (got {self.top_k!r})."
             )
-
-
-def _counts(value: object) -> bool:
-    """Whether ``value`` is a count of at least one (an integer, not a boolean)."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        for name in ("batch_size", "top_k"):  # numpy's integers as Python's, for torch's loaders
+            if whole_number(getattr(self, name)) is not None:
+                object.__setattr__(self, name, int(getattr(self, name)))
 
 
 def _chunks(samples: Iterator[TreeSample]) -> Iterable[list[TreeSample]]:

@@ -116,3 +116,9 @@ def config_changes(run_dir: Path, config: RunConfig, ignore: frozenset[str] = fr
         return []
     stored = RunConfig.from_dict(read_yaml(stored_file), where=f"{stored_file}: ")  # an older format too
     return differences(stored.model_dump(mode="json"), config.model_dump(mode="json"), HARMLESS | ignore)
+
+
+def listed_changes(changes: list[str], most: int) -> str:
+    """The first ``most`` of :func:`config_changes`' lines joined for a message, `` ...`` after
+    them when there are more."""
+    return "; ".join(changes[:most]) + (" ..." if len(changes) > most else "")

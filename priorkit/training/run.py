@@ -39,6 +39,7 @@ from priorkit.runs.files import (
     METRICS,
     SCHEMA,
     config_changes,
+    listed_changes,
     write_config,
 )
 from priorkit.runs.graphs import load_split, to_graphs
@@ -165,7 +166,7 @@ def _locked(
         if changed:
             raise PriorkitError(
                 f"{run_dir}: expected the config this run was trained with (got changes: "
-                f"{'; '.join(changed[:8])}{' ...' if len(changed) > 8 else ''}). Resume with the same "
+                f"{listed_changes(changed, 8)}). Resume with the same "
                 "config, train into another --out, or pass --restart (resume=False) to start over here."
             )
         handler = _log_to(run_dir)

@@ -145,6 +145,16 @@ def test_a_top_k_that_is_not_a_positive_integer_is_refused_when_explaining(
     assert len(pk.predict(decay_model, small_data / "test_id.jsonl", top_k=0)) == 24  # not read unexplained
 
 
+def test_numpy_integers_are_counts_like_python_ones(decay_model: pk.TrainedModel, small_data: Path) -> None:
+    """A batch size or top_k computed with numpy (np.int64) is a count, as repeats and seeds are."""
+    import numpy as np
+
+    data = small_data / "test_id.jsonl"
+    plain = pk.predict(decay_model, data, explain=True, top_k=2, batch_size=7)
+    numbered = pk.predict(decay_model, data, explain=True, top_k=np.int64(2), batch_size=np.int32(7))
+    assert [p.to_dict() for p in numbered] == [p.to_dict() for p in plain]
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
