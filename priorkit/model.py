@@ -87,6 +87,7 @@ class DataShape(Protocol):
     class_mix: tuple[float, ...]
     ungrouped: tuple[str, ...]
     pairs: int
+    unpaired: tuple[str, ...]
 
     @property
     def labels(self) -> ClassNames: ...
@@ -110,6 +111,7 @@ class PriorModel(nn.Module):
         groups: the groups of the training samples, for priors about groups.
         ungrouped: the training samples without a group when others have one (their ids).
         pairs: the training samples that are counterfactuals of another one (-1: not known).
+        unpaired: the training samples whose ``counterfactual_of`` names no training sample (ids).
         class_mix: the training samples' share of each class, for priors about the class mix.
 
     Shapes:
@@ -131,6 +133,7 @@ class PriorModel(nn.Module):
         class_mix: Sequence[float] = (),
         ungrouped: Sequence[str] = (),
         pairs: int = -1,
+        unpaired: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.config = config
@@ -158,6 +161,7 @@ class PriorModel(nn.Module):
             class_mix=tuple(class_mix),
             ungrouped=tuple(ungrouped),
             pairs=pairs,
+            unpaired=tuple(unpaired),
         )
         self.priors.bind(dims)
 
@@ -188,6 +192,7 @@ class PriorModel(nn.Module):
             data.class_mix,
             data.ungrouped,
             data.pairs,
+            data.unpaired,
         )
 
     def text_vectors(self, batch: PriorBatch) -> Tensor:

@@ -78,7 +78,9 @@ class ModelDims:
         not given); groups: the groups of the training samples (their ``group`` field), sorted;
         class_mix: the share of each class among the training samples (empty: not known);
         ungrouped: the ids of the training samples without a group when others have one;
-        pairs: how many training samples are counterfactuals of another one (-1: not known).
+        pairs: how many training samples are counterfactuals of another one (-1: not known);
+        unpaired: the ids of the training samples whose ``counterfactual_of`` names no training
+        sample.
     """
 
     text: int
@@ -91,6 +93,7 @@ class ModelDims:
     class_mix: tuple[float, ...] = ()
     ungrouped: tuple[str, ...] = ()
     pairs: int = -1
+    unpaired: tuple[str, ...] = ()
 
 
 class Prior(nn.Module):

@@ -77,6 +77,13 @@ class CounterfactualPrior(Prior):
     config: CounterfactualConfig
 
     def bind(self, dims: ModelDims) -> None:
+        if self.config.kind == "pairs" and dims.unpaired:
+            raise ConfigError(
+                f"counterfactual: kind pairs: {len(dims.unpaired)} training sample(s) name in "
+                f"`counterfactual_of` a sample that is not in the training data (first: sample "
+                f"{dims.unpaired[0]!r}); they would train as ordinary samples, unpaired. Put each original "
+                "in the same split as its counterfactuals, or correct the id."
+            )
         if self.config.kind == "pairs" and dims.pairs == 0:
             raise ConfigError(
                 "counterfactual: kind pairs: expected training samples that are counterfactuals of other "

@@ -40,6 +40,8 @@ class DataSchema:
         pairs: how many training samples are counterfactuals of another training sample (their
             ``counterfactual_of``), for priors about pairs to refuse none; -1: not known (not
             saved, like ``ungrouped``).
+        unpaired: the ids of the training samples whose ``counterfactual_of`` names no training
+            sample (for priors about pairs to refuse; not saved, like ``ungrouped``).
     """
 
     labels: LabelSpace
@@ -51,6 +53,7 @@ class DataSchema:
     class_mix: tuple[float, ...] = ()
     ungrouped: tuple[str, ...] = field(default=(), compare=False)
     pairs: int = field(default=-1, compare=False)
+    unpaired: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if not 0 <= self.num_features <= MAX_FEATURES:
@@ -90,7 +93,8 @@ class DataSchema:
             tuple(sorted(survey.groups)),
             tuple(survey.labels[name] / survey.count for name in labels.names),
             () if len(survey.ungrouped) == survey.count else tuple(survey.ungrouped),
-            sum(1 for original in survey.originals if original in survey.ids),
+            sum(1 for _, original in survey.originals if original in survey.ids),
+            tuple(sample for sample, original in survey.originals if original not in survey.ids),
         )
 
     def check(self, dataset: Sequence[TreeSample], where: str, labelled: bool = True) -> None:
@@ -172,7 +176,7 @@ class _Survey:
         self.groups: set[str] = set()
         self.ungrouped: list[str] = []  # ids of the samples without a group
         self.ids: set[str] = set()
-        self.originals: list[str] = []  # the counterfactual_of of each counterfactual
+        self.originals: list[tuple[str, str]] = []  # each counterfactual's id and counterfactual_of
 
     def add(self, sample: TreeSample) -> None:
         if not self.count:
@@ -187,7 +191,7 @@ class _Survey:
         self.count += 1
         self.ids.add(sample.id)
         if sample.counterfactual_of and sample.counterfactual_of != sample.id:
-            self.originals.append(sample.counterfactual_of)
+            self.originals.append((sample.id, sample.counterfactual_of))
         if sample.label is None:
             self.unlabelled.append(unlabelled(sample, "training"))
         else:

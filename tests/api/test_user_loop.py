@@ -146,6 +146,25 @@ def test_fit_names_missing_data(small_data: Path, tiny_model_dir: Path, tmp_path
         pk.fit(config, data={"train": small_data / "train.jsonl"}, out=tmp_path / "b")
 
 
+def test_fit_with_pairs_names_a_counterfactual_whose_original_is_not_in_the_training_data(
+    small_data: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    samples = list(pk.read_jsonl(small_data / "train.jsonl"))
+    samples[1].counterfactual_of = samples[0].id  # a pair
+    samples[2].counterfactual_of = "not-a-sample"  # its original is nowhere in the training data
+    config = {
+        "model": {"text_encoder": str(tiny_model_dir), "hidden": 16, "tree": {"hidden": 16, "heads": 2}},
+        "priors": [{"name": "counterfactual", "kind": "pairs"}],
+        "train": {"epochs": 1, "cache_dir": str(tmp_path / "cache"), "progress_bar": False},
+    }
+    data = {"train": samples, "val": small_data / "val.jsonl", "test": small_data / "test_id.jsonl"}
+    with pytest.raises(
+        PriorkitError, match=rf"1 training sample\(s\) .* \(first: sample '{samples[2].id}'\)"
+    ):
+        pk.fit(config, data=data, out=tmp_path / "run")
+    assert not (tmp_path / "run" / "checkpoints").exists()
+
+
 def test_fit_reads_a_yaml_config_with_overrides(config_file: Path, tmp_path: Path) -> None:
     model = pk.fit(config_file, out=tmp_path / "run", overrides=["train.epochs=1"])
     assert model.metrics["epochs_run"] == 1

@@ -144,3 +144,21 @@ def test_pairs_without_any_pair_in_the_training_data_are_refused_when_bound() ->
     prior(kind="pairs").bind(ModelDims(**dims, pairs=3))
     prior(kind="pairs").bind(ModelDims(**dims))  # not known (a model loaded from a folder): not refused
     prior(kind="modality_swap").bind(ModelDims(**dims, pairs=0))
+
+
+def test_pairs_with_a_counterfactual_whose_original_is_not_in_the_training_data_are_refused() -> None:
+    """A counterfactual naming an original outside the training data (a typo, a split that put
+    the original elsewhere) would silently train unpaired: the prior that reads pairs says so."""
+    from priorkit.errors import ConfigError
+    from priorkit.priors.base import ModelDims
+
+    dims = {"text": 8, "graph": 8, "heads": 2, "classes": 2}
+    for pairs in (0, 4):
+        with pytest.raises(
+            ConfigError,
+            match=r"kind pairs: 2 training sample\(s\) name in `counterfactual_of` a sample that is not in the "
+            r"training data \(first: sample 'c7'\).*same split as its counterfactuals",
+        ):
+            prior(kind="pairs").bind(ModelDims(**dims, pairs=pairs, unpaired=("c7", "c9")))
+    prior(kind="pairs").bind(ModelDims(**dims, pairs=4))
+    prior(kind="modality_swap").bind(ModelDims(**dims, pairs=4, unpaired=("c7",)))  # pairs not read

@@ -45,7 +45,9 @@ def test_the_schema_counts_training_samples_that_are_counterfactuals_of_another_
         record("b", label="positive"),
         record("c2", counterfactual_of="elsewhere"),  # its original is not among the training samples
     ]
-    assert DataSchema.of(from_records(records)).pairs == 1
+    schema = DataSchema.of(from_records(records))
+    assert (schema.pairs, schema.unpaired) == (1, ("c2",))  # c2 names no training sample
     samples = list(from_records(records))
     samples[2].counterfactual_of = "b"  # built by hand as its own counterfactual: not a pair
-    assert DataSchema.of(samples).pairs == 1
+    assert (DataSchema.of(samples).pairs, DataSchema.of(samples).unpaired) == (1, ("c2",))
+    assert DataSchema.of(samples[:3]).unpaired == ()
