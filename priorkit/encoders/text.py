@@ -9,6 +9,7 @@ priorkit never lets the Hub client retry against an unreachable network.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 import socket
 from pathlib import Path
@@ -152,6 +153,44 @@ def _layers(model: nn.Module) -> nn.ModuleList:
     return max(lists, key=len)
 
 
+def text_part(model: nn.Module) -> nn.Module:
+    """The part of ``model`` that reads a text: the encoder of an encoder-decoder model (T5,
+    BART), else the model itself (BERT-like encoders, decoder-only models such as GPT-2)."""
+    config = getattr(model, "config", None)
+    if getattr(config, "is_encoder_decoder", False) and hasattr(model, "get_encoder"):
+        return model.get_encoder()
+    return model
+
+
+def _with_padding(tokenizer: Any, source: str) -> Any:
+    """``tokenizer`` able to pad a batch: one without a padding token (GPT-2's) pads with its
+    end-of-text or unknown token, which mean pooling never reads (the attention mask hides it).
+
+    Raises:
+        PriorkitError: the tokenizer has none of the three.
+    """
+    if getattr(tokenizer, "pad_token", None) is not None:
+        return tokenizer
+    stand_in = getattr(tokenizer, "eos_token", None) or getattr(tokenizer, "unk_token", None)
+    if stand_in is None:
+        raise PriorkitError(
+            f"{source}: expected a tokenizer with a padding, end-of-text or unknown token, to pad texts "
+            "of different lengths in one batch (got none). Give a tokenizer with one, e.g. "
+            "tokenizer.pad_token = '...' before TextEncoder(model=..., tokenizer=tokenizer)."
+        )
+    tokenizer.pad_token = stand_in
+    return tokenizer
+
+
+def _accepted(module: nn.Module, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
+    """The tokenizer's outputs that ``module``'s forward takes (a T5 encoder takes no
+    ``token_type_ids``)."""
+    names = inspect.signature(module.forward).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in names.values()):
+        return inputs
+    return {k: v for k, v in inputs.items() if k in names}
+
+
 class TextEncoder(nn.Module):
     """A Hugging Face encoder with pooling; frozen unless ``trainable_layers`` > 0.
 
@@ -202,14 +241,14 @@ class TextEncoder(nn.Module):
 
     def _adopt(self, model: nn.Module, tokenizer: Any) -> None:
         self.model = model  # registered as the submodule ``model`` (checkpoint keys ``model.*``)
-        self._tokenizer = tokenizer
+        self._tokenizer = _with_padding(tokenizer, str(self.source))
         for parameter in model.parameters():
             parameter.requires_grad_(False)
         # from_pretrained returns a model in eval mode, and Lightning keeps each module's mode:
         # fine-tuned layers train with their dropout, a frozen encoder never uses any
         model.train(self.config.trainable_layers > 0)
         if self.config.trainable_layers:
-            layers = _layers(model)
+            layers = _layers(text_part(model))
             for layer in list(layers)[-self.config.trainable_layers :]:
                 for parameter in layer.parameters():
                     parameter.requires_grad_(True)
@@ -271,7 +310,8 @@ class TextEncoder(nn.Module):
             list(texts), padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
         ).to(device)
         self.forward_calls += 1
-        hidden = self.model(**inputs).last_hidden_state
+        part = text_part(self.model)
+        hidden = part(**_accepted(part, dict(inputs))).last_hidden_state
         if self.config.pooling == "cls":
             return hidden[:, 0]
         mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)

@@ -13,6 +13,7 @@ from priorkit.encoders.text import (
     TextEncoderConfig,
     resolve_model,
 )
+from priorkit.errors import PriorkitError
 
 TEXTS = ["the pasta was cold", "lovely soup", "the service was very slow and the food was bad", "good"]
 
@@ -202,3 +203,63 @@ def test_a_fine_tuned_encoder_loads_at_once(tiny_model_dir: Path) -> None:
     tuned = encoder(tiny_model_dir, trainable_layers=1)
     assert tuned.loaded and any(p.requires_grad for p in tuned.parameters())
     assert all(name.startswith("model.") for name in tuned.state_dict())  # checkpoint keys unchanged
+
+
+def _word_tokenizer(**special: str):  # type: ignore[no-untyped-def]
+    """A fast tokenizer over the tests' small vocabulary, with only the special tokens given."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    from tests.conftest import VOCAB
+
+    words = Tokenizer(models.WordLevel({w: i for i, w in enumerate(VOCAB)}, unk_token="[UNK]"))
+    words.pre_tokenizer = pre_tokenizers.Whitespace()
+    return PreTrainedTokenizerFast(tokenizer_object=words, **special)
+
+
+def _tiny(kind: str, folder: Path, **special: str) -> Path:
+    from transformers import GPT2Config, GPT2Model, T5Config, T5Model
+
+    from tests.conftest import VOCAB
+
+    torch.manual_seed(0)
+    if kind == "gpt2":  # decoder-only; its tokenizer has no padding token
+        ends = {"bos_token_id": None, "eos_token_id": None}  # GPT-2's 50256: not in the tiny vocabulary
+        model = GPT2Model(GPT2Config(vocab_size=len(VOCAB), n_embd=32, n_layer=2, n_head=2, **ends))
+    else:  # encoder-decoder; its encoder takes no token_type_ids
+        model = T5Model(
+            T5Config(vocab_size=len(VOCAB), d_model=32, d_kv=16, d_ff=64, num_layers=2, num_heads=2)
+        )
+    model.save_pretrained(folder)
+    _word_tokenizer(**special).save_pretrained(folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("kind", "special"), [("gpt2", {"eos_token": "[SEP]"}), ("t5", {"pad_token": "[PAD]"})]
+)
+def test_decoder_only_and_encoder_decoder_models_encode_batches_of_texts(
+    tmp_path: Path, kind: str, special: dict[str, str]
+) -> None:
+    """Any hub model id must work: GPT-2 (no padding token: it pads with its end-of-text token)
+    and T5 (its encoder reads the text; the decoder needs inputs a text encoder has none of).
+    A text pads the same in any batch: mean pooling never reads the padding."""
+    enc = encoder(_tiny(kind, tmp_path / kind, unk_token="[UNK]", **special)).eval()
+    with torch.no_grad():
+        batch = enc(TEXTS)
+        alone = torch.cat([enc([t]) for t in TEXTS])
+    assert batch.shape == (4, 32) and torch.allclose(batch, alone, atol=1e-5)
+    tuned = encoder(tmp_path / kind, trainable_layers=1)
+    assert any(p.requires_grad for p in text_module.text_part(tuned.model).parameters())
+
+
+def test_a_tokenizer_that_cannot_pad_is_named(tmp_path: Path) -> None:
+    from transformers import GPT2Config, GPT2Model
+
+    model = GPT2Model(
+        GPT2Config(vocab_size=20, n_embd=32, n_layer=1, n_head=2, bos_token_id=None, eos_token_id=None)
+    )
+    with pytest.raises(
+        PriorkitError, match=r"expected a tokenizer with a padding, end-of-text or unknown token"
+    ):
+        TextEncoder(TextEncoderConfig(model="custom"), model=model, tokenizer=_word_tokenizer())
