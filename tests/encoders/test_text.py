@@ -263,3 +263,29 @@ def test_a_tokenizer_that_cannot_pad_is_named(tmp_path: Path) -> None:
         PriorkitError, match=r"expected a tokenizer with a padding, end-of-text or unknown token"
     ):
         TextEncoder(TextEncoderConfig(model="custom"), model=model, tokenizer=_word_tokenizer())
+
+
+def test_a_half_precision_checkpoint_encodes_in_float32(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """Weights saved in float16 (common on the Hub) load as float32, the network's precision;
+    before, the text vectors came out in float16."""
+    import shutil
+
+    from transformers import BertModel
+
+    half = tmp_path / "half"
+    BertModel.from_pretrained(tiny_model_dir).to(torch.float16).save_pretrained(half)
+    for file in tiny_model_dir.iterdir():  # the tokenizer's files
+        if not (half / file.name).exists():
+            shutil.copy(file, half / file.name)
+    with torch.no_grad():
+        vectors = encoder(half).eval()(TEXTS)
+        full = encoder(tiny_model_dir).eval()(TEXTS)
+    assert vectors.dtype == torch.float32 and torch.allclose(vectors, full, atol=0.02)
+
+
+def test_more_trainable_layers_than_the_model_has_are_refused(tiny_model_dir: Path) -> None:
+    assert sum(p.requires_grad for p in encoder(tiny_model_dir, trainable_layers=2).parameters())
+    with pytest.raises(
+        PriorkitError, match=r"trainable_layers: expected at most 2, the layers of .* \(got 3\)"
+    ):
+        encoder(tiny_model_dir, trainable_layers=3)
