@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from priorkit.data.problems import DataValidationError, Problem
+from priorkit.data.problems import DataValidationError, Problem, show_value
 from priorkit.functional.tree import walk_to_root
 
 
@@ -27,6 +28,31 @@ def require_file(path: Path, what: str) -> Path:
             ]
         )
     return path
+
+
+def read_text_file(path: Path, sample: str = "?") -> str:
+    """The text of ``path`` as ``Path.read_text`` gives it (UTF-8, a byte-order mark left out,
+    every line end as ``\\n``).
+
+    Raises:
+        DataValidationError: bytes that are not UTF-8, named by line and byte (``sample``: the
+            sample the file holds, where one file is one sample).
+    """
+    data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        problem = Problem.whole_line(
+            str(path),
+            data.count(b"\n", 0, error.start) + 1,
+            sample,
+            f"not valid UTF-8 at byte {error.start - line_start} of the line",
+            show_value(data[error.start : error.start + 4]),
+            "re-save the file with UTF-8 encoding",
+        )
+        raise DataValidationError([problem]) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def signed_log1p(values: np.ndarray) -> np.ndarray:

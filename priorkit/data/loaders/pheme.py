@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
-from priorkit.data.loaders.base import reachable_from, require_file
+from priorkit.data.loaders.base import reachable_from, read_text_file, require_file
 from priorkit.data.memory import paused_gc
 from priorkit.data.problems import DataValidationError, Problem, show_value
 from priorkit.data.sample import TreeSample
@@ -131,8 +131,8 @@ def _event_files(source: Path) -> list[Path]:
 
 def _read_event(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return json.loads(read_text_file(path))
+    except json.JSONDecodeError as error:
         raise DataValidationError(
             [
                 Problem.whole_line(

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from priorkit.data.dataset import LoadReport, TreeDataset
-from priorkit.data.loaders.base import require_file
+from priorkit.data.loaders.base import read_text_file, require_file
 from priorkit.data.loaders.twitter import read_source_texts
 from priorkit.data.memory import paused_gc
 from priorkit.data.problems import DataValidationError, Problem, show_value
@@ -34,23 +34,22 @@ _Row = tuple[int, str, str, str]  # line number, parent, node, bag of words
 def _read_rows(path: Path) -> dict[str, list[_Row]]:
     trees: dict[str, list[_Row]] = defaultdict(list)
     problems: list[Problem] = []
-    with path.open(encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) < 5:
-                if line.strip():
-                    problems.append(
-                        Problem.whole_line(
-                            str(path),
-                            number,
-                            "?",
-                            "expected 6 tab-separated columns",
-                            show_value(line.strip()),
-                            "fix or remove the line",
-                        )
+    for number, line in enumerate(read_text_file(path).split("\n"), start=1):
+        cols = line.split("\t")
+        if len(cols) < 5:
+            if line.strip():
+                problems.append(
+                    Problem.whole_line(
+                        str(path),
+                        number,
+                        "?",
+                        "expected 6 tab-separated columns",
+                        show_value(line.strip()),
+                        "fix or remove the line",
                     )
-                continue
-            trees[cols[0]].append((number, cols[1], cols[2], cols[5] if len(cols) > 5 else ""))
+                )
+            continue
+        trees[cols[0]].append((number, cols[1], cols[2], cols[5] if len(cols) > 5 else ""))
     if problems:
         raise DataValidationError(problems)
     return trees
@@ -111,7 +110,7 @@ def _tree_sample(path: Path, tree_id: str, rows: list[_Row], label: str, text: s
 def read_rvnn_labels(path: Path) -> dict[str, str]:
     """Label file lines (label in column 1, tree id in column 3) -> {tree_id: label}."""
     labels: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+    for number, line in enumerate(read_text_file(path).splitlines(), start=1):
         cols = line.split("\t")
         if len(cols) < 3:
             if line.strip():

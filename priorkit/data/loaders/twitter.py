@@ -31,6 +31,7 @@ from priorkit.data.dataset import LoadReport, TreeDataset
 from priorkit.data.loaders.base import (
     keep_nodes,
     reachable_from,
+    read_text_file,
     require_file,
     signed_log1p,
 )
@@ -52,7 +53,7 @@ def read_labels(path: Path) -> dict[str, str]:
     labels: dict[str, str] = {}
     lines: dict[str, int] = {}  # tweet id -> the line that labelled it
     problems: list[Problem] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+    for number, line in enumerate(read_text_file(path).splitlines(), start=1):
         if not line.strip():
             continue
         label, sep, tweet = line.strip().rpartition(":")
@@ -89,7 +90,7 @@ def read_labels(path: Path) -> dict[str, str]:
 def read_source_texts(path: Path) -> dict[str, str]:
     """``tweet_id<TAB>text`` lines -> {tweet_id: text}."""
     texts: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8-sig").splitlines():
+    for line in read_text_file(path).splitlines():
         tweet, sep, text = line.partition("\t")
         if sep:
             texts[tweet.strip()] = text
@@ -118,7 +119,7 @@ def parse_tree(path: Path, report: LoadReport) -> tuple[list[tuple[str, str, str
     Shapes:
         parent_index: (n,) int64.
     """
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_text_file(path, path.stem)
     pairs = _PAIR.findall(text)
     if len(pairs) != sum(1 for line in text.splitlines() if line.strip()):
         raise DataValidationError(_bad_lines(path, text))

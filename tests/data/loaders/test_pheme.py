@@ -46,6 +46,12 @@ def test_broken_event_file_is_named(tmp_path: Path) -> None:
         load_pheme(tmp_path)
 
 
+def test_an_event_file_that_is_not_utf8_is_named_by_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_bytes(b'{\n"a": "caf\xe9"}')
+    with pytest.raises(DataValidationError, match=r"bad\.json:2: .*not valid UTF-8 at byte 9 of the line"):
+        load_pheme(tmp_path)
+
+
 @pytest.mark.real_data
 def test_real_pheme_events() -> None:
     dataset = load_pheme(real_data("pheme6"))

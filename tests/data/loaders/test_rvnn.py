@@ -63,3 +63,15 @@ def test_real_bigcn_file() -> None:
     assert sum(Counter(dataset.labels).values()) == 1458
     assert dataset.report.changes["labels_without_tree"] == 32
     assert all(s.text for s in dataset)
+
+
+def test_bytes_that_are_not_utf8_are_named_by_line(tmp_path: Path) -> None:
+    folder = write(tmp_path, ["t1\tNone\t1\t1\t1\t1:1", "t1\t1\t2\t1\t1\t1:1"], ["true\tE\tt1"])
+    data = folder / "data.TD_RvNN.vol_5000.txt"
+    data.write_bytes(data.read_bytes().replace(b"t1\t1\t2", b"t\xff\t1\t2"))
+    with pytest.raises(
+        DataValidationError, match=r"vol_5000\.txt:2: sample \?: -: not valid UTF-8 at byte 1"
+    ):
+        load_rvnn(folder)
+    data.write_bytes(b"\xef\xbb\xbft1\tNone\t1\t1\t1\t1:1\r\nt1\t1\t2\t1\t1\t1:1\r\n")  # a BOM, Windows lines
+    assert [s.num_nodes for s in load_rvnn(folder)] == [2]

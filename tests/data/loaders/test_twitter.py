@@ -185,3 +185,18 @@ def test_all_of_twitter15_loads() -> None:
     assert all(s.text for s in dataset)
     posted = sorted(iso_time(s.created_at) for s in dataset)  # type: ignore[arg-type]  # from the tweet ids
     assert posted[0].startswith("2011-06") and posted[-1].startswith("2016-09")
+
+
+@pytest.mark.parametrize("name", ["label.txt", "source_tweets.txt", "tree/100.txt"])
+def test_bytes_that_are_not_utf8_are_named_by_file_and_line(tmp_path: Path, name: str) -> None:
+    """A file saved in Latin-1 (or damaged) is a problem named by line, not a UnicodeDecodeError."""
+    folder = release(tmp_path, {"100": [f"{ROOT}->{SRC}"]})
+    lines = (folder / name).read_bytes()
+    (folder / name).write_bytes(lines + b"caf\xe9\n")
+    sample = "100" if name.startswith("tree") else r"\?"
+    with pytest.raises(
+        DataValidationError,
+        match=rf"{name}:2: sample {sample}: -: not valid UTF-8 at byte 3 of the line \(got b'\\xe9\\n'\); "
+        "re-save the file with UTF-8 encoding",
+    ):
+        load_twitter(folder)
