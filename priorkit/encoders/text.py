@@ -47,6 +47,9 @@ class TextEncoderConfig(Settings):
             is added to the training loss (``train/text_l2_sp``) and those layers get no weight
             decay toward zero (0: off, plain fine-tuning).
         batch_size: texts per forward when encoding a dataset.
+        trust_remote_code: run the Python code a model ships with (Hub models whose
+            ``config.json`` has an ``auto_map``); off by default, and such a model is refused by
+            name. A saved model that asks for it loads only with ``trust_code``.
     """
 
     model: str = DEFAULT_MODEL
@@ -56,6 +59,7 @@ class TextEncoderConfig(Settings):
     learning_rate: float | None = Field(None, gt=0)
     l2_sp: float = Field(0.0, ge=0)
     batch_size: int = Field(64, ge=1)
+    trust_remote_code: bool = False
 
     @model_validator(mode="after")
     def _l2_sp_needs_fine_tuning(self) -> TextEncoderConfig:
@@ -97,6 +101,25 @@ def _not_found(name: str, why: str) -> ModelNotFoundError:
         f"model id (got {why}). Fix: {hint}pass a local folder (model.text_encoder.model=/path/to/model), "
         "or download the model once with network access."
     )
+
+
+def _unreadable(name: str, kind: str, error: Exception) -> ModelNotFoundError:
+    """Why transformers' ``kind`` could not build the model ``name``, with the fix: code it
+    ships with that is not trusted, packages that code imports, or a folder of something else
+    (a priorkit saved model) or damaged weights."""
+    said = str(error)
+    if "trust_remote_code" in said or "custom code" in said:
+        return ModelNotFoundError(
+            f"text encoder {name!r}: expected a model that transformers can build without running "
+            "code the model ships with (got a model with its own code, in its config.json `auto_map`). "
+            "Fix: if you trust its source, set model.text_encoder.trust_remote_code: true."
+        )
+    if isinstance(error, ImportError):
+        return ModelNotFoundError(
+            f"text encoder {name!r}: expected the packages that the model's own code imports (got "
+            f"{first_line(error)}). Fix: install them in this environment."
+        )
+    return _not_found(name, f"{kind} could not read it: {type(error).__name__}: {first_line(error)}")
 
 
 def resolve_model(name: str) -> str:
@@ -235,13 +258,13 @@ class TextEncoder(nn.Module):
 
         hf_logging.disable_progress_bar()
         try:
-            return getattr(transformers, kind).from_pretrained(self.source)
+            # stated either way: left out, transformers asks on the terminal and waits for an answer
+            trust = self.config.trust_remote_code
+            return getattr(transformers, kind).from_pretrained(self.source, trust_remote_code=trust)
         except OSError as error:
             raise _not_found(self.config.model, f"a load failure: {error}") from None
-        except (ValueError, KeyError, TypeError, RuntimeError, SafetensorError) as error:
-            # a folder of something else (a priorkit saved model), damaged weights
-            why = f"{kind} could not read it: {type(error).__name__}: {first_line(error)}"
-            raise _not_found(self.config.model, why) from None
+        except (ValueError, KeyError, TypeError, RuntimeError, ImportError, SafetensorError) as error:
+            raise _unreadable(self.config.model, kind, error) from None
 
     def _load(self) -> None:
         self._adopt(self._auto("AutoModel"), self._auto("AutoTokenizer"))

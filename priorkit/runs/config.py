@@ -236,6 +236,16 @@ class RunConfig(Settings):
             registered_config(PRIORS, entry, PriorConfig, f"priors[{i}]") for i, entry in enumerate(entries)
         ]
 
+    @model_validator(mode="after")
+    def _remote_code_trusted(self) -> RunConfig:
+        if self.model.text_encoder.trust_remote_code and not _TRUSTED.get():
+            raise ValueError(
+                "model.text_encoder.trust_remote_code: the config runs the code its text encoder ships "
+                "with; a loaded model runs none unless you trust its source (expected trust_code=True, "
+                "pk.load(path, trust_code=True) or --trust-code)"
+            )
+        return self
+
     def resolve_paths(self, base: str | os.PathLike[str]) -> RunConfig:
         """A copy whose relative data paths are taken relative to ``base`` (the config's folder)."""
         folder = Path(base)

@@ -289,3 +289,85 @@ def test_more_trainable_layers_than_the_model_has_are_refused(tiny_model_dir: Pa
         PriorkitError, match=r"trainable_layers: expected at most 2, the layers of .* \(got 3\)"
     ):
         encoder(tiny_model_dir, trainable_layers=3)
+
+
+_CUSTOM_CONFIG = """
+from transformers import PretrainedConfig
+
+
+class TinyConfig(PretrainedConfig):
+    model_type = "priorkit_test_custom"
+
+    def __init__(self, vocab_size=20, hidden_size=16, **kwargs):
+        self.vocab_size, self.hidden_size = vocab_size, hidden_size
+        super().__init__(**kwargs)
+"""
+
+_CUSTOM_MODEL = """
+import torch
+from transformers import PreTrainedModel
+from transformers.modeling_outputs import BaseModelOutput
+
+from .configuration_tiny import TinyConfig
+{extra}
+
+class TinyModel(PreTrainedModel):
+    config_class = TinyConfig
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.embed = torch.nn.Embedding(config.vocab_size, config.hidden_size)
+        self.layers = torch.nn.ModuleList([torch.nn.Linear(config.hidden_size, config.hidden_size)])
+        self.post_init()
+
+    def forward(self, input_ids=None, attention_mask=None):
+        return BaseModelOutput(last_hidden_state=torch.tanh(self.layers[0](self.embed(input_ids))))
+"""
+
+
+def _custom_code_model(folder: Path, tiny_model_dir: Path, extra: str = "") -> Path:
+    """A model folder whose config.json maps AutoConfig and AutoModel to the Python files it
+    ships with (as Hub models with their own code do), and the tiny BERT tokenizer."""
+    import json
+    import shutil
+
+    from safetensors.torch import save_file
+
+    folder.mkdir()
+    (folder / "configuration_tiny.py").write_text(_CUSTOM_CONFIG)
+    (folder / "modeling_tiny.py").write_text(_CUSTOM_MODEL.format(extra=extra))
+    auto = {"AutoConfig": "configuration_tiny.TinyConfig", "AutoModel": "modeling_tiny.TinyModel"}
+    config = {"model_type": "priorkit_test_custom", "auto_map": auto, "vocab_size": 20, "hidden_size": 16}
+    (folder / "config.json").write_text(json.dumps(config))
+    torch.manual_seed(0)
+    weights = {
+        "embed.weight": torch.randn(20, 16),
+        "layers.0.weight": torch.randn(16, 16),
+        "layers.0.bias": torch.zeros(16),
+    }
+    save_file(weights, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    for file in tiny_model_dir.iterdir():
+        if file.name.startswith("tokenizer") or file.name == "vocab.txt":
+            shutil.copy(file, folder / file.name)
+    return folder
+
+
+def test_a_model_with_its_own_code_runs_it_only_when_trusted(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """Refused by name at once (transformers would ask on the terminal and wait), and encoded
+    with trust_remote_code."""
+    folder = _custom_code_model(tmp_path / "custom", tiny_model_dir)
+    with pytest.raises(ModelNotFoundError, match=r"got a model with its own code.*trust_remote_code: true"):
+        encoder(folder)
+    trusted = encoder(folder, trust_remote_code=True).eval()
+    with torch.no_grad():
+        vectors = trusted(TEXTS)
+    assert vectors.shape == (4, 16) and trusted.dim == 16
+
+
+def test_a_model_whose_code_needs_a_missing_package_names_it(tiny_model_dir: Path, tmp_path: Path) -> None:
+    folder = _custom_code_model(tmp_path / "needs", tiny_model_dir, extra="import priorkit_no_such_package\n")
+    with pytest.raises(
+        ModelNotFoundError,
+        match=r"expected the packages that the model's own code imports \(got .*priorkit_no_such_package",
+    ):
+        encoder(folder, trust_remote_code=True)(["good"])  # a frozen encoder loads its model on first use

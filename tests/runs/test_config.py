@@ -121,3 +121,20 @@ def test_a_batch_size_beyond_any_data_is_refused_before_a_run_folder_is_made() -
         ConfigError, match=r"`train.batch_size`: input should be less than or equal to 2147483647"
     ):
         RunConfig.from_dict({"train": {"batch_size": 10**19}})
+
+
+def test_a_text_encoder_running_its_own_code_is_read_only_from_a_trusted_config() -> None:
+    """The user's own config may set trust_remote_code; a loaded model's config (read under
+    code_trust(False)) that sets it is refused, as its `imports:` would be."""
+    from priorkit.runs.config import code_trust
+
+    entry = {"model": {"text_encoder": {"model": "some/model", "trust_remote_code": True}}}
+    assert RunConfig.from_dict(entry).model.text_encoder.trust_remote_code
+    with code_trust(False):
+        with pytest.raises(
+            ConfigError, match=r"trust_remote_code: the config runs the code its text encoder"
+        ):
+            RunConfig.from_dict(entry)
+        assert not RunConfig.from_dict(
+            {"model": {"text_encoder": "some/model"}}
+        ).model.text_encoder.trust_remote_code
