@@ -193,12 +193,16 @@ def _in_float32(model: nn.Module) -> nn.Module:
 
 
 def _with_padding(tokenizer: Any, source: str) -> Any:
-    """``tokenizer`` able to pad a batch: one without a padding token (GPT-2's) pads with its
-    end-of-text or unknown token, which mean pooling never reads (the attention mask hides it).
+    """``tokenizer`` able to pad a batch, on the right: a text's first token (``cls`` pooling)
+    and positions then do not depend on the batch it is in (tokenizers of decoder-only models
+    often pad on the left). One without a padding token (GPT-2's) pads with its end-of-text or
+    unknown token, which pooling never reads (the attention mask hides it).
 
     Raises:
         PriorkitError: the tokenizer has none of the three.
     """
+    if getattr(tokenizer, "padding_side", "right") != "right":
+        tokenizer.padding_side = "right"
     if getattr(tokenizer, "pad_token", None) is not None:
         return tokenizer
     stand_in = getattr(tokenizer, "eos_token", None) or getattr(tokenizer, "unk_token", None)

@@ -235,16 +235,23 @@ def _tiny(kind: str, folder: Path, **special: str) -> Path:
     return folder
 
 
+@pytest.mark.parametrize("pooling", ["mean", "cls"])
 @pytest.mark.parametrize(
-    ("kind", "special"), [("gpt2", {"eos_token": "[SEP]"}), ("t5", {"pad_token": "[PAD]"})]
+    ("kind", "special"),
+    [
+        ("gpt2", {"eos_token": "[SEP]"}),
+        ("gpt2", {"eos_token": "[SEP]", "padding_side": "left"}),
+        ("t5", {"pad_token": "[PAD]"}),
+    ],
 )
 def test_decoder_only_and_encoder_decoder_models_encode_batches_of_texts(
-    tmp_path: Path, kind: str, special: dict[str, str]
+    tmp_path: Path, kind: str, special: dict[str, str], pooling: str
 ) -> None:
-    """Any hub model id must work: GPT-2 (no padding token: it pads with its end-of-text token)
-    and T5 (its encoder reads the text; the decoder needs inputs a text encoder has none of).
-    A text pads the same in any batch: mean pooling never reads the padding."""
-    enc = encoder(_tiny(kind, tmp_path / kind, unk_token="[UNK]", **special)).eval()
+    """Any hub model id must work: GPT-2 (no padding token: it pads with its end-of-text token;
+    a tokenizer that pads on the left pads on the right here) and T5 (its encoder reads the
+    text; the decoder needs inputs a text encoder has none of). A text is the same vector in
+    any batch: pooling never reads the padding, and its first token stays first."""
+    enc = encoder(_tiny(kind, tmp_path / kind, unk_token="[UNK]", **special), pooling=pooling).eval()
     with torch.no_grad():
         batch = enc(TEXTS)
         alone = torch.cat([enc([t]) for t in TEXTS])
