@@ -29,7 +29,17 @@ UNSTATED = 10**9  # a tokenizer with no stated limit reports a huge model_max_le
 
 
 class ModelNotFoundError(PriorkitError, OSError):
-    """A text encoder that is neither a local folder, nor cached, nor reachable on the Hub."""
+    """A text encoder that is neither a local folder, nor cached, nor reachable on the Hub.
+
+    Args:
+        message: the whole message; name: the model as the config gives it; why: what was
+            found instead (empty where the model was found but cannot be built: its own code,
+            missing packages).
+    """
+
+    def __init__(self, message: str, name: str = "", why: str = "") -> None:
+        super().__init__(message)
+        self.name, self.why = name, why
 
 
 class TextEncoderConfig(Settings):
@@ -99,7 +109,9 @@ def _not_found(name: str, why: str) -> ModelNotFoundError:
     return ModelNotFoundError(
         f"text encoder {name!r}: expected a local folder with config.json or a reachable Hugging Face "
         f"model id (got {why}). Fix: {hint}pass a local folder (model.text_encoder.model=/path/to/model), "
-        "or download the model once with network access."
+        "or download the model once with network access.",
+        name,
+        why,
     )
 
 

@@ -17,7 +17,7 @@ from safetensors.torch import load_model, save_model
 
 from priorkit.atomic import atomic_path, write_json
 from priorkit.config import read_yaml
-from priorkit.encoders.text import TextEncoder
+from priorkit.encoders.text import ModelNotFoundError, TextEncoder
 from priorkit.errors import ConfigError, PriorkitError, first_line
 from priorkit.locks import folder_lock
 from priorkit.model import PriorModel
@@ -145,7 +145,12 @@ class TrainedModel:
     def assemble(cls, config: RunConfig, schema: DataSchema, source: Path | None = None) -> TrainedModel:
         """The untrained model of ``config`` for data of ``schema``, with its text encoder (the
         one place a run's encoder and network are built)."""
-        encoder = TextEncoder(config.model.text_encoder)
+        try:
+            encoder = TextEncoder(config.model.text_encoder)
+        except ModelNotFoundError as error:
+            if source is None or not error.why:
+                raise
+            raise _encoder_elsewhere(error, source) from None
         model = PriorModel.from_config(config.model, config.priors, schema, encoder)
         return cls(config, schema, encoder, model, source)
 
@@ -178,6 +183,24 @@ class TrainedModel:
         metrics_file = folder / METRICS
         trained.metrics = _read_json(inside(folder, METRICS)) if metrics_file.is_file() else {}
         return trained
+
+
+def _encoder_elsewhere(error: ModelNotFoundError, source: Path) -> ModelNotFoundError:
+    """The text encoder that a loaded model's config names cannot be found: the fix is where
+    that config says so (a model trained on a local folder that has moved since)."""
+    file, key = (
+        (source / PRETRAINED_CONFIG, "run.model.text_encoder.model")
+        if is_pretrained(source)
+        else (source / CONFIG, "model.text_encoder.model")
+    )
+    return ModelNotFoundError(
+        f"{file}: text encoder {error.name!r}: expected the model this one was trained with at the place "
+        f"its config names (got {error.why}). Fix: put that model back there, or write where it is now "
+        f"as `{key}` in {file.name} (it must be the same model); a Hub id needs the "
+        "network or the model in the local Hugging Face cache.",
+        error.name,
+        error.why,
+    )
 
 
 def load_run(run_dir: str | os.PathLike[str], trust_code: bool = False) -> TrainedModel:

@@ -43,3 +43,43 @@ def test_a_torn_checkpoint_is_refused_by_name(tmp_path: Path) -> None:
         PriorkitError, match=r"last.ckpt: expected a priorkit checkpoint .* The file is torn or carries code"
     ):
         read_checkpoint(path)
+
+
+def test_a_model_whose_text_encoder_folder_moved_says_where_to_write_its_new_place(
+    tmp_path: Path, tiny_model_dir: Path, small_data: Path
+) -> None:
+    """A model trained on a local encoder folder names that folder; once it has moved, loading
+    the run or the saved model names the config file and key to change, and works once changed."""
+    import shutil
+
+    import priorkit as pk
+    from priorkit.encoders.text import ModelNotFoundError
+
+    encoder = tmp_path / "encoder"
+    shutil.copytree(tiny_model_dir, encoder)
+    config = {
+        "model": {"text_encoder": str(encoder), "hidden": 16, "tree": {"hidden": 16, "heads": 2}},
+        "train": {"epochs": 1, "batch_size": 16, "cache_dir": str(tmp_path / "cache"), "progress_bar": False},
+    }
+    data = {
+        n: small_data / f"{f}.jsonl" for n, f in [("train", "train"), ("val", "val"), ("test", "test_id")]
+    }
+    trained = pk.fit(config, data=data, out=tmp_path / "run")
+    trained.save_pretrained(tmp_path / "saved")
+    expected = pk.predict(trained, small_data / "test_ood.jsonl")
+    encoder.rename(tmp_path / "moved")
+    for folder, file, key in [
+        (tmp_path / "saved", "config.json", "run.model.text_encoder.model"),
+        (tmp_path / "run", "config.yaml", "model.text_encoder.model"),
+    ]:
+        with pytest.raises(
+            ModelNotFoundError,
+            match=rf"{file}: text encoder '.*encoder': expected the model this one was trained with at the "
+            rf"place its config names \(got a path that does not exist\)\. Fix: .* as `{key}` in {file}",
+        ):
+            pk.load(folder)
+        written = folder / file
+        written.write_text(written.read_text().replace(str(encoder), str(tmp_path / "moved")))
+        assert [p.to_dict() for p in pk.predict(pk.load(folder), small_data / "test_ood.jsonl")] == [
+            p.to_dict() for p in expected
+        ]
