@@ -361,7 +361,7 @@ def _data_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     p.set_defaults(run=cmd_convert)
     p = sub.add_parser("stats", help="print counts, labels, tree sizes and depths")
     p.add_argument("file", help="JSONL file (or a dataset folder with --format)")
-    p.add_argument("--format", default="jsonl", choices=["jsonl", *FORMATS.names()])
+    p.add_argument("--format", default="jsonl", choices=FORMATS.names())
     p.set_defaults(run=cmd_stats)
     _leakage_parser(sub)
     p = sub.add_parser("synth", help="write synthetic train/val/test_id/test_ood JSONL files")
@@ -395,7 +395,7 @@ def _leakage_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="per fold of a split: test samples with a near-duplicate in training, 1-NN, probe and majority",
     )
     p.add_argument("source", help="JSONL file (or a dataset folder with --format)")
-    p.add_argument("--format", default="jsonl", choices=["jsonl", *FORMATS.names()])
+    p.add_argument("--format", default="jsonl", choices=FORMATS.names())
     p.add_argument("--split", dest="kind", default="stratified", help="stratified, groups, story or temporal")
     p.add_argument("--k", type=int, help="folds (stratified, story: 5) or test blocks (temporal: 1)")
     p.add_argument("--val-fraction", type=float, help="share of each training part for validation (0.1)")
