@@ -69,11 +69,12 @@ def _split_options(args: argparse.Namespace) -> dict[str, object]:
 
 
 def cmd_leakage(args: argparse.Namespace) -> int:
-    from priorkit.analysis.leakage import embedding_features, leakage_report
+    from priorkit.analysis.leakage import checked_threshold, embedding_features, leakage_report
     from priorkit.atomic import write_json
     from priorkit.data.split_plan import SplitConfig, make_splits
 
     split = load_config(SplitConfig, _split_options(args), where="split options: ")
+    threshold = checked_threshold(args.threshold if args.threshold is not None else split.near_duplicate)
     dataset = read_jsonl(args.source) if args.format == "jsonl" else load_cached(args.format, args.source)
     dataset.relabel(dict(args.relabel or []))
     embeddings, features = None, "TF-IDF of the text"
@@ -86,7 +87,6 @@ def cmd_leakage(args: argparse.Namespace) -> int:
         embeddings = encode_texts([s.text for s in dataset], encoder, default_cache_dir())[0].numpy()
         features = embedding_features(args.encoder)
     plan = make_splits(dataset, split, embeddings if split.needs_embeddings else None)
-    threshold = args.threshold if args.threshold is not None else split.near_duplicate
     report = leakage_report(dataset, plan.splits, split.kind, threshold, embeddings, features)
     stories = f"; {len(set(plan.groups))} groups" if plan.groups is not None else ""
     print(f"{args.source}: {len(dataset)} samples, {len(plan.splits)} folds ({split.kind}){stories}")

@@ -165,6 +165,8 @@ def test_leakage_refuses_options_of_another_split(tmp_path: Path, capsys) -> Non
     assert "per_class: not an option of kind 'stratified'" in capsys.readouterr().err
     assert main(["data", "leakage", str(data), "--split", "temporal", "--per-class"]) == 0
     assert "1 folds (temporal)" in capsys.readouterr().out
+    assert main(["data", "leakage", str(tmp_path / "not-read.jsonl"), "--threshold", "5"]) == 2
+    assert "threshold: expected a TF-IDF cosine above 0 and at most 1 (got 5.0)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("repeats", ["0", "-2", "two"])

@@ -26,6 +26,7 @@ from sklearn.preprocessing import normalize
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.splits import Split
 from priorkit.data.stories import tfidf_vectors
+from priorkit.errors import ConfigError
 from priorkit.escaping import markdown_text
 
 REFERENCES = ("nearest", "probe", "users_probe", "majority", "posted")
@@ -137,6 +138,17 @@ def _pm(mean: float, std: float) -> str:
     return f"{mean:.3f} +- {std:.3f}"
 
 
+def checked_threshold(threshold: object) -> float:
+    """``threshold`` when it is a TF-IDF cosine above 0 and at most 1; else a ConfigError (it
+    would find no near-duplicate, or call every pair one)."""
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 < threshold <= 1:
+        raise ConfigError(
+            f"threshold: expected a TF-IDF cosine above 0 and at most 1 (got {threshold!r}); 0.5 is the "
+            "default, 0.8 counts only close copies."
+        )
+    return float(threshold)
+
+
 def leakage_report(
     dataset: TreeDataset,
     splits: list[Split],
@@ -155,7 +167,11 @@ def leakage_report(
 
     Shapes:
         embeddings: (len(dataset), t).
+
+    Raises:
+        ConfigError: a threshold that :func:`checked_threshold` refuses.
     """
+    checked_threshold(threshold)
     tfidf = tfidf_vectors([s.text for s in dataset])
     vectors = tfidf if embeddings is None else normalize(np.asarray(embeddings, dtype=np.float64))
     labels = np.asarray([str(v) for v in dataset.labels])

@@ -4,8 +4,10 @@ none across a story split."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from priorkit.analysis.leakage import LeakageReport, leakage_report
+from priorkit.analysis.leakage import LeakageReport, checked_threshold, leakage_report
+from priorkit.errors import ConfigError
 from priorkit.data.split_plan import SplitConfig, make_splits
 from tests.data.test_split_plan import story_dataset
 
@@ -75,3 +77,12 @@ def test_users_probe_reads_who_spread_the_tree() -> None:
     report = leakage_report(data, plan.splits, "story")
     assert report.mean("users_probe")[0] == 1.0 and report.mean("probe")[0] < 1.0
     assert "linear probe text + users" in report.lines()[2]
+
+
+@pytest.mark.parametrize("threshold", [0, -0.5, 1.5, float("nan"), float("inf"), True, "0.5", None])
+def test_a_threshold_that_is_no_cosine_above_0_is_refused(threshold: object) -> None:
+    """Above 1 (or NaN) no pair is a near-duplicate, at 0 or below every pair is: both reports
+    would look clean or damning for no reason."""
+    with pytest.raises(ConfigError, match=r"threshold: expected a TF-IDF cosine above 0 and at most 1"):
+        checked_threshold(threshold)
+    assert checked_threshold(1) == 1.0 and checked_threshold(0.5) == 0.5
