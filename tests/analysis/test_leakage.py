@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from priorkit.analysis.leakage import LeakageReport, checked_threshold, leakage_report
-from priorkit.errors import ConfigError
 from priorkit.data.split_plan import SplitConfig, make_splits
+from priorkit.errors import ConfigError
 from tests.data.test_split_plan import story_dataset
 
 
