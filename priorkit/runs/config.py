@@ -93,7 +93,8 @@ class TrainConfig(Settings):
         above that mean by ``spike_min_rise`` x the run's initial loss level is a spike (as is a
         non-finite loss): roll back and lower the learning rate by ``spike_lr_factor``, at most
         ``spike_max_rollbacks`` times in a run (``spike_factor: 0`` disables the guard).
-    accelerator, devices, strategy: passed to Lightning (``gpu``, ``2``, ``ddp`` ...).
+    accelerator, devices, strategy: passed to Lightning (``gpu`` ...); on one device, since
+        training is one process (several are refused when the trainer is built).
     cache_dir: the embedding and data cache (default ``$PRIORKIT_CACHE`` or ~/.cache/priorkit).
     progress_bar: show Lightning's progress bar (one line, updated in place).
     verbose: also show Lightning's own messages (its banners, tips and notices; off: training

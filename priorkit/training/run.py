@@ -342,7 +342,21 @@ def _read(config: RunConfig, name: str) -> TrainingData:
 
 
 def _trainer(c: TrainConfig, callbacks: list[pl.Callback], run_dir: Path) -> pl.Trainer:
-    """The Lightning trainer; settings Lightning refuses become one line naming the config keys."""
+    """The Lightning trainer on one device; settings Lightning refuses, and settings that it
+    resolves to several devices, become one line naming the config keys."""
+    trainer = _lightning_trainer(c, callbacks, run_dir)
+    if trainer.world_size > 1:
+        raise PriorkitError(
+            f"train.devices: expected one device (got devices={c.devices!r}, strategy={c.strategy!r}, which "
+            f"Lightning resolves to {trainer.world_size} processes). priorkit trains in one process: the "
+            "batches that keep pairs together, the multipliers of enforced rules, the spike guard's "
+            "rollbacks and the run folder's files are not shared between processes. Set train.devices: 1 "
+            "(one GPU: accelerator gpu, devices 1); for several seeds at once, run a study with workers."
+        )
+    return trainer
+
+
+def _lightning_trainer(c: TrainConfig, callbacks: list[pl.Callback], run_dir: Path) -> pl.Trainer:
     try:
         return pl.Trainer(
             max_epochs=c.epochs,

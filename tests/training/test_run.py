@@ -176,6 +176,20 @@ def test_settings_lightning_refuses_end_in_one_line_before_anything_is_written(
     assert not run.exists()  # refused before it started: no folder left behind
 
 
+@pytest.mark.parametrize("setting", ["train.devices=2", "train.devices=3"])
+def test_several_devices_are_refused_before_training_not_by_the_run_lock_of_a_child(
+    config_file: Path, tmp_path: Path, capsys, setting: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Lightning would start a process per device, each entering the same run folder: the
+    second was refused by the first's lock and the whole run killed. One line, exit 2, nothing
+    left behind; one device trains."""
+    run = tmp_path / "run"
+    assert main(["train", str(config_file), "--out", str(run), "--set", setting]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "train.devices: expected one device (got devices=" in err[0]
+    assert "processes). priorkit trains in one process" in err[0] and not run.exists()
+
+
 def test_a_run_refused_for_its_data_leaves_no_new_folder_and_an_old_one_intact(
     config_file: Path, tmp_path: Path, capsys
 ) -> None:  # type: ignore[no-untyped-def]
