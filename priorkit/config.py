@@ -252,14 +252,31 @@ def _describe(
 
 
 def _valid_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys of the config that holds the unknown key at ``loc`` (its parents' path): fields
+    of nested configs, also inside mappings and lists of them (``datasets.<name>.``)."""
     current: Any = model
-    for part in loc:
-        field = getattr(current, "model_fields", {}).get(part)
+    parts = list(loc)
+    while parts:
+        field = getattr(current, "model_fields", {}).get(parts.pop(0))
         annotation = getattr(field, "annotation", None)
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return sorted(getattr(current, "model_fields", {}))
-        current = annotation
+        while parts and annotation is not None and _config_in(annotation) is None:
+            inner = _inner(annotation, dict) or _inner(annotation, list)
+            if inner is None:
+                break
+            parts.pop(0)  # the mapping's key, or the list's index
+            annotation = inner
+        nested = _config_in(annotation)
+        if nested is None:
+            break
+        current = nested
     return sorted(getattr(current, "model_fields", {}))
+
+
+def _config_in(annotation: Any) -> type[BaseModel] | None:
+    """The config class among the types ``annotation`` allows, if any."""
+    return next(
+        (t for t in _alternatives(annotation) if isinstance(t, type) and issubclass(t, BaseModel)), None
+    )
 
 
 def differences(old: dict[str, Any], new: dict[str, Any], ignore: frozenset[str] = frozenset()) -> list[str]:

@@ -306,3 +306,24 @@ def test_whole_number_turns_numpy_integers_into_python_ones() -> None:
         number = whole_number(value, 1)
         assert number == 5 and type(number) is int
     assert whole_number(np.float64(5.0)) is None and whole_number(np.bool_(True)) is None
+
+
+def test_an_unknown_key_inside_a_mapping_or_list_of_configs_lists_that_configs_keys() -> None:
+    """``datasets.<name>.path`` listed the study's top-level keys; it lists a dataset's."""
+    from priorkit.config import Settings
+
+    class Inner(Settings):
+        source: str = ""
+        format: str = "jsonl"
+
+    class Outer(Settings):
+        datasets: dict[str, Inner] | None = None
+        steps: list[Inner] = []
+        seed: int = 0
+
+    for given, key in [
+        ({"datasets": {"d1": {"path": "x"}}}, "datasets.d1.path"),
+        ({"steps": [{"source": "a"}, {"nope": 1}]}, "steps.1.nope"),
+    ]:
+        with pytest.raises(ConfigError, match=rf"`{key}`: unknown key\. Valid keys here: format, source$"):
+            load_config(Outer, given)
