@@ -249,7 +249,7 @@ def _ablation_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
     p.add_argument("--out", required=True, help="study folder (rerun to resume: finished trials are kept)")
     p.add_argument("--executor", default="local", choices=["local", "ray"], help="where trials run")
     p.add_argument(
-        "--workers", type=int, default=1, help="trials at once (threads per worker: cores / workers)"
+        "--workers", type=_positive, default=1, help="trials at once (threads per worker: cores / workers)"
     )
     p.add_argument(
         "--address", default=None, help="ray: address of an existing cluster (default: a local one)"
@@ -270,7 +270,7 @@ def _ablation_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
         "demo", help="run the synthetic study of every prior strategy and write its report"
     )
     p.add_argument("--out", default="runs/demo", help="study folder (default runs/demo; rerun to resume)")
-    p.add_argument("--workers", type=int, default=2, help="trials at once")
+    p.add_argument("--workers", type=_positive, default=2, help="trials at once")
     p.set_defaults(run=cmd_demo)
 
 

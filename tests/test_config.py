@@ -310,6 +310,8 @@ def test_whole_number_turns_numpy_integers_into_python_ones() -> None:
 
 def test_an_unknown_key_inside_a_mapping_or_list_of_configs_lists_that_configs_keys() -> None:
     """``datasets.<name>.path`` listed the study's top-level keys; it lists a dataset's."""
+    from pydantic import Field
+
     from priorkit.config import Settings
 
     class Inner(Settings):
@@ -318,7 +320,7 @@ def test_an_unknown_key_inside_a_mapping_or_list_of_configs_lists_that_configs_k
 
     class Outer(Settings):
         datasets: dict[str, Inner] | None = None
-        steps: list[Inner] = []
+        steps: list[Inner] = Field(default_factory=list)
         seed: int = 0
 
     for given, key in [

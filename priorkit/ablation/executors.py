@@ -16,6 +16,7 @@ import torch
 
 from priorkit.ablation.grid import Trial
 from priorkit.ablation.worker import run_one
+from priorkit.config import whole_number
 from priorkit.errors import ConfigError
 from priorkit.registry import Registry
 
@@ -31,13 +32,19 @@ def _init_worker(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
+def checked_workers(workers: object) -> int:
+    """``workers`` as an ``int`` when it is a whole number >= 1; else a ConfigError."""
+    number = whole_number(workers, 1)
+    if number is None:
+        raise ConfigError(f"--workers: expected an integer >= 1, the trials run at once (got {workers!r}).")
+    return number
+
+
 class Executor:
     """Args: workers: trials run at once."""
 
     def __init__(self, workers: int = 1, address: str | None = None) -> None:
-        if workers < 1:
-            raise ConfigError(f"--workers: expected an integer >= 1 (got {workers}).")
-        self.workers, self.address = workers, address
+        self.workers, self.address = checked_workers(workers), address
 
     def run(self, trials: list[Trial], out: str) -> Iterator[tuple[str, str]]:
         raise NotImplementedError

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from priorkit.ablation.executors import EXECUTORS
+from priorkit.ablation.executors import EXECUTORS, checked_workers
 from priorkit.ablation.family import family_table
 from priorkit.ablation.folds import save_folds
 from priorkit.ablation.grid import Trial, expand
@@ -57,6 +57,7 @@ def run_study(
     Writes ``results.csv`` and ``summary.md`` at the end. ``redraw`` replaces the study's
     ``redraw`` (draw its synthetic worlds afresh).
     """
+    workers = checked_workers(workers)  # before the study folder or its progress bar
     study, base = load_study(study_file)
     if redraw is not None:
         study = validated(StudyConfig, {**study.model_dump(), "redraw": redraw}, where=f"{study_file}: ")

@@ -11,12 +11,14 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 from safetensors.torch import load_file
 
 from priorkit.ablation import run_study
 from priorkit.cli import main
 from priorkit.data.jsonl import read_jsonl
+from priorkit.errors import ConfigError
 from priorkit.locks import folder_lock
 
 
@@ -173,3 +175,21 @@ def test_a_second_study_in_the_same_folder_is_refused_before_it_writes(
     err = capsys.readouterr().err
     assert "study: expected a study folder no other study runs in (got one locked by another process" in err
     assert list(out.iterdir()) == []  # the study wrote nothing; the holder's lock went with it
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True, "2"])
+def test_workers_that_are_not_a_count_are_refused_before_the_study_starts(
+    tmp_path: Path, workers: object
+) -> None:
+    """Refused before the study file is read, its folder made or a progress bar drawn."""
+    with pytest.raises(ConfigError, match=r"--workers: expected an integer >= 1, the trials run at once"):
+        run_study(tmp_path / "no-study.yaml", tmp_path / "out", "local", workers)  # type: ignore[arg-type]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", [["ablate", "study.yaml", "--out", "x"], ["demo"]])
+def test_the_cli_refuses_workers_below_one_as_it_parses(command: list[str], capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as stopped:
+        main([*command, "--workers", "0"])
+    assert stopped.value.code == 2
+    assert "--workers: expected an integer >= 1 (got '0')" in capsys.readouterr().err
