@@ -8,9 +8,11 @@ so an executor keeps no state worth losing.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
+from urllib.parse import urlsplit
 
 import torch
 
@@ -76,6 +78,20 @@ class RayExecutor(Executor):
     """The same trials as Ray tasks, on the cluster at ``address`` (``auto``: the one this
     machine belongs to) or on a local Ray started for the study; one CPU per trial thread."""
 
+    def __init__(self, workers: int = 1, address: str | None = None) -> None:
+        super().__init__(workers, address)
+        if not self._joined():
+            _refuse_unreachable(address)
+
+    @staticmethod
+    def _joined() -> bool:
+        """Whether this process is already connected to a Ray cluster (``ray.init`` done)."""
+        try:
+            import ray
+        except ImportError:
+            return False
+        return bool(ray.is_initialized())
+
     def run(self, trials: list[Trial], out: str) -> Iterator[tuple[str, str]]:
         try:
             import ray
@@ -102,6 +118,35 @@ class RayExecutor(Executor):
         finally:
             if started_here:
                 ray.shutdown()
+
+
+def _refuse_unreachable(address: str | None, timeout: float = 5.0) -> None:
+    """Refuse at once a cluster ``address`` (``host:port``, ``ray://host:port``) that nothing
+    answers on: Ray itself retries for minutes before it gives up.
+
+    Raises:
+        ConfigError: naming the address and the fix.
+    """
+    if not address or address in ("auto", "local"):
+        return
+    parsed = urlsplit(address if "://" in address else f"//{address}")
+    try:
+        host, port = parsed.hostname, parsed.port
+    except ValueError:  # a port that is not a number
+        host, port = None, None
+    if host is None or port is None:
+        raise ConfigError(
+            f"--address: expected auto, host:port or ray://host:port of a Ray cluster (got {address!r})."
+        )
+    try:
+        with socket.create_connection((host, port), timeout):
+            return
+    except OSError as error:
+        raise ConfigError(
+            f"--address: expected a Ray cluster answering at {host}:{port} (got {error.strerror or error} "
+            f"within {timeout:g} s). Start the cluster (ray start --head) or fix the address; without "
+            "--address a local Ray is started for the study."
+        ) from None
 
 
 def _ray_trial(trial: Trial, out: str, threads: int) -> tuple[str, str]:

@@ -98,6 +98,7 @@ def _run(
     address: str | None,
     progress: bool,
 ) -> StudyRun:
+    runner = EXECUTORS.get(executor)(workers, address)  # its settings checked before any work
     study = write_worlds(study, folder)
     trials = expand(study, base, save_folds(study, base, folder))
     write_json(
@@ -115,7 +116,7 @@ def _run(
     )
     bar.set_postfix(finished=counts["done"], failed=counts["failed"], remaining=len(todo))
     ran = 0
-    for _key, status in EXECUTORS.get(executor)(workers, address).run(todo, str(folder)):
+    for _key, status in runner.run(todo, str(folder)):
         ran += 1
         counts[status] += 1
         bar.update(1)
