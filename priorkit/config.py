@@ -40,6 +40,15 @@ class Settings(BaseModel):
         return value
 
 
+def path_of(value: object, name: str, what: str) -> Path:
+    """``value`` as a ``Path`` when it is a non-empty ``str`` or path-like; else a ConfigError
+    naming the argument (``name``), what it should point at (``what``) and what was given."""
+    if isinstance(value, str | os.PathLike) and str(value).strip():
+        return Path(value)
+    shown = repr(value) if len(repr(value)) <= 80 else type(value).__name__
+    raise ConfigError(f"{name}: expected the path of {what} (got {shown}).")
+
+
 def whole_number(value: object, least: int | None = None, most: int | None = None) -> int | None:
     """``value`` as an ``int`` when it is a whole number (Python's or numpy's integers, never a
     boolean or a float) from ``least`` to ``most``; else None. The one test behind every number

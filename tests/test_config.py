@@ -329,3 +329,15 @@ def test_an_unknown_key_inside_a_mapping_or_list_of_configs_lists_that_configs_k
     ]:
         with pytest.raises(ConfigError, match=rf"`{key}`: unknown key\. Valid keys here: format, source$"):
             load_config(Outer, given)
+
+
+def test_path_of_takes_non_empty_paths_and_names_anything_else(tmp_path: Path) -> None:
+    from priorkit.config import path_of
+
+    assert path_of("a/b.jsonl", "path", "a JSONL file") == Path("a/b.jsonl")
+    assert path_of(tmp_path, "out", "a folder") == tmp_path
+    for value, shown in [(None, "None"), ("  ", "'  '"), (3, "3"), (["a"], r"\['a'\]"), (b"x", "b'x'")]:
+        with pytest.raises(
+            ConfigError, match=rf"^path: expected the path of a JSONL file \(got {shown}\)\.$"
+        ):
+            path_of(value, "path", "a JSONL file")

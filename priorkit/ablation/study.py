@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from priorkit.config import Settings, load_config, validated
+from priorkit.config import Settings, load_config, path_of, validated
 from priorkit.data.formats import FORMATS
 from priorkit.data.split_plan import SplitConfig
 from priorkit.data.synth import SynthConfig
@@ -268,7 +268,7 @@ def _check_names(study: StudyConfig) -> None:
 def load_study(path: str | os.PathLike[str]) -> tuple[StudyConfig, RunConfig]:
     """The study and its base training config, with absolute data paths (so a trial runs from
     anywhere). Errors name the file and key."""
-    file = Path(path)
+    file = path_of(path, "path", "a study YAML file")
     study = load_config(StudyConfig, file)
     folder = file.resolve().parent
     if isinstance(study.base, str):

@@ -21,7 +21,7 @@ import torch
 
 from priorkit.atomic import atomic_path
 from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
-from priorkit.data.formats import load_format
+from priorkit.data.formats import dataset_source, load_format
 from priorkit.data.memory import paused_gc
 from priorkit.data.problems import Problem
 from priorkit.data.sample import TreeSample
@@ -79,6 +79,7 @@ def load_cached(
     unpack it, which is several times faster. A cache file that cannot be read is
     rebuilt, never trusted.
     """
+    source = dataset_source(fmt, source)
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     path = folder / "datasets" / f"{fmt}-{cache_key(fmt, source, options)}.pt"
     if path.is_file():

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 
+from priorkit.config import path_of
 from priorkit.data.dataset import TreeDataset
 from priorkit.errors import PriorkitError
 from priorkit.registry import Registry
@@ -29,6 +31,22 @@ FORMATS: Registry[Loader] = Registry(
 )
 
 
+def dataset_source(name: str, source: object) -> Path:
+    """``source`` as a path that exists, for the loader registered as ``name``.
+
+    Raises:
+        RegistryError: no such format; ConfigError: not a path; PriorkitError: nothing there.
+    """
+    FORMATS.get(name)  # an unknown format is named before any file is looked at
+    path = path_of(source, "source", f"a {name} dataset file or folder")
+    if not path.exists():
+        raise PriorkitError(
+            f"{path}: expected a {name} dataset file or folder (got nothing at that path). Fix the path: "
+            "a relative path is read from the current folder."
+        )
+    return path
+
+
 def load_format(name: str, source: str | os.PathLike[str], **options: object) -> TreeDataset:
     """Load ``source`` with the loader registered as ``name``.
 
@@ -36,7 +54,7 @@ def load_format(name: str, source: str | os.PathLike[str], **options: object) ->
         PriorkitError: the loader found no sample (a wrong folder, labels without trees), with
             what its report counted.
     """
-    dataset = FORMATS.get(name)(source, **options)
+    dataset = FORMATS.get(name)(dataset_source(name, source), **options)
     if not len(dataset):
         found = "; ".join(line.removeprefix(f"{source}: ") for line in dataset.report.lines()[:5])
         raise PriorkitError(

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from priorkit.atomic import atomic_write
+from priorkit.config import path_of
 from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
 from priorkit.data.problems import DataValidationError, Problem, show_value
 from priorkit.data.record_checks import RecordChecks
 from priorkit.data.records import sample_from_record, sample_to_record
 from priorkit.data.sample import TreeSample
-from priorkit.errors import PriorkitError
+from priorkit.errors import ConfigError, PriorkitError
 
 OnError = Literal["fail", "skip"]
 ON_ERROR = ("fail", "skip")
@@ -234,9 +235,7 @@ def read_jsonl(path: str | os.PathLike[str], on_error: OnError = "fail") -> Tree
     """
     if on_error not in ON_ERROR:
         raise ValueError(f"on_error: expected one of {ON_ERROR} (got {on_error!r})")
-    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
-        raise PriorkitError(f"path: expected the path of a JSONL file (got {path!r}).")
-    shown = str(path)
+    shown = str(path_of(path, "path", "a JSONL file"))
     report = LoadReport(source=shown)
     samples: list[TreeSample] = []
     problems: list[Problem] = []
@@ -259,8 +258,9 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[TreeSample]:
     Raises:
         DataValidationError: at the first line with problems, listing them.
     """
-    shown = str(path)
-    for number, _, parsed, found in parse_lines(Path(path), shown):
+    file = path_of(path, "path", "a JSONL file")
+    shown = str(file)
+    for number, _, parsed, found in parse_lines(file, shown):
         if parsed is None:
             raise DataValidationError(found)
         yield sample_from_record(parsed[0], parsed[1], f"{shown}:{number}")
@@ -268,7 +268,8 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[TreeSample]:
 
 def validate_jsonl(path: str | os.PathLike[str]) -> list[Problem]:
     """Every problem of a JSONL file, without building samples (for ``priorkit data validate``)."""
-    return [p for _, _, _, found in parse_lines(Path(path), str(path)) for p in found]
+    file = path_of(path, "path", "a JSONL file")
+    return [p for _, _, _, found in parse_lines(file, str(file)) for p in found]
 
 
 def write_jsonl(samples: Iterable[TreeSample], path: str | os.PathLike[str]) -> int:
@@ -277,8 +278,13 @@ def write_jsonl(samples: Iterable[TreeSample], path: str | os.PathLike[str]) -> 
     Returns:
         the number of samples written.
     """
+    if isinstance(samples, str | os.PathLike):
+        raise ConfigError(
+            f"samples: expected the samples to write (got the path {str(samples)!r}); the path comes "
+            "second: write_jsonl(samples, path)."
+        )
     count = 0
-    with atomic_write(path) as handle:
+    with atomic_write(path_of(path, "path", "a JSONL file to write")) as handle:
         for sample in samples:
             handle.write(json.dumps(sample_to_record(sample), ensure_ascii=False, allow_nan=False))
             handle.write("\n")

@@ -28,7 +28,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from priorkit.atomic import atomic_write
-from priorkit.config import Settings
+from priorkit.config import Settings, path_of
 from priorkit.data.jsonl import write_jsonl
 from priorkit.data.sample import TreeSample
 from priorkit.data.synth_trees import Shape, grow_tree, leaves
@@ -291,7 +291,7 @@ def generate(config: SynthConfig | None = None) -> dict[str, list[TreeSample]]:
 def write_synthetic(out_dir: str | os.PathLike[str], config: SynthConfig | None = None) -> dict[str, Path]:
     """Generate and write ``train/val/test_id/test_ood.jsonl`` into ``out_dir``."""
     config = config or SynthConfig()
-    folder = Path(out_dir)
+    folder = path_of(out_dir, "out_dir", "a folder to write the synthetic files into")
     paths = {}
     for split, samples in generate(config).items():
         paths[split] = folder / f"{split}.jsonl"

@@ -219,6 +219,25 @@ def test_a_label_written_another_way_than_in_training_is_named(
             lambda: pk.fit_ensemble({}, seeds=iter([])),
             r"seeds: expected a list of distinct integers.*\(got \[\]\)",
         ),
+        (lambda: pk.validate_jsonl(None), r"path: expected the path of a JSONL file \(got None\)"),
+        (lambda: list(pk.iter_jsonl(3)), r"path: expected the path of a JSONL file \(got 3\)"),
+        (
+            lambda: pk.write_jsonl("out.jsonl", []),
+            r"samples: expected the samples to write \(got the path 'out.jsonl'\); the path comes second",
+        ),
+        (lambda: pk.write_jsonl([], None), r"path: expected the path of a JSONL file to write \(got None\)"),
+        (lambda: pk.write_synthetic(None), r"out_dir: expected the path of a folder to write the synthetic"),
+        (lambda: pk.load_study(""), r"path: expected the path of a study YAML file \(got ''\)"),
+        (lambda: pk.load_cached("nope", "x"), r"format: expected one of csv, jsonl, pheme"),
+        (lambda: pk.load_cached("twitter", None), r"source: expected the path of a twitter dataset file"),
+        (
+            lambda: pk.load_cached("twitter", "no/such/folder"),
+            r"no/such/folder: expected a twitter dataset file or folder \(got nothing at that path\)",
+        ),
+        (
+            lambda: pk.load_format("pheme", "no-such.json"),
+            r"no-such.json: expected a pheme dataset file or folder \(got nothing at that path\)",
+        ),
     ],
 )
 def test_arguments_of_the_wrong_kind_are_named_in_one_line(call, message: str) -> None:  # type: ignore[no-untyped-def]
