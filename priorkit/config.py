@@ -236,7 +236,7 @@ def _describe(
     model: type[BaseModel], error: dict[str, Any], where: str, prefix: str = "", from_file: bool = False
 ) -> str:
     # a model-level error of a nested config has no location of its own: the prefix names it
-    loc = ".".join(visible(str(p)) for p in error["loc"])
+    loc = ".".join(visible(str(p)) for p in error["loc"] if not _member_tag(p))
     key = (prefix + loc if loc else prefix.rstrip(".")) or "(top level)"
     got = error.get("input")
     if error["type"] == "extra_forbidden":
@@ -258,6 +258,19 @@ def _describe(
     text = repr(got)
     text = text if len(text) <= 60 else text[:57] + "..."
     return f"{where}`{key}`: {message} (got {text})."
+
+
+def _member_tag(part: object) -> bool:
+    """Whether a part of an error's location is the name pydantic gives the member of a union
+    it tried (``CollectionConfig`` in ``evaluate.x.CollectionConfig.source``), not a key."""
+    if not isinstance(part, str):
+        return False
+    return part in {"str", "int", "float", "bool"} or "[" in part or part in _config_names(Settings)
+
+
+def _config_names(root: type) -> set[str]:
+    """The class names of ``root`` and every config class derived from it."""
+    return {root.__name__}.union(*(_config_names(child) for child in root.__subclasses__()))
 
 
 def _valid_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

@@ -341,3 +341,20 @@ def test_path_of_takes_non_empty_paths_and_names_anything_else(tmp_path: Path) -
             ConfigError, match=rf"^path: expected the path of a JSONL file \(got {shown}\)\.$"
         ):
             path_of(value, "path", "a JSONL file")
+
+
+def test_the_union_member_pydantic_tried_is_not_shown_as_a_key() -> None:
+    """``evaluate.x.Inner.nope`` named a class where the user wrote keys: it reads ``evaluate.x.nope``."""
+    from priorkit.config import Settings
+
+    class Inner(Settings):
+        source: str = ""
+
+    class Outer(Settings):
+        evaluate: dict[str, str | Inner] | None = None
+
+    with pytest.raises(ConfigError) as raised:
+        load_config(Outer, {"evaluate": {"x": {"source": "y", "nope": 1}}})
+    assert "`evaluate.x`: input should be a valid string" in str(raised.value)
+    assert "`evaluate.x.nope`: unknown key. Valid keys here: source" in str(raised.value)
+    assert "Inner" not in str(raised.value)
