@@ -9,6 +9,7 @@ import networkx as nx
 from priorkit.data.problems import DataValidationError, Problem
 from priorkit.data.records import sample_from_dict, sample_to_record
 from priorkit.data.sample import TreeSample
+from priorkit.errors import ConfigError
 
 _GRAPH_KEYS = ("id", "text", "label", "group", "created_at", "counterfactual_of")
 
@@ -34,9 +35,15 @@ def from_networkx(graph: nx.DiGraph, **attributes: Any) -> TreeSample:
         attributes: override or supply the graph attributes (``id=..., label=...``).
 
     Raises:
+        ConfigError: not a networkx graph.
         DataValidationError: a graph that is not a tree (two roots, a cycle, a node with two
             parents) or lacks a required attribute.
     """
+    if not isinstance(graph, nx.Graph):
+        raise ConfigError(
+            f"graph: expected a networkx DiGraph of parent -> child edges (got {type(graph).__name__}). "
+            "Build one with nx.DiGraph(edges), or read a JSONL file with pk.read_jsonl."
+        )
     meta = {**{k: v for k, v in graph.graph.items() if k in _GRAPH_KEYS}, **attributes}
     sample = str(meta.get("id", "?"))
     source = f"<networkx {sample}>"

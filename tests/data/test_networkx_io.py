@@ -6,6 +6,7 @@ import priorkit as pk
 from priorkit.data.networkx_io import from_networkx, to_networkx
 from priorkit.data.problems import DataValidationError
 from priorkit.data.records import sample_from_dict
+from priorkit.errors import ConfigError
 from tests.conftest import record
 
 
@@ -52,3 +53,11 @@ def test_forest_is_refused() -> None:
     graph = nx.DiGraph([("a", "b"), ("c", "d")])
     with pytest.raises(DataValidationError, match="2 roots"):
         from_networkx(graph, id="g", text="t", label=0)
+
+
+@pytest.mark.parametrize("graph", [[(0, 1)], None, {"nodes": []}])
+def test_something_that_is_not_a_networkx_graph_is_named(graph: object) -> None:
+    with pytest.raises(
+        ConfigError, match=r"graph: expected a networkx DiGraph of parent -> child edges \(got"
+    ):
+        from_networkx(graph)  # type: ignore[arg-type]
