@@ -80,7 +80,7 @@ class ModelDims:
         ungrouped: the ids of the training samples without a group when others have one;
         pairs: how many training samples are counterfactuals of another one (-1: not known);
         unpaired: the ids of the training samples whose ``counterfactual_of`` names no training
-        sample.
+            sample.
     """
 
     text: int
