@@ -10,7 +10,7 @@ from typing import Any
 
 from priorkit.api.ensemble import Ensemble, write_ensemble
 from priorkit.api.evaluation import ensemble_scores
-from priorkit.config import whole_number
+from priorkit.config import path_of, whole_number
 from priorkit.data.jsonl_stream import JsonlStream
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
@@ -46,7 +46,7 @@ def fit(
     Returns:
         the trained model (its ``metrics`` hold the test report).
     """
-    _check_out(out)
+    path_of(out, "out", "a run folder")  # before any work
     run_config = _config(config, _overrides(overrides))
     if verbose is not None:
         run_config = run_config.updated({"train.verbose": verbose})
@@ -75,7 +75,7 @@ def fit_ensemble(
         config, data, overrides, resume, verbose: as for :func:`fit`.
     """
     seeds = _seeds(seeds)
-    _check_out(out)
+    path_of(out, "out", "a run folder")  # before any work
     run_config = _config(config, _overrides(overrides))
     folder = Path(out)
     members = tuple(
@@ -132,11 +132,6 @@ def _overrides(overrides: object) -> list[str]:
         f"overrides: expected a list of key=value strings (got {type(overrides).__name__} "
         f"{repr(overrides)[:80]}), e.g. ['train.epochs=5']."
     )
-
-
-def _check_out(out: object) -> None:
-    if not isinstance(out, (str, os.PathLike)) or not str(out).strip():
-        raise ConfigError(f"out: expected the path of a run folder (got {out!r}), e.g. 'runs/fit'.")
 
 
 def _config(config: ConfigSource, overrides: list[str]) -> RunConfig:

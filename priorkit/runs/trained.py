@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_model, save_model
 
 from priorkit.atomic import atomic_path, write_json
-from priorkit.config import read_yaml
+from priorkit.config import path_of, read_yaml
 from priorkit.encoders.text import ModelNotFoundError, TextEncoder
 from priorkit.errors import ConfigError, PriorkitError, first_line
 from priorkit.locks import folder_lock
@@ -217,12 +217,7 @@ def load(path: str | os.PathLike[str], trust_code: bool = False) -> TrainedModel
             author's code, e.g. a prior plugin). Off by default: loading runs no code, and a
             config naming a module not yet imported is refused with this fix.
     """
-    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
-        raise ConfigError(
-            f"path: expected the path of a run directory or saved model folder (got {path!r}), e.g. "
-            "pk.load('runs/fit')."
-        )
-    folder = Path(path)
+    folder = path_of(path, "path", "a run directory or saved model folder")
     if is_pretrained(folder):
         return TrainedModel.from_pretrained(folder, trust_code)
     if is_run(folder):
@@ -335,8 +330,6 @@ def _refuse_foreign(out: Path) -> None:
 
 def _priorkit_weights(path: Path) -> bool:
     """Whether ``path`` is a safetensors file that priorkit wrote (its metadata names priorkit)."""
-    from safetensors import SafetensorError, safe_open
-
     try:
         with safe_open(str(path), "pt") as handle:
             return "priorkit" in (handle.metadata() or {})
