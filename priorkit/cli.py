@@ -153,7 +153,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from priorkit.api.ensemble import Ensemble, as_model
-    from priorkit.api.neighbours import TextNeighbours
     from priorkit.api.prediction import predict_file
 
     if args.html and Path(args.html).exists() and not Path(args.html).is_dir():
@@ -161,7 +160,6 @@ def cmd_predict(args: argparse.Namespace) -> int:
             f"--html {args.html}: expected a folder for the explanation pages (got a file). Give a folder; "
             "it is made if it does not exist."
         )
-    neighbours = TextNeighbours.load(args.neighbours) if args.neighbours else None
     trained = as_model(args.model, args.trust_code)
     if args.html and isinstance(trained, Ensemble):
         raise ConfigError(
@@ -175,7 +173,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         explain=args.explain,
         top_k=args.top_k,
         progress=not args.quiet,
-        neighbours=neighbours,
+        neighbours=args.neighbours,  # a folder: predict_file loads it
         adapt_window=args.adapt_window,
     )
     print(f"wrote {result.count} predictions to {result.out}")
