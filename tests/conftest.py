@@ -130,6 +130,48 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+class FakeHub:
+    """A Hugging Face Hub cache (``models--org--name/refs`` and ``snapshots/<commit>``) in a
+    scratch folder, read offline: what ``from_pretrained`` of a Hub id finds once downloaded."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def publish(self, name: str, commit: str, source: Path, seed: int | None = None, **files: str) -> Path:
+        """Make ``commit`` of ``name`` the model in ``source`` (with its weights re-drawn from
+        ``seed``) plus ``files`` (relative path: text), and point ``main`` at it."""
+        repo = self.root / f"models--{name.replace('/', '--')}"
+        snapshot = repo / "snapshots" / commit
+        shutil.copytree(source, snapshot)
+        if seed is not None:
+            from transformers import AutoModel
+
+            torch.manual_seed(seed)
+            model = AutoModel.from_config(AutoModel.from_pretrained(source).config)
+            model.save_pretrained(snapshot)
+        for relative, text in files.items():
+            (snapshot / relative).parent.mkdir(parents=True, exist_ok=True)
+            (snapshot / relative).write_text(text)
+        self.point(name, "main", commit)
+        return snapshot
+
+    def point(self, name: str, ref: str, commit: str) -> None:
+        refs = self.root / f"models--{name.replace('/', '--')}" / "refs"
+        refs.mkdir(parents=True, exist_ok=True)
+        (refs / ref).write_text(commit)
+
+
+@pytest.fixture
+def fake_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeHub:
+    import huggingface_hub.constants as constants
+
+    root = tmp_path / "hub"
+    root.mkdir()
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(root))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    return FakeHub(root)
+
+
 @pytest.fixture(scope="session")
 def small_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small synthetic dataset: train 48, val 16, test_id and test_ood 24 samples, 4 features."""

@@ -12,6 +12,7 @@ import hashlib
 import inspect
 import os
 import socket
+import warnings
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
@@ -21,6 +22,7 @@ from pydantic import Field, model_validator
 from torch import Tensor, nn
 
 from priorkit.config import Settings
+from priorkit.encoders.pooling import pool, stated_pooling
 from priorkit.errors import ConfigError, PriorkitError, first_line
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -47,7 +49,14 @@ class TextEncoderConfig(Settings):
 
     Args:
         model: a Hugging Face model id or a local folder.
-        pooling: ``mean`` over tokens (sentence-transformers style) or the ``cls`` token.
+        revision: a Hub model's branch, tag or commit (None: ``main``). The commit it names when
+            the encoder is built is the one used from then on, and it keys the embedding cache:
+            texts encoded before the Hub repository changed are not mixed with texts encoded
+            after. Only for Hub ids (a local folder is one version).
+        pooling: ``auto`` (the default): the pooling that a sentence-transformers model states
+            (``modules.json`` and its pooling module's ``config.json``), else ``mean``;
+            ``mean`` over tokens, the ``cls`` (first) token, ``max`` over tokens, or the
+            ``last`` token (decoder-style embedding models).
         max_length: tokens per text; longer texts are truncated (at the model's own limit where
             that is lower).
         trainable_layers: fine-tune the top k transformer layers (0: frozen, the default).
@@ -63,7 +72,8 @@ class TextEncoderConfig(Settings):
     """
 
     model: str = DEFAULT_MODEL
-    pooling: Literal["mean", "cls"] = "mean"
+    revision: str | None = Field(None, min_length=1)
+    pooling: Literal["auto", "mean", "cls", "max", "last"] = "auto"
     max_length: int = Field(128, ge=1)
     trainable_layers: int = Field(0, ge=0)
     learning_rate: float | None = Field(None, gt=0)
@@ -134,19 +144,27 @@ def _unreadable(name: str, kind: str, error: Exception) -> ModelNotFoundError:
     return _not_found(name, f"{kind} could not read it: {type(error).__name__}: {first_line(error)}")
 
 
-def resolve_model(name: str) -> str:
-    """Where to load ``name`` from: the bundled offline copy, a local folder, or the hub id itself.
+def resolve_model(name: str, revision: str | None = None) -> str:
+    """Where to load ``name`` from: the bundled offline copy, a local folder, or the hub id itself
+    (at ``revision``: a branch, tag or commit; the bundled copy serves no stated revision).
 
     Raises:
         ModelNotFoundError: at once, when the id is not cached and the Hub is unreachable.
+        ConfigError: a revision stated for a local folder.
     """
-    bundled = _bundled_folder(name)
+    bundled = _bundled_folder(name) if revision is None else None
     if bundled is not None:
         return str(bundled)
     path = Path(name).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():
             raise _not_found(name, "a folder without config.json")
+        if revision is not None:
+            raise ConfigError(
+                f"text_encoder.revision: expected a Hugging Face model id to pick a version of (got "
+                f"revision {revision!r} with the local folder {name}, which is one version). Leave "
+                "revision out, or give the model's Hub id."
+            )
         return str(path)
     if path.is_file():  # e.g. the model's config.json or weights file instead of its folder
         raise _not_found(name, f"a file, not a folder; the folder that holds it is {path.parent}")
@@ -155,21 +173,60 @@ def resolve_model(name: str) -> str:
     from huggingface_hub import try_to_load_from_cache
     from huggingface_hub.constants import is_offline_mode
 
-    if isinstance(try_to_load_from_cache(name, "config.json"), str):
+    at = "" if revision is None else f" at revision {revision!r}"
+    if isinstance(try_to_load_from_cache(name, "config.json", revision=revision), str):
         return name
     if is_offline_mode():
-        raise _not_found(name, "a model id that is not in the local cache, with HF_HUB_OFFLINE=1")
+        raise _not_found(name, f"a model id{at} that is not in the local cache, with HF_HUB_OFFLINE=1")
     if not _hub_reachable():
-        raise _not_found(name, "a model id that is not in the local cache, and the Hub is unreachable")
+        raise _not_found(name, f"a model id{at} that is not in the local cache, and the Hub is unreachable")
     return name
 
 
-def model_fingerprint(source: str) -> str:
-    """Identity of the weights at ``source`` for cache keys: the id, or a digest of a local folder's
-    config and weight files (size and modification time)."""
+def hub_file(name: str, filename: str, revision: str | None = None) -> Path | None:
+    """``filename`` of the Hub model ``name`` at ``revision``: from the local cache, else
+    downloaded; None where the repository has no such file, or where it is not cached and
+    cannot be fetched (offline)."""
+    from huggingface_hub import hf_hub_download, try_to_load_from_cache
+    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
+
+    cached = try_to_load_from_cache(name, filename, revision=revision)
+    if isinstance(cached, str):
+        return Path(cached)
+    if cached is not None:  # the cache records that the repository has no such file
+        return None
+    try:
+        return Path(hf_hub_download(name, filename, revision=revision))
+    except LocalEntryNotFoundError:  # offline, or the Hub unreachable: whether it exists is unknown
+        warnings.warn(
+            f"text encoder {name!r}: {filename} is not in the local cache and cannot be fetched "
+            "(offline); read as absent. Fetch it once with network access.",
+            stacklevel=2,
+        )
+        return None
+    except EntryNotFoundError:
+        return None
+    except OSError as error:  # the revision or repository is unknown, the network failed
+        raise _not_found(name, f"{filename} could not be fetched: {first_line(error)}") from None
+
+
+def hub_commit(name: str, revision: str | None = None) -> str:
+    """The commit that ``revision`` (None: ``main``) of the Hub model ``name`` names: the folder of
+    the cached snapshot its ``config.json`` lies in (fetched first where it is not cached)."""
+    config = hub_file(name, "config.json", revision)
+    if config is None:
+        at = "main" if revision is None else repr(revision)
+        raise _not_found(name, f"no config.json at revision {at}")
+    return config.parent.name
+
+
+def model_fingerprint(source: str, commit: str | None = None) -> str:
+    """Identity of the weights at ``source`` for cache keys: a Hub id with the ``commit`` its
+    weights come from, or a digest of a local folder's config and weight files (size and
+    modification time)."""
     folder = Path(source)
     if not folder.is_dir():
-        return source
+        return source if commit is None else f"{source}@{commit}"
     digest = hashlib.sha256((folder / "config.json").read_bytes())
     for weights in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
         stat = weights.stat()
@@ -258,10 +315,16 @@ class TextEncoder(nn.Module):
         self.forward_calls = 0
         self._tokenizer: Any = None
         self._dim: int | None = None
+        self.commit: str | None = None  # the Hub commit of a Hub id's weights (None: a folder)
+        self.pooling = "mean" if self.config.pooling == "auto" else self.config.pooling
         if model is not None and tokenizer is not None:
             self._adopt(model, tokenizer)
             return
-        self.source = resolve_model(self.config.model)
+        self.source = resolve_model(self.config.model, self.config.revision)
+        if not Path(self.source).is_dir():
+            self.commit = hub_commit(self.source, self.config.revision)
+        if self.config.pooling == "auto":
+            self.pooling = stated_pooling(self._model_file, self.config.model)
         if self.frozen:  # weights load on the first text to encode: cached embeddings need none
             self._dim = int(self._auto("AutoConfig").hidden_size)
         else:
@@ -276,11 +339,20 @@ class TextEncoder(nn.Module):
         try:
             # stated either way: left out, transformers asks on the terminal and waits for an answer
             trust = self.config.trust_remote_code
-            return getattr(transformers, kind).from_pretrained(self.source, trust_remote_code=trust)
+            return getattr(transformers, kind).from_pretrained(
+                self.source, revision=self.commit, trust_remote_code=trust
+            )
         except OSError as error:
             raise _not_found(self.config.model, f"a load failure: {error}") from None
         except (ValueError, KeyError, TypeError, RuntimeError, ImportError, SafetensorError) as error:
             raise _unreadable(self.config.model, kind, error) from None
+
+    def _model_file(self, filename: str) -> Path | None:
+        """The path of one of the model's files (a folder's, or the pinned Hub commit's), or None."""
+        folder = Path(self.source)
+        if folder.is_dir():
+            return folder / filename if (folder / filename).is_file() else None
+        return hub_file(self.source, filename, self.commit)
 
     def _load(self) -> None:
         self._adopt(self._auto("AutoModel"), self._auto("AutoTokenizer"))
@@ -338,8 +410,8 @@ class TextEncoder(nn.Module):
     @property
     def namespace(self) -> str:
         """Everything that determines the output of a frozen encoder, for the embedding cache."""
-        c = self.config
-        return f"{model_fingerprint(self.source)}|{c.pooling}|max_length={c.max_length}"
+        weights = model_fingerprint(self.source, self.commit)
+        return f"{weights}|{self.pooling}|max_length={self.config.max_length}"
 
     @property
     def max_length(self) -> int:
@@ -363,10 +435,7 @@ class TextEncoder(nn.Module):
         self.forward_calls += 1
         part = text_part(self.model)
         hidden = part(**_accepted(part, dict(inputs))).last_hidden_state
-        if self.config.pooling == "cls":
-            return hidden[:, 0]
-        mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        return pool(hidden, inputs["attention_mask"], self.pooling)
 
     @torch.inference_mode()
     def encode(self, texts: list[str], batch_size: int | None = None) -> Tensor:

@@ -94,7 +94,7 @@ class TrainedModel:
                 write_json(out / USERS, self.schema.users.to_dict())
             else:
                 (out / USERS).unlink(missing_ok=True)  # an earlier model's vocabulary is not this one's
-            write_json(out / PRETRAINED_CONFIG, _pretrained_config(self.config, self.schema))
+            write_json(out / PRETRAINED_CONFIG, _pretrained_config(self.config, self.schema, self.encoder))
         return out
 
     @classmethod
@@ -288,19 +288,23 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
         ) from None
 
 
-def _pretrained_config(config: RunConfig, schema: DataSchema) -> dict[str, Any]:
+def _pretrained_config(config: RunConfig, schema: DataSchema, encoder: TextEncoder) -> dict[str, Any]:
+    """The saved model's ``config.json``: the run's config without its data paths, its text
+    encoder pinned to what it was trained with (a Hub id's commit, the pooling ``auto`` chose),
+    so that loading it later, offline or after the Hub repository changed, reads the same."""
     data = config.data.model_copy(update={"train": None, "val": None, "test": None})
     train = config.train.model_copy(update={"cache_dir": None})
-    run = config.model_copy(update={"data": data, "train": train})
+    pinned = {"pooling": encoder.pooling, "revision": encoder.commit or config.model.text_encoder.revision}
+    text = config.model.text_encoder.model_copy(update=pinned)
+    run = config.model_copy(
+        update={"data": data, "train": train, "model": config.model.model_copy(update={"text_encoder": text})}
+    )
     described = schema.to_dict()
     described.pop("users")
     return {
         "format_version": FORMAT_VERSION,
         "priorkit_version": __version__,
-        "text_encoder": {
-            "model": config.model.text_encoder.model,
-            "pooling": config.model.text_encoder.pooling,
-        },
+        "text_encoder": {"model": text.model, "revision": text.revision, "pooling": text.pooling},
         "labels": list(schema.labels.names),
         "schema": described,
         "run": run.model_dump(mode="json"),

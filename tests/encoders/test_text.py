@@ -378,3 +378,78 @@ def test_a_model_whose_code_needs_a_missing_package_names_it(tiny_model_dir: Pat
         match=r"expected the packages that the model's own code imports \(got .*priorkit_no_such_package",
     ):
         encoder(folder, trust_remote_code=True)(["good"])  # a frozen encoder loads its model on first use
+
+
+def test_auto_pooling_follows_the_pooling_the_model_states(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """A sentence-transformers folder that states cls pooling is pooled so under ``auto`` (the
+    default), as it is with ``pooling: cls``; a stated setting wins, a plain model is mean-pooled."""
+    import shutil
+
+    from tests.encoders.test_pooling import sentence_transformers_files
+
+    folder = tmp_path / "st"
+    shutil.copytree(tiny_model_dir, folder)
+    for relative, text in sentence_transformers_files(cls_token=True).items():
+        (folder / relative).parent.mkdir(exist_ok=True)
+        (folder / relative).write_text(text)
+    auto, cls = encoder(folder), encoder(folder, pooling="cls")
+    assert auto.pooling == "cls" and auto.namespace == cls.namespace
+    assert torch.equal(auto.encode(TEXTS), cls.encode(TEXTS))
+    assert encoder(folder, pooling="mean").pooling == "mean" and encoder(tiny_model_dir).pooling == "mean"
+
+
+def test_the_default_model_is_mean_pooled_as_it_states() -> None:
+    default = TextEncoder()
+    assert (
+        default.pooling == "mean"
+        and default.namespace == TextEncoder(TextEncoderConfig(pooling="mean")).namespace
+    )
+
+
+A, B = "a" * 40, "b" * 40
+
+
+@pytest.mark.filterwarnings("ignore:.*modules.json is not in the local cache")
+def test_a_hub_id_is_pinned_to_the_commit_it_named_when_built(fake_hub, tiny_model_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """A frozen encoder loads its weights on the first text; if the Hub's ``main`` moves in
+    between, it still reads the commit it was built on. The commit keys the embedding cache, and
+    ``revision`` picks a commit, branch or tag."""
+    reference = encoder(tiny_model_dir).encode(TEXTS)
+    fake_hub.publish("org/tiny", A, tiny_model_dir)
+    built = TextEncoder(TextEncoderConfig(model="org/tiny"))
+    assert built.commit == A and built.namespace.startswith(f"org/tiny@{A}|mean|") and not built.loaded
+    fake_hub.publish("org/tiny", B, tiny_model_dir, seed=1)  # main moves to other weights
+    assert torch.allclose(built.encode(TEXTS), reference, atol=1e-6)
+    moved = TextEncoder(TextEncoderConfig(model="org/tiny"))
+    assert moved.commit == B and moved.namespace != built.namespace
+    assert not torch.allclose(moved.encode(TEXTS), reference, atol=1e-3)
+    fake_hub.point("org/tiny", "v1", A)
+    for revision in (A, "v1"):
+        pinned = TextEncoder(TextEncoderConfig(model="org/tiny", revision=revision))
+        assert pinned.commit == A and torch.allclose(pinned.encode(TEXTS), reference, atol=1e-6)
+
+
+def test_a_hub_models_stated_pooling_is_read_from_its_commit(fake_hub, tiny_model_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.encoders.test_pooling import sentence_transformers_files
+
+    fake_hub.publish("org/st", A, tiny_model_dir, **sentence_transformers_files(max_tokens=True))
+    assert TextEncoder(TextEncoderConfig(model="org/st")).pooling == "max"
+    fake_hub.publish("org/plain", A, tiny_model_dir)  # not cached, and offline: unknown, said so
+    with pytest.warns(
+        UserWarning, match=r"'org/plain': modules\.json is not in the local cache .* \(offline\)"
+    ):
+        assert TextEncoder(TextEncoderConfig(model="org/plain")).pooling == "mean"
+
+
+def test_a_revision_that_is_not_there_or_for_a_folder_is_refused(fake_hub, tiny_model_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from priorkit.errors import ConfigError
+
+    fake_hub.publish("org/tiny", A, tiny_model_dir)
+    with pytest.raises(
+        ModelNotFoundError, match=r"a model id at revision 'v9' that is not in the local cache"
+    ):
+        TextEncoder(TextEncoderConfig(model="org/tiny", revision="v9"))
+    with pytest.raises(
+        ConfigError, match=r"text_encoder\.revision: expected a Hugging Face model id .* Leave"
+    ):
+        encoder(tiny_model_dir, revision="v1")

@@ -83,3 +83,34 @@ def test_a_model_whose_text_encoder_folder_moved_says_where_to_write_its_new_pla
         assert [p.to_dict() for p in pk.predict(pk.load(folder), small_data / "test_ood.jsonl")] == [
             p.to_dict() for p in expected
         ]
+
+
+@pytest.mark.filterwarnings("ignore:.*modules.json is not in the local cache")
+def test_a_saved_model_keeps_the_hub_commit_and_pooling_it_was_trained_with(
+    fake_hub, tmp_path: Path, tiny_model_dir: Path, small_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """After the Hub's ``main`` moves to other weights, the saved model still reads the commit
+    (and the pooling ``auto`` chose) that it was trained with, and predicts as it did."""
+    import json
+
+    import priorkit as pk
+
+    commit = "a" * 40
+    fake_hub.publish("org/tiny", commit, tiny_model_dir)
+    config = {
+        "model": {"text_encoder": "org/tiny", "hidden": 16, "tree": {"hidden": 16, "heads": 2}},
+        "train": {"epochs": 1, "batch_size": 16, "cache_dir": str(tmp_path / "cache"), "progress_bar": False},
+    }
+    data = {
+        n: small_data / f"{f}.jsonl" for n, f in [("train", "train"), ("val", "val"), ("test", "test_id")]
+    }
+    trained = pk.fit(config, data=data, out=tmp_path / "run")
+    trained.save_pretrained(tmp_path / "saved")
+    expected = [p.to_dict() for p in pk.predict(trained, small_data / "test_ood.jsonl")]
+    fake_hub.publish("org/tiny", "b" * 40, tiny_model_dir, seed=1)
+    saved = json.loads((tmp_path / "saved" / "config.json").read_text())
+    assert saved["text_encoder"] == {"model": "org/tiny", "revision": commit, "pooling": "mean"}
+    monkeypatch.setenv("PRIORKIT_CACHE", str(tmp_path / "fresh"))  # texts encoded again, not cached
+    loaded = pk.load(tmp_path / "saved")
+    assert loaded.encoder.commit == commit
+    assert [p.to_dict() for p in pk.predict(loaded, small_data / "test_ood.jsonl")] == expected
