@@ -184,17 +184,13 @@ def resolve_model(name: str, revision: str | None = None) -> str:
 
 
 def hub_file(name: str, filename: str, revision: str | None = None) -> Path | None:
-    """``filename`` of the Hub model ``name`` at ``revision``: from the local cache, else
-    downloaded; None where the repository has no such file, or where it is not cached and
-    cannot be fetched (offline)."""
-    from huggingface_hub import hf_hub_download, try_to_load_from_cache
+    """``filename`` of the Hub model ``name`` at ``revision``, as the Hub client finds it: online, a
+    branch is looked up on the Hub (its latest commit) and the file fetched unless cached; offline,
+    from the local cache. None where the repository has no such file, or where it is not cached
+    and cannot be fetched (a warning says so)."""
+    from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
-    cached = try_to_load_from_cache(name, filename, revision=revision)
-    if isinstance(cached, str):
-        return Path(cached)
-    if cached is not None:  # the cache records that the repository has no such file
-        return None
     try:
         return Path(hf_hub_download(name, filename, revision=revision))
     except LocalEntryNotFoundError:  # offline, or the Hub unreachable: whether it exists is unknown
@@ -204,7 +200,7 @@ def hub_file(name: str, filename: str, revision: str | None = None) -> Path | No
             stacklevel=2,
         )
         return None
-    except EntryNotFoundError:
+    except EntryNotFoundError:  # the repository has no such file
         return None
     except OSError as error:  # the revision or repository is unknown, the network failed
         raise _not_found(name, f"{filename} could not be fetched: {first_line(error)}") from None

@@ -453,3 +453,26 @@ def test_a_revision_that_is_not_there_or_for_a_folder_is_refused(fake_hub, tiny_
         ConfigError, match=r"text_encoder\.revision: expected a Hugging Face model id .* Leave"
     ):
         encoder(tiny_model_dir, revision="v1")
+
+
+def test_online_a_branch_is_looked_up_on_the_hub_not_only_in_the_local_refs(
+    fake_hub, tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Online, ``main`` is the commit the Hub names now (the client is asked), not the one the
+    local cache last saw; the encoder then loads that commit."""
+    import huggingface_hub
+    import huggingface_hub.constants as constants
+
+    fake_hub.publish("org/tiny", B, tiny_model_dir, seed=1)
+    fake_hub.publish("org/tiny", A, tiny_model_dir)  # the local refs say A
+    asked = []
+
+    def hub_now(name: str, filename: str, revision: str | None = None, **_: object) -> str:
+        asked.append((name, filename, revision))
+        commit = B if revision in (None, "main") else revision  # on the Hub, main has moved to B
+        return str(fake_hub.root / "models--org--tiny" / "snapshots" / commit / filename)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", hub_now)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    built = TextEncoder(TextEncoderConfig(model="org/tiny", pooling="mean"))
+    assert built.commit == B and asked == [("org/tiny", "config.json", None)]
