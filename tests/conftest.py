@@ -130,6 +130,27 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+MODULES = [
+    {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+    {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+    {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+]
+
+
+def sentence_transformers_files(**flags: bool) -> dict[str, str]:
+    """The files a sentence-transformers model states its pooling in, with ``flags`` set."""
+    modes = [
+        "cls_token",
+        "mean_tokens",
+        "max_tokens",
+        "mean_sqrt_len_tokens",
+        "weightedmean_tokens",
+        "lasttoken",
+    ]
+    settings = {"word_embedding_dimension": 32, **{f"pooling_mode_{m}": flags.get(m, False) for m in modes}}
+    return {"modules.json": json.dumps(MODULES), "1_Pooling/config.json": json.dumps(settings)}
+
+
 class FakeHub:
     """A Hugging Face Hub cache (``models--org--name/refs`` and ``snapshots/<commit>``) in a
     scratch folder, read offline: what ``from_pretrained`` of a Hub id finds once downloaded."""

@@ -81,6 +81,16 @@ class TextEncoderConfig(Settings):
     batch_size: int = Field(64, ge=1)
     trust_remote_code: bool = False
 
+    def settled_by(self, stored: TextEncoderConfig) -> TextEncoderConfig:
+        """These settings with what they leave open (no ``revision``, pooling ``auto``) as
+        ``stored`` pinned it, for the same model: a resumed run reads the encoder it was
+        trained with."""
+        if stored.model != self.model:
+            return self
+        revision = self.revision if self.revision is not None else stored.revision
+        pooling = self.pooling if self.pooling != "auto" else stored.pooling
+        return self.model_copy(update={"revision": revision, "pooling": pooling})
+
     @model_validator(mode="after")
     def _l2_sp_needs_fine_tuning(self) -> TextEncoderConfig:
         if self.l2_sp > 0 and self.trainable_layers == 0:
@@ -408,6 +418,14 @@ class TextEncoder(nn.Module):
         """Everything that determines the output of a frozen encoder, for the embedding cache."""
         weights = model_fingerprint(self.source, self.commit)
         return f"{weights}|{self.pooling}|max_length={self.config.max_length}"
+
+    @property
+    def pinned(self) -> TextEncoderConfig:
+        """The settings with what they left open settled: a Hub id's ``revision`` the commit
+        its weights come from, ``pooling`` the one ``auto`` chose. Built from them, an encoder
+        reads the same weights and pools the same way after the Hub repository changes."""
+        revision = self.commit if self.commit is not None else self.config.revision
+        return self.config.model_copy(update={"revision": revision, "pooling": self.pooling})
 
     @property
     def max_length(self) -> int:

@@ -25,6 +25,7 @@ from priorkit.config import (
 from priorkit.data.budget import NodeOrder, apply_node_budget, first_nodes
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.jsonl_stream import JsonlStream
+from priorkit.encoders.text import TextEncoderConfig
 from priorkit.errors import ConfigError, PriorkitError
 from priorkit.model import ModelConfig
 from priorkit.priors.base import PRIORS, PriorConfig
@@ -206,6 +207,15 @@ class RunConfig(Settings):
         if not isinstance(changes, Mapping):
             changes = parse_overrides(list(changes))
         return updated(self, changes, where=where)
+
+    def with_text_encoder(self, text: TextEncoderConfig) -> RunConfig:
+        """A copy whose ``model.text_encoder`` is ``text`` (settings already validated)."""
+        return self.model_copy(update={"model": self.model.model_copy(update={"text_encoder": text})})
+
+    def settled_by(self, stored: RunConfig) -> RunConfig:
+        """This config with the text encoder settings it leaves open as ``stored`` (the config
+        a run was trained with) pinned them (:meth:`TextEncoderConfig.settled_by`)."""
+        return self.with_text_encoder(self.model.text_encoder.settled_by(stored.model.text_encoder))
 
     @model_validator(mode="before")
     @classmethod

@@ -46,6 +46,7 @@ __all__ = [
     "is_pretrained",
     "is_run",
     "member_folder",
+    "stored_config",
     "unfinished_ensemble",
     "write_config",
     "write_json",
@@ -111,11 +112,19 @@ def config_changes(run_dir: Path, config: RunConfig, ignore: frozenset[str] = fr
     """``key: stored -> given`` for every key where ``config`` differs from the config the run
     in ``run_dir`` was trained with (none when the folder holds no run yet), the keys of
     :data:`HARMLESS` and ``ignore`` left out."""
+    stored = stored_config(run_dir)
+    if stored is None:
+        return []
+    given = config.settled_by(stored)  # what it leaves open (the encoder's commit, pooling) is the run's
+    return differences(stored.model_dump(mode="json"), given.model_dump(mode="json"), HARMLESS | ignore)
+
+
+def stored_config(run_dir: Path) -> RunConfig | None:
+    """The config the run in ``run_dir`` was trained with (None when it holds no run yet)."""
     stored_file = run_dir / CONFIG
     if not stored_file.is_file():
-        return []
-    stored = RunConfig.from_dict(read_yaml(stored_file), where=f"{stored_file}: ")  # an older format too
-    return differences(stored.model_dump(mode="json"), config.model_dump(mode="json"), HARMLESS | ignore)
+        return None
+    return RunConfig.from_dict(read_yaml(stored_file), where=f"{stored_file}: ")  # an older format too
 
 
 def listed_changes(changes: list[str], most: int) -> str:

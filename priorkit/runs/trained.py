@@ -294,11 +294,8 @@ def _pretrained_config(config: RunConfig, schema: DataSchema, encoder: TextEncod
     so that loading it later, offline or after the Hub repository changed, reads the same."""
     data = config.data.model_copy(update={"train": None, "val": None, "test": None})
     train = config.train.model_copy(update={"cache_dir": None})
-    pinned = {"pooling": encoder.pooling, "revision": encoder.commit or config.model.text_encoder.revision}
-    text = config.model.text_encoder.model_copy(update=pinned)
-    run = config.model_copy(
-        update={"data": data, "train": train, "model": config.model.model_copy(update={"text_encoder": text})}
-    )
+    run = config.with_text_encoder(encoder.pinned).model_copy(update={"data": data, "train": train})
+    text = run.model.text_encoder
     described = schema.to_dict()
     described.pop("users")
     return {

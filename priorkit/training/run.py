@@ -40,6 +40,7 @@ from priorkit.runs.files import (
     SCHEMA,
     config_changes,
     listed_changes,
+    stored_config,
     write_config,
 )
 from priorkit.runs.graphs import load_split, to_graphs
@@ -162,13 +163,16 @@ def _locked(
                 f"{CONFIG} back, train into another --out, or pass --restart (resume=False) to start "
                 "over here."
             )
-        changed = config_changes(run_dir, config) if resume and _has_checkpoints(run_dir) else []
+        stored = stored_config(run_dir) if resume and _has_checkpoints(run_dir) else None
+        changed = config_changes(run_dir, config) if stored is not None else []
         if changed:
             raise PriorkitError(
                 f"{run_dir}: expected the config this run was trained with (got changes: "
                 f"{listed_changes(changed, 8)}). Resume with the same "
                 "config, train into another --out, or pass --restart (resume=False) to start over here."
             )
+        if stored is not None:  # it goes on with the text encoder it was trained with
+            config = config.settled_by(stored)
         handler = _log_to(run_dir)
         try:
             with quiet(config.train.verbose):
@@ -213,6 +217,7 @@ def _train(
     pl.seed_everything(c.seed, workers=True, verbose=False)
     fix_mmap_threshold(c.heap_mmap_kib)
     encoder = TextEncoder(config.model.text_encoder)
+    config = config.with_text_encoder(encoder.pinned)  # as written: its Hub commit, the pooling chosen
     data = _data(config, splits, encoder, scored_later)
     schema, graphs, sizes = data.schema, data.graphs, data.sizes
     log.info("data: %s", ", ".join(f"{k} {v['samples']} ({v['nodes']} nodes)" for k, v in sizes.items()))

@@ -14,6 +14,7 @@ from priorkit.encoders.text import (
     resolve_model,
 )
 from priorkit.errors import PriorkitError
+from tests.conftest import sentence_transformers_files
 
 TEXTS = ["the pasta was cold", "lovely soup", "the service was very slow and the food was bad", "good"]
 
@@ -385,8 +386,6 @@ def test_auto_pooling_follows_the_pooling_the_model_states(tiny_model_dir: Path,
     default), as it is with ``pooling: cls``; a stated setting wins, a plain model is mean-pooled."""
     import shutil
 
-    from tests.encoders.test_pooling import sentence_transformers_files
-
     folder = tmp_path / "st"
     shutil.copytree(tiny_model_dir, folder)
     for relative, text in sentence_transformers_files(cls_token=True).items():
@@ -430,8 +429,6 @@ def test_a_hub_id_is_pinned_to_the_commit_it_named_when_built(fake_hub, tiny_mod
 
 
 def test_a_hub_models_stated_pooling_is_read_from_its_commit(fake_hub, tiny_model_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    from tests.encoders.test_pooling import sentence_transformers_files
-
     fake_hub.publish("org/st", A, tiny_model_dir, **sentence_transformers_files(max_tokens=True))
     assert TextEncoder(TextEncoderConfig(model="org/st")).pooling == "max"
     fake_hub.publish("org/plain", A, tiny_model_dir)  # not cached, and offline: unknown, said so

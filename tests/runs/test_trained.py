@@ -9,6 +9,7 @@ import torch
 
 from priorkit.errors import PriorkitError
 from priorkit.runs.trained import read_checkpoint
+from tests.conftest import sentence_transformers_files
 
 
 class Payload:
@@ -111,6 +112,50 @@ def test_a_saved_model_keeps_the_hub_commit_and_pooling_it_was_trained_with(
     saved = json.loads((tmp_path / "saved" / "config.json").read_text())
     assert saved["text_encoder"] == {"model": "org/tiny", "revision": commit, "pooling": "mean"}
     monkeypatch.setenv("PRIORKIT_CACHE", str(tmp_path / "fresh"))  # texts encoded again, not cached
-    loaded = pk.load(tmp_path / "saved")
-    assert loaded.encoder.commit == commit
-    assert [p.to_dict() for p in pk.predict(loaded, small_data / "test_ood.jsonl")] == expected
+    for folder in (tmp_path / "saved", tmp_path / "run"):  # the run's config.yaml is pinned too
+        loaded = pk.load(folder)
+        assert loaded.encoder.commit == commit
+        assert [p.to_dict() for p in pk.predict(loaded, small_data / "test_ood.jsonl")] == expected
+
+
+def test_a_run_resumes_with_the_text_encoder_it_was_trained_with(
+    fake_hub, tmp_path: Path, tiny_model_dir: Path, small_data: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The run's config.yaml settles what the config left open (the Hub commit, the pooling);
+    the same config given again is no change, and resuming reads the stored commit; a stated
+    pooling other than the stored one is a change."""
+    from priorkit.runs.config import RunConfig
+    from priorkit.runs.files import config_changes, stored_config
+    from priorkit.training import train
+
+    fake_hub.publish("org/tiny", "a" * 40, tiny_model_dir, **sentence_transformers_files(cls_token=True))
+    data = {
+        n: str(small_data / f"{f}.jsonl")
+        for n, f in [("train", "train"), ("val", "val"), ("test", "test_id")]
+    }
+    config = RunConfig.from_dict(
+        {
+            "data": data,
+            "model": {"text_encoder": "org/tiny", "hidden": 16, "tree": {"hidden": 16, "heads": 2}},
+            "train": {
+                "epochs": 1,
+                "batch_size": 16,
+                "cache_dir": str(tmp_path / "cache"),
+                "progress_bar": False,
+            },
+        }
+    )
+    train(config, tmp_path / "run")
+    stored = stored_config(tmp_path / "run")
+    assert stored is not None and (stored.model.text_encoder.revision, stored.model.text_encoder.pooling) == (
+        "a" * 40,
+        "cls",
+    )
+    fake_hub.publish("org/tiny", "b" * 40, tiny_model_dir, seed=1)  # main moves on
+    assert config_changes(tmp_path / "run", config) == []
+    assert config.settled_by(stored).model.text_encoder == stored.model.text_encoder
+    assert config_changes(tmp_path / "run", config.updated({"model.text_encoder.pooling": "mean"})) == [
+        "model.text_encoder.pooling: 'cls' -> 'mean'"
+    ]
+    train(config, tmp_path / "run", resume=True)  # resumed: not refused, and still on commit a
+    assert stored_config(tmp_path / "run") == stored
