@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.preprocessing import normalize
 
-from priorkit.data.dataset import TreeDataset
+from priorkit.data.sources import DataSource, as_dataset
 from priorkit.data.splits import Split
 from priorkit.data.stories import tfidf_vectors
 from priorkit.errors import ConfigError
@@ -150,7 +150,7 @@ def checked_threshold(threshold: object) -> float:
 
 
 def leakage_report(
-    dataset: TreeDataset,
+    dataset: DataSource,
     splits: list[Split],
     kind: str,
     threshold: float = 0.5,
@@ -172,6 +172,7 @@ def leakage_report(
         ConfigError: a threshold that :func:`checked_threshold` refuses.
     """
     checked_threshold(threshold)
+    dataset = as_dataset(dataset, "dataset")
     tfidf = tfidf_vectors([s.text for s in dataset])
     vectors = tfidf if embeddings is None else normalize(np.asarray(embeddings, dtype=np.float64))
     labels = np.asarray([str(v) for v in dataset.labels])
@@ -229,8 +230,10 @@ def _users_probe(
     return _probe(x_fit, y_fit, x_test)
 
 
-def user_documents(dataset: TreeDataset) -> list[str]:
-    """Each sample's user ids joined by spaces (the input of :func:`user_bags`)."""
+def user_documents(dataset: DataSource) -> list[str]:
+    """Each sample's user ids joined by spaces (the input of :func:`user_bags`); ``dataset``: a
+    dataset, a JSONL path, or a list of samples or records."""
+    dataset = as_dataset(dataset, "dataset")
     return [" ".join(u for u in (s.user or []) if u) for s in dataset]
 
 

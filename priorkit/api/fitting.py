@@ -14,12 +14,10 @@ from priorkit.config import path_of, whole_number
 from priorkit.data.jsonl_stream import JsonlStream
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
-from priorkit.runs.config import RunConfig
+from priorkit.runs.config import ConfigSource, RunConfig
 from priorkit.runs.files import member_folder
 from priorkit.runs.trained import TrainedModel
 from priorkit.training.run import SPLITS, train
-
-ConfigSource = RunConfig | Mapping[str, Any] | str | os.PathLike[str]
 
 
 def fit(
@@ -47,7 +45,7 @@ def fit(
         the trained model (its ``metrics`` hold the test report).
     """
     path_of(out, "out", "a run folder")  # before any work
-    run_config = _config(config, _overrides(overrides))
+    run_config = RunConfig.of(config, _overrides(overrides))
     if verbose is not None:
         run_config = run_config.updated({"train.verbose": verbose})
     splits = None if data is None else _splits(data, run_config.data.stream)
@@ -76,7 +74,7 @@ def fit_ensemble(
     """
     seeds = _seeds(seeds)
     path_of(out, "out", "a run folder")  # before any work
-    run_config = _config(config, _overrides(overrides))
+    run_config = RunConfig.of(config, _overrides(overrides))
     folder = Path(out)
     members = tuple(
         fit(
@@ -131,18 +129,6 @@ def _overrides(overrides: object) -> list[str]:
     raise ConfigError(
         f"overrides: expected a list of key=value strings (got {type(overrides).__name__} "
         f"{repr(overrides)[:80]}), e.g. ['train.epochs=5']."
-    )
-
-
-def _config(config: ConfigSource, overrides: list[str]) -> RunConfig:
-    if isinstance(config, RunConfig):
-        return config.updated(overrides, where="overrides: ") if overrides else config
-    if isinstance(config, (str, os.PathLike)):
-        return RunConfig.from_yaml(config, overrides)
-    if isinstance(config, Mapping):
-        return RunConfig.from_dict(config, overrides, where="config: ")
-    raise ConfigError(
-        f"config: expected a RunConfig, a mapping or a YAML path (got {type(config).__name__})."
     )
 
 

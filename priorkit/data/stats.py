@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from priorkit.data.dataset import TreeDataset
+from priorkit.data.sources import DataSource, as_dataset
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,9 @@ class DatasetStats:
         return out
 
 
-def dataset_stats(dataset: TreeDataset) -> DatasetStats:
-    """Compute :class:`DatasetStats` of a dataset."""
+def dataset_stats(dataset: DataSource) -> DatasetStats:
+    """Compute :class:`DatasetStats` of a dataset (or a JSONL path, a list of samples or records)."""
+    dataset = as_dataset(dataset, "dataset")
     sizes = [s.num_nodes for s in dataset]
     depths = [s.depth for s in dataset]
     counts = np.bincount(np.concatenate(depths)) if depths else np.zeros(0, dtype=np.int64)

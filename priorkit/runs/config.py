@@ -200,6 +200,24 @@ class RunConfig(Settings):
         ``key=value`` overrides; ``where`` starts each error line (``config: ``)."""
         return validated(cls, apply_overrides(_upgraded(mapping, where), list(overrides)), where=where)
 
+    @classmethod
+    def of(cls, config: ConfigSource, overrides: Sequence[str] = ()) -> RunConfig:
+        """A config from what a caller passes: a :class:`RunConfig`, a mapping of its sections or
+        a YAML path, with ``key=value`` overrides (``--set``).
+
+        Raises:
+            ConfigError: anything else, or an invalid config (naming the key).
+        """
+        if isinstance(config, RunConfig):
+            return config.updated(list(overrides), where="overrides: ") if overrides else config
+        if isinstance(config, (str, os.PathLike)):
+            return cls.from_yaml(config, overrides)
+        if isinstance(config, Mapping):
+            return cls.from_dict(config, overrides, where="config: ")
+        raise ConfigError(
+            f"config: expected a RunConfig, a mapping or a YAML path (got {type(config).__name__})."
+        )
+
     def updated(self, changes: Mapping[str, Any] | Sequence[str], where: str = "") -> RunConfig:
         """A copy with ``changes`` applied: ``{"train.seed": 1, "priors.0.weight": 2.0}`` (dotted
         keys or nested mappings, see :func:`priorkit.config.updated`) or ``["train.seed=1"]``
@@ -283,3 +301,7 @@ def _upgraded(mapping: Mapping[str, Any], where: str) -> dict[str, Any]:
         return dict(upgrade(mapping))
     except ValueError as error:
         raise ConfigError(f"{where}{error}.") from None
+
+
+ConfigSource = RunConfig | Mapping[str, Any] | str | os.PathLike[str]
+"""What the API takes as a config: a :class:`RunConfig`, a mapping of its sections or a YAML path."""

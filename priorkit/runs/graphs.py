@@ -13,15 +13,15 @@ from priorkit.data.cache import default_cache_dir, load_cached
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.memory import paused_gc
 from priorkit.data.sample import TreeSample
+from priorkit.data.sources import DataSource, as_dataset
 from priorkit.data.tensors import sample_to_data
 from priorkit.encoders.text import TextEncoder
 from priorkit.encoders.text_table import attach_text_embeddings, encode_texts
+from priorkit.runs.config import ConfigSource, RunConfig
 from priorkit.runs.schema import DataSchema
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    from priorkit.runs.config import RunConfig
 
 
 def load_split(path: str, cache_dir: str | None) -> TreeDataset:
@@ -56,14 +56,18 @@ def to_graphs(
     return graphs
 
 
-def text_features(dataset: TreeDataset, config: RunConfig, encoder: TextEncoder | None = None) -> np.ndarray:
+def text_features(
+    dataset: DataSource, config: ConfigSource, encoder: TextEncoder | None = None
+) -> np.ndarray:
     """The run's frozen text embedding of each sample's text (through the embedding cache), for
-    references, story grouping and text neighbours outside the model (``encoder``: one already
-    built for the run, e.g. a trained model's; default: built from ``config``).
+    references, story grouping and text neighbours outside the model (``dataset`` and ``config``
+    as ``pk.fit`` takes them; ``encoder``: one already built for the run, e.g. a trained
+    model's; default: built from ``config``).
 
     Shapes:
         -> (len(dataset), t).
     """
+    dataset, config = as_dataset(dataset, "dataset"), RunConfig.of(config)
     encoder = encoder or TextEncoder(config.model.text_encoder)
     folder = config.train.cache_dir or default_cache_dir()
     return encode_texts([s.text for s in dataset], encoder, folder)[0].numpy()

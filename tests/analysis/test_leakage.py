@@ -86,3 +86,18 @@ def test_a_threshold_that_is_no_cosine_above_0_is_refused(threshold: object) -> 
     with pytest.raises(ConfigError, match=r"threshold: expected a TF-IDF cosine above 0 and at most 1"):
         checked_threshold(threshold)
     assert checked_threshold(1) == 1.0 and checked_threshold(0.5) == 0.5
+
+
+def test_the_report_and_user_documents_take_what_pk_fit_takes() -> None:
+    """Records give the report and the user documents that the dataset gives."""
+    from priorkit.analysis.leakage import user_documents
+    from priorkit.data.records import sample_to_record
+
+    dataset = story_dataset()
+    records = [sample_to_record(s) for s in dataset]
+    splits = make_splits(dataset, SplitConfig(kind="story", k=3, seed=0)).splits
+    assert user_documents(records) == user_documents(dataset)
+    assert (
+        leakage_report(records, splits, "story").to_dict()
+        == leakage_report(dataset, splits, "story").to_dict()
+    )
