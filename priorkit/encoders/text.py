@@ -201,13 +201,15 @@ def hub_file(name: str, filename: str, revision: str | None = None) -> Path | No
     branch is looked up on the Hub (its latest commit) and the file fetched unless cached; offline,
     from the local cache. None where the repository has no such file, or where it is not cached
     and cannot be fetched (a warning says so)."""
-    from huggingface_hub import hf_hub_download
+    from huggingface_hub import hf_hub_download, try_to_load_from_cache
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
     try:
         return Path(hf_hub_download(name, filename, revision=revision))
-    except LocalEntryNotFoundError:  # offline, or the Hub unreachable: whether it exists is unknown
-        warnings.warn(
+    except LocalEntryNotFoundError:  # offline, or the Hub unreachable
+        if try_to_load_from_cache(name, filename, revision=revision) is not None:
+            return None  # the cache records that the repository has no such file
+        warnings.warn(  # whether it exists is unknown
             f"text encoder {name!r}: {filename} is not in the local cache and cannot be fetched "
             "(offline); read as absent. Fetch it once with network access.",
             stacklevel=2,

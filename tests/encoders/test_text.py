@@ -485,3 +485,24 @@ def test_a_revision_of_the_default_model_offline_says_the_bundled_copy_has_none(
         r"revision out to use it\) that is not in the local cache",
     ):
         resolve_model(DEFAULT_MODEL, revision="main")
+
+
+def test_offline_a_file_the_cache_knows_is_absent_is_absent_without_a_warning(
+    fake_hub, tiny_model_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The Hub client records files a repository lacks (``.no_exist``); offline, those are
+    absent, and only a file of unknown existence is warned about."""
+    import warnings
+
+    from priorkit.encoders.text import hub_file
+
+    fake_hub.publish("org/tiny", A, tiny_model_dir)
+    known = fake_hub.root / "models--org--tiny" / ".no_exist" / A
+    known.mkdir(parents=True)
+    (known / "modules.json").write_text("")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert hub_file("org/tiny", "modules.json") is None
+        assert TextEncoder(TextEncoderConfig(model="org/tiny")).pooling == "mean"
+    with pytest.warns(UserWarning, match=r"other\.json is not in the local cache"):
+        assert hub_file("org/tiny", "other.json") is None
