@@ -337,7 +337,9 @@ class TextEncoder(nn.Module):
         if self.config.pooling == "auto":
             self.pooling = stated_pooling(self._model_file, self.config.model)
         if self.frozen:  # weights load on the first text to encode: cached embeddings need none
-            self._dim = int(self._auto("AutoConfig").hidden_size)
+            config = self._auto("AutoConfig")
+            self._dim = int(config.hidden_size)
+            self._import_code(config)
         else:
             self._load()
 
@@ -357,6 +359,20 @@ class TextEncoder(nn.Module):
             raise _not_found(self.config.model, f"a load failure: {error}") from None
         except (ValueError, KeyError, TypeError, RuntimeError, ImportError, SafetensorError) as error:
             raise _unreadable(self.config.model, kind, error) from None
+
+    def _import_code(self, config: Any) -> None:
+        """Import the model class that a trusted model's own code defines (its ``auto_map``), so
+        that a package it needs and this environment lacks is named when the encoder is built,
+        not when its weights first load."""
+        reference = (getattr(config, "auto_map", None) or {}).get("AutoModel")
+        if not self.config.trust_remote_code or not isinstance(reference, str):
+            return
+        from transformers.dynamic_module_utils import get_class_from_dynamic_module
+
+        try:
+            get_class_from_dynamic_module(reference, self.source, revision=self.commit)
+        except (OSError, ValueError, ImportError) as error:
+            raise _unreadable(self.config.model, "AutoModel", error) from None
 
     def _model_file(self, filename: str) -> Path | None:
         """The path of one of the model's files (a folder's, or the pinned Hub commit's), or None."""

@@ -378,7 +378,7 @@ def test_a_model_whose_code_needs_a_missing_package_names_it(tiny_model_dir: Pat
         ModelNotFoundError,
         match=r"expected the packages that the model's own code imports \(got .*priorkit_no_such_package",
     ):
-        encoder(folder, trust_remote_code=True)(["good"])  # a frozen encoder loads its model on first use
+        encoder(folder, trust_remote_code=True)  # named when built, not when its weights first load
 
 
 def test_auto_pooling_follows_the_pooling_the_model_states(tiny_model_dir: Path, tmp_path: Path) -> None:
