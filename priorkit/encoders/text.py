@@ -441,6 +441,13 @@ class TextEncoder(nn.Module):
         return f"{weights}|{self.pooling}|max_length={self.config.max_length}"
 
     @property
+    def described(self) -> str:
+        """The model, the Hub commit its weights come from and the pooling, for a log line."""
+        commit = f" at commit {self.commit[:12]}" if self.commit else ""
+        tuned = f", top {self.config.trainable_layers} layers fine-tuned" if not self.frozen else ", frozen"
+        return f"{self.config.model}{commit}, {self.pooling} pooling{tuned}"
+
+    @property
     def pinned(self) -> TextEncoderConfig:
         """The settings with what they left open settled: a Hub id's ``revision`` the commit
         its weights come from, ``pooling`` the one ``auto`` chose. Built from them, an encoder

@@ -218,6 +218,7 @@ def _train(
     fix_mmap_threshold(c.heap_mmap_kib)
     encoder = TextEncoder(config.model.text_encoder)
     config = config.with_text_encoder(encoder.pinned)  # as written: its Hub commit, the pooling chosen
+    log.info("text encoder: %s", encoder.described)
     data = _data(config, splits, encoder, scored_later)
     schema, graphs, sizes = data.schema, data.graphs, data.sizes
     log.info("data: %s", ", ".join(f"{k} {v['samples']} ({v['nodes']} nodes)" for k, v in sizes.items()))

@@ -146,6 +146,10 @@ def test_a_run_resumes_with_the_text_encoder_it_was_trained_with(
         }
     )
     train(config, tmp_path / "run")
+    assert (
+        "text encoder: org/tiny at commit aaaaaaaaaaaa, cls pooling, frozen"
+        in (tmp_path / "run" / "train.log").read_text()
+    )
     stored = stored_config(tmp_path / "run")
     assert stored is not None and (stored.model.text_encoder.revision, stored.model.text_encoder.pooling) == (
         "a" * 40,
