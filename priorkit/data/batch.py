@@ -10,9 +10,11 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Sampler
 from torch_geometric.data import Batch, Data
 
-from priorkit.data.dataset import TreeDataset
+from priorkit.config import whole_number
 from priorkit.data.labels import LabelSpace
+from priorkit.data.sources import DataSource, as_dataset
 from priorkit.data.tensors import sample_to_data
+from priorkit.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def _origins(graph: Batch) -> Tensor:
 
 
 def make_loader(
-    dataset: TreeDataset,
+    dataset: DataSource,
     labels: LabelSpace | None,
     batch_size: int,
     shuffle: bool = False,
@@ -110,13 +112,26 @@ def make_loader(
     """A ``DataLoader`` of :class:`PriorBatch` over a dataset (graphs are built once, up front).
 
     Args:
-        dataset: the samples.
+        dataset: the samples: a dataset, a JSONL path, or a list of samples or records.
         labels: maps labels to classes; None leaves ``y`` out.
-        batch_size: samples per batch.
+        batch_size: samples per batch (a whole number >= 1).
         shuffle: reshuffle every epoch, reproducibly from ``seed``.
         seed: seed of the shuffling generator.
+
+    Raises:
+        ConfigError: a batch size that is not a whole number >= 1, or labels that are not a
+            LabelSpace.
     """
-    return graph_loader([sample_to_data(sample, labels) for sample in dataset], batch_size, shuffle, seed)
+    size = whole_number(batch_size, least=1)
+    if size is None:
+        raise ConfigError(f"batch_size: expected a whole number >= 1 (got {batch_size!r}).")
+    if labels is not None and not isinstance(labels, LabelSpace):
+        raise ConfigError(
+            f"labels: expected a LabelSpace or None (got {type(labels).__name__}); make one with "
+            "pk.LabelSpace.from_labels(dataset.labels)."
+        )
+    samples = as_dataset(dataset, "dataset")
+    return graph_loader([sample_to_data(sample, labels) for sample in samples], size, shuffle, seed)
 
 
 def graph_loader(

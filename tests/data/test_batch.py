@@ -78,3 +78,25 @@ def test_collating_sparse_features_prints_no_warning() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_loader_takes_records_or_a_path_and_names_a_bad_batch_size_or_labels(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    import numpy as np
+    import pytest
+
+    from priorkit.errors import ConfigError
+
+    records = [record("a"), record("b", label="positive")]
+    path = tmp_path / "two.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    labels = LabelSpace(("negative", "positive"))
+    for source in (records, path, str(path)):
+        (batch,) = make_loader(source, labels, batch_size=np.int64(2))
+        assert batch.sample_id == ["a", "b"] and batch.y.tolist() == [0, 1]
+    for size in (0, 2.0, "2", True):
+        with pytest.raises(ConfigError, match=rf"batch_size: expected a whole number >= 1 \(got {size!r}\)"):
+            make_loader(records, labels, batch_size=size)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"labels: expected a LabelSpace or None \(got list\)"):
+        make_loader(records, ["negative", "positive"], batch_size=2)  # type: ignore[arg-type]
