@@ -217,8 +217,29 @@ def hub_file(name: str, filename: str, revision: str | None = None) -> Path | No
         return None
     except EntryNotFoundError:  # the repository has no such file
         return None
-    except OSError as error:  # the revision or repository is unknown, the network failed
-        raise _not_found(name, f"{filename} could not be fetched: {first_line(error)}") from None
+    except OSError as error:  # the repository or revision is unknown or closed, the network failed
+        raise _unfetchable(name, filename, revision, error) from None
+
+
+def _unfetchable(name: str, filename: str, revision: str | None, error: OSError) -> ModelNotFoundError:
+    """Why the Hub would not give a model's file, with the fix: a gated model's terms and a
+    login, a revision the repository lacks, an id that is wrong or private."""
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError
+
+    login = "log in with an account that may read it (`hf auth login`, or the HF_TOKEN environment variable)"
+    if isinstance(error, GatedRepoError):
+        fix = f"accept the model's terms on its Hub page, then {login}"
+    elif isinstance(error, RevisionNotFoundError):
+        fix = f"set model.text_encoder.revision to a branch, tag or commit it has (got {revision!r})"
+    elif isinstance(error, RepositoryNotFoundError):
+        fix = f"check the model id; a private model needs you to {login}"
+    else:
+        return _not_found(name, f"{filename} could not be fetched: {first_line(error)}")
+    return ModelNotFoundError(
+        f"text encoder {name!r}: expected a Hub model this machine may read (got {type(error).__name__} "
+        f"for {filename}: {first_line(error)}). Fix: {fix}.",
+        name,
+    )
 
 
 def hub_commit(name: str, revision: str | None = None) -> str:

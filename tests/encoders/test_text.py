@@ -506,3 +506,38 @@ def test_offline_a_file_the_cache_knows_is_absent_is_absent_without_a_warning(
         assert TextEncoder(TextEncoderConfig(model="org/tiny")).pooling == "mean"
     with pytest.warns(UserWarning, match=r"other\.json is not in the local cache"):
         assert hub_file("org/tiny", "other.json") is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "fix"),
+    [
+        ("GatedRepoError", r"accept the model's terms on its Hub page, then log in .*`hf auth login`"),
+        (
+            "RevisionNotFoundError",
+            r"set model\.text_encoder\.revision to a branch, tag or commit it has \(got 'v9'\)",
+        ),
+        ("RepositoryNotFoundError", r"check the model id; a private model needs you to log in"),
+    ],
+)
+def test_a_hub_model_that_will_not_give_its_files_is_named_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch, kind: str, fix: str
+) -> None:
+    """Online, a gated model, a revision the repository lacks and an unknown (or private) id each
+    say what to do (before: the Hub client's message, with a fix about local folders)."""
+    import huggingface_hub
+    import huggingface_hub.constants as constants
+    import huggingface_hub.errors as errors
+
+    def refused(name: str, filename: str, revision: str | None = None, **_: object) -> str:
+        error = getattr(errors, kind).__new__(getattr(errors, kind))  # without an HTTP response
+        OSError.__init__(error, f"401 Client Error for {name}")
+        raise error
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(text_module, "_hub_reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", refused)
+    with pytest.raises(
+        ModelNotFoundError,
+        match=rf"'org/closed': expected a Hub model this machine may read \(got {kind} for config\.json.*Fix: {fix}",
+    ):
+        TextEncoder(TextEncoderConfig(model="org/closed", revision="v9"))
