@@ -326,6 +326,34 @@ def _accepted(module: nn.Module, inputs: dict[str, Tensor]) -> dict[str, Tensor]
     return {k: v for k, v in inputs.items() if k in names}
 
 
+def _token_states(outputs: Any, source: str) -> Tensor:
+    """The per-token states of a forward's outputs: ``last_hidden_state`` (transformers'
+    model outputs), or the first item of a tuple (models returning plain tuples).
+
+    Shapes:
+        -> (b, s, d).
+
+    Raises:
+        PriorkitError: outputs without per-token states (a model of another kind, or one that
+            returns a pooled vector only).
+    """
+    hidden = getattr(outputs, "last_hidden_state", None)
+    if hidden is None:
+        hidden = outputs[0] if isinstance(outputs, tuple | list) and outputs else outputs
+    if not isinstance(hidden, Tensor) or hidden.dim() != 3:
+        got = (
+            f"a tensor of shape {tuple(hidden.shape)}"
+            if isinstance(hidden, Tensor)
+            else type(hidden).__name__
+        )
+        raise PriorkitError(
+            f"text encoder {source}: expected a model whose forward returns per-token states "
+            f"(last_hidden_state of shape (batch, tokens, width); got {got}). Give a text model "
+            "(an encoder such as BERT, the encoder of T5/BART, or a decoder such as GPT-2)."
+        )
+    return hidden
+
+
 class TextEncoder(nn.Module):
     """A Hugging Face encoder with pooling; frozen unless ``trainable_layers`` > 0.
 
@@ -497,7 +525,8 @@ class TextEncoder(nn.Module):
         ).to(device)
         self.forward_calls += 1
         part = text_part(self.model)
-        hidden = part(**_accepted(part, dict(inputs))).last_hidden_state
+        named = f"{self.source} ({type(part).__name__})"
+        hidden = _token_states(part(**_accepted(part, dict(inputs))), named)
         return pool(hidden, inputs["attention_mask"], self.pooling)
 
     @torch.inference_mode()

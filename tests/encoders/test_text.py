@@ -541,3 +541,34 @@ def test_a_hub_model_that_will_not_give_its_files_is_named_with_the_fix(
         match=rf"'org/closed': expected a Hub model this machine may read \(got {kind} for config\.json.*Fix: {fix}",
     ):
         TextEncoder(TextEncoderConfig(model="org/closed", revision="v9"))
+
+
+class _Returns(torch.nn.Module):
+    """A stand-in model whose forward returns what ``shape`` says, from the tiny BERT's embeddings."""
+
+    def __init__(self, bert: torch.nn.Module, shape: str) -> None:
+        super().__init__()
+        self.bert, self.shape = bert, shape
+
+    def forward(self, input_ids=None, attention_mask=None):  # type: ignore[no-untyped-def]
+        states = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return {"tuple": (states,), "pooled": states[:, 0], "dict": {"pooler_output": states[:, 0]}}[
+            self.shape
+        ]
+
+
+def test_token_states_come_from_a_tuple_too_and_a_model_without_them_is_named(tiny_model_dir: Path) -> None:
+    from transformers import AutoModel, AutoTokenizer
+
+    bert, tokenizer = AutoModel.from_pretrained(tiny_model_dir), AutoTokenizer.from_pretrained(tiny_model_dir)
+    reference = TextEncoder(model=bert, tokenizer=tokenizer).eval()
+    as_tuple = TextEncoder(model=_Returns(bert, "tuple"), tokenizer=tokenizer).eval()
+    with torch.no_grad():
+        assert torch.allclose(as_tuple(TEXTS), reference(TEXTS))
+    for shape, got in [("pooled", r"a tensor of shape \(4, 32\)"), ("dict", "dict")]:
+        odd = TextEncoder(model=_Returns(bert, shape), tokenizer=tokenizer).eval()
+        with pytest.raises(
+            PriorkitError,
+            match=rf"\(_Returns\): expected a model whose forward returns per-token states .*; got {got}\)",
+        ):
+            odd(TEXTS)
