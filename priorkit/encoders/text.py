@@ -326,8 +326,8 @@ def _accepted(module: nn.Module, inputs: dict[str, Tensor]) -> dict[str, Tensor]
     return {k: v for k, v in inputs.items() if k in names}
 
 
-def _token_states(outputs: Any, source: str) -> Tensor:
-    """The per-token states of a forward's outputs: ``last_hidden_state`` (transformers'
+def _token_states(outputs: Any, model: nn.Module, source: str) -> Tensor:
+    """The per-token states of ``model``'s forward outputs: ``last_hidden_state`` (transformers'
     model outputs), or the first item of a tuple (models returning plain tuples).
 
     Shapes:
@@ -347,9 +347,9 @@ def _token_states(outputs: Any, source: str) -> Tensor:
             else type(hidden).__name__
         )
         raise PriorkitError(
-            f"text encoder {source}: expected a model whose forward returns per-token states "
-            f"(last_hidden_state of shape (batch, tokens, width); got {got}). Give a text model "
-            "(an encoder such as BERT, the encoder of T5/BART, or a decoder such as GPT-2)."
+            f"text encoder {source} ({type(model).__name__}): expected a model whose forward returns "
+            f"per-token states (last_hidden_state of shape (batch, tokens, width); got {got}). Give a "
+            "text model (an encoder such as BERT, the encoder of T5/BART, or a decoder such as GPT-2)."
         )
     return hidden
 
@@ -525,8 +525,7 @@ class TextEncoder(nn.Module):
         ).to(device)
         self.forward_calls += 1
         part = text_part(self.model)
-        named = f"{self.source} ({type(part).__name__})"
-        hidden = _token_states(part(**_accepted(part, dict(inputs))), named)
+        hidden = _token_states(part(**_accepted(part, dict(inputs))), part, str(self.source))
         return pool(hidden, inputs["attention_mask"], self.pooling)
 
     @torch.inference_mode()

@@ -41,6 +41,7 @@ __all__ = [
     "SCHEMA",
     "USERS",
     "WEIGHTS",
+    "changes_from",
     "config_changes",
     "inside",
     "is_pretrained",
@@ -113,8 +114,11 @@ def config_changes(run_dir: Path, config: RunConfig, ignore: frozenset[str] = fr
     in ``run_dir`` was trained with (none when the folder holds no run yet), the keys of
     :data:`HARMLESS` and ``ignore`` left out."""
     stored = stored_config(run_dir)
-    if stored is None:
-        return []
+    return [] if stored is None else changes_from(stored, config, ignore)
+
+
+def changes_from(stored: RunConfig, config: RunConfig, ignore: frozenset[str] = frozenset()) -> list[str]:
+    """:func:`config_changes` against a stored config already read."""
     given = config.settled_by(stored)  # what it leaves open (the encoder's commit, pooling) is the run's
     return differences(stored.model_dump(mode="json"), given.model_dump(mode="json"), HARMLESS | ignore)
 

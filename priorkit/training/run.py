@@ -38,7 +38,7 @@ from priorkit.runs.files import (
     LOG,
     METRICS,
     SCHEMA,
-    config_changes,
+    changes_from,
     listed_changes,
     stored_config,
     write_config,
@@ -164,7 +164,7 @@ def _locked(
                 "over here."
             )
         stored = stored_config(run_dir) if resume and _has_checkpoints(run_dir) else None
-        changed = config_changes(run_dir, config) if stored is not None else []
+        changed = changes_from(stored, config) if stored is not None else []
         if changed:
             raise PriorkitError(
                 f"{run_dir}: expected the config this run was trained with (got changes: "
