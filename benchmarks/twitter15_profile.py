@@ -8,6 +8,7 @@ operators with the most self CPU time.
 
     python benchmarks/twitter15_profile.py                                  # the recipe as it is
     python benchmarks/twitter15_profile.py --set data.max_nodes=null         # whole trees (before)
+    python benchmarks/twitter15_profile.py --format twitter_rvnn --config recipes/twitter15_baseline.yaml
 """
 
 from __future__ import annotations
@@ -78,10 +79,17 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT)
     parser.add_argument("--config", type=Path, default=ROOT / "recipes" / "twitter15_raw.yaml")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument(
+        "--format",
+        default="twitter",
+        choices=["twitter", "twitter_rvnn"],
+        help="twitter: the raw release alone (default); twitter_rvnn: with the replies' words "
+        "(use with --config recipes/twitter15_baseline.yaml)",
+    )
     parser.add_argument("--top", type=int, default=12)
     args = parser.parse_args()
     config = RunConfig.from_yaml(args.config, [*args.set, "train.epochs=1"])
-    dataset, splits = folds(config, args.data, "stratified", None, "twitter")
+    dataset, splits = folds(config, args.data, "stratified", None, args.format)
     split = splits[0]
     parts = {"train": dataset[split.train], "val": dataset[split.val], "test": dataset[split.test]}
     profiler = EpochProfiler()

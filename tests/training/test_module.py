@@ -5,7 +5,7 @@ import torch
 
 from priorkit.model import ModelConfig, PriorModel
 from priorkit.runs.config import TrainConfig
-from priorkit.training.module import PriorModule, cosine_factor
+from priorkit.training.module import PriorModule, cosine_factor, fusable
 
 
 def module(seed: int) -> PriorModule:
@@ -32,3 +32,33 @@ def test_cosine_factor_warms_up_then_decays_to_zero() -> None:
     assert all(a >= b for a, b in pairwise(factors[2:]))
     assert abs(factors[6] - 0.5) < 1e-9 and factors[10] == factors[11] == 0.0
     assert cosine_factor(0, 4, 0) == 1.0
+
+
+def test_adamw_runs_fused_on_cpu() -> None:
+    optimizer = module(seed=0).configure_optimizers()["optimizer"]
+    assert isinstance(optimizer, torch.optim.AdamW) and optimizer.defaults["fused"] is True
+
+
+def test_fused_only_where_its_kernel_serves_every_parameter() -> None:
+    assert fusable([torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(3, 2))])
+    assert not fusable([torch.nn.Parameter(torch.zeros(2, device="meta"))])
+    assert not fusable([torch.nn.Parameter(torch.zeros(2, dtype=torch.complex64))])
+    # frozen parameters are not updated, so they do not count
+    assert fusable([torch.nn.Parameter(torch.zeros(2)), torch.zeros(2, device="meta")])
+
+
+def test_fused_and_looped_adamw_take_the_same_steps() -> None:
+    torch.manual_seed(0)
+    start = [torch.randn(5, 3), torch.randn(7)]
+    grads = [[torch.randn_like(t) for t in start] for _ in range(3)]
+    finals = []
+    for fused in (True, False):
+        params = [torch.nn.Parameter(t.clone()) for t in start]
+        optimizer = torch.optim.AdamW(params, lr=0.01, weight_decay=0.1, fused=fused)
+        for step in grads:
+            for p, g in zip(params, step, strict=True):
+                p.grad = g.clone()
+            optimizer.step()
+        finals.append(params)
+    for a, b, first in zip(*finals, start, strict=True):
+        assert torch.allclose(a, b, atol=1e-6) and not torch.allclose(a, first, atol=1e-3)
