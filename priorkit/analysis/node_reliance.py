@@ -10,15 +10,16 @@ leaves are shuffled.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 
 import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
 from priorkit.analysis.predict import Predictions
-from priorkit.analysis.reliance import effect_shares, permutation_effects
+from priorkit.analysis.reliance import Shuffle, effect_shares, permutation_effects
+from priorkit.data.batch import PriorBatch, graph_loader
 from priorkit.data.recombine import permute_nodes
 from priorkit.functional.distributions import depth_bucket
 from priorkit.functional.tree import NODE_GROUPS, node_group
@@ -70,11 +71,19 @@ def _leaf_share(drop: dict[str, float], change: dict[str, float]) -> float:
     return 0.0
 
 
-def _shuffle(group: str) -> Callable[[Sequence[Data], torch.Generator], list[Data]]:
-    def shuffled(graphs: Sequence[Data], generator: torch.Generator) -> list[Data]:
-        masks = [group_mask(g, group) for g in graphs]
-        buckets = [depth_bucket(g.depth) for g in graphs]
-        return permute_nodes(graphs, masks, generator, by=buckets)
+def _shuffle(group: str, batches: Sequence[PriorBatch]) -> Shuffle:
+    """Draws of ``batches`` (the evaluation set, collated once) whose ``group`` nodes swap their
+    content across the whole set, within depth buckets."""
+    masks = [group_mask(b.graph, group) for b in batches]
+    buckets = [depth_bucket(b.graph.depth) for b in batches]
+
+    def shuffled(generator: torch.Generator) -> list[PriorBatch]:
+        graphs = permute_nodes([b.graph for b in batches], masks, generator, by=buckets)
+        # a batch's node text embeddings are its graph's (``collate``), so they move with it
+        return [
+            replace(b, graph=g, node_text_embedding=g.get("node_text_embedding"))
+            for b, g in zip(batches, graphs, strict=True)
+        ]
 
     return shuffled
 
@@ -88,7 +97,8 @@ def node_reliance(
     base: Predictions | None = None,
 ) -> NodeReliance:
     """Permutation reliance of ``model`` on each node group of ``graphs`` (labelled)."""
-    shuffles = {group: _shuffle(group) for group in NODE_GROUPS}
+    batches = list(graph_loader(list(graphs), batch_size))
+    shuffles = {group: _shuffle(group, batches) for group in NODE_GROUPS}
     drop, change = permutation_effects(model, graphs, shuffles, repeats, seed, batch_size, base)
     shares = effect_shares(drop, change, DEPTH_GROUPS, 0.0)
     return NodeReliance(drop, change, {**shares, "leaves": _leaf_share(drop, change)}, repeats)

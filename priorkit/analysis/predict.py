@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
-from priorkit.data.batch import graph_loader
+from priorkit.data.batch import PriorBatch, graph_loader
 from priorkit.fusion.base import MODALITIES
 from priorkit.heap import trim
 from priorkit.model import PriorModel
@@ -58,12 +58,20 @@ class Predictions:
         return {m: float(self.modality_weights[i, k]) for k, m in enumerate(MODALITIES)}
 
 
-@torch.no_grad()
 def predict(
     model: PriorModel, graphs: Sequence[Data], batch_size: int = 64, measure_priors: bool = False
 ) -> Predictions:
     """Evaluate ``model`` (in eval mode) over ``graphs``, in order; with ``measure_priors``,
     also run every prior's ``measure`` on each batch."""
+    return predict_batches(model, graph_loader(list(graphs), batch_size), measure_priors)
+
+
+@torch.no_grad()
+def predict_batches(
+    model: PriorModel, batches: Iterable[PriorBatch], measure_priors: bool = False
+) -> Predictions:
+    """:func:`predict` over batches already collated (a pass that runs the same graphs, changed,
+    many times collates them once), in order."""
     was_training = model.training
     model.eval()
     parts: dict[str, list[Tensor]] = {key: [] for key in PER_BATCH}
@@ -73,7 +81,7 @@ def predict(
     offset_nodes, offset_graphs = 0, 0
     measures = _WeightedMeans()
     device = next(model.parameters()).device
-    for batch in graph_loader(list(graphs), batch_size):
+    for batch in batches:
         batch = batch.to(device)
         out = model(replace(batch, y=None))  # no labels: no losses (nor enforcement estimates) to compute
         if measure_priors:

@@ -7,13 +7,14 @@ become shares that sum to 1.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import torch
 from torch_geometric.data import Data
 
-from priorkit.analysis.predict import Predictions, predict
+from priorkit.analysis.predict import Predictions, predict, predict_batches
+from priorkit.data.batch import PriorBatch, graph_loader
 from priorkit.data.recombine import with_text_of, with_tree_of
 from priorkit.model import PriorModel
 
@@ -66,35 +67,30 @@ def effect_shares(
     return dict.fromkeys(keys, fallback)
 
 
-Shuffle = Callable[[Sequence[Data], torch.Generator], list[Data]]
+Shuffle = Callable[[torch.Generator], Iterable[PriorBatch]]
+"""One random draw of a shuffled evaluation set, as batches to run, from the generator given."""
 
 
 def permutation_effect(
-    model: PriorModel,
-    graphs: Sequence[Data],
-    base: Predictions,
-    shuffle: Shuffle,
-    repeats: int,
-    generator: torch.Generator,
-    batch_size: int = 64,
+    model: PriorModel, base: Predictions, shuffled: Shuffle, repeats: int, generator: torch.Generator
 ) -> tuple[float, float]:
-    """Mean accuracy drop and mean share of changed predictions when ``graphs`` are replaced by
-    ``shuffle(graphs, generator)``, over ``repeats`` draws."""
+    """Mean accuracy drop and mean share of changed predictions, against ``base``, of the sets
+    ``shuffled(generator)`` draws, over ``repeats`` draws."""
     base_accuracy = float((base.predicted == base.y).float().mean())
     drops, changes = [], []
     for _ in range(repeats):
-        shuffled = predict(model, shuffle(graphs, generator), batch_size)
-        drops.append(base_accuracy - float((shuffled.predicted == shuffled.y).float().mean()))
-        changes.append(float((shuffled.predicted != base.predicted).float().mean()))
+        predicted = predict_batches(model, shuffled(generator)).predicted
+        drops.append(base_accuracy - float((predicted == base.y).float().mean()))
+        changes.append(float((predicted != base.predicted).float().mean()))
     return sum(drops) / repeats, sum(changes) / repeats
 
 
-def _swap(modality: str) -> Shuffle:
+def _swap(modality: str, graphs: Sequence[Data], batch_size: int) -> Shuffle:
     recombine = SHUFFLES[modality]
 
-    def shuffled(graphs: Sequence[Data], generator: torch.Generator) -> list[Data]:
+    def shuffled(generator: torch.Generator) -> Iterable[PriorBatch]:
         permutation = torch.randperm(len(graphs), generator=generator).tolist()
-        return recombine(graphs, [graphs[j] for j in permutation])
+        return graph_loader(recombine(graphs, [graphs[j] for j in permutation]), batch_size)
 
     return shuffled
 
@@ -108,8 +104,8 @@ def permutation_effects(
     batch_size: int = 64,
     base: Predictions | None = None,
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """:func:`permutation_effect` of every named shuffle, in order, from one seeded generator:
-    (accuracy drop, prediction change) by name.
+    """:func:`permutation_effect` of every named shuffle of ``graphs``, in order, from one
+    seeded generator: (accuracy drop, prediction change) by name.
 
     Args:
         base: the model's predictions on ``graphs`` when the caller already has them.
@@ -118,10 +114,8 @@ def permutation_effects(
     generator = torch.Generator().manual_seed(seed)
     drop: dict[str, float] = {}
     change: dict[str, float] = {}
-    for name, shuffle in shuffles.items():
-        drop[name], change[name] = permutation_effect(
-            model, graphs, base, shuffle, repeats, generator, batch_size
-        )
+    for name, shuffled in shuffles.items():
+        drop[name], change[name] = permutation_effect(model, base, shuffled, repeats, generator)
     return drop, change
 
 
@@ -134,6 +128,6 @@ def modality_reliance(
     base: Predictions | None = None,
 ) -> Reliance:
     """Permutation reliance of ``model`` on text and graph over ``graphs`` (labelled)."""
-    shuffles = {modality: _swap(modality) for modality in SHUFFLES}
+    shuffles = {modality: _swap(modality, graphs, batch_size) for modality in SHUFFLES}
     drop, change = permutation_effects(model, graphs, shuffles, repeats, seed, batch_size, base)
     return Reliance(effect_shares(drop, change, list(SHUFFLES), 1.0 / len(SHUFFLES)), drop, change, repeats)

@@ -95,11 +95,29 @@ def test_reliance_finds_the_nodes_that_carry_the_label(where: str) -> None:
     assert abs(sum(reliance.shares[k] for k in ("root", "depth_1", "depth_2", "3+")) - 1.0) < 1e-9
 
 
+def test_the_shuffle_spans_the_whole_set_whatever_the_batch_size() -> None:
+    # the evaluation set is collated once into batches; a node takes content from any sample
+    # of the set, as if the set were one batch, so the batch size cannot change the measure
+    graphs = data("leaves", 30)
+    results = [
+        node_reliance(ReadsNodes("leaves"), graphs, repeats=2, batch_size=size).to_dict()  # type: ignore[arg-type]
+        for size in (1, 7, 64)
+    ]
+    assert results[0]["accuracy_drop"]["leaves"] > 0.3
+    assert results[0] == results[1] == results[2]
+
+
 def test_a_shuffle_moves_content_between_samples_and_keeps_the_tree() -> None:
     from priorkit.analysis.node_reliance import _shuffle
+    from priorkit.data.batch import graph_loader
 
     graphs = data("leaves", 10)
-    shuffled = _shuffle("leaves")(graphs, torch.Generator().manual_seed(1))
+    batches = list(graph_loader(graphs, batch_size=4))  # shuffled across batches, not within one
+    shuffled = [
+        g
+        for batch in _shuffle("leaves", batches)(torch.Generator().manual_seed(1))
+        for g in batch.graph.to_data_list()
+    ]
     before = torch.cat([g.x[group_mask(g, "leaves")] for g in graphs]).sort(0).values
     after = torch.cat([g.x[group_mask(g, "leaves")] for g in shuffled]).sort(0).values
     assert torch.equal(before, after)  # a permutation: nothing made up, nothing lost
