@@ -11,10 +11,10 @@ from torch.utils.data import DataLoader, Sampler
 from torch_geometric.data import Batch, Data
 
 from priorkit.config import whole_number
-from priorkit.data.labels import LabelSpace
+from priorkit.data.labels import LabelSpace, label_space_or_none
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.data.tensors import sample_to_data
-from priorkit.errors import ConfigError
+from priorkit.errors import ConfigError, PriorkitError
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,12 @@ class PriorBatch:
 
 
 def collate(items: Sequence[Data]) -> PriorBatch:
-    """Collate graphs made by :func:`sample_to_data` into a :class:`PriorBatch`."""
+    """Collate graphs made by :func:`sample_to_data` into a :class:`PriorBatch`.
+
+    Raises:
+        PriorkitError: no graphs, or items that are not such graphs (samples, records).
+    """
+    _check_graphs(items)
     # sparse node features are concatenated by torch_geometric, whose sparse tensors leave the
     # invariant checks unset (a warning on every run); the parts come from scipy matrices
     # (sample_to_data), in bounds by construction
@@ -92,6 +97,22 @@ def collate(items: Sequence[Data]) -> PriorBatch:
         node_text_embedding=graph.get("node_text_embedding"),
         origin=_origins(graph),
     )
+
+
+def _check_graphs(items: object) -> None:
+    """A clear error unless ``items`` is a non-empty sequence of graphs made by
+    :func:`sample_to_data`."""
+    fix = "Make them with [pk.sample_to_data(s, labels) for s in samples], or use pk.make_loader."
+    if isinstance(items, Data) or not isinstance(items, Sequence) or isinstance(items, str):
+        raise PriorkitError(f"collate: expected a list of graphs (got {type(items).__name__}). {fix}")
+    if len(items) == 0:
+        raise PriorkitError("collate: expected at least one graph (got an empty list).")
+    for i, item in enumerate(items):
+        if not isinstance(item, Data) or "sample_id" not in item:
+            raise PriorkitError(
+                f"collate: item {i}: expected a graph made by pk.sample_to_data "
+                f"(got {type(item).__name__}). {fix}"
+            )
 
 
 def _origins(graph: Batch) -> Tensor:
@@ -125,11 +146,7 @@ def make_loader(
     size = whole_number(batch_size, least=1)
     if size is None:
         raise ConfigError(f"batch_size: expected a whole number >= 1 (got {batch_size!r}).")
-    if labels is not None and not isinstance(labels, LabelSpace):
-        raise ConfigError(
-            f"labels: expected a LabelSpace or None (got {type(labels).__name__}); make one with "
-            "pk.LabelSpace.from_labels(dataset.labels)."
-        )
+    label_space_or_none(labels)
     samples = as_dataset(dataset, "dataset")
     return graph_loader([sample_to_data(sample, labels) for sample in samples], size, shuffle, seed)
 

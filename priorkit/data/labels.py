@@ -8,7 +8,7 @@ from functools import cached_property
 
 from priorkit.data.problems import DataValidationError, Problem, place, show_value
 from priorkit.data.sample import Label, TreeSample
-from priorkit.errors import PriorkitError
+from priorkit.errors import ConfigError, PriorkitError
 
 
 class UnknownLabelError(PriorkitError, ValueError):
@@ -49,6 +49,17 @@ class LabelSpace:
     @cached_property
     def _lookup(self) -> dict[Label, int]:
         return {name: i for i, name in enumerate(self.names)}
+
+
+def label_space_or_none(labels: object, where: str = "labels") -> LabelSpace | None:
+    """``labels`` when it is a :class:`LabelSpace` or None; a clear error for anything else
+    (a list of names, a dict)."""
+    if labels is None or isinstance(labels, LabelSpace):
+        return labels
+    raise ConfigError(
+        f"{where}: expected a LabelSpace or None (got {type(labels).__name__}); make one with "
+        "pk.LabelSpace.from_labels(dataset.labels)."
+    )
 
 
 def unlabelled(sample: TreeSample, where: str) -> Problem:

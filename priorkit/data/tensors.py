@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import scipy.sparse as sp
 import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
-from priorkit.data.labels import LabelSpace
+from priorkit.data.labels import LabelSpace, label_space_or_none
 from priorkit.data.sample import TreeSample
 from priorkit.data.users import UserVocabulary
+from priorkit.errors import PriorkitError
 from priorkit.functional.tree import edge_index_from_parent
 
 
@@ -29,6 +32,17 @@ def _features(sample: TreeSample) -> Tensor:
         is_coalesced=True,
         check_invariants=False,
     )
+
+
+def _check_arguments(sample: object, labels: object, users: object) -> None:
+    """Clear errors for arguments of :func:`sample_to_data` of the wrong kind."""
+    if not isinstance(sample, TreeSample):
+        record = isinstance(sample, Mapping)
+        hint = " Make one from a record with pk.sample_from_dict(record)." if record else ""
+        raise PriorkitError(f"sample_to_data: expected a TreeSample (got {type(sample).__name__}).{hint}")
+    label_space_or_none(labels)
+    if users is not None and not isinstance(users, UserVocabulary):
+        raise PriorkitError(f"users: expected a UserVocabulary or None (got {type(users).__name__}).")
 
 
 def sample_to_data(
@@ -50,6 +64,7 @@ def sample_to_data(
         Non-tensor: text (str), node_text (list of str or None), sample_id (str),
         counterfactual_of (str, "" for none), group (str, "" for none).
     """
+    _check_arguments(sample, labels, users)
     n = sample.num_nodes
     parent_index = torch.from_numpy(sample.parent_index.astype(np.int64, copy=False))
     time = (

@@ -100,3 +100,25 @@ def test_the_loader_takes_records_or_a_path_and_names_a_bad_batch_size_or_labels
             make_loader(records, labels, batch_size=size)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"labels: expected a LabelSpace or None \(got list\)"):
         make_loader(records, ["negative", "positive"], batch_size=2)  # type: ignore[arg-type]
+
+
+def test_collate_names_what_it_was_given_instead_of_graphs() -> None:
+    import pytest
+
+    from priorkit.data.batch import collate
+    from priorkit.data.tensors import sample_to_data
+    from priorkit.errors import PriorkitError
+
+    dataset = two_samples()
+    graphs = [sample_to_data(s) for s in dataset]
+    assert collate(graphs).sample_id == ["r1", "r2"]
+    with pytest.raises(
+        PriorkitError, match=r"collate: item 0: expected a graph made by pk.sample_to_data \(got TreeSample\)"
+    ):
+        collate(list(dataset))
+    with pytest.raises(PriorkitError, match=r"item 1: .*\(got dict\)"):
+        collate([graphs[0], {"id": "r2"}])
+    with pytest.raises(PriorkitError, match=r"collate: expected a list of graphs \(got Data\)"):
+        collate(graphs[0])
+    with pytest.raises(PriorkitError, match=r"collate: expected at least one graph \(got an empty list\)"):
+        collate([])

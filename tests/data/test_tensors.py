@@ -86,3 +86,17 @@ def test_keep_nodes_renumbers_parents_and_root() -> None:
     assert kept.edge_index.tolist() == [[1], [0]] and kept.depth.tolist() == [1, 0]
     assert kept.x.is_sparse and kept.x.to_dense().tolist() == [[1.0, 1.0], [3.0, 3.0]]
     assert data.num_nodes == 3 and data.x.shape == (3, 2)  # the input is untouched
+
+
+def test_wrong_arguments_are_named() -> None:
+    from priorkit.errors import ConfigError, PriorkitError
+
+    sample = sample_from_dict(record())
+    with pytest.raises(
+        PriorkitError, match=r"sample_to_data: expected a TreeSample \(got dict\)\. .*pk.sample_from_dict"
+    ):
+        sample_to_data(record())  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"labels: expected a LabelSpace or None \(got list\)"):
+        sample_to_data(sample, ["negative", "positive"])  # type: ignore[arg-type]
+    with pytest.raises(PriorkitError, match=r"users: expected a UserVocabulary or None \(got dict\)"):
+        sample_to_data(sample, None, {"u1": 1})  # type: ignore[arg-type]
