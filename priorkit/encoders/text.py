@@ -253,16 +253,17 @@ def hub_commit(name: str, revision: str | None = None) -> str:
 
 
 def model_fingerprint(source: str, commit: str | None = None) -> str:
-    """Identity of the weights at ``source`` for cache keys: a Hub id with the ``commit`` its
-    weights come from, or a digest of a local folder's config and weight files (size and
-    modification time)."""
+    """Identity of the model at ``source`` for cache keys: a Hub id with the ``commit`` its
+    files come from, or a digest of a local folder's ``config.json`` and of the name, size and
+    modification time of every file beside it (weights, tokenizer and vocabulary files: a
+    tokenizer swapped in place changes the key as new weights do)."""
     folder = Path(source)
     if not folder.is_dir():
         return source if commit is None else f"{source}@{commit}"
     digest = hashlib.sha256((folder / "config.json").read_bytes())
-    for weights in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
-        stat = weights.stat()
-        digest.update(f"{weights.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    for file in sorted(path for path in folder.iterdir() if path.is_file()):
+        stat = file.stat()
+        digest.update(f"{file.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return f"{folder.name}@{digest.hexdigest()[:16]}"
 
 

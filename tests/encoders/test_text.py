@@ -114,6 +114,23 @@ def test_namespace_tracks_what_changes_the_output(tiny_model_dir: Path) -> None:
     assert encoder(tiny_model_dir, batch_size=7).namespace == base
 
 
+def test_namespace_of_a_folder_tracks_its_tokenizer_files(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    folder = Path(shutil.copytree(tiny_model_dir, tmp_path / "model"))
+    base = encoder(folder).namespace
+    assert encoder(folder).namespace == base  # the same files, the same key
+    vocab = folder / "vocab.txt"
+    stat = vocab.stat()
+    vocab.write_text(vocab.read_text() + "extra\n")  # a token added in place
+    assert encoder(folder).namespace != base
+    os.utime(vocab, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    vocab.write_text(vocab.read_text().replace("extra\n", ""))
+    os.utime(vocab, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert encoder(folder).namespace == base  # restored as it was
+
+
 def test_missing_local_folder_fails_at_once() -> None:
     with pytest.raises(ModelNotFoundError, match=r"'./no/such/model'.*a path that does not exist.*Fix:"):
         resolve_model("./no/such/model")
