@@ -30,6 +30,23 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
+    def __init__(self, /, **data: Any) -> None:
+        """Built from keywords (``pk.TrainConfig(epochs=5)``), a config is checked as a config
+        file is: each problem is a line of one :class:`ConfigError` that names the key and the
+        valid choices (pydantic's own error stays for ``model_validate``, which
+        :func:`validated` translates the same way)."""
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            where = f"{type(self).__name__}: "
+            lines = [_describe(type(self), e, where, "", False) for e in error.errors(include_url=False)]
+            raise ConfigError("\n".join(lines)) from None
+
+    # pydantic's mark of its own __init__ (as its RootModel sets too): nested configs are then
+    # validated in place, so a problem deep in a file keeps its dotted key (``train.epochs``)
+    # rather than coming back as a ConfigError of the inner config wrapped in the outer one
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
     @field_validator("*", mode="before", check_fields=False)
     @classmethod
     def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
@@ -251,10 +268,13 @@ def _describe(
         return f"{where}`{key}`: missing. Add it to the config."
     message = error["msg"].removeprefix("Value error, ")
     message = message[0].lower() + message[1:]
-    if "(got " in message:  # the validator already said what it got
+    end = "" if "(got " in message else "."  # the validator already said what it got
+    if not loc and not prefix:  # a whole config's own check names its keys itself
+        return f"{where}{message}{end}"
+    if "(got " in message:
         return f"{where}`{key}`: {message}"
     if not error["loc"]:
-        return f"{where}`{key}`: {message}." if prefix else f"{where}{message}."
+        return f"{where}`{key}`: {message}."
     text = repr(got)
     text = text if len(text) <= 60 else text[:57] + "..."
     return f"{where}`{key}`: {message} (got {text})."

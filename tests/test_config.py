@@ -358,3 +358,31 @@ def test_the_union_member_pydantic_tried_is_not_shown_as_a_key() -> None:
     assert "`evaluate.x`: input should be a valid string" in str(raised.value)
     assert "`evaluate.x.nope`: unknown key. Valid keys here: source" in str(raised.value)
     assert "Inner" not in str(raised.value)
+
+
+def test_a_config_built_from_keywords_raises_a_config_error_naming_the_key() -> None:
+    from priorkit.runs.config import RunConfig, TrainConfig
+
+    with pytest.raises(
+        ConfigError, match=r"^TrainConfig: `epochs`: input should be greater than or equal to 1 \(got -1\)\.$"
+    ):
+        TrainConfig(epochs=-1)
+    with pytest.raises(ConfigError, match=r"^SynthConfig: `sed`: unknown key\. Valid keys here: .*seed"):
+        SynthConfig(sed=1)
+    # a nested section keeps its dotted key, as in a file
+    with pytest.raises(ConfigError, match=r"^RunConfig: `train\.epochs`: input should be greater"):
+        RunConfig(train={"epochs": 0})
+    with pytest.raises(ConfigError, match=r"^`train\.epochs`: input should be greater"):
+        RunConfig.from_dict({"train": {"epochs": 0}})
+    assert TrainConfig(epochs=3).epochs == 3 and RunConfig(train={"epochs": 4}).train.epochs == 4
+
+
+def test_a_whole_configs_own_check_is_not_put_under_a_key() -> None:
+    from priorkit.data.split_plan import SplitConfig
+
+    with pytest.raises(
+        ConfigError, match=r"^SplitConfig: k: expected an integer >= 2 for kind 'stratified' \(got 1\)$"
+    ):
+        SplitConfig(kind="stratified", k=1)
+    with pytest.raises(ConfigError, match=r"^splits\.yaml: k: expected an integer >= 2"):
+        load_config(SplitConfig, {"kind": "stratified", "k": 1}, where="splits.yaml: ")

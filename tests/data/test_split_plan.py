@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pydantic import ValidationError
 
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.records import sample_from_dict
@@ -38,9 +37,9 @@ def story_dataset(copies: int = 4) -> TreeDataset:
 
 
 def test_config_refuses_options_of_another_kind() -> None:
-    with pytest.raises(ValidationError, match="test_fraction: not an option of kind 'story'"):
+    with pytest.raises(ConfigError, match="test_fraction: not an option of kind 'story'"):
         SplitConfig(kind="story", test_fraction=0.3)
-    with pytest.raises(ValidationError, match="kind 'groups' makes one fold per group"):
+    with pytest.raises(ConfigError, match="kind 'groups' makes one fold per group"):
         SplitConfig(kind="groups", k=3)
     assert SplitConfig(kind="story").folds == 5 and SplitConfig(kind="temporal").folds == 1
     assert SplitConfig(kind="groups").folds is None
@@ -81,7 +80,7 @@ def test_a_temporal_cut_that_tests_an_untrained_class_is_refused() -> None:
     (split,) = make_splits(data, config).splits
     assert {data[i].label for i in split.test} == {data[i].label for i in split.train} == set("abc")
     assert config.describe_validation().endswith("older than the test block, within each class")
-    with pytest.raises(ValidationError, match="per_class: not an option of kind 'stratified'"):
+    with pytest.raises(ConfigError, match="per_class: not an option of kind 'stratified'"):
         SplitConfig(per_class=True)
 
 

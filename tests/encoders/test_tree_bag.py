@@ -1,11 +1,11 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from pydantic import ValidationError
 
 from priorkit.encoders.node_input import NodeInputConfig
 from priorkit.encoders.tree import TreeEncoder, TreeEncoderConfig
 from priorkit.encoders.tree_bag import TreeBag, TreeBagConfig, sublinear
+from priorkit.errors import ConfigError
 
 from .test_tree import batch
 
@@ -90,5 +90,5 @@ def test_user_bag_without_a_user_table_adds_nothing() -> None:
 
 
 def test_unknown_bag_key_is_refused() -> None:
-    with pytest.raises(ValidationError, match="word"):
-        TreeBagConfig.model_validate({"word": True})
+    with pytest.raises(ConfigError, match=r"TreeBagConfig: `word`: unknown key"):
+        TreeBagConfig(**{"word": True})
