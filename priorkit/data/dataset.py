@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
@@ -72,11 +72,34 @@ class TreeDataset(Sequence[TreeSample]):
     def __getitem__(self, index: slice | Sequence[int] | np.ndarray) -> TreeDataset: ...
 
     def __getitem__(self, index):  # type: ignore[no-untyped-def]
-        if isinstance(index, (int, np.integer)):
-            return self.samples[int(index)]
+        if isinstance(index, (int, np.integer)) and not isinstance(index, (bool, np.bool_)):
+            return self.samples[self._position(int(index))]
         if isinstance(index, slice):
             return TreeDataset(self.samples[index], self.report)
-        return TreeDataset([self.samples[int(i)] for i in index], self.report)
+        return TreeDataset([self.samples[i] for i in self._positions(index)], self.report)
+
+    def _position(self, index: int) -> int:
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"sample index {index}: out of range (the dataset holds {len(self)} samples)")
+        return index
+
+    def _positions(self, index: object) -> list[int]:
+        """The sample positions an index of many names: whole numbers, or a mask of booleans
+        as long as the dataset (as numpy reads one)."""
+        kinds = "an integer, a slice, a sequence of integers or a boolean mask"
+        if isinstance(index, (str, bytes, Mapping)) or not isinstance(index, Iterable):
+            raise ConfigError(f"TreeDataset index: expected {kinds} (got {type(index).__name__}).")
+        items = np.asarray(index if isinstance(index, np.ndarray) else list(index))
+        if items.dtype == bool:
+            if items.shape != (len(self),):
+                raise ConfigError(
+                    f"TreeDataset index: a boolean mask must hold one value per sample ({len(self)}; "
+                    f"got shape {items.shape})."
+                )
+            return np.flatnonzero(items).tolist()
+        if items.size and (items.ndim != 1 or not np.issubdtype(items.dtype, np.integer)):
+            raise ConfigError(f"TreeDataset index: expected {kinds} (got items of type {items.dtype}).")
+        return [self._position(int(i)) for i in items]
 
     def __iter__(self) -> Iterator[TreeSample]:
         return iter(self.samples)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -283,9 +283,21 @@ def write_jsonl(samples: Iterable[TreeSample], path: str | os.PathLike[str]) -> 
             f"samples: expected the samples to write (got the path {str(samples)!r}); the path comes "
             "second: write_jsonl(samples, path)."
         )
+    if not isinstance(samples, Iterable) or isinstance(samples, Mapping):
+        raise ConfigError(
+            f"samples: expected the samples to write, a dataset or a list of TreeSample (got "
+            f"{type(samples).__name__})."
+        )
     count = 0
     with atomic_write(path_of(path, "path", "a JSONL file to write")) as handle:
         for sample in samples:
+            if not isinstance(sample, TreeSample):
+                record = isinstance(sample, Mapping)
+                fix = " Make samples of records with pk.from_records(records)." if record else ""
+                raise ConfigError(
+                    f"samples[{count}]: expected a TreeSample (got {type(sample).__name__}); nothing was "
+                    f"written.{fix}"
+                )
             handle.write(json.dumps(sample_to_record(sample), ensure_ascii=False, allow_nan=False))
             handle.write("\n")
             count += 1

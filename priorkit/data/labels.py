@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from numbers import Integral
+
+import numpy as np
 
 from priorkit.data.problems import DataValidationError, Problem, place, show_value
 from priorkit.data.sample import Label, TreeSample
@@ -31,7 +34,28 @@ class LabelSpace:
 
     @classmethod
     def from_labels(cls, labels: Iterable[Label]) -> LabelSpace:
-        return cls(tuple(sorted(set(labels), key=_order)))
+        """The classes of ``labels`` (e.g. ``dataset.labels``): strings or integers, each
+        label once however often it occurs.
+
+        Raises:
+            ConfigError: ``labels`` is not a list of them, or one is missing (None) or of
+                another kind (the position is named).
+        """
+        if isinstance(labels, str | bytes) or not isinstance(labels, Iterable):  # a Counter: its keys
+            shown = type(labels).__name__
+            raise ConfigError(f"labels: expected a list of labels, e.g. dataset.labels (got {shown}).")
+        values = list(labels)
+        for i, label in enumerate(values):
+            if label is None:
+                raise ConfigError(
+                    f"labels[{i}]: expected a label (got None): that sample is unlabelled. Leave "
+                    "unlabelled samples out, or label them."
+                )
+            if isinstance(label, bool | np.bool_) or not isinstance(label, str | Integral):
+                shown = type(label).__name__
+                raise ConfigError(f"labels[{i}]: expected a string or an integer (got {shown}).")
+        values = [label if isinstance(label, str) else int(label) for label in values]  # numpy's too
+        return cls(tuple(sorted(set(values), key=_order)))
 
     def __len__(self) -> int:
         return len(self.names)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import networkx as nx
@@ -17,6 +18,9 @@ _GRAPH_KEYS = ("id", "text", "label", "group", "created_at", "counterfactual_of"
 def to_networkx(sample: TreeSample) -> nx.DiGraph:
     """The sample as a DiGraph: node attributes ``text, features, time, importance, user``
     (those the sample has), graph attributes ``id, text, label, group``."""
+    if not isinstance(sample, TreeSample):
+        many = " For a dataset: [pk.to_networkx(s) for s in dataset]." if isinstance(sample, Iterable) else ""
+        raise ConfigError(f"sample: expected a TreeSample (got {type(sample).__name__}).{many}")
     record = sample_to_record(sample)
     graph = nx.DiGraph(**{k: record[k] for k in _GRAPH_KEYS if k in record})
     for node in record["nodes"]:

@@ -84,6 +84,19 @@ def same_text_pairs(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(rows, np.int64), np.asarray(cols, np.int64)
 
 
+def check_texts(texts: object) -> None:
+    """A clear error unless ``texts`` is a list (or sequence) of strings, naming the first item
+    that is not one."""
+    if isinstance(texts, str) or not isinstance(texts, Sequence):
+        raise ConfigError(f"texts: expected a list of texts, one per sample (got {type(texts).__name__}).")
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise ConfigError(
+                f"texts[{i}]: expected a text (got {type(text).__name__}); give each sample's source "
+                "text, e.g. [s.text for s in dataset]."
+            )
+
+
 def story_groups(
     texts: Sequence[str],
     tfidf: float | None = 0.5,
@@ -101,6 +114,7 @@ def story_groups(
     Shapes:
         embeddings: (n, d) -> (n,) int64 story ids, numbered by first appearance.
     """
+    check_texts(texts)
     n = len(texts)
     if tfidf is None and embedding is None:
         raise ConfigError("story: expected `tfidf` or `embedding` (a cosine threshold); both are null.")

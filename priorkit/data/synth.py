@@ -21,8 +21,9 @@ worlds (shapes, sizes, shortcut places, classes, noise) is what priors' defaults
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -32,6 +33,7 @@ from priorkit.config import Settings, path_of
 from priorkit.data.jsonl import write_jsonl
 from priorkit.data.sample import TreeSample
 from priorkit.data.synth_trees import Shape, grow_tree, leaves
+from priorkit.errors import ConfigError
 
 MAX_VALUES = 2**28  # node feature values of one world (float64 while drawn: 2 GiB)
 Location = Literal["root", "shallow", "leaves", "all_leaves", "deep"]
@@ -270,9 +272,25 @@ def make_sample(rng: np.random.Generator, config: SynthConfig, index: str, ood: 
     )
 
 
-def generate(config: SynthConfig | None = None) -> dict[str, list[TreeSample]]:
-    """The four splits ``train, val, test_id, test_ood`` of a synthetic dataset."""
-    config = config or SynthConfig()
+def synth_config(config: object) -> SynthConfig:
+    """``config`` as a :class:`SynthConfig`: itself, one made of a mapping of its fields, or the
+    defaults for None; a clear error for anything else."""
+    if config is None:
+        return SynthConfig()
+    if isinstance(config, SynthConfig):
+        return config
+    if isinstance(config, Mapping):
+        return SynthConfig(**config)
+    raise ConfigError(
+        f"config: expected a pk.SynthConfig or a mapping of its fields (got {type(config).__name__}); "
+        "e.g. pk.SynthConfig(n_train=500, shape='chain')."
+    )
+
+
+def generate(config: SynthConfig | Mapping[str, Any] | None = None) -> dict[str, list[TreeSample]]:
+    """The four splits ``train, val, test_id, test_ood`` of a synthetic dataset (``config``: a
+    :class:`SynthConfig`, a mapping of its fields, or None for the defaults)."""
+    config = synth_config(config)
     sizes = {
         "train": config.n_train,
         "val": config.n_val,
@@ -288,9 +306,12 @@ def generate(config: SynthConfig | None = None) -> dict[str, list[TreeSample]]:
     return out
 
 
-def write_synthetic(out_dir: str | os.PathLike[str], config: SynthConfig | None = None) -> dict[str, Path]:
-    """Generate and write ``train/val/test_id/test_ood.jsonl`` into ``out_dir``."""
-    config = config or SynthConfig()
+def write_synthetic(
+    out_dir: str | os.PathLike[str], config: SynthConfig | Mapping[str, Any] | None = None
+) -> dict[str, Path]:
+    """Generate and write ``train/val/test_id/test_ood.jsonl`` into ``out_dir`` (``config``: as
+    :func:`generate` takes it)."""
+    config = synth_config(config)
     folder = path_of(out_dir, "out_dir", "a folder to write the synthetic files into")
     paths = {}
     for split, samples in generate(config).items():

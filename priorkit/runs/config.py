@@ -198,6 +198,11 @@ class RunConfig(Settings):
     ) -> RunConfig:
         """The config of a mapping (sections ``data``, ``model``, ``priors``, ``train``) with
         ``key=value`` overrides; ``where`` starts each error line (``config: ``)."""
+        if not isinstance(mapping, Mapping):
+            raise ConfigError(
+                f"{where or 'config: '}expected a mapping of the sections data, model, priors, train (got "
+                f"{type(mapping).__name__}). A YAML file: pk.RunConfig.from_yaml(path)."
+            )
         return validated(cls, apply_overrides(_upgraded(mapping, where), list(overrides)), where=where)
 
     @classmethod

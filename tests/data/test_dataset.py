@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 
 import pytest
+import torch
 
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.records import sample_from_dict
@@ -54,3 +55,27 @@ def test_renaming_a_label_no_sample_has_is_refused_naming_the_labels_there() -> 
     ):
         dataset.relabel({"Flase": "rumour"})
     assert [s.label for s in dataset.relabel({"false": "rumour"})] == ["rumour", "true"]
+
+
+def test_indexing_takes_positions_or_a_mask_and_names_anything_else() -> None:
+    import numpy as np
+
+    dataset = TreeDataset([sample_from_dict(record(f"r{i}")) for i in range(4)])
+    assert [s.id for s in dataset[[3, 0]]] == ["r3", "r0"] and dataset[-1].id == "r3"
+    assert [s.id for s in dataset[np.array([True, False, False, True])]] == ["r0", "r3"]
+    assert [s.id for s in dataset[[False, True, True, False]]] == ["r1", "r2"]  # not positions 0, 1, 1, 0
+    assert len(dataset[[]]) == 0 and [s.id for s in dataset[range(1, 3)]] == ["r1", "r2"]
+    assert [s.id for s in dataset[torch.tensor([2])]] == ["r2"]
+    with pytest.raises(
+        ConfigError, match=r"a boolean mask must hold one value per sample \(4; got shape \(2,\)\)"
+    ):
+        dataset[[True, False]]
+    for index in ("r1", 1.5, None, {"a": 1}):
+        with pytest.raises(ConfigError, match=r"TreeDataset index: expected an integer, a slice"):
+            dataset[index]  # type: ignore[index]
+    with pytest.raises(ConfigError, match=r"got items of type float64"):
+        dataset[[0.5, 1.0]]  # type: ignore[index]
+    with pytest.raises(IndexError, match=r"sample index 9: out of range \(the dataset holds 4 samples\)"):
+        dataset[9]
+    with pytest.raises(IndexError, match=r"sample index -5"):
+        dataset[[0, -5]]

@@ -465,3 +465,19 @@ def test_a_byte_order_mark_at_the_start_is_read_as_editors_write_it(tmp_path: Pa
         b"\xef\xbb\xbf" + json.dumps(record("a")).encode() + b"\n" + json.dumps(record("b")).encode() + b"\n"
     )
     assert [s.id for s in read_jsonl(path)] == ["a", "b"]
+
+
+def test_write_jsonl_refuses_what_is_not_samples_and_writes_nothing(tmp_path: Path) -> None:
+    from priorkit.data.records import sample_from_dict
+    from priorkit.errors import ConfigError
+
+    path = tmp_path / "out.jsonl"
+    with pytest.raises(ConfigError, match=r"samples: expected the samples to write.*\(got NoneType\)"):
+        write_jsonl(None, path)  # type: ignore[arg-type]
+    mixed = [sample_from_dict(record("a")), record("b")]
+    with pytest.raises(
+        ConfigError,
+        match=r"samples\[1\]: expected a TreeSample \(got dict\); nothing was written\. .*pk\.from_records",
+    ):
+        write_jsonl(mixed, path)  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []  # no partial file, no half-written one

@@ -61,3 +61,13 @@ def test_something_that_is_not_a_networkx_graph_is_named(graph: object) -> None:
         ConfigError, match=r"graph: expected a networkx DiGraph of parent -> child edges \(got"
     ):
         from_networkx(graph)  # type: ignore[arg-type]
+
+
+def test_to_networkx_names_what_is_not_one_sample() -> None:
+    sample = sample_from_dict(record())
+    with pytest.raises(
+        ConfigError, match=r"sample: expected a TreeSample \(got list\)\. For a dataset: \[pk\.to_networkx"
+    ):
+        to_networkx([sample])  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"got dict"):
+        to_networkx(record())  # type: ignore[arg-type]

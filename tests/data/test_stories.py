@@ -57,3 +57,10 @@ def test_similar_pairs_are_blockwise_and_upper() -> None:
     rows, cols = similar_pairs(vectors, 0.99)
     assert (rows < cols).all()
     assert len(rows) == 2 * 1000 * 1999 // 2 + 1000 * 999 // 2  # pairs among the 2000 "x y", and among "z"
+
+
+def test_texts_that_are_not_texts_are_named() -> None:
+    with pytest.raises(ConfigError, match=r"texts\[1\]: expected a text \(got int\)"):
+        story_groups(["a story", 3])  # type: ignore[list-item]
+    with pytest.raises(ConfigError, match=r"texts: expected a list of texts, one per sample \(got str\)"):
+        story_groups("one text")

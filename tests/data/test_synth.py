@@ -186,3 +186,20 @@ def test_a_world_too_large_to_draw_is_refused_before_anything_is_drawn() -> None
     with pytest.raises(ConfigError, match=r"expected a world of at most 268,435,456 node feature values"):
         load_config(SynthConfig, {"num_features": 10**8, "n_train": 2, "n_val": 2, "n_test": 2})
     load_config(SynthConfig, {"max_nodes": 1000})  # 1,350 samples x 1,000 nodes x 4 features: fine
+
+
+def test_generate_takes_a_mapping_of_the_config_and_names_anything_else() -> None:
+    from priorkit.errors import ConfigError
+
+    fields = {"n_train": 6, "n_val": 2, "n_test": 2, "seed": 4}
+    by_mapping, by_config = generate(fields), generate(SynthConfig(**fields))
+    assert {k: [s.id for s in v] for k, v in by_mapping.items()} == {
+        k: [s.id for s in v] for k, v in by_config.items()
+    }
+    assert [s.text for s in by_mapping["train"]] == [s.text for s in by_config["train"]]
+    with pytest.raises(ConfigError, match=r"SynthConfig: `n_trian`: unknown key"):
+        generate({"n_trian": 5})
+    with pytest.raises(
+        ConfigError, match=r"config: expected a pk\.SynthConfig or a mapping of its fields \(got int\)"
+    ):
+        generate(5)  # type: ignore[arg-type]

@@ -100,3 +100,19 @@ def test_wrong_arguments_are_named() -> None:
         sample_to_data(sample, ["negative", "positive"])  # type: ignore[arg-type]
     with pytest.raises(PriorkitError, match=r"users: expected a UserVocabulary or None \(got dict\)"):
         sample_to_data(sample, None, {"u1": 1})  # type: ignore[arg-type]
+
+
+def test_a_label_space_is_made_of_labels_only() -> None:
+    from priorkit.errors import ConfigError
+
+    assert LabelSpace.from_labels(["b", 2, "a", 2]).names == (2, "a", "b")
+    numpy = LabelSpace.from_labels(np.array([1, 0, 1]))  # a pandas or numpy column
+    assert numpy.names == (0, 1) and all(type(name) is int for name in numpy.names)
+    with pytest.raises(
+        ConfigError, match=r"labels\[1\]: expected a label \(got None\): that sample is unlabelled"
+    ):
+        LabelSpace.from_labels(["a", None])
+    with pytest.raises(ConfigError, match=r"labels\[0\]: expected a string or an integer \(got float\)"):
+        LabelSpace.from_labels([1.5])
+    with pytest.raises(ConfigError, match=r"labels: expected a list of labels.*\(got NoneType\)"):
+        LabelSpace.from_labels(None)  # type: ignore[arg-type]

@@ -138,3 +138,10 @@ def test_a_text_encoder_running_its_own_code_is_read_only_from_a_trusted_config(
         assert not RunConfig.from_dict(
             {"model": {"text_encoder": "some/model"}}
         ).model.text_encoder.trust_remote_code
+
+
+def test_from_dict_names_what_is_not_a_mapping() -> None:
+    with pytest.raises(
+        ConfigError, match=r"config: expected a mapping of the sections .*\(got list\)\. A YAML file"
+    ):
+        RunConfig.from_dict([("train", {})])  # type: ignore[arg-type]
