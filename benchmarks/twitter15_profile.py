@@ -22,6 +22,7 @@ from pathlib import Path
 import lightning.pytorch as pl
 from torch.profiler import ProfilerActivity, profile
 
+import priorkit as pk
 from priorkit.runs.config import RunConfig
 from priorkit.training.run import train
 
@@ -95,12 +96,22 @@ def main() -> None:
     profiler = EpochProfiler()
     with tempfile.TemporaryDirectory() as run_dir:
         train(config, run_dir, splits=parts, callbacks=[profiler])
+        model = pk.load(run_dir)
+        start = time.perf_counter()
+        report = pk.evaluate(model, parts["test"])  # what a run does on its test part
+        evaluation = time.perf_counter() - start
     nodes = sum(s.num_nodes for s in parts["train"])
     print(f"Twitter15 fold0, {len(parts['train'])} training trees, {nodes} nodes, --set {args.set or '-'}")
     rate = nodes / profiler.seconds
     print(f"training pass of one epoch (profiled): {profiler.seconds:.2f} s ({rate:.0f} nodes/s)")
     for phase, seconds in profiler.phases.items():
         print(f"  {phase:38s} {seconds:6.2f} s  {seconds / profiler.seconds:6.1%}")
+    shuffles = len(report.reliance) + len(report.reliance_nodes["accuracy_drop"])  # modalities, node groups
+    passes = 1 + shuffles * int(report.reliance_nodes["repeats"])
+    print(
+        f"evaluation of the test part ({len(parts['test'])} trees, {passes} passes: predictions and "
+        f"permutation reliance): {evaluation:.2f} s"
+    )
     print(f"\noperators with the most self CPU time (top {args.top}):")
     print(profiler.profiler.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.top))
 
