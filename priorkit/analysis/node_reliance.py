@@ -10,7 +10,7 @@ leaves are shuffled.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 
 import torch
@@ -20,7 +20,7 @@ from torch_geometric.data import Data
 from priorkit.analysis.predict import Predictions
 from priorkit.analysis.reliance import Shuffle, effect_shares, permutation_effects
 from priorkit.data.batch import PriorBatch, graph_loader
-from priorkit.data.recombine import permute_nodes
+from priorkit.data.recombine import permuted_rows, with_node_rows
 from priorkit.functional.distributions import depth_bucket
 from priorkit.functional.tree import NODE_GROUPS, node_group
 from priorkit.model import PriorModel
@@ -77,13 +77,13 @@ def _shuffle(group: str, batches: Sequence[PriorBatch]) -> Shuffle:
     masks = [group_mask(b.graph, group) for b in batches]
     buckets = [depth_bucket(b.graph.depth) for b in batches]
 
-    def shuffled(generator: torch.Generator) -> list[PriorBatch]:
-        graphs = permute_nodes([b.graph for b in batches], masks, generator, by=buckets)
-        # a batch's node text embeddings are its graph's (``collate``), so they move with it
-        return [
-            replace(b, graph=g, node_text_embedding=g.get("node_text_embedding"))
-            for b, g in zip(batches, graphs, strict=True)
-        ]
+    def shuffled(generator: torch.Generator) -> Iterator[PriorBatch]:
+        rows = permuted_rows([b.graph for b in batches], masks, generator, by=buckets)
+        # one shuffled batch at a time: only the masked rows of the draw are held for all
+        for batch, mask, content in zip(batches, masks, rows, strict=True):
+            graph = with_node_rows(batch.graph, mask, content)
+            # a batch's node text embeddings are its graph's (``collate``), so they move with it
+            yield replace(batch, graph=graph, node_text_embedding=graph.get("node_text_embedding"))
 
     return shuffled
 

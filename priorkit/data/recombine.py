@@ -180,6 +180,21 @@ def permute_nodes(
     Shapes:
         masks[i], by[i]: (n_i,) for graph i.
     """
+    return [
+        with_node_rows(graph, mask, rows)
+        for graph, mask, rows in zip(graphs, masks, permuted_rows(graphs, masks, generator, by), strict=True)
+    ]
+
+
+def permuted_rows(
+    graphs: Sequence[Data], masks: Sequence[Tensor], generator: torch.Generator, by: Sequence[Tensor]
+) -> list[dict[str, Tensor]]:
+    """The content each graph's masked nodes take in :func:`permute_nodes` (one draw), by field:
+    only the masked rows, so that a caller can build the shuffled graphs one at a time.
+
+    Shapes:
+        masks[i], by[i]: (n_i,) for graph i -> [{field: (k_i, ...)}], k_i masked nodes of graph i.
+    """
     fields = [name for name in NODE_CONTENT if all(name in g for g in graphs)]
     pooled = {
         name: torch.cat(
@@ -191,10 +206,7 @@ def permute_nodes(
     sizes = [int(m.sum()) for m in masks]
     # one gather over the pool, then cut: a gather per graph would scan the whole sparse pool each time
     parts = {name: split_rows(select_rows(pooled[name], order), sizes) for name in fields}
-    return [
-        with_node_rows(graph, mask, {name: parts[name][i] for name in fields})
-        for i, (graph, mask) in enumerate(zip(graphs, masks, strict=True))
-    ]
+    return [{name: parts[name][i] for name in fields} for i in range(len(graphs))]
 
 
 def permute_batch_nodes(
