@@ -81,6 +81,11 @@ def run_trial(
             result.run_dir, trust_code=True
         )  # the trial's own run; once for every file
         for name, dataset in later.items():
-            report = score(trained, dataset, json_out=result.run_dir / f"eval_{name}.json")
+            report = score(
+                trained,
+                dataset,
+                repeats=config.train.reliance_repeats,
+                json_out=result.run_dir / f"eval_{name}.json",
+            )
             reports[name] = report.to_dict()
     return TrialResult(result.run_dir, reports)

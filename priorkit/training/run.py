@@ -249,7 +249,9 @@ def _train(
     best = Path(checkpoint.best_model_path or run_dir / CHECKPOINTS / BEST)
     state = read_checkpoint(best)
     model.load_state_dict({k.removeprefix("model."): v for k, v in state["state_dict"].items()})
-    test = evaluate_model(model, graphs["test"], schema.labels, seed=c.seed, batch_size=c.batch_size)
+    test = evaluate_model(
+        model, graphs["test"], schema.labels, c.reliance_repeats, seed=c.seed, batch_size=c.batch_size
+    )
     history = next(cb for cb in callbacks if isinstance(cb, EpochHistory)).rows
     metrics = {
         "priorkit_version": __version__,

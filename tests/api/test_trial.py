@@ -28,3 +28,13 @@ def test_evaluation_data_the_model_could_not_score_is_refused_before_training(
     assert str(raised.value).startswith(f"evaluate.other: sample {first['id']} ({other}:3): label: ")
     assert "(got 'sarcastic')" in str(raised.value)
     assert not (tmp_path / "run").exists()  # nothing was trained
+
+
+def test_the_run_and_the_further_files_are_scored_with_the_configs_reliance_repeats(
+    config_file: Path, small_data: Path, tmp_path: Path
+) -> None:
+    assert RunConfig.from_yaml(config_file).train.reliance_repeats == 5  # the default
+    config = RunConfig.from_yaml(config_file, ["train.reliance_repeats=2", "train.epochs=1"])
+    result = run_trial(config, tmp_path / "run", evaluate={"ood": small_data / "test_ood.jsonl"})
+    for name in ("test", "ood"):
+        assert result.reports[name]["reliance_nodes"]["repeats"] == 2, name
