@@ -78,6 +78,19 @@ def whole_number(value: object, least: int | None = None, most: int | None = Non
     return number
 
 
+def checked_batch_size(value: object) -> int | None:
+    """A batch size a caller passes: a whole number >= 1 (numpy's too, returned as ``int``), or
+    None for the training one; a :class:`ConfigError` for anything else."""
+    if value is None:
+        return None
+    size = whole_number(value, least=1)
+    if size is None:
+        raise ConfigError(
+            f"batch_size: expected an integer >= 1, or None for the training one (got {value!r})."
+        )
+    return size
+
+
 def _boolean_number(value: Any, annotation: Any) -> bool:
     """Whether ``value`` is, or holds in a list, tuple or mapping's values, a boolean where
     ``annotation`` takes only numbers (``seeds: [true]``, ``target: {text: true}``)."""

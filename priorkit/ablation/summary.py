@@ -18,6 +18,7 @@ from scipy import stats
 from priorkit.analysis.leakage import LeakageReport
 from priorkit.atomic import atomic_write
 from priorkit.data.split_plan import SplitConfig
+from priorkit.errors import ConfigError
 from priorkit.escaping import markdown_text
 
 HEADLINE = (
@@ -76,6 +77,11 @@ def paired(arm: pd.DataFrame, baseline: pd.DataFrame, column: str) -> tuple[int,
 def summarise(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
     """One row per (dataset, arm, metric): n, mean, std, ci_low, ci_high, and against the
     baseline: pairs, delta, p_value, effect_size (NaN for the baseline itself)."""
+    if not isinstance(table, pd.DataFrame):
+        raise ConfigError(
+            f"table: expected the results table, a pandas DataFrame (pd.read_csv(study / 'results.csv'); "
+            f"got {type(table).__name__})."
+        )
     rows = []
     if table.empty:
         return pd.DataFrame(rows)

@@ -172,6 +172,13 @@ def leakage_report(
         ConfigError: a threshold that :func:`checked_threshold` refuses.
     """
     checked_threshold(threshold)
+    if not isinstance(splits, list | tuple) or not all(isinstance(split, Split) for split in splits):
+        shown = (
+            type(splits).__name__ if not isinstance(splits, list | tuple) else "a list holding other things"
+        )
+        raise ConfigError(
+            f"splits: expected a list of folds, pk.make_splits(dataset, config).splits (got {shown})."
+        )
     dataset = as_dataset(dataset, "dataset")
     tfidf = tfidf_vectors([s.text for s in dataset])
     vectors = tfidf if embeddings is None else normalize(np.asarray(embeddings, dtype=np.float64))

@@ -13,7 +13,7 @@ from priorkit.analysis.metrics import classification_metrics
 from priorkit.analysis.report import EvaluationReport, evaluate_model
 from priorkit.api.ensemble import Ensemble, as_model
 from priorkit.atomic import writable_file, write_json
-from priorkit.config import whole_number
+from priorkit.config import checked_batch_size, whole_number
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
@@ -47,6 +47,7 @@ def evaluate(
             unlabelled or invalid samples.
     """
     _check_repeats(repeats)
+    batch_size = checked_batch_size(batch_size)
     found = as_model(model)
     where = str(data) if isinstance(data, (str, os.PathLike)) else "data"
     if json_out is not None:  # refused before the work, not after it

@@ -22,7 +22,7 @@ from priorkit.analysis.predict import predict as run_model
 from priorkit.api.ensemble import Ensemble, as_model, members_of
 from priorkit.api.neighbours import TextNeighbours, text_embeddings
 from priorkit.atomic import atomic_write
-from priorkit.config import whole_number
+from priorkit.config import checked_batch_size, whole_number
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.jsonl import iter_jsonl, validate_jsonl
 from priorkit.data.problems import DataValidationError
@@ -204,18 +204,13 @@ class _Options:
     def __post_init__(self) -> None:
         if not isinstance(self.explain, bool):
             raise ConfigError(f"explain: expected true or false (got {self.explain!r}).")
-        size = self.batch_size
-        if size is not None and whole_number(size, 1) is None:
-            raise ConfigError(
-                f"batch_size: expected an integer >= 1, or None for the training one (got {size!r})."
-            )
+        object.__setattr__(self, "batch_size", checked_batch_size(self.batch_size))
         if self.explain and whole_number(self.top_k, 1) is None:
             raise ConfigError(
                 f"top_k: expected an integer >= 1, the nodes listed per sample (got {self.top_k!r})."
             )
-        for name in ("batch_size", "top_k"):  # numpy's integers as Python's, for torch's loaders
-            if whole_number(getattr(self, name)) is not None:
-                object.__setattr__(self, name, int(getattr(self, name)))
+        if whole_number(self.top_k) is not None:  # numpy's integers as Python's, for torch's loaders
+            object.__setattr__(self, "top_k", int(self.top_k))
 
 
 def _chunks(samples: Iterator[TreeSample]) -> Iterable[list[TreeSample]]:

@@ -140,13 +140,17 @@ def make_loader(
         seed: seed of the shuffling generator.
 
     Raises:
-        ConfigError: a batch size that is not a whole number >= 1, or labels that are not a
-            LabelSpace.
+        ConfigError: a batch size that is not a whole number >= 1, labels that are not a
+            LabelSpace, a shuffle that is not true or false, a seed that is not a whole number >= 0.
     """
     size = whole_number(batch_size, least=1)
     if size is None:
         raise ConfigError(f"batch_size: expected a whole number >= 1 (got {batch_size!r}).")
     label_space_or_none(labels)
+    if not isinstance(shuffle, bool):
+        raise ConfigError(f"shuffle: expected true or false (got {shuffle!r}).")
+    if whole_number(seed, least=0) is None:
+        raise ConfigError(f"seed: expected a whole number >= 0 (got {seed!r}).")
     samples = as_dataset(dataset, "dataset")
     return graph_loader([sample_to_data(sample, labels) for sample in samples], size, shuffle, seed)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -57,6 +57,21 @@ def _carve_val(
     return np.sort(fit), np.sort(val)
 
 
+def per_sample(**columns: object) -> None:
+    """A clear error unless every named column (labels, groups, ...) is a list or array of one
+    value per sample, all of one length."""
+    lengths = {}
+    for name, values in columns.items():
+        if isinstance(values, str | bytes | Mapping) or not hasattr(values, "__len__"):
+            raise ConfigError(
+                f"{name}: expected one value per sample, a list or array (got {type(values).__name__})."
+            )
+        lengths[name] = len(values)  # type: ignore[arg-type]
+    if len(set(lengths.values())) > 1:
+        shown = ", ".join(f"{name} {n}" for name, n in lengths.items())
+        raise ConfigError(f"expected one value per sample in each of {', '.join(lengths)} (got {shown}).")
+
+
 def _check(val_fraction: float, n: int, minimum: int) -> None:
     if not 0.0 < val_fraction < 1.0:
         raise ConfigError(f"val_fraction: expected a number in (0, 1) (got {val_fraction!r}).")
@@ -75,6 +90,7 @@ def stratified_kfold(
         val_fraction: share of each training part held out for validation.
         seed: seeds the shuffles; the same seed gives the same splits.
     """
+    per_sample(labels=labels)
     y = np.asarray([str(v) for v in labels])
     _check(val_fraction, len(y), 2 * k)
     if k < 2:
@@ -111,6 +127,7 @@ def leave_one_group_out(
         seed: seeds the validation carve-out.
         validation: ``like_test`` (a whole held-out group, as the test part is) or ``random``.
     """
+    per_sample(groups=groups, labels=labels)
     if any(g is None for g in groups):
         missing = next(i for i, g in enumerate(groups) if g is None)
         raise ConfigError(
@@ -174,6 +191,7 @@ def story_kfold(
         validation: ``like_test`` (whole training stories) or ``random`` (a stratified random
             share of the training samples: the same story may then sit in training and validation).
     """
+    per_sample(stories=stories, labels=labels)
     g = np.asarray([str(v) for v in stories])
     y = np.asarray([str(v) for v in labels])
     _check(val_fraction, len(y), 2 * k)
@@ -241,6 +259,7 @@ def temporal_splits(
             ``random`` (a random share of them, seeded by ``seed``).
         labels: one label per sample to cut each class at its own times; None: one cut for all.
     """
+    per_sample(times=times, ids=ids, **({} if labels is None else {"labels": labels}))
     t = every_time(
         times,
         ids,

@@ -72,3 +72,12 @@ def test_names_from_the_study_stay_text_in_every_markdown_table(tmp_path) -> Non
             cells = line.replace("\\|", "").split("|")
             assert len(cells) == len(line.split("|")) - 1 and "&lt;script&gt;" in line and "next" in line
     assert "- data\\|set/x\\|y/seed0/fold fixed: boom \\| &lt;b&gt; line two" in text
+
+
+def test_summarise_names_what_is_not_a_results_table() -> None:
+    from priorkit.errors import ConfigError
+
+    with pytest.raises(
+        ConfigError, match=r"table: expected the results table, a pandas DataFrame .*got str\)"
+    ):
+        summarise("runs/study/results.csv", "baseline")  # type: ignore[arg-type]

@@ -101,3 +101,11 @@ def test_the_report_and_user_documents_take_what_pk_fit_takes() -> None:
         leakage_report(records, splits, "story").to_dict()
         == leakage_report(dataset, splits, "story").to_dict()
     )
+
+
+def test_splits_that_are_not_folds_are_named() -> None:
+    data = story_dataset(copies=2)
+    plan = make_splits(data, SplitConfig(kind="stratified", k=2))
+    for wrong, shown in ((plan, "SplitPlan"), ([0, 1], "a list holding other things")):
+        with pytest.raises(ConfigError, match=rf"splits: expected a list of folds, .*\(got {shown}\)"):
+            leakage_report(data, wrong, "stratified")  # type: ignore[arg-type]

@@ -133,3 +133,14 @@ def test_predict_html_writes_one_page_per_sample_and_an_index(
     assert all(p.parent == html_dir for p in html_dir.rglob("*.html"))  # nothing outside the folder
     index = (html_dir / "index.html").read_text()
     assert index.count("<li>") == 5 and "escape &lt;me&gt;" in index
+
+
+@pytest.mark.parametrize("size", [0, "8", 2.0, True])
+def test_a_batch_size_that_is_not_a_whole_number_is_refused_by_evaluate_and_predict(
+    trained: pk.TrainedModel, size: object
+) -> None:
+    for call in (pk.evaluate, pk.predict):
+        with pytest.raises(
+            pk.ConfigError, match=r"batch_size: expected an integer >= 1, or None for the training one"
+        ):
+            call(trained, [], batch_size=size)  # type: ignore[operator]

@@ -122,3 +122,15 @@ def test_collate_names_what_it_was_given_instead_of_graphs() -> None:
         collate(graphs[0])
     with pytest.raises(PriorkitError, match=r"collate: expected at least one graph \(got an empty list\)"):
         collate([])
+
+
+def test_the_loader_names_a_shuffle_or_seed_of_the_wrong_kind() -> None:
+    import pytest
+
+    from priorkit.errors import ConfigError
+
+    dataset = two_samples()
+    with pytest.raises(ConfigError, match=r"shuffle: expected true or false \(got 'yes'\)"):
+        make_loader(dataset, None, 2, shuffle="yes")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"seed: expected a whole number >= 0 \(got 'x'\)"):
+        make_loader(dataset, None, 2, seed="x")  # type: ignore[arg-type]

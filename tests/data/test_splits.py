@@ -174,3 +174,24 @@ def test_story_folds_of_few_samples_have_a_validation_part_or_a_clear_refusal() 
         ConfigError, match=r"folds: expected k <= the samples of the largest class \(4\) \(got 5\)"
     ):
         story_kfold([f"s{i}" for i in range(10)], ["a", "b", "c", "a", "b", "c", "a", "b", "c", "a"], k=5)
+
+
+def test_columns_that_are_not_one_value_per_sample_are_named() -> None:
+    labels = ["a", "b"] * 6
+    with pytest.raises(
+        ConfigError, match=r"labels: expected one value per sample, a list or array \(got NoneType\)"
+    ):
+        stratified_kfold(None, 2)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"labels: .*\(got str\)"):
+        stratified_kfold("abab", 2)  # type: ignore[arg-type]
+    with pytest.raises(
+        ConfigError, match=r"one value per sample in each of groups, labels \(got groups 11, labels 12\)"
+    ):
+        leave_one_group_out(["e1", "e2", "e3"] * 3 + ["e1", "e2"], labels)
+    with pytest.raises(ConfigError, match=r"stories: expected one value per sample"):
+        story_kfold(3, labels)  # type: ignore[arg-type]
+    with pytest.raises(
+        ConfigError, match=r"in each of times, ids, labels \(got times 12, ids 12, labels 3\)"
+    ):
+        temporal_splits([float(i) for i in range(12)], [f"s{i}" for i in range(12)], labels=["a", "b", "a"])
+    assert len(stratified_kfold(np.asarray(labels), 2)) == 2  # an array is one value per sample
