@@ -32,6 +32,24 @@ class LabelSpace:
 
     names: tuple[Label, ...]
 
+    def __post_init__(self) -> None:
+        """``names`` as a tuple of distinct strings or integers (a list is taken as one); a
+        :class:`ConfigError` for anything else."""
+        if isinstance(self.names, str | bytes) or not isinstance(self.names, Sequence):
+            raise ConfigError(
+                f"LabelSpace: expected the class names, a list of strings or integers (got "
+                f"{type(self.names).__name__}); from a dataset: pk.LabelSpace.from_labels(dataset.labels)."
+            )
+        for i, name in enumerate(self.names):
+            if isinstance(name, bool) or not isinstance(name, str | int):
+                raise ConfigError(f"LabelSpace: names[{i}]: expected a string or an integer (got {name!r}).")
+        if len(set(self.names)) < len(self.names):
+            repeated = sorted({repr(n) for n in self.names if list(self.names).count(n) > 1})
+            raise ConfigError(
+                f"LabelSpace: expected each class name once (got {', '.join(repeated)} more than once)."
+            )
+        object.__setattr__(self, "names", tuple(self.names))
+
     @classmethod
     def from_labels(cls, labels: Iterable[Label]) -> LabelSpace:
         """The classes of ``labels`` (e.g. ``dataset.labels``): strings or integers, each

@@ -116,3 +116,16 @@ def test_a_label_space_is_made_of_labels_only() -> None:
         LabelSpace.from_labels([1.5])
     with pytest.raises(ConfigError, match=r"labels: expected a list of labels.*\(got NoneType\)"):
         LabelSpace.from_labels(None)  # type: ignore[arg-type]
+    assert LabelSpace(["a", "b"]) == LabelSpace(("a", "b"))  # a list is taken as the tuple
+    with pytest.raises(
+        ConfigError, match=r"LabelSpace: expected the class names, .*\(got str\); from a dataset"
+    ):
+        LabelSpace("ab")  # type: ignore[arg-type]
+    with pytest.raises(
+        ConfigError, match=r"LabelSpace: names\[1\]: expected a string or an integer \(got None\)"
+    ):
+        LabelSpace(("a", None))  # type: ignore[arg-type]
+    with pytest.raises(
+        ConfigError, match=r"LabelSpace: expected each class name once \(got 'a' more than once\)"
+    ):
+        LabelSpace(("a", "b", "a"))
