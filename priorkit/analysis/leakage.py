@@ -172,10 +172,9 @@ def leakage_report(
         ConfigError: a threshold that :func:`checked_threshold` refuses.
     """
     checked_threshold(threshold)
-    if not isinstance(splits, list | tuple) or not all(isinstance(split, Split) for split in splits):
-        shown = (
-            type(splits).__name__ if not isinstance(splits, list | tuple) else "a list holding other things"
-        )
+    listed = isinstance(splits, list | tuple)
+    if not listed or not all(isinstance(split, Split) for split in splits):
+        shown = "a list holding other things" if listed else type(splits).__name__
         raise ConfigError(
             f"splits: expected a list of folds, pk.make_splits(dataset, config).splits (got {shown})."
         )

@@ -33,22 +33,20 @@ class LabelSpace:
     names: tuple[Label, ...]
 
     def __post_init__(self) -> None:
-        """``names`` as a tuple of distinct strings or integers (a list is taken as one); a
-        :class:`ConfigError` for anything else."""
+        """``names`` as a tuple of distinct strings or integers (a list is taken as one, numpy's
+        integers as ``int``); a :class:`ConfigError` for anything else."""
         if isinstance(self.names, str | bytes) or not isinstance(self.names, Sequence):
             raise ConfigError(
                 f"LabelSpace: expected the class names, a list of strings or integers (got "
                 f"{type(self.names).__name__}); from a dataset: pk.LabelSpace.from_labels(dataset.labels)."
             )
-        for i, name in enumerate(self.names):
-            if isinstance(name, bool) or not isinstance(name, str | int):
-                raise ConfigError(f"LabelSpace: names[{i}]: expected a string or an integer (got {name!r}).")
-        if len(set(self.names)) < len(self.names):
-            repeated = sorted({repr(n) for n in self.names if list(self.names).count(n) > 1})
+        names = tuple(_as_label(name, f"LabelSpace: names[{i}]") for i, name in enumerate(self.names))
+        if len(set(names)) < len(names):
+            repeated = sorted({repr(n) for n in names if names.count(n) > 1})
             raise ConfigError(
                 f"LabelSpace: expected each class name once (got {', '.join(repeated)} more than once)."
             )
-        object.__setattr__(self, "names", tuple(self.names))
+        object.__setattr__(self, "names", names)
 
     @classmethod
     def from_labels(cls, labels: Iterable[Label]) -> LabelSpace:
@@ -62,17 +60,14 @@ class LabelSpace:
         if isinstance(labels, str | bytes) or not isinstance(labels, Iterable):  # a Counter: its keys
             shown = type(labels).__name__
             raise ConfigError(f"labels: expected a list of labels, e.g. dataset.labels (got {shown}).")
-        values = list(labels)
-        for i, label in enumerate(values):
+        values = []
+        for i, label in enumerate(labels):
             if label is None:
                 raise ConfigError(
                     f"labels[{i}]: expected a label (got None): that sample is unlabelled. Leave "
                     "unlabelled samples out, or label them."
                 )
-            if isinstance(label, bool | np.bool_) or not isinstance(label, str | Integral):
-                shown = type(label).__name__
-                raise ConfigError(f"labels[{i}]: expected a string or an integer (got {shown}).")
-        values = [label if isinstance(label, str) else int(label) for label in values]  # numpy's too
+            values.append(_as_label(label, f"labels[{i}]"))
         return cls(tuple(sorted(set(values), key=_order)))
 
     def __len__(self) -> int:
@@ -91,6 +86,15 @@ class LabelSpace:
     @cached_property
     def _lookup(self) -> dict[Label, int]:
         return {name: i for i, name in enumerate(self.names)}
+
+
+def _as_label(value: object, where: str) -> Label:
+    """``value`` as a class name: a string, or an integer (numpy's as ``int``, never a boolean);
+    a :class:`ConfigError` naming ``where`` for anything else."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, str | Integral):
+        shown = "None" if value is None else type(value).__name__
+        raise ConfigError(f"{where}: expected a string or an integer (got {shown}).")
+    return value if isinstance(value, str) else int(value)
 
 
 def label_space_or_none(labels: object, where: str = "labels") -> LabelSpace | None:
