@@ -243,6 +243,7 @@ class PriorModel(nn.Module):
             training=self.training,
             groups=tuple(batch.groups),
             y=batch.y if self.training else None,
+            text_input=batch.text_embedding,
         )
         text = self.text_norm(self.text_vectors(batch))
         if self.training and not text.requires_grad:  # frozen text: priors may still take input gradients
@@ -289,7 +290,7 @@ class PriorModel(nn.Module):
             -> (b, c).
         """
         inputs = self.remixed(modality, source, text, graph, nodes, ctx.batch)
-        return self.classify(*inputs, _mixed(ctx))[0]
+        return self.classify(*inputs, _mixed(ctx, modality, source))[0]
 
     @staticmethod
     def remixed(
@@ -310,6 +311,11 @@ class PriorModel(nn.Module):
         return text, graph[source], nodes, owner[node_batch]
 
 
-def _mixed(ctx: SiteContext) -> SiteContext:
-    """The context of remixed vectors: they are no longer their samples' (no groups, no labels)."""
-    return replace(ctx, groups=None, y=None, remix=None)
+def _mixed(ctx: SiteContext, modality: str = "", source: Tensor | None = None) -> SiteContext:
+    """The context of remixed vectors: they are no longer their samples' (no groups, no labels);
+    a text taken from other samples (``source``, as :meth:`PriorModel.remix` takes it) brings
+    their text input, one vector in every sample's place none."""
+    text_input = ctx.text_input
+    if modality == "text" and text_input is not None and source is not None:
+        text_input = None if source.is_floating_point() else text_input[source]
+    return replace(ctx, groups=None, y=None, remix=None, text_input=text_input)

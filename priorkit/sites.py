@@ -51,6 +51,8 @@ class SiteContext:
             order; None where the vectors no longer belong to their samples (remixed modalities).
         y: each sample's class index, in training forwards only (None at use, so that no bias
             can read the labels of the data it scores).
+        text_input: each sample's frozen text embedding as the batch holds it (permuted where a
+            reliance measure shuffles the text), at the model's own sites; None without one.
         remix: at the ``logits`` site, ``remix(modality, source)``: the head's logits before
             this site's biases if each sample had the ``text`` or ``graph`` of ``source`` (a
             permutation of the batch, or one vector for every sample); None at other sites.
@@ -58,7 +60,7 @@ class SiteContext:
     Shapes:
         depth, parent_index, batch, importance: (n,); root_index: (b,); message_index: (2, m);
         message_direction: (m,); value: as the bias of the site; remix(modality, source) with
-        source (b,) int64 or (t,) / (g,) float -> (b, c).
+        source (b,) int64 or (t,) / (g,) float -> (b, c); text_input: (b, e).
     """
 
     site: str
@@ -76,6 +78,7 @@ class SiteContext:
     groups: tuple[str, ...] | None = None
     y: Tensor | None = None
     remix: Callable[[str, Tensor], Tensor] | None = None
+    text_input: Tensor | None = None
 
     @property
     def num_graphs(self) -> int:

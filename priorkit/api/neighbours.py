@@ -5,7 +5,7 @@ Where texts recur (retold stories, near-duplicate posts), the nearest labelled t
 sample's label better than the network's smooth decision surface does. ``fit_neighbours`` keeps
 the frozen text embeddings of the training and validation samples and chooses, on the validation
 samples only, how many of them vote, how sharply, and the network's weight in the mixture
-(:mod:`priorkit.analysis.neighbours`; the network alone where they do not help).
+(:mod:`priorkit.functional.neighbours`; the network alone where they do not help).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from priorkit.analysis.neighbours import NeighbourMix, choose_mix, neighbour_probabilities
 from priorkit.api.ensemble import Ensemble, as_model, members_of
 from priorkit.atomic import atomic_write, write_json
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.sources import DataSource, as_dataset
 from priorkit.errors import ConfigError
+from priorkit.functional.neighbours import NeighbourMix, choose_mix, neighbour_probabilities
 from priorkit.locks import folder_lock
 from priorkit.runs.graphs import text_features
 from priorkit.runs.trained import TrainedModel

@@ -16,6 +16,7 @@ from priorkit.priors.modality_gate import ModalityGateConfig, ModalityGatePrior
 from priorkit.priors.root_enhance import RootEnhanceConfig, RootEnhancePrior
 from priorkit.priors.stack import PriorStack
 from priorkit.priors.supervised_attention import SupervisedAttentionConfig, SupervisedAttentionPrior
+from priorkit.priors.text_neighbours import TextNeighboursConfig, TextNeighboursPrior
 
 __all__ = [
     "PRIORS",
@@ -42,6 +43,8 @@ __all__ = [
     "RootEnhancePrior",
     "SupervisedAttentionConfig",
     "SupervisedAttentionPrior",
+    "TextNeighboursConfig",
+    "TextNeighboursPrior",
     "build_prior",
     "build_priors",
     "parse_prior",

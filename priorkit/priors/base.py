@@ -18,6 +18,11 @@
 - ``adapt(logits)``: before a set of samples is scored (evaluation, prediction), with the
   network's own logits on the whole set; ``adapt(None)`` afterwards. Only for priors whose
   ``adapts`` is True (it costs a pass over the data).
+- ``remember(part, text, y, logits)``: only for priors whose ``remembers`` is True, with the
+  frozen text embeddings and labels of the training samples before training (``part`` is
+  ``train``) and of the validation samples, with the network's logits on them, after every
+  validation pass (``val``). While training validates, ``validating`` is True: a prior that
+  changes the model's use-time predictions leaves the network's own to be scored.
 - ``summarise(measured)``: after evaluation, set-level metrics from the batch means of
   ``measure`` (``measure`` averages over batches; a gap between two means does not).
 
@@ -107,10 +112,13 @@ class Prior(nn.Module):
     Config: ClassVar[type[PriorConfig]] = PriorConfig
     adapts: ClassVar[bool] = False
     """Whether the prior adapts to each set of samples it scores (see ``adapt``)."""
+    remembers: ClassVar[bool] = False
+    """Whether the prior keeps the training and validation texts (see ``remember``)."""
 
     def __init__(self, config: PriorConfig | None = None) -> None:
         super().__init__()
         self.config = config if config is not None else self.Config()
+        self.validating = False  # set while training scores its validation data
         # one enforcement multiplier per rule (see priorkit.priors.enforce); saved with the model
         self.register_buffer("multipliers", torch.ones(len(self.checks())))
 
@@ -149,6 +157,9 @@ class Prior(nn.Module):
         return None
 
     def adapt(self, logits: Tensor | None) -> None:
+        return None
+
+    def remember(self, part: str, text: Tensor, y: Tensor, logits: Tensor | None = None) -> None:
         return None
 
     def summarise(self, measured: dict[str, float]) -> dict[str, float]:

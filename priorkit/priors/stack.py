@@ -4,7 +4,8 @@ losses namespaced and weighted, measurements merged."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import torch
@@ -117,6 +118,29 @@ class PriorStack(nn.Module):
         """Every prior's calibration on validation logits (b, c) and labels (b,)."""
         for prior in self.priors:
             prior.calibrate(logits, y)
+
+    @property
+    def remembers(self) -> bool:
+        """Whether a prior of the stack keeps the training and validation texts."""
+        return any(prior.remembers for prior in self.priors)
+
+    def remember(self, part: str, text: Tensor, y: Tensor, logits: Tensor | None = None) -> None:
+        """Every remembering prior's memory: ``part`` ``train`` (texts (p, t), labels (p,)) or
+        ``val`` (with the network's logits (v, c) on them)."""
+        for prior in self.priors:
+            if prior.remembers:
+                prior.remember(part, text, y, logits)
+
+    @contextmanager
+    def validating(self) -> Iterator[None]:
+        """Inside, every prior knows that training is scoring its validation data."""
+        for prior in self.priors:
+            prior.validating = True
+        try:
+            yield
+        finally:
+            for prior in self.priors:
+                prior.validating = False
 
     def adapt(self, logits: Tensor | None) -> None:
         """Adapt every prior to a scored set (its raw logits, (N, c)); None: forget it."""

@@ -45,6 +45,7 @@ class PriorModule(pl.LightningModule):
         self._val_logits: list[Tensor] = []
         self._val_loss: list[Tensor] = []
         self._val_violations: dict[str, list[Tensor]] = {}
+        self._val_text: list[Tensor] = []  # for priors that remember texts (text_neighbours)
         self.generator = torch.Generator().manual_seed(train.seed)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
@@ -83,7 +84,10 @@ class PriorModule(pl.LightningModule):
         return {} if penalty is None else {"text_l2_sp": penalty}
 
     def validation_step(self, batch: PriorBatch, batch_index: int) -> None:
-        out = self.model(batch)
+        with self.model.priors.validating():  # the network's own predictions are scored
+            out = self.model(batch)
+        if self.model.priors.remembers and batch.text_embedding is not None:
+            self._val_text.append(batch.text_embedding.detach().cpu())
         loss = torch.stack(list(out.losses.values())).sum()
         self._val_true.append(batch.y.detach().cpu())  # type: ignore[union-attr]
         self._val_logits.append(out.logits.detach().float().cpu())
@@ -102,6 +106,8 @@ class PriorModule(pl.LightningModule):
         # priors that calibrate on validation data (label_shift) do it on every validation pass,
         # so that each checkpoint carries the calibration of its own weights
         self.model.priors.calibrate(logits, true)
+        if self._val_text:  # and those that remember texts choose how to use them here
+            self.model.priors.remember("val", torch.cat(self._val_text), true, logits)
         scores = {
             "val/loss": float(torch.cat(self._val_loss).mean()),
             "val/accuracy": float((true == pred).float().mean()),
@@ -110,6 +116,7 @@ class PriorModule(pl.LightningModule):
         worst = max((float(torch.cat(v).mean()) for v in self._val_violations.values()), default=0.0)
         violation = max(worst, 0.0)
         self._val_true, self._val_logits, self._val_loss, self._val_violations = [], [], [], {}
+        self._val_text = []
         # under DDP each process scores its shard; sync_dist averages the shards' values
         self.log("val/loss", scores["val/loss"], prog_bar=True, sync_dist=True)
         self.log("val/accuracy", scores["val/accuracy"], prog_bar=True, sync_dist=True)

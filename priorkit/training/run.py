@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
+import torch
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from torch.utils.data import DataLoader
@@ -26,7 +27,7 @@ from priorkit.data.dataset import TreeDataset
 from priorkit.data.jsonl_stream import JsonlStream
 from priorkit.data.sample import TreeSample
 from priorkit.encoders.text import TextEncoder
-from priorkit.errors import PriorkitError, first_line
+from priorkit.errors import ConfigError, PriorkitError, first_line
 from priorkit.heap import fix_mmap_threshold, trim
 from priorkit.model import PriorModel
 from priorkit.runs.config import RunConfig, TrainConfig
@@ -223,6 +224,9 @@ def _train(
     schema, graphs, sizes = data.schema, data.graphs, data.sizes
     log.info("data: %s", ", ".join(f"{k} {v['samples']} ({v['nodes']} nodes)" for k, v in sizes.items()))
     model = PriorModel.from_config(config.model, config.priors, schema, encoder)
+    if model.priors.remembers:
+        named = [label for label, prior in model.priors.named() if prior.remembers]
+        model.priors.remember("train", *training_texts(graphs["train"], config, named))
     module = PriorModule(model, c)
     train_loader = data.train_loader(c)
     checkpoint, callbacks = _callbacks(run_dir, config)
@@ -272,6 +276,26 @@ def _train(
     log.info("test: %s", "; ".join(test.lines()))
     data.close()  # (a failed run's file closes when _release collects it)
     return TrainResult(run_dir, metrics)
+
+
+def training_texts(
+    graphs: Sequence[Data], config: RunConfig, named: Sequence[str]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The frozen text embedding and class index of every training graph, for priors that
+    remember texts (``text_neighbours``).
+
+    Shapes:
+        -> (p, t), (p,).
+    """
+    if len(graphs) and graphs[0].get("text_embedding") is None:
+        raise ConfigError(
+            f"priors: {', '.join(named)}: expected a frozen text encoder, whose embeddings are kept "
+            f"(got model.text_encoder.trainable_layers: {config.model.text_encoder.trainable_layers}). "
+            "Set trainable_layers: 0, or drop the prior."
+        )
+    rows = [graphs[i] for i in range(len(graphs))]
+    text = torch.cat([g.text_embedding for g in rows]) if rows else torch.zeros(0, 0)
+    return text, torch.cat([g.y.view(-1) for g in rows]) if rows else torch.zeros(0, dtype=torch.long)
 
 
 @dataclass

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 import priorkit as pk
-from priorkit.analysis.neighbours import NeighbourMix
 from priorkit.api.neighbours import text_embeddings
 from priorkit.cli import main
 from priorkit.errors import ConfigError
+from priorkit.functional.neighbours import NeighbourMix
 
 
 @pytest.fixture(scope="module")

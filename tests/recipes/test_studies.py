@@ -7,6 +7,7 @@ import pytest
 
 from priorkit.ablation import expand, load_study
 from priorkit.priors import PRIORS
+from priorkit.runs.config import RunConfig
 from tests.conftest import real_data
 
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
@@ -79,8 +80,8 @@ def test_the_story_study_has_every_prior_at_its_defaults() -> None:
     single = {arm: p[0]["name"] for arm, spec in story.arms.items() if len(p := spec["priors"]) == 1}
     assert all(arm == name for arm, name in single.items())  # each arm is named after its prior
     # every prior registered when the study ran (its README table), at its defaults; the priors of
-    # real shift came later (label_shift, group_invariance: recipes/real_shift_study.yaml)
-    assert set(single) == shipped_priors() - {"label_shift", "group_invariance"}
+    # real shift came later (label_shift, group_invariance, text_neighbours: recipes/real_shift_*.yaml)
+    assert set(single) == shipped_priors() - {"label_shift", "group_invariance", "text_neighbours"}
     assert all(
         set(spec) == {"name"} | _gate_mode(spec) for arm in story.arms.values() for spec in arm["priors"]
     )
@@ -100,6 +101,23 @@ def test_the_twitter15_real_shift_study_has_every_prior_at_its_defaults_on_newer
         for spec in arm["priors"]
     )
     assert len(expand(shift, base, {"twitter15": (3, "t.json")})) == len(shift.arms) * 3 * 3
+
+
+@pytest.mark.real_data
+def test_the_real_shift_study_of_the_recipe_network_runs_one_prior_an_arm_on_the_same_folds() -> None:
+    words, base = load_study(RECIPES / "real_shift_twitter15_words.yaml")
+    raw, _ = load_study(RECIPES / "real_shift_twitter15.yaml")
+    recipe = RunConfig.from_yaml(RECIPES / "twitter15_baseline.yaml")
+    assert words.folds == raw.folds and words.seeds == raw.seeds  # the folds of the raw-release study
+    assert words.datasets["twitter15"].format == "twitter_rvnn"  # type: ignore[index]
+    assert base.model == recipe.model and base.train == recipe.train  # the recipe's network
+    assert words.arms["baseline"] == {"priors": []}  # no prior, not even the recipe's own
+    singles = {name: arm["priors"] for name, arm in words.arms.items() if name != "baseline"}
+    assert all(len(priors) == 1 for priors in singles.values())
+    assert singles["modality_dropout"] == [
+        p.model_dump(exclude_defaults=True) | {"name": p.name} for p in recipe.priors
+    ]
+    assert singles["text_neighbours"] == [{"name": "text_neighbours"}]  # at its defaults
 
 
 @pytest.mark.real_data

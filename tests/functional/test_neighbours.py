@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from priorkit.analysis.neighbours import NeighbourMix, choose_mix, neighbour_probabilities
+from priorkit.functional.neighbours import NeighbourMix, choose_mix, neighbour_probabilities
 
 
 def test_neighbour_votes_by_hand() -> None:
