@@ -96,6 +96,8 @@ class TextNeighboursPrior(Prior):
     def remember(self, part: str, text: Tensor, y: Tensor, logits: Tensor | None = None) -> None:
         """``train``: keep the training texts. ``val``: choose the mixture on the validation
         texts (the network's ``logits`` on them), then keep them as well."""
+        if part not in ("train", "val"):
+            raise ValueError(f"text_neighbours: expected the part train or val (got {part!r})")
         text, y = text.detach().float().cpu(), y.detach().long().cpu()
         if part == "train":
             self.train_memory = (text, y)

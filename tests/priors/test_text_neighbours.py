@@ -112,6 +112,8 @@ def test_validation_before_the_training_texts_is_refused() -> None:
     tiny_model(PriorStack([prior]))
     with pytest.raises(ConfigError, match="expected the training texts before validation"):
         prior.remember("val", torch.randn(4, 8), torch.zeros(4, dtype=torch.long), torch.zeros(4, 2))
+    with pytest.raises(ValueError, match="expected the part train or val"):
+        prior.remember("test", torch.randn(4, 8), torch.zeros(4, dtype=torch.long))
 
 
 @pytest.mark.parametrize(
