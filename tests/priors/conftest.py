@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -36,6 +38,23 @@ def tiny_model(priors: PriorStack | None = None, fusion: str = "gated", heads: i
     return PriorModel(
         config, num_features=4, num_classes=2, text_dim=TEXT_DIM, priors=priors, labels=labels, groups=GROUPS
     )
+
+
+def tiny_run(text_encoder: object, priors: list[dict], epochs: int, cache: Path) -> dict:  # type: ignore[type-arg]
+    """The config of a small real run (the tiny Hugging Face encoder) with ``priors``."""
+    return {
+        "model": {"text_encoder": text_encoder, "hidden": 16, "tree": {"hidden": 16, "heads": 2}},
+        "priors": priors,
+        "train": {"epochs": epochs, "batch_size": 16, "cache_dir": str(cache), "progress_bar": False},
+    }
+
+
+def tiny_run_data(small_data: Path) -> dict[str, Path]:
+    """The small data's training, validation and in-distribution test files."""
+    return {
+        name: small_data / f"{file}.jsonl"
+        for name, file in (("train", "train"), ("val", "val"), ("test", "test_id"))
+    }
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from priorkit.cli import main
 from priorkit.errors import ConfigError
 from priorkit.priors import LabelShiftPrior, PriorStack, build_prior
 from priorkit.priors.base import ModelDims
-from tests.priors.conftest import tiny_graphs, tiny_model
+from tests.priors.conftest import tiny_graphs, tiny_model, tiny_run, tiny_run_data
 
 LABELS = ("negative", "positive")
 
@@ -108,15 +108,8 @@ def mean_negative(predictions: list[pk.SamplePrediction]) -> float:
 def test_a_run_with_label_shift_estimates_the_mix_it_scores_and_keeps_its_rule(
     small_data: Path, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
-    config = {
-        "model": {"text_encoder": str(tiny_model_dir), "hidden": 16, "tree": {"hidden": 16, "heads": 2}},
-        "priors": [{"name": "label_shift", "min_samples": 5}],
-        "train": {"epochs": 3, "batch_size": 16, "cache_dir": str(tmp_path / "cache"), "progress_bar": False},
-    }
-    data = {
-        name: small_data / f"{file}.jsonl"
-        for name, file in (("train", "train"), ("val", "val"), ("test", "test_id"))
-    }
+    config = tiny_run(str(tiny_model_dir), [{"name": "label_shift", "min_samples": 5}], 3, tmp_path / "cache")
+    data = tiny_run_data(small_data)
     trained = pk.fit(config, data=data, out=tmp_path / "run")
     prior = trained.model.priors.priors[0]
     assert float(prior.temperature) != 1.0  # calibrated on the validation data, kept in the checkpoint

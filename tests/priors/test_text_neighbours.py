@@ -12,7 +12,7 @@ from priorkit.data.batch import collate
 from priorkit.errors import ConfigError
 from priorkit.functional.neighbours import neighbour_probabilities
 from priorkit.priors import PriorStack, TextNeighboursPrior, build_prior
-from tests.priors.conftest import tiny_graphs, tiny_model
+from tests.priors.conftest import tiny_graphs, tiny_model, tiny_run, tiny_run_data
 
 
 def remembering_model(**config: object):  # type: ignore[no-untyped-def]
@@ -134,15 +134,8 @@ def test_bad_settings_are_named(config: dict, message: str) -> None:  # type: ig
 def test_a_run_chooses_on_validation_keeps_the_choice_and_measures_it(
     small_data: Path, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
-    config = {
-        "model": {"text_encoder": str(tiny_model_dir), "hidden": 16, "tree": {"hidden": 16, "heads": 2}},
-        "priors": [{"name": "text_neighbours"}],
-        "train": {"epochs": 2, "batch_size": 16, "cache_dir": str(tmp_path / "cache"), "progress_bar": False},
-    }
-    data = {
-        name: small_data / f"{file}.jsonl"
-        for name, file in (("train", "train"), ("val", "val"), ("test", "test_id"))
-    }
+    config = tiny_run(str(tiny_model_dir), [{"name": "text_neighbours"}], 2, tmp_path / "cache")
+    data = tiny_run_data(small_data)
     trained = pk.fit(config, data=data, out=tmp_path / "run")
     prior = trained.model.priors.priors[0]
     assert isinstance(prior, TextNeighboursPrior) and prior.choice
@@ -159,18 +152,9 @@ def test_a_run_chooses_on_validation_keeps_the_choice_and_measures_it(
 def test_a_trainable_text_encoder_is_refused_by_name(
     small_data: Path, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
-    config = {
-        "model": {
-            "text_encoder": {"model": str(tiny_model_dir), "trainable_layers": 1},
-            "hidden": 16,
-            "tree": {"hidden": 16, "heads": 2},
-        },
-        "priors": [{"name": "text_neighbours"}],
-        "train": {"epochs": 1, "batch_size": 16, "cache_dir": str(tmp_path / "cache"), "progress_bar": False},
-    }
-    data = {name: small_data / f"{name}.jsonl" for name in ("train", "val")} | {
-        "test": small_data / "test_id.jsonl"
-    }
+    encoder = {"model": str(tiny_model_dir), "trainable_layers": 1}
+    config = tiny_run(encoder, [{"name": "text_neighbours"}], 1, tmp_path / "cache")
+    data = tiny_run_data(small_data)
     with pytest.raises(ConfigError, match=r"priors: text_neighbours: expected a frozen text encoder"):
         pk.fit(config, data=data, out=tmp_path / "run")
 
