@@ -8,7 +8,7 @@ import os
 import shutil
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -226,7 +226,7 @@ def _train(
     model = PriorModel.from_config(config.model, config.priors, schema, encoder)
     if model.priors.remembers:
         named = [label for label, prior in model.priors.named() if prior.remembers]
-        model.priors.remember("train", *training_texts(graphs["train"], config, named))
+        model.priors.remember("train", *training_texts(data.text_loader(c), encoder, config, named))
     module = PriorModule(model, c)
     train_loader = data.train_loader(c)
     checkpoint, callbacks = _callbacks(run_dir, config)
@@ -279,23 +279,29 @@ def _train(
 
 
 def training_texts(
-    graphs: Sequence[Data], config: RunConfig, named: Sequence[str]
+    loader: Iterable[PriorBatch], encoder: TextEncoder, config: RunConfig, named: Sequence[str]
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The frozen text embedding and class index of every training graph, for priors that
-    remember texts (``text_neighbours``).
+    """The frozen text embedding and class index of every training sample, in one pass over
+    ``loader`` (:meth:`_RunData.text_loader`: a streamed training part stays on disk), for
+    priors that remember texts (``text_neighbours``).
 
     Shapes:
         -> (p, t), (p,).
     """
-    if len(graphs) and graphs[0].get("text_embedding") is None:
+    if not encoder.frozen:
         raise ConfigError(
             f"priors: {', '.join(named)}: expected a frozen text encoder, whose embeddings are kept "
             f"(got model.text_encoder.trainable_layers: {config.model.text_encoder.trainable_layers}). "
             "Set trainable_layers: 0, or drop the prior."
         )
-    rows = [graphs[i] for i in range(len(graphs))]
-    text = torch.cat([g.text_embedding for g in rows]) if rows else torch.zeros(0, 0)
-    return text, torch.cat([g.y.view(-1) for g in rows]) if rows else torch.zeros(0, dtype=torch.long)
+    texts, labels = [], []
+    for batch in loader:
+        assert batch.text_embedding is not None and batch.y is not None  # a frozen encoder's, labelled
+        texts.append(batch.text_embedding)
+        labels.append(batch.y)
+    if not texts:
+        return torch.zeros(0, encoder.dim), torch.zeros(0, dtype=torch.long)
+    return torch.cat(texts), torch.cat(labels)
 
 
 @dataclass
@@ -312,6 +318,14 @@ class _RunData:
         """Close a streamed training file."""
         if self.streamed is not None:
             self.streamed.graphs.stream.close()
+
+    def text_loader(self, c: TrainConfig) -> DataLoader[PriorBatch]:
+        """The training part once, in order, batched as training batches it (text embeddings
+        attached)."""
+        if self.streamed is None:
+            return graph_loader(self.graphs["train"], c.batch_size, groups=None)
+        s = self.streamed
+        return graph_loader(s.graphs, c.batch_size, groups=None, collate_fn=s.collate or collate)
 
     def train_loader(self, c: TrainConfig) -> DataLoader[PriorBatch]:
         if self.streamed is None:

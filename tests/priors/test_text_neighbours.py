@@ -171,3 +171,18 @@ def test_a_remixed_text_brings_its_own_neighbours() -> None:
             alone = model(batch).remix("text", torch.zeros(8))  # type: ignore[misc]
     assert remixed.argmax(-1).tolist() == batch.y[order].tolist()  # each sample votes with the text it took
     assert torch.allclose(one_vector, alone)  # one vector in every place: no text of a sample, no vote
+
+
+def test_a_streamed_training_part_is_remembered_as_one_held_in_memory(
+    small_data: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    memories = []
+    for stream in (False, True):
+        config = tiny_run(str(tiny_model_dir), [{"name": "text_neighbours"}], 1, tmp_path / "cache")
+        config["data"] = {"stream": stream}
+        trained = pk.fit(config, data=tiny_run_data(small_data), out=tmp_path / f"run-{stream}")
+        prior = trained.model.priors.priors[0]
+        memories.append((prior.embeddings, prior.codes))
+    (held, held_codes), (streamed, streamed_codes) = memories
+    assert len(held_codes) > 0 and torch.equal(held_codes, streamed_codes)
+    assert torch.allclose(held, streamed)
