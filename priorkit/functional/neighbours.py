@@ -55,6 +55,52 @@ def unit_rows(embeddings: np.ndarray) -> np.ndarray:
     return embeddings / np.maximum(norms, 1e-12)
 
 
+def nearest(query: np.ndarray, pool: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` pool rows most similar (cosine) to each query row, most similar first: their
+    similarities and their indices (``k`` at most the pool's size). The query is taken a block
+    of rows at a time, so memory grows with the block, not with the query.
+
+    Shapes:
+        query: (q, t); pool: (p, t) -> (q, min(k, p)) float, (q, min(k, p)) int.
+    """
+    if len(pool) == 0:
+        raise ValueError("neighbour_probabilities: the pool of labelled samples is empty")
+    k = min(k, len(pool))
+    pool_unit, similarities, indices = unit_rows(pool), [], []
+    for start in range(0, len(query), _BLOCK):
+        cosine = unit_rows(query[start : start + _BLOCK]) @ pool_unit.T
+        top = np.argpartition(-cosine, k - 1, axis=1)[:, :k]
+        values = np.take_along_axis(cosine, top, axis=1)
+        order = np.argsort(-values, axis=1, kind="stable")
+        similarities.append(np.take_along_axis(values, order, axis=1))
+        indices.append(np.take_along_axis(top, order, axis=1))
+    if not similarities:
+        return np.zeros((0, k)), np.zeros((0, k), dtype=np.int64)
+    return np.concatenate(similarities), np.concatenate(indices)
+
+
+def votes(
+    similarities: np.ndarray,
+    indices: np.ndarray,
+    pool_labels: np.ndarray,
+    num_classes: int,
+    k: int,
+    temperature: float,
+) -> np.ndarray:
+    """Class probabilities from the first ``k`` of each row's nearest pool rows (as
+    :func:`nearest` gives them), each weighted by ``exp((cos - 1) / temperature)``.
+
+    Shapes:
+        similarities, indices: (q, K) with K >= k (or the pool's size); pool_labels: (p,) int
+        -> (q, num_classes).
+    """
+    cosine, near = similarities[:, :k], indices[:, :k]
+    weights = np.exp((cosine - 1.0) / temperature)
+    out = np.zeros((len(cosine), num_classes))
+    np.add.at(out, (np.arange(len(cosine))[:, None], pool_labels[near]), weights)
+    return out / np.maximum(out.sum(axis=1, keepdims=True), np.finfo(float).tiny)
+
+
 def neighbour_probabilities(
     query: np.ndarray,
     pool: np.ndarray,
@@ -69,18 +115,8 @@ def neighbour_probabilities(
     Shapes:
         query: (q, t); pool: (p, t); pool_labels: (p,) int class indices -> (q, num_classes).
     """
-    if len(pool) == 0:
-        raise ValueError("neighbour_probabilities: the pool of labelled samples is empty")
-    k = min(k, len(pool))
-    pool_unit, out = unit_rows(pool), []
-    for start in range(0, len(query), _BLOCK):
-        cosine = unit_rows(query[start : start + _BLOCK]) @ pool_unit.T
-        nearest = np.argpartition(-cosine, k - 1, axis=1)[:, :k]
-        weights = np.exp((np.take_along_axis(cosine, nearest, axis=1) - 1.0) / temperature)
-        votes = np.zeros((len(cosine), num_classes))
-        np.add.at(votes, (np.arange(len(cosine))[:, None], pool_labels[nearest]), weights)
-        out.append(votes / votes.sum(axis=1, keepdims=True))
-    return np.concatenate(out) if out else np.zeros((0, num_classes))
+    similarities, indices = nearest(query, pool, k)
+    return votes(similarities, indices, pool_labels, num_classes, k, temperature)
 
 
 def _nll(probabilities: np.ndarray, labels: np.ndarray) -> float:
@@ -113,13 +149,12 @@ def choose_mix(
             f"(got {len(val_labels)} samples); the mixture is chosen on validation data only."
         )
     num_classes = model_val.shape[1]
+    near = nearest(val_embeddings, train_embeddings, max(neighbours))  # once for every (k, temperature)
     candidates = []
     for k, temperature in itertools.product(neighbours, temperatures):
-        votes = neighbour_probabilities(
-            val_embeddings, train_embeddings, train_labels, num_classes, k, temperature
-        )
+        vote = votes(*near, train_labels, num_classes, k, temperature)
         for weight in weights:
-            nll = _nll(weight * model_val + (1.0 - weight) * votes, val_labels)
+            nll = _nll(weight * model_val + (1.0 - weight) * vote, val_labels)
             candidates.append((round(nll, 9), -weight, k, temperature))
     nll, weight, k, temperature = min(candidates)
     return NeighbourMix(

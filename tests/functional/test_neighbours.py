@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from priorkit.functional.neighbours import NeighbourMix, choose_mix, neighbour_probabilities
+from priorkit.functional.neighbours import NeighbourMix, choose_mix, nearest, neighbour_probabilities
 
 
 def test_neighbour_votes_by_hand() -> None:
@@ -77,3 +77,22 @@ def test_no_validation_data_or_broken_probabilities_are_refused() -> None:
     broken = np.full((len(val), 3), np.nan)
     with pytest.raises(ValueError, match="finite model probabilities"):
         choose_mix(broken, val, val_labels, train, train_labels)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_votes_match_a_brute_force_vote_over_every_pool_row(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    pool, query = rng.normal(size=(50, 6)), rng.normal(size=(9, 6))
+    labels = rng.integers(0, 3, size=50)
+    unit = lambda rows: rows / np.linalg.norm(rows, axis=1, keepdims=True)  # noqa: E731
+    cosine = unit(query) @ unit(pool).T
+    for k, temperature in ((1, 0.05), (7, 0.1), (50, 0.02), (80, 0.5)):
+        expected = np.zeros((9, 3))
+        for row in range(9):
+            for j in np.argsort(-cosine[row])[: min(k, 50)]:
+                expected[row, labels[j]] += math.exp((cosine[row, j] - 1.0) / temperature)
+        expected /= expected.sum(axis=1, keepdims=True)
+        got = neighbour_probabilities(query, pool, labels, 3, k, temperature)
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+        similarities, _ = nearest(query, pool, k)
+        assert (np.diff(similarities, axis=1) <= 0).all()  # most similar first
