@@ -78,6 +78,7 @@ class TextNeighbours:
         an ensemble's member for the ensemble, or the reverse)."""
         members = members_of(model)
         trained = members[0]  # members share their labels and text encoder
+        refuse_remembering(model)
         names = tuple(str(name) for name in trained.schema.labels.names)
         if self.embeddings.shape[1] != trained.encoder.dim:
             raise ConfigError(
@@ -186,6 +187,18 @@ def fingerprint(model: TrainedModel | Ensemble) -> str:
     return digest.hexdigest()
 
 
+def refuse_remembering(model: TrainedModel | Ensemble) -> None:
+    """Refuse a model that already mixes in its text neighbours (a prior that remembers texts,
+    ``text_neighbours``): fitted neighbours would mix them in twice."""
+    named = sorted({label for m in members_of(model) for label, p in m.model.priors.named() if p.remembers})
+    if named:
+        raise ConfigError(
+            f"neighbours: expected a model without a memory of its own (got one with the prior "
+            f"{', '.join(named)}, which already mixes its text neighbours into every prediction). "
+            "Predict without neighbours=, or train the model without the prior."
+        )
+
+
 def _networks(count: int) -> str:
     return "one network" if count == 1 else f"an ensemble of {count} networks"
 
@@ -221,6 +234,7 @@ def fit_neighbours(
     from priorkit.api.prediction import predict  # the layer's own prediction path
 
     found = as_model(model)
+    refuse_remembering(found)
     members = members_of(found)
     trained = members[0]  # members share their labels and text encoder
     given = {"train": train, "val": val}

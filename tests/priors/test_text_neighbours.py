@@ -186,3 +186,19 @@ def test_a_streamed_training_part_is_remembered_as_one_held_in_memory(
     (held, held_codes), (streamed, streamed_codes) = memories
     assert len(held_codes) > 0 and torch.equal(held_codes, streamed_codes)
     assert torch.allclose(held, streamed)
+
+
+def test_a_model_with_the_prior_refuses_fitted_neighbours_on_top(
+    small_data: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    config = tiny_run(str(tiny_model_dir), [{"name": "text_neighbours"}], 1, tmp_path / "cache")
+    data = tiny_run_data(small_data)
+    trained = pk.fit(config, data=data, out=tmp_path / "run")
+    with pytest.raises(ConfigError, match="got one with the prior text_neighbours, which already mixes"):
+        pk.fit_neighbours(trained, data["train"], data["val"])
+    plain = pk.fit(
+        tiny_run(str(tiny_model_dir), [], 1, tmp_path / "cache"), data=data, out=tmp_path / "plain"
+    )
+    fitted = pk.fit_neighbours(plain, data["train"], data["val"])
+    with pytest.raises(ConfigError, match="got one with the prior text_neighbours"):
+        pk.predict(trained, list(pk.read_jsonl(data["test"]))[:3], neighbours=fitted)
