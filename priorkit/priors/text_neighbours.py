@@ -78,7 +78,7 @@ class TextNeighboursPrior(Prior):
 
     Shapes:
         bias("logits") -> (b, c) once a mixture is chosen, outside training and validation;
-        memory: embeddings (p, t), codes (p,).
+        memory: embeddings (p, t), codes (p,); settings (3,) once chosen (k, temperature, weight).
     """
 
     name = "text_neighbours"
@@ -89,9 +89,20 @@ class TextNeighboursPrior(Prior):
     def bind(self, dims: ModelDims) -> None:
         self.classes = dims.classes
         self.train_memory: tuple[Tensor, Tensor] | None = None  # before the first validation
-        self.embeddings = torch.zeros(0, dims.text)
-        self.codes = torch.zeros(0, dtype=torch.long)
-        self.choice: dict[str, float] = {}  # k, temperature, weight once chosen
+        # buffers, so that checkpoints and saved folders (safetensors) carry them; their sizes
+        # are the data's, set when they are filled or loaded
+        self.register_buffer("embeddings", torch.zeros(0, dims.text))
+        self.register_buffer("codes", torch.zeros(0, dtype=torch.long))
+        self.register_buffer("settings", torch.zeros(0, dtype=torch.float64))  # k, temperature, weight
+
+    @property
+    def choice(self) -> dict[str, float]:
+        """The mixture chosen on validation data (``k``, ``temperature``, ``weight``); empty before."""
+        return (
+            dict(zip(("k", "temperature", "weight"), self.settings.tolist(), strict=True))
+            if len(self.settings)
+            else {}
+        )
 
     def remember(self, part: str, text: Tensor, y: Tensor, logits: Tensor | None = None) -> None:
         """``train``: keep the training texts. ``val``: choose the mixture on the validation
@@ -101,7 +112,8 @@ class TextNeighboursPrior(Prior):
         text, y = text.detach().float().cpu(), y.detach().long().cpu()
         if part == "train":
             self.train_memory = (text, y)
-            self.embeddings, self.codes, self.choice = text, y, {}
+            self.embeddings, self.codes = text.clone(), y.clone()
+            self.settings = torch.zeros(0, dtype=torch.float64)
             return
         if self.train_memory is None or logits is None:
             raise ConfigError(
@@ -121,15 +133,15 @@ class TextNeighboursPrior(Prior):
             temperatures=tuple(self.config.temperatures),
             weights=WEIGHTS if fixed is None else (fixed,),
         )
-        self.choice = {"k": float(mix.k), "temperature": mix.temperature, "weight": mix.weight}
+        self.settings = torch.tensor([mix.k, mix.temperature, mix.weight], dtype=torch.float64)
         self.embeddings, self.codes = torch.cat([pool, text]), torch.cat([pool_codes, y])
 
     def votes(self, text: Tensor) -> Tensor:
         """The remembered texts' vote for each text. Shapes: text: (b, t) -> (b, c)."""
         found = neighbour_probabilities(
             text.detach().float().cpu().numpy(),
-            self.embeddings.numpy(),
-            self.codes.numpy(),
+            self.embeddings.cpu().numpy(),  # buffers move with the model; the vote is numpy's
+            self.codes.cpu().numpy(),
             self.classes,
             int(self.choice["k"]),
             self.choice["temperature"],
@@ -160,21 +172,22 @@ class TextNeighboursPrior(Prior):
         """``network_weight``: the network's share of the mixture (1: the network alone)."""
         return {"network_weight": self.choice["weight"]} if self.choice else {}
 
-    def get_extra_state(self) -> dict[str, Any]:
-        choice = [self.choice[key] for key in ("k", "temperature", "weight")] if self.choice else []
-        return {
-            "embeddings": self.embeddings,
-            "codes": self.codes,
-            "choice": torch.tensor(choice, dtype=torch.float64),
-        }
-
-    def set_extra_state(self, state: dict[str, Any]) -> None:
-        embeddings, codes, choice = state["embeddings"], state["codes"], state["choice"].tolist()
-        if embeddings.ndim != 2 or len(codes) != len(embeddings) or len(choice) not in (0, 3):
-            raise ConfigError(
-                f"text_neighbours: expected a memory of one label per text and a chosen mixture "
-                f"(got {tuple(embeddings.shape)} embeddings, {len(codes)} labels, {len(choice)} "
-                "settings); the saved model is damaged: train it again."
-            )
-        self.embeddings, self.codes = embeddings.float(), codes.long()
-        self.choice = dict(zip(("k", "temperature", "weight"), choice, strict=True)) if choice else {}
+    def _load_from_state_dict(self, state_dict: dict[str, Any], prefix: str, *args: Any) -> None:
+        """Take the memory's sizes from the loaded state, then load it (damaged: named)."""
+        found = {name: state_dict.get(prefix + name) for name in ("embeddings", "codes", "settings")}
+        if all(isinstance(value, Tensor) for value in found.values()):
+            embeddings, codes, settings = found.values()
+            if (
+                embeddings.ndim != 2
+                or codes.ndim != 1
+                or len(codes) != len(embeddings)
+                or len(settings) not in (0, 3)
+            ):
+                raise ConfigError(
+                    f"text_neighbours: expected a memory of one label per text and a chosen mixture "
+                    f"(got {tuple(embeddings.shape)} embeddings, {tuple(codes.shape)} labels, "
+                    f"{len(settings)} settings); the saved model is damaged: train it again."
+                )
+            for name, value in found.items():
+                setattr(self, name, torch.empty_like(value))
+        super()._load_from_state_dict(state_dict, prefix, *args)

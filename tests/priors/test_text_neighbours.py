@@ -92,8 +92,8 @@ def test_the_memory_and_the_choice_travel_with_the_weights() -> None:
 def test_a_damaged_memory_is_named() -> None:
     model, _, _, _ = remembering_model()
     state = model.state_dict()
-    key = next(k for k in state if k.endswith("_extra_state"))
-    state[key] = {**state[key], "codes": state[key]["codes"][:3]}
+    key = next(k for k in state if k.endswith(".codes"))
+    state[key] = state[key][:3]
     with pytest.raises(ConfigError, match="text_neighbours: expected a memory of one label per text"):
         tiny_model(PriorStack([build_prior({"name": "text_neighbours"})])).load_state_dict(state)
 
@@ -143,6 +143,11 @@ def test_a_run_chooses_on_validation_keeps_the_choice_and_measures_it(
     assert len(prior.codes) == sizes["train"]["samples"] + sizes["val"]["samples"]
     assert trained.metrics["test"]["priors"]["text_neighbours/network_weight"] == prior.choice["weight"]
     test = list(pk.read_jsonl(data["test"]))
+    saved = pk.load(trained.save_pretrained(tmp_path / "saved"))  # safetensors: the memory is tensors
+    assert saved.model.priors.priors[0].choice == prior.choice
+    assert [p.probabilities for p in pk.predict(saved, test)] == [
+        p.probabilities for p in pk.predict(trained, test)
+    ]
     again = pk.load(tmp_path / "run")
     assert [p.probabilities for p in pk.predict(again, test)] == [
         p.probabilities for p in pk.predict(trained, test)
