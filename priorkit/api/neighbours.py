@@ -190,7 +190,7 @@ def fingerprint(model: TrainedModel | Ensemble) -> str:
 def refuse_remembering(model: TrainedModel | Ensemble) -> None:
     """Refuse a model that already mixes in its text neighbours (a prior that remembers texts,
     ``text_neighbours``): fitted neighbours would mix them in twice."""
-    named = sorted({label for m in members_of(model) for label, p in m.model.priors.named() if p.remembers})
+    named = sorted({label for member in members_of(model) for label in member.model.priors.remembering()})
     if named:
         raise ConfigError(
             f"neighbours: expected a model without a memory of its own (got one with the prior "

@@ -119,6 +119,10 @@ class PriorStack(nn.Module):
         for prior in self.priors:
             prior.calibrate(logits, y)
 
+    def remembering(self) -> list[str]:
+        """The namespaces of the priors that keep the training and validation texts."""
+        return [label for label, prior in self.named() if prior.remembers]
+
     @property
     def remembers(self) -> bool:
         """Whether a prior of the stack keeps the training and validation texts."""

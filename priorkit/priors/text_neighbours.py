@@ -88,7 +88,7 @@ class TextNeighboursPrior(Prior):
 
     def bind(self, dims: ModelDims) -> None:
         self.classes = dims.classes
-        self.train_memory: tuple[Tensor, Tensor] | None = None  # before the first validation
+        self.train_size: int | None = None  # the memory's first rows are the training texts
         # buffers, so that checkpoints and saved folders (safetensors) carry them; their sizes
         # are the data's, set when they are filled or loaded
         self.register_buffer("embeddings", torch.zeros(0, dims.text))
@@ -111,16 +111,16 @@ class TextNeighboursPrior(Prior):
             raise ValueError(f"text_neighbours: expected the part train or val (got {part!r})")
         text, y = text.detach().float().cpu(), y.detach().long().cpu()
         if part == "train":
-            self.train_memory = (text, y)
-            self.embeddings, self.codes = text.clone(), y.clone()
+            self.train_size = len(y)
+            self.embeddings, self.codes = text, y
             self.settings = torch.zeros(0, dtype=torch.float64)
             return
-        if self.train_memory is None or logits is None:
+        if self.train_size is None or logits is None:
             raise ConfigError(
                 "text_neighbours: expected the training texts before validation (got none): the "
                 "run gives them when training starts; a model trained without them cannot choose."
             )
-        pool, pool_codes = self.train_memory
+        pool, pool_codes = self.embeddings[: self.train_size].cpu(), self.codes[: self.train_size].cpu()
         model_val = torch.softmax(logits.detach().float().cpu(), -1).numpy()
         fixed = self.config.network_weight
         mix = choose_mix(

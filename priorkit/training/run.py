@@ -225,8 +225,10 @@ def _train(
     log.info("data: %s", ", ".join(f"{k} {v['samples']} ({v['nodes']} nodes)" for k, v in sizes.items()))
     model = PriorModel.from_config(config.model, config.priors, schema, encoder)
     if model.priors.remembers:
-        named = [label for label, prior in model.priors.named() if prior.remembers]
-        model.priors.remember("train", *training_texts(data.text_loader(c), encoder, config, named))
+        texts = training_texts(
+            data.train_loader(c, in_order=True), encoder, config, model.priors.remembering()
+        )
+        model.priors.remember("train", *texts)
     module = PriorModule(model, c)
     train_loader = data.train_loader(c)
     checkpoint, callbacks = _callbacks(run_dir, config)
@@ -282,7 +284,7 @@ def training_texts(
     loader: Iterable[PriorBatch], encoder: TextEncoder, config: RunConfig, named: Sequence[str]
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The frozen text embedding and class index of every training sample, in one pass over
-    ``loader`` (:meth:`_RunData.text_loader`: a streamed training part stays on disk), for
+    ``loader`` (:meth:`_RunData.train_loader` in order: a streamed training part stays on disk), for
     priors that remember texts (``text_neighbours``).
 
     Shapes:
@@ -319,19 +321,18 @@ class _RunData:
         if self.streamed is not None:
             self.streamed.graphs.stream.close()
 
-    def text_loader(self, c: TrainConfig) -> DataLoader[PriorBatch]:
-        """The training part once, in order, batched as training batches it (text embeddings
-        attached)."""
+    def train_loader(self, c: TrainConfig, in_order: bool = False) -> DataLoader[PriorBatch]:
+        """The training batches (text embeddings attached): shuffled, counterfactual pairs kept
+        together; ``in_order``: the training part once, in its order (what priors that remember
+        texts read)."""
         if self.streamed is None:
-            return graph_loader(self.graphs["train"], c.batch_size, groups=None)
-        s = self.streamed
-        return graph_loader(s.graphs, c.batch_size, groups=None, collate_fn=s.collate or collate)
-
-    def train_loader(self, c: TrainConfig) -> DataLoader[PriorBatch]:
-        if self.streamed is None:
-            return graph_loader(self.graphs["train"], c.batch_size, shuffle=True, seed=c.seed)
-        s = self.streamed
-        return graph_loader(s.graphs, c.batch_size, True, c.seed, s.groups, s.collate or collate)
+            graphs, groups, collate_fn = self.graphs["train"], True, collate
+        else:
+            s = self.streamed
+            graphs, groups, collate_fn = s.graphs, s.groups, s.collate or collate
+        if in_order:
+            return graph_loader(graphs, c.batch_size, groups=None, collate_fn=collate_fn)
+        return graph_loader(graphs, c.batch_size, True, c.seed, groups, collate_fn)
 
 
 def _data(

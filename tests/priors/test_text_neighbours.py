@@ -31,6 +31,19 @@ def remembering_model(**config: object):  # type: ignore[no-untyped-def]
     return model, prior, train, val
 
 
+def fit_remembering(small_data: Path, model_dir: Path, out: Path, epochs: int = 1, stream: bool = False):  # type: ignore[no-untyped-def]
+    """A small real run with the prior at its defaults (training data streamed or held)."""
+    config = tiny_run(str(model_dir), [{"name": "text_neighbours"}], epochs, out.parent / "cache")
+    config["data"] = {"stream": stream}
+    return pk.fit(config, data=tiny_run_data(small_data), out=out)
+
+
+def same_predictions(model, other, samples) -> bool:  # type: ignore[no-untyped-def]
+    return [p.probabilities for p in pk.predict(model, samples)] == [
+        p.probabilities for p in pk.predict(other, samples)
+    ]
+
+
 def test_the_logits_become_the_log_of_the_chosen_mixture_at_use() -> None:
     model, prior, _train, _val = remembering_model(network_weight=0.25, neighbours=[5])
     assert prior.choice["weight"] == 0.25 and prior.choice["k"] == 5
@@ -134,24 +147,17 @@ def test_bad_settings_are_named(config: dict, message: str) -> None:  # type: ig
 def test_a_run_chooses_on_validation_keeps_the_choice_and_measures_it(
     small_data: Path, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
-    config = tiny_run(str(tiny_model_dir), [{"name": "text_neighbours"}], 2, tmp_path / "cache")
-    data = tiny_run_data(small_data)
-    trained = pk.fit(config, data=data, out=tmp_path / "run")
+    trained = fit_remembering(small_data, tiny_model_dir, tmp_path / "run", epochs=2)
     prior = trained.model.priors.priors[0]
     assert isinstance(prior, TextNeighboursPrior) and prior.choice
     sizes = trained.metrics["data"]
     assert len(prior.codes) == sizes["train"]["samples"] + sizes["val"]["samples"]
     assert trained.metrics["test"]["priors"]["text_neighbours/network_weight"] == prior.choice["weight"]
-    test = list(pk.read_jsonl(data["test"]))
+    test = list(pk.read_jsonl(tiny_run_data(small_data)["test"]))
     saved = pk.load(trained.save_pretrained(tmp_path / "saved"))  # safetensors: the memory is tensors
     assert saved.model.priors.priors[0].choice == prior.choice
-    assert [p.probabilities for p in pk.predict(saved, test)] == [
-        p.probabilities for p in pk.predict(trained, test)
-    ]
-    again = pk.load(tmp_path / "run")
-    assert [p.probabilities for p in pk.predict(again, test)] == [
-        p.probabilities for p in pk.predict(trained, test)
-    ]
+    assert same_predictions(saved, trained, test)
+    assert same_predictions(pk.load(tmp_path / "run"), trained, test)
 
 
 def test_a_trainable_text_encoder_is_refused_by_name(
@@ -183,9 +189,7 @@ def test_a_streamed_training_part_is_remembered_as_one_held_in_memory(
 ) -> None:
     memories = []
     for stream in (False, True):
-        config = tiny_run(str(tiny_model_dir), [{"name": "text_neighbours"}], 1, tmp_path / "cache")
-        config["data"] = {"stream": stream}
-        trained = pk.fit(config, data=tiny_run_data(small_data), out=tmp_path / f"run-{stream}")
+        trained = fit_remembering(small_data, tiny_model_dir, tmp_path / f"run-{stream}", stream=stream)
         prior = trained.model.priors.priors[0]
         memories.append((prior.embeddings, prior.codes))
     (held, held_codes), (streamed, streamed_codes) = memories
@@ -196,9 +200,8 @@ def test_a_streamed_training_part_is_remembered_as_one_held_in_memory(
 def test_a_model_with_the_prior_refuses_fitted_neighbours_on_top(
     small_data: Path, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
-    config = tiny_run(str(tiny_model_dir), [{"name": "text_neighbours"}], 1, tmp_path / "cache")
+    trained = fit_remembering(small_data, tiny_model_dir, tmp_path / "run")
     data = tiny_run_data(small_data)
-    trained = pk.fit(config, data=data, out=tmp_path / "run")
     with pytest.raises(ConfigError, match="got one with the prior text_neighbours, which already mixes"):
         pk.fit_neighbours(trained, data["train"], data["val"])
     plain = pk.fit(
