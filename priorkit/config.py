@@ -17,6 +17,7 @@ from priorkit.registry import Registry, normalise_name
 
 M = TypeVar("M", bound=BaseModel)
 MAX_VALUES = 100_000  # values of a config once its YAML aliases are expanded
+SEED_MAX = 2**32 - 1  # the seeds numpy, and so Lightning, accept
 EXTENSION = "x-"  # top-level keys of a config file that priorkit leaves to the user (YAML anchors)
 
 
@@ -525,8 +526,13 @@ def apply_into(mapping: dict[str, Any], key: str, value: Any) -> None:
 def _child(node: Any, part: str, key: str, depth: int) -> Any:
     if not isinstance(node, list):
         return node.get(part)
-    if not part.isdigit() or int(part) >= len(node):
+    if not (part.isascii() and part.isdecimal()) or int(part) >= len(node):
         where = ".".join(key.split(".")[:depth]) or key
+        if not node:
+            raise ConfigError(
+                f"--set {key}: expected an entry of `{where}` to change (got an empty list). Give the "
+                f"whole list instead, e.g. --set '{where}=[...]', or add the entry to the config"
+            )
         raise ConfigError(
             f"--set {key}: expected an entry number of `{where}` below {len(node)} (got {part!r}). "
             f"Number the entries from 0, e.g. {where}.0"

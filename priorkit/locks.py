@@ -12,6 +12,7 @@ from filelock import FileLock, Timeout
 
 from priorkit.atomic import is_special_file, writable_file
 from priorkit.errors import PriorkitError
+from priorkit.paths import resolved
 
 FOLDER_LOCK = ".lock"
 
@@ -70,12 +71,12 @@ def refuse_overwriting(out: Path, inputs: dict[str, Path]) -> None:
         PriorkitError: naming the output and the input it would replace.
     """
     for name, source in inputs.items():
-        if out.resolve() == source.resolve() or (out.exists() and source.exists() and out.samefile(source)):
+        if resolved(out) == resolved(source) or (out.exists() and source.exists() and out.samefile(source)):
             raise PriorkitError(
                 f"{out}: expected an output other than the input {name} (got the same file). Write "
                 "to another file; the input is not changed."
             )
-        inside = source.is_dir() and out.resolve().is_relative_to(source.resolve())
+        inside = source.is_dir() and resolved(out).is_relative_to(resolved(source))
         if inside and out.is_file() and out.suffix != ".jsonl":  # a JSONL file there: an earlier output
             raise PriorkitError(
                 f"{out}: expected a new file, a JSONL file or one outside the input {name} {source} (got a "

@@ -218,11 +218,13 @@ def test_a_set_override_numbers_into_a_list_and_names_a_number_past_its_end() ->
     config = RunConfig.from_dict(base, ["priors.0.decay=2", "priors.1.weight=0.5"])
     assert (config.priors[0].decay, config.priors[1].weight) == (2.0, 0.5)
     assert base == {"priors": [{"name": "depth_decay"}, {"name": "modality_gate"}]}  # not modified
-    for bad in ("priors.2.decay=2", "priors.-1.weight=1", "priors.first.weight=1"):
+    for bad in ("priors.2.decay=2", "priors.-1.weight=1", "priors.first.weight=1", "priors.\u00b2=x"):
         with pytest.raises(
             ConfigError, match=r"expected an entry number of `priors` below 2 .*e\.g\. priors\.0"
         ):
             RunConfig.from_dict(base, [bad])
+    with pytest.raises(ConfigError, match=r"expected an entry of `priors` to change \(got an empty list\)"):
+        RunConfig.from_dict({"priors": []}, ["priors.0.decay=1"])
 
 
 def _configs() -> list[type]:

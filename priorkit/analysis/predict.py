@@ -12,9 +12,39 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from priorkit.data.batch import PriorBatch, graph_loader
+from priorkit.errors import PriorkitError
 from priorkit.fusion.base import MODALITIES
 from priorkit.heap import trim
 from priorkit.model import PriorModel
+
+
+class NonFiniteOutputError(PriorkitError, ValueError):
+    """The model's class scores for a sample are not numbers (NaN, or +inf): its inputs
+    overflow the network. ``sample_id`` names the sample, ``source`` (``file:line``) where it was
+    read, when the caller knows."""
+
+    def __init__(self, sample_id: str, logits: Tensor, source: str = "") -> None:
+        self.sample_id, self.logits = sample_id, logits
+        super().__init__(
+            f"{source + ': ' if source else ''}sample {sample_id}: logits: expected finite class "
+            "scores from the model (got "
+            f"{[round(v, 4) for v in logits.tolist()]}); its inputs overflow the network: check "
+            "the sample's node features for extreme values (scale or log-transform them as the "
+            "training data were)"
+        )
+
+
+def check_finite(logits: Tensor, sample_ids: Sequence[str]) -> None:
+    """Raise :class:`NonFiniteOutputError` for the first sample whose scores hold a NaN or
+    +inf, or are -inf for every class (a class ruled out by a prior, at -inf, is a score).
+
+    Shapes:
+        logits: (b, c); sample_ids: b ids.
+    """
+    bad = logits.isnan().any(-1) | logits.isposinf().any(-1) | logits.isneginf().all(-1)
+    if bool(bad.any()):
+        k = int(bad.nonzero()[0, 0])
+        raise NonFiniteOutputError(sample_ids[k], logits[k].detach().float().cpu())
 
 
 @dataclass(frozen=True)
@@ -84,6 +114,7 @@ def predict_batches(
     for batch in batches:
         batch = batch.to(device)
         out = model(replace(batch, y=None))  # no labels: no losses (nor enforcement estimates) to compute
+        check_finite(out.logits, batch.sample_id)
         if measure_priors:
             measures.add(model.priors.measure(out, batch), batch.num_graphs)
         g = batch.graph

@@ -17,7 +17,7 @@ import torch
 from tqdm.auto import tqdm
 
 from priorkit.analysis.explain import explain as explain_graphs
-from priorkit.analysis.predict import adapted_to
+from priorkit.analysis.predict import NonFiniteOutputError, adapted_to
 from priorkit.analysis.predict import predict as run_model
 from priorkit.api.ensemble import Ensemble, as_model, members_of
 from priorkit.api.neighbours import TextNeighbours, text_embeddings
@@ -236,11 +236,21 @@ def _raw_logits(
     if not trained.model.priors.adapts:
         return None
     size = options.batch_size or trained.config.train.batch_size
-    parts = [
-        run_model(trained.model, sample_graphs(trained, chunk, where)[1], size).logits
-        for chunk in _chunks(samples)
-    ]
+    parts = []
+    for chunk in _chunks(samples):
+        with _sources_named(chunk, where):
+            parts.append(run_model(trained.model, sample_graphs(trained, chunk, where)[1], size).logits)
     return torch.cat(parts) if parts else None
+
+
+@contextmanager
+def _sources_named(samples: Sequence[TreeSample], where: str) -> Iterator[None]:
+    """A sample whose scores are not finite is named with the file and line it came from."""
+    try:
+        yield
+    except NonFiniteOutputError as error:
+        source = next((s.source for s in samples if s.id == error.sample_id and s.source), where)
+        raise NonFiniteOutputError(error.sample_id, error.logits, source) from None
 
 
 def _predict_chunk(
@@ -257,7 +267,8 @@ def _predict_chunk(
     first = members[0]
     dataset, graphs = sample_graphs(first, samples, where)  # members share schema, encoder and budget
     size = options.batch_size or first.config.train.batch_size
-    predictions = [run_model(m.model, graphs, size) for m in members]
+    with _sources_named(samples, where):
+        predictions = [run_model(m.model, graphs, size) for m in members]
     probabilities = torch.stack([torch.softmax(p.logits.float(), -1) for p in predictions]).mean(0)
     if options.neighbours is not None:
         mixed = options.neighbours.apply(probabilities.numpy(), text_embeddings(first, dataset))

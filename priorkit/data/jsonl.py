@@ -152,7 +152,7 @@ def parse_line(checks: RecordChecks, shown: str, number: int, text: str) -> tupl
     """``(sample_id, (record, parent_index) or None, problems)`` of line ``number`` of a file
     (``checks`` carries what the file's lines must share: unique ids, one feature width)."""
     try:
-        obj = json.loads(text, object_pairs_hook=_unique_keys)
+        obj = json.loads(text, object_pairs_hook=unique_keys)
     except RecursionError:
         return "?", None, [_too_deep(shown, number)]
     except DuplicateKey as error:
@@ -186,7 +186,8 @@ class DuplicateKey(ValueError):
         self.key = key
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads``' ``object_pairs_hook`` that refuses a key given twice (:class:`DuplicateKey`)."""
     out = dict(pairs)
     if len(out) == len(pairs):
         return out

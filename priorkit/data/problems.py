@@ -22,10 +22,10 @@ def place(source: str) -> tuple[str, int, str]:
     12, "line")``, ``"samples row 3"`` (a table) -> ``("samples", 3, "row")``, anything else ->
     ``(source, 0, "line")``."""
     file, _, line = source.rpartition(":")
-    if file and line.isdigit():
+    if file and line.isascii() and line.isdecimal():
         return file, int(line), "line"
     file, _, row = source.rpartition(" row ")
-    if file and row.isdigit():
+    if file and row.isascii() and row.isdecimal():
         return file, int(row), "row"
     return source, 0, "line"
 

@@ -31,7 +31,7 @@ class RecordChecks:
 
     def check(self, number: int, obj: Any) -> tuple[str, Parsed | None, list[Problem]]:
         """``(sample_id, (record, parent_index) or None, problems)`` of record ``number``."""
-        has_id = isinstance(obj, dict) and isinstance(obj.get("id"), (str, int)) and str(obj["id"]).strip()
+        has_id = isinstance(obj, dict) and isinstance(obj.get("id"), (str, int)) and str(obj["id"]) != ""
         sample_id = str(obj["id"]) if has_id else "?"
         parent_index, issues = check_record(obj)
         if has_id:

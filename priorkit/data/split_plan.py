@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from priorkit.config import Settings, validated
+from priorkit.config import SEED_MAX, Settings, validated
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.labels import require_labels
 from priorkit.data.sources import DataSource, as_dataset
@@ -62,7 +62,7 @@ class SplitConfig(Settings):
     k: int | None = Field(None, ge=1)
     val_fraction: float = Field(0.1, gt=0.0, lt=1.0)
     validation: Validation = "like_test"
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=SEED_MAX)
     tfidf: float | None = Field(0.5, gt=0.0, le=1.0)
     embedding: float | None = Field(None, gt=0.0, le=1.0)
     test_fraction: float = Field(0.2, gt=0.0, lt=1.0)

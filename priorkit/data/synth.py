@@ -29,7 +29,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from priorkit.atomic import atomic_write
-from priorkit.config import Settings, path_of
+from priorkit.config import SEED_MAX, Settings, path_of
 from priorkit.data.jsonl import write_jsonl
 from priorkit.data.sample import TreeSample
 from priorkit.data.synth_trees import Shape, grow_tree, leaves
@@ -130,13 +130,14 @@ class SynthConfig(Settings):
         shortcut: where the label is planted (see the module table; None: no shortcut).
         deep_depth: ``deep`` places mean depth > ``deep_depth``.
         time_scale: mean minutes between a node and its parent (``time`` shortcut: class k
-            grows at ``time_scale * (0.5 + time_step * k)``).
+            grows at ``time_scale * (0.5 + time_step * k)``); at most 1e6 (time_step at most
+            1e3), so that a tree's times stay finite numbers.
         time_step: how far apart the classes' growth rates are (``time`` shortcut), in units
             of ``time_scale``: 1 gives mean gaps of 15 and 45 minutes for two classes at the
             default scale, 4 gives 15 and 135.
     """
 
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=SEED_MAX)
     n_train: int = Field(600, ge=2)
     n_val: int = Field(150, ge=2)
     n_test: int = Field(300, ge=2)
@@ -150,8 +151,8 @@ class SynthConfig(Settings):
     signal: dict[Location, float] = Field(default_factory=lambda: {"root": 0.75})
     shortcut: Shortcut | None = "leaves"
     deep_depth: int = Field(1, ge=0)
-    time_scale: float = Field(30.0, gt=0.0)
-    time_step: float = Field(1.0, gt=0.0)
+    time_scale: float = Field(30.0, gt=0.0, le=1e6)  # ~2 years a gap: times stay far inside float32
+    time_step: float = Field(1.0, gt=0.0, le=1e3)
 
     @model_validator(mode="after")
     def _sizes(self) -> SynthConfig:

@@ -9,7 +9,7 @@ import difflib
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -395,9 +395,10 @@ def _number_or_text(value: Any) -> Any:
     if _missing(value):
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return value  # validation names it with what it expected
+    return value if math.isnan(number) else number  # a cell reading "nan" is not an empty one
 
 
 def _missing(value: Any) -> bool:
@@ -421,6 +422,8 @@ def _plain(value: Any, in_list: bool = False) -> Any:
         return [_plain(v, True) for v in value]
     if isinstance(value, np.ndarray):
         return [_plain(v, True) for v in value.tolist()]
+    if isinstance(value, Iterator | range):  # a generator or map given for a list: read it once
+        return [_plain(v, True) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and math.isnan(value) and not in_list:

@@ -21,12 +21,13 @@ _FIRST_SNOWFLAKE = 2**22 * 10**6  # ids below this are the sequential pre-2010 o
 
 def snowflake_seconds(tweet_id: str | int) -> float | None:
     """The creation time coded in a Twitter snowflake id, or None for an id that is not one
-    (not an integer, or an id from before November 2010)."""
+    (not an integer, an id from before November 2010, or one beyond the 63 bits a snowflake
+    has, whose time would lie centuries ahead)."""
     try:
         value = int(str(tweet_id).strip())
     except ValueError:
         return None
-    if value < _FIRST_SNOWFLAKE:
+    if not _FIRST_SNOWFLAKE <= value < 2**63:
         return None
     return ((value >> 22) + TWITTER_EPOCH_MS) / 1000.0
 

@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import Field, SerializeAsAny, field_validator, model_validator
 
 from priorkit.config import (
+    SEED_MAX,
     Settings,
     apply_overrides,
     parse_overrides,
@@ -74,15 +75,15 @@ class DataConfig(Settings):
         return apply_node_budget(dataset, self.max_nodes, self.node_order)
 
 
-SEED_MAX = 2**32 - 1  # the seeds numpy, and so Lightning, accept
-
-
 class TrainConfig(Settings):
     """Args:
     epochs: maximum epochs.  batch_size: samples per batch.  seed: seeds everything.
     learning_rate, weight_decay: AdamW.  embedding_learning_rate: for embedding tables (user
         ids), which see a row only when its user occurs and so need larger steps; None: the
         model's rate. Embedding tables get no weight decay.
+    label_smoothing: the task loss in training spreads this share of each sample's target
+        evenly over the classes (cross-entropy's label smoothing, Szegedy et al. 2016; 0: the
+        label alone). Validation and test losses are scored against the label alone.
     patience: early-stopping patience (epochs, on ``monitor``).
     monitor: validation metric that selects the best checkpoint and stops early (worsened by
         any violation of an enforced prior rule: see ``PriorModule``).
@@ -125,6 +126,7 @@ class TrainConfig(Settings):
     learning_rate: float = Field(1e-3, gt=0)
     weight_decay: float = Field(0.01, ge=0)
     embedding_learning_rate: float | None = Field(None, gt=0)
+    label_smoothing: float = Field(0.0, ge=0.0, lt=1.0)
     patience: int = Field(8, ge=1)
     monitor: Literal["val/loss", "val/accuracy", "val/macro_f1"] = "val/loss"
     lr_schedule: Literal["plateau", "cosine"] = "plateau"
@@ -153,7 +155,14 @@ _TRUSTED: ContextVar[bool] = ContextVar("priorkit_trusted_imports", default=True
 def code_trust(trusted: bool) -> Iterator[None]:
     """While the body runs, configs read import their ``imports:`` only if ``trusted`` (a
     module already imported runs no code and is always allowed). Loading a model or run folder
-    reads its config under ``code_trust(trust_code)``; the user's own configs are trusted."""
+    reads its config under ``code_trust(trust_code)``; the user's own configs are trusted.
+    Only ``True`` trusts: any other value than a bool is refused, not read for its truth (the
+    string "no" would be true)."""
+    if not isinstance(trusted, bool):
+        raise ConfigError(
+            f"trust_code: expected True or False (got {trusted!r}); pass trust_code=True only for "
+            "a model whose code you trust"
+        )
     token = _TRUSTED.set(trusted)
     try:
         yield

@@ -153,9 +153,30 @@ class DataSchema:
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> DataSchema:
+        """The schema :meth:`to_dict` wrote; a value of the wrong kind is refused, not coerced
+        (a string of labels read as its letters, ``"false"`` as true).
+
+        Raises:
+            TypeError, ValueError, KeyError: naming the key (a damaged or hand-edited file).
+        """
+        if not isinstance(data, dict):
+            raise TypeError(f"expected a mapping (got {type(data).__name__})")
+        labels, width = data["labels"], data["num_features"]
+        if (
+            not isinstance(labels, list)
+            or not labels
+            or not all(isinstance(name, str | int) and not isinstance(name, bool) for name in labels)
+            or len({str(name) for name in labels}) != len(labels)
+        ):
+            raise ValueError(f"labels: expected a list of distinct label names (got {labels!r})")
+        if not isinstance(width, int) or isinstance(width, bool):
+            raise ValueError(f"num_features: expected a whole number (got {width!r})")
+        for flag in ("sparse", "node_text"):
+            if not isinstance(data[flag], bool):
+                raise ValueError(f"{flag}: expected true or false (got {data[flag]!r})")
         return cls(
-            LabelSpace(tuple(data["labels"])),
-            int(data["num_features"]),  # type: ignore[arg-type]
+            LabelSpace(tuple(labels)),
+            width,
             bool(data["sparse"]),
             bool(data["node_text"]),
             None if data.get("users") is None else UserVocabulary.from_dict(data["users"]),  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from priorkit.encoders.text import ModelNotFoundError, TextEncoder
 from priorkit.errors import ConfigError, PriorkitError, first_line
 from priorkit.locks import folder_lock
 from priorkit.model import PriorModel
+from priorkit.paths import resolved
 from priorkit.runs.config import RunConfig, code_trust
 from priorkit.runs.files import (
     BEST,
@@ -126,9 +127,9 @@ class TrainedModel:
             )
         with code_trust(trust_code):
             config = RunConfig.from_dict(saved["run"], where=f"{path / PRETRAINED_CONFIG}: run.")
-        schema_dict = dict(saved.get("schema") or {})
-        if (path / USERS).is_file():
-            schema_dict["users"] = _read_json(inside(path, USERS))
+        schema_dict = saved.get("schema")  # a damaged one (not a mapping) is named by _schema
+        if isinstance(schema_dict, dict) and (path / USERS).is_file():
+            schema_dict = {**schema_dict, "users": _read_json(inside(path, USERS))}
         trained = cls.assemble(config, _schema(schema_dict, path / PRETRAINED_CONFIG), path)
         try:
             load_model(trained.model, str(inside(path, WEIGHTS)), strict=True)
@@ -267,7 +268,7 @@ def export(run_dir: str | os.PathLike[str], folder: str | os.PathLike[str], trus
     Raises:
         PriorkitError: ``folder`` is the run directory or inside it (the two layouts would mix).
     """
-    if Path(folder).resolve().is_relative_to(Path(run_dir).resolve()):
+    if resolved(folder).is_relative_to(resolved(run_dir)):
         raise PriorkitError(
             f"{folder}: expected a folder outside the run {run_dir} (got the run or a folder in it, "
             "where a saved model and the run's files would mix). Export to another folder."

@@ -9,6 +9,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
+import torch.nn.functional as F
 from sklearn.metrics import f1_score
 from torch import Tensor, nn
 
@@ -62,7 +63,7 @@ class PriorModule(pl.LightningModule):
     def training_step(self, batch: PriorBatch, batch_index: int) -> Tensor:
         batch = self.model.priors.augment(batch, self.generator)
         out = self.model(batch)
-        losses = {**out.losses, **self._penalties()}
+        losses = {**out.losses, **self._smoothed(out.logits, batch), **self._penalties()}
         loss = torch.stack(list(losses.values())).sum()
         if self.train_config.spike_factor == 0 and not bool(torch.isfinite(loss)):
             bad = ", ".join(k for k, v in losses.items() if not bool(torch.isfinite(v)))
@@ -76,6 +77,14 @@ class PriorModule(pl.LightningModule):
         for key, value in losses.items():
             self.log(f"train/{key}", value, on_step=False, on_epoch=True, batch_size=size)
         return loss
+
+    def _smoothed(self, logits: Tensor, batch: PriorBatch) -> dict[str, Tensor]:
+        """The task loss against smoothed targets (``train.label_smoothing``), in place of the
+        model's own, in training only."""
+        smoothing = self.train_config.label_smoothing
+        if not smoothing or batch.y is None:
+            return {}
+        return {"task": F.cross_entropy(logits, batch.y, label_smoothing=smoothing)}
 
     def _penalties(self) -> dict[str, Tensor]:
         """Training-only terms on the weights themselves: the text encoder's L2-SP pull."""

@@ -30,6 +30,7 @@ from priorkit.encoders.text import TextEncoder
 from priorkit.errors import ConfigError, PriorkitError, first_line
 from priorkit.heap import fix_mmap_threshold, trim
 from priorkit.model import PriorModel
+from priorkit.paths import resolved
 from priorkit.runs.config import RunConfig, TrainConfig
 from priorkit.runs.files import (
     BEST,
@@ -138,7 +139,7 @@ def train(
             against the training data's labels and feature width before training starts (as the
             validation and test parts are), so that data it cannot score are found at once.
     """
-    run_dir = Path(out).resolve()
+    run_dir = resolved(out)
     new_folder = not run_dir.exists()
     try:
         return _locked(config, run_dir, resume, splits, list(callbacks), scored_later or {})

@@ -29,9 +29,11 @@ class SpikeGuard(pl.Callback):
     The second condition tells a divergence from minibatch noise: once the loss is near zero,
     one batch at 8x the mean (0.1 against 0.012) is noise, while a diverging model climbs back
     towards (or past) the loss it started with. A snapshot is taken every ``every`` healthy
-    steps. At most ``max_rollbacks`` rollbacks are made in a run, so the learning rate is never
-    cut below ``lr_factor ** max_rollbacks`` of its value: later finite spikes are logged and
-    trained through, and a later non-finite loss stops training with :class:`TrainingDivergedError`.
+    steps, and one before the first step, so that a loss that is not finite from the very
+    first batch is rolled back too. At most ``max_rollbacks`` rollbacks are made in a run, each
+    lowering the learning rate again, so it is never cut below ``lr_factor ** max_rollbacks`` of
+    its value: later finite spikes are logged and trained through, and a later non-finite loss
+    stops training with :class:`TrainingDivergedError`, as does an epoch without one finite loss.
 
     Args:
         factor: how many times the recent mean a loss must exceed to be a spike.
@@ -64,6 +66,11 @@ class SpikeGuard(pl.Callback):
         """Mean of the run's first ``warmup`` finite losses (None before there are that many)."""
         return sum(self.first) / len(self.first) if len(self.first) >= self.warmup else None
 
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """The weights before any step: what a non-finite first loss is rolled back to."""
+        if self.snapshot is None:
+            self.take_snapshot(trainer, pl_module, trainer.global_step)
+
     def on_train_batch_end(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
     ) -> None:
@@ -83,9 +90,20 @@ class SpikeGuard(pl.Callback):
         if self.snapshot is None or step - self.snapshot_step >= self.every:
             self.take_snapshot(trainer, pl_module, step)
 
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """A whole epoch without one finite loss trained nothing (every step was rolled back):
+        stop rather than hand on the starting weights as a trained model."""
+        if not self.first:
+            raise TrainingDivergedError(
+                f"training: expected a finite loss on some batch of epoch {trainer.current_epoch} "
+                f"(got none in {trainer.num_training_batches} batches; every step was rolled "
+                "back). The model overflows on these data: check them for extreme feature values "
+                "(scale or log-transform large ones), or lower train.learning_rate."
+            )
+
     def is_spike(self, value: float) -> bool:
         if not math.isfinite(value):
-            return self.snapshot is not None
+            return True
         level = self.initial_level
         if len(self.recent) < self.warmup or level is None:
             return False
@@ -116,25 +134,28 @@ class SpikeGuard(pl.Callback):
         self.snapshot_step = step
 
     def roll_back(self, trainer: pl.Trainer, pl_module: pl.LightningModule, value: float, step: int) -> None:
-        if self.snapshot is None:  # is_spike needs a snapshot or a warm window, which implies one
+        if self.snapshot is None:  # taken when training starts
             raise RuntimeError("SpikeGuard.roll_back: no snapshot to restore")
         recent = sum(self.recent) / max(len(self.recent), 1)
         pl_module.load_state_dict(self.snapshot["model"])
         for optimizer, state in zip(trainer.optimizers, self.snapshot["optimizers"], strict=True):
+            before = [group["lr"] for group in optimizer.param_groups]  # lowered by earlier rollbacks
             optimizer.load_state_dict(state)
-            for group in optimizer.param_groups:
-                group["lr"] *= self.lr_factor
+            for group, lr in zip(optimizer.param_groups, before, strict=True):
+                group["lr"] = lr * self.lr_factor
         lrs = [g["lr"] for o in trainer.optimizers for g in o.param_groups]
         self.rollbacks.append(
             {"step": step, "loss": value, "recent_mean": recent, "restored_step": self.snapshot_step}
         )
+        level = self.initial_level
         log.warning(
-            "loss spike at step %d: loss %.4g vs recent mean %.4g (initial level %.4g); rolled back to "
-            "the weights of step %d and lowered the learning rate to %s",
+            "loss spike at step %d: loss %.4g vs %s; rolled back to the weights of step %d and "
+            "lowered the learning rate to %s",
             step,
             value,
-            recent,
-            self.initial_level or float("nan"),
+            f"recent mean {recent:.4g} (initial level {level or float('nan'):.4g})"
+            if self.recent
+            else "no finite loss yet",
             self.snapshot_step,
             ", ".join(f"{lr:.3g}" for lr in lrs),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import priorkit as pk
@@ -68,6 +69,24 @@ def test_a_bad_line_is_reported_and_nothing_is_written(
     err = capsys.readouterr().err
     assert f"{unlabelled_file}:25: sample x: nodes[0].parent: names no node of this sample" in err
     assert not out.exists() and list(tmp_path.glob("*.partial")) == []
+
+
+def test_a_sample_that_overflows_the_network_is_named_with_its_line(
+    run_dir: Path, small_data: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    samples = list(pk.read_jsonl(small_data / "test_ood.jsonl"))
+    features = np.full(samples[3].features.shape, 3e38, dtype=np.float32)  # valid, but overflows
+    features[:, ::2] *= -1
+    samples[3].features = features
+    data = tmp_path / "huge.jsonl"
+    write_jsonl(samples, data)
+    out = tmp_path / "preds.jsonl"
+    assert main(["predict", str(run_dir), "--data", str(data), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"{data}:4: sample {samples[3].id}: logits: expected finite class scores" in err
+    assert "Traceback" not in err and not out.exists()
+    with pytest.raises(pk.PriorkitError, match=f"sample {samples[3].id}: logits: .*got \\[nan, nan\\]"):
+        pk.evaluate(run_dir, data)
 
 
 def test_export_writes_a_folder_that_predicts_as_the_run(

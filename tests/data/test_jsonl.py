@@ -55,6 +55,11 @@ CASES = [
         [record(), record()],
         ":2: sample r1: id: duplicate sample id (first at line 1)",
     ),
+    (
+        "duplicate blank sample ids",
+        [record(id=" "), record(id=" ")],
+        ":2: sample \" \": id: duplicate sample id (first at line 1) (got ' ')",
+    ),
     ("no root", [node_edit(0, parent="u2")], "nodes: no root: every node has a parent"),
     ("two roots", [node_edit(2, parent=None)], "nodes: 2 roots (nodes[0] 'u0', nodes[2] 'u2')"),
     (

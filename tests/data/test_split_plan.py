@@ -158,3 +158,10 @@ def test_make_splits_reads_a_path_or_records_as_the_rest_of_the_api_does(small_d
     assert [s.test.tolist() for s in from_path.splits] == [s.test.tolist() for s in from_dataset.splits]
     with pytest.raises(pk.PriorkitError, match=r"dataset: expected a JSONL path, a TreeDataset, or a list"):
         pk.make_splits(None, {"kind": "stratified"})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32])
+def test_a_fold_seed_outside_numpys_range_is_refused_when_read(seed: int) -> None:
+    with pytest.raises(ConfigError, match=r"`seed`: input should be (greater|less) than or equal to"):
+        SplitConfig(seed=seed)
+    assert SplitConfig(seed=2**32 - 1).seed == 2**32 - 1

@@ -78,6 +78,16 @@ def test_written_files_are_valid(tmp_path: Path) -> None:
     assert (tmp_path / "synth.json").is_file()
 
 
+def test_the_largest_time_scales_allowed_still_write_finite_times(tmp_path: Path) -> None:
+    from priorkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"`time_scale`: input should be less than or equal to 1000000"):
+        SynthConfig(time_scale=3e38)
+    largest = SynthConfig(n_train=20, n_val=4, n_test=4, shortcut="time", time_scale=1e6, time_step=1e3)
+    paths = write_synthetic(tmp_path, largest)
+    assert all(np.isfinite(s.time).all() for s in read_jsonl(paths["train"]))
+
+
 def test_shipped_default_data_is_what_the_generator_writes(tmp_path: Path) -> None:
     shipped = Path(__file__).resolve().parents[2] / "datasets" / "synthetic"
     config = SynthConfig.model_validate_json((shipped / "synth.json").read_text())

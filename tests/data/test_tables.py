@@ -181,6 +181,27 @@ def test_nan_in_a_record_or_table_field_means_missing_and_in_a_feature_is_named(
         from_records([record(text=nan)])
 
 
+def test_a_csv_cell_reading_nan_is_named_not_taken_for_an_empty_one(tmp_path: Path) -> None:
+    samples, edges = samples_and_edges()
+    edges = edges.astype({"time": object})
+    edges.loc[1, "time"] = "nan"
+    samples.to_csv(tmp_path / "samples.csv", index=False)
+    edges.to_csv(tmp_path / "edges.csv", index=False)
+    with pytest.raises(DataValidationError, match=r"time: expected a finite number .* \(got 'nan'\)"):
+        load_csv(tmp_path)
+
+
+def test_lists_given_as_generators_are_read_once_and_validated() -> None:
+    nodes = (
+        {"id": k, "parent": None if k == 0 else 0, "features": (float(v) for v in range(3))} for k in range(2)
+    )
+    sparse = {"size": 4, "indices": iter([1]), "values": map(float, [2])}
+    (sample,) = from_records([record(nodes=nodes)])
+    (other,) = from_records([record(nodes=[{"id": 0, "parent": None, "features": sparse}])])
+    assert sample.num_nodes == 2 and sample.features.tolist() == [[0.0, 1.0, 2.0]] * 2
+    assert other.features.toarray().tolist() == [[0.0, 2.0, 0.0, 0.0]]
+
+
 def test_an_undirected_tree_is_named_with_how_to_orient_it() -> None:
     graph = nx.Graph([("a", "b"), ("b", "c")])
     with pytest.raises(DataValidationError) as caught:

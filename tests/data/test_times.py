@@ -12,6 +12,9 @@ def test_snowflake_ids_decode_to_their_post_time() -> None:
     assert iso_time(snowflake_seconds(str(tweet_id))) == "2015-01-07T11:11:33.250000Z"  # type: ignore[arg-type]
     assert snowflake_seconds("12345") is None  # a pre-2010 sequential id
     assert snowflake_seconds("abc") is None
+    assert snowflake_seconds("9" * 30) is None  # beyond 63 bits: no snowflake, no time in the year 10^13
+    last = snowflake_seconds(str(2**63 - 1))  # the largest snowflake still names a time
+    assert last is not None and iso_time(last).startswith("2080-")
 
 
 def test_parse_time_reads_numbers_and_iso_8601() -> None:

@@ -57,6 +57,17 @@ def test_a_folder_whose_config_imports_a_module_runs_it_only_when_trusted(
     assert not marker.exists()
 
 
+@pytest.mark.parametrize("flag", ["no", "false", 1, None])
+def test_trust_is_given_only_by_true_not_by_a_truthy_value(
+    legacy: Path, plugin: tuple[str, Path], flag: object
+) -> None:
+    module, marker = plugin
+    _name_imports(legacy, module)
+    with pytest.raises(PriorkitError, match=rf"trust_code: expected True or False \(got {flag!r}\)"):
+        pk.load(legacy / "export", trust_code=flag)  # type: ignore[arg-type]
+    assert not marker.exists()
+
+
 def test_the_cli_needs_trust_code_for_a_folder_that_imports(
     legacy: Path, plugin: tuple[str, Path], capsys
 ) -> None:  # type: ignore[no-untyped-def]
@@ -156,6 +167,18 @@ def _no_schema(path: Path) -> None:
     path.write_text(json.dumps(saved))
 
 
+def _edited_schema(**values: object):  # type: ignore[no-untyped-def]
+    """A hand edit of the exported schema: each value replaced as given."""
+
+    def edit(path: Path) -> None:
+        saved = json.loads(path.read_text())
+        saved["schema"] = {**saved["schema"], **values} if values else ["a", "list"]
+        path.write_text(json.dumps(saved))
+
+    edit.__name__ = "schema_" + ("_".join(values) or "list")
+    return edit
+
+
 def _negative_width(path: Path) -> None:
     path.write_text(json.dumps({**json.loads(path.read_text()), "num_features": -3}))
 
@@ -190,6 +213,31 @@ def _short_mix(path: Path) -> None:
             "export/config.json",
             _no_schema,
             r"config.json: expected the data schema .* \(got KeyError: 'labels'",
+        ),
+        (
+            "export/config.json",
+            _edited_schema(),
+            r"config.json: expected the data schema .* \(got TypeError: expected a mapping \(got list\)",
+        ),
+        (
+            "export/config.json",
+            _edited_schema(labels="np"),
+            r"config.json: expected the data schema .* \(got ValueError: labels: expected a list of distinct label names \(got 'np'\)",
+        ),
+        (
+            "export/config.json",
+            _edited_schema(labels=[1, "1"]),
+            r"labels: expected a list of distinct label names \(got \[1, '1'\]\)",
+        ),
+        (
+            "export/config.json",
+            _edited_schema(sparse="false"),
+            r"sparse: expected true or false \(got 'false'\)",
+        ),
+        (
+            "export/config.json",
+            _edited_schema(num_features=4.7),
+            r"num_features: expected a whole number \(got 4.7\)",
         ),
         ("run/checkpoints/best.ckpt", _pickle, r"best.ckpt: expected a priorkit checkpoint of tensors"),
         ("run/checkpoints/best.ckpt", _truncate, r"best.ckpt: expected a priorkit checkpoint of tensors"),

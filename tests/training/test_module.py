@@ -1,11 +1,14 @@
 import io
 from itertools import pairwise
 
+import pytest
 import torch
 
+from priorkit.data.batch import collate
 from priorkit.model import ModelConfig, PriorModel
 from priorkit.runs.config import TrainConfig
 from priorkit.training.module import PriorModule, cosine_factor, fusable
+from tests.priors.conftest import tiny_graphs, tiny_model
 
 
 def module(seed: int) -> PriorModule:
@@ -62,3 +65,29 @@ def test_fused_and_looped_adamw_take_the_same_steps() -> None:
         finals.append(params)
     for a, b, first in zip(*finals, start, strict=True):
         assert torch.allclose(a, b, atol=1e-6) and not torch.allclose(a, first, atol=1e-3)
+
+
+def smoothed_loss(logits: torch.Tensor, y: torch.Tensor, smoothing: float) -> torch.Tensor:
+    """Cross-entropy against (1 - s) * one-hot + s / c, written out."""
+    log_p = torch.log_softmax(logits, -1)
+    target = torch.full_like(log_p, smoothing / logits.size(-1))
+    target[torch.arange(len(y)), y] += 1.0 - smoothing
+    return -(target * log_p).sum(-1).mean()
+
+
+@pytest.mark.filterwarnings("ignore:You are trying to `self.log\\(\\)`")  # a step outside a trainer
+def test_label_smoothing_replaces_the_training_task_loss_only() -> None:
+    batch = collate(tiny_graphs())
+    losses = {}
+    for smoothing in (0.0, 0.3):
+        model = tiny_model()
+        model.eval()  # no dropout: the two steps see the same logits
+        step = PriorModule(model, TrainConfig(label_smoothing=smoothing))
+        losses[smoothing] = step.training_step(batch, 0)
+        logits = model(batch).logits
+    assert batch.y is not None
+    assert torch.allclose(losses[0.0], torch.nn.functional.cross_entropy(logits, batch.y))
+    assert torch.allclose(losses[0.3], smoothed_loss(logits, batch.y, 0.3))
+    assert not torch.allclose(losses[0.0], losses[0.3])
+    # the model's own task loss (validation, test) stays against the label alone
+    assert torch.allclose(model(batch).losses["task"], losses[0.0])

@@ -161,3 +161,46 @@ def test_a_loss_that_stays_non_finite_stops_training_with_a_clear_error() -> Non
     )
     with pytest.raises(TrainingDivergedError, match=r"expected a finite loss \(got nan at step \d+, after 2"):
         trainer.fit(Diverging(), data())
+
+
+class BrokenFromTheStart(Regression):
+    """Data that overflow the model: the loss is not finite from the first batch on."""
+
+    def training_step(self, batch, batch_index):  # type: ignore[no-untyped-def]
+        return super().training_step(batch, batch_index) * float("inf") * 0.0
+
+
+def test_a_loss_never_finite_is_rolled_back_to_the_start_then_stops_training() -> None:
+    guard = SpikeGuard(warmup=5, every=1, max_rollbacks=2)
+    module = BrokenFromTheStart()
+    trainer = pl.Trainer(
+        max_epochs=5,
+        callbacks=[guard],
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        accelerator="cpu",
+    )
+    with pytest.raises(TrainingDivergedError, match=r"expected a finite loss \(got nan at step 3, after 2"):
+        trainer.fit(module, data())
+    assert [r["restored_step"] for r in guard.rollbacks] == [0, 0]  # the weights before any step
+    assert trainer.optimizers[0].param_groups[0]["lr"] == 0.05 * 0.5**2  # each rollback lowers it
+
+
+def test_an_epoch_without_a_finite_loss_stops_training_even_with_rollbacks_left() -> None:
+    guard = SpikeGuard(warmup=5, every=1, max_rollbacks=100)
+    trainer = pl.Trainer(
+        max_epochs=5,
+        callbacks=[guard],
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        accelerator="cpu",
+    )
+    with pytest.raises(
+        TrainingDivergedError, match=r"a finite loss on some batch of epoch 0 \(got none in 16"
+    ):
+        trainer.fit(BrokenFromTheStart(), data())
+    assert len(guard.rollbacks) == 16

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from priorkit.data.dataset import DroppedSample, LoadReport, TreeDataset
+from priorkit.data.jsonl import DuplicateKey, unique_keys
 from priorkit.data.loaders.base import reachable_from, read_text_file, require_file
 from priorkit.data.memory import paused_gc
 from priorkit.data.problems import DataValidationError, Problem, show_value
@@ -130,21 +131,19 @@ def _event_files(source: Path) -> list[Path]:
 
 
 def _read_event(path: Path) -> dict[str, Any]:
+    """The event file's JSON; invalid JSON, a key given twice in one object (a thread or a
+    tweet that JSON would keep only once) and nesting too deep to read are named."""
     try:
-        return json.loads(read_text_file(path))
+        return json.loads(read_text_file(path), object_pairs_hook=unique_keys)
     except json.JSONDecodeError as error:
-        raise DataValidationError(
-            [
-                Problem.whole_line(
-                    str(path),
-                    getattr(error, "lineno", 0),
-                    "-",
-                    f"not a valid JSON file: {error}",
-                    None,
-                    "re-download the event file",
-                )
-            ]
-        ) from None
+        line, what = getattr(error, "lineno", 0), f"not a valid JSON file: {error}"
+    except DuplicateKey as error:
+        line, what = 0, f"the key {error.key!r} given twice in one object (JSON keeps only the last)"
+    except RecursionError:
+        line, what = 0, "JSON nested too deeply to read"
+    raise DataValidationError(
+        [Problem.whole_line(str(path), line, "-", what, None, "re-download the event file")]
+    )
 
 
 def _threads(path: Path) -> dict[str, Any]:
@@ -157,13 +156,30 @@ def _threads(path: Path) -> dict[str, Any]:
     return event
 
 
+def _refuse_repeated(thread_id: str, path: Path, first_file: dict[str, Path]) -> None:
+    """A thread id in two event files would be two samples of one id: named."""
+    if thread_id in first_file:
+        problem = Problem.whole_line(
+            str(path),
+            0,
+            thread_id,
+            f"a thread id already in {first_file[thread_id]}",
+            show_value(thread_id),
+            "keep each thread in one event file",
+        )
+        raise DataValidationError([problem])
+    first_file[thread_id] = path
+
+
 def load_pheme(source: str | os.PathLike[str]) -> TreeDataset:
     """Load PHEME threads from one event file or a folder of them (one group per event)."""
     report = LoadReport(source=str(source))
     samples = []
+    first_file: dict[str, Path] = {}  # thread id -> the event file that holds it
     with paused_gc():
         for path in _event_files(Path(source)):
             for thread_id, thread in _threads(path).items():
+                _refuse_repeated(thread_id, path, first_file)
                 if isinstance(thread, dict) and thread.get("label") is None:
                     report.count("unlabelled_threads_dropped")
                     report.dropped.append(

@@ -108,26 +108,43 @@ def _tree_sample(path: Path, tree_id: str, rows: list[_Row], label: str, text: s
 
 
 def read_rvnn_labels(path: Path) -> dict[str, str]:
-    """Label file lines (label in column 1, tree id in column 3) -> {tree_id: label}."""
+    """Label file lines (label in column 1, tree id in column 3) -> {tree_id: label}; a line
+    without three columns or a label, and a second label for a tree, are named by their line."""
     labels: dict[str, str] = {}
+    lines: dict[str, int] = {}  # tree id -> the line that labelled it
+    problems: list[Problem] = []
     for number, line in enumerate(read_text_file(path).splitlines(), start=1):
         cols = line.split("\t")
-        if len(cols) < 3:
-            if line.strip():
-                raise DataValidationError(
-                    [
-                        Problem.whole_line(
-                            str(path),
-                            number,
-                            "?",
-                            "expected tab-separated label, event, tree id",
-                            show_value(line),
-                            "fix or remove the line",
-                        )
-                    ]
-                )
+        if not line.strip():
             continue
-        labels[cols[2].strip()] = cols[0].strip()
+        label, tree = (cols[0].strip(), cols[2].strip()) if len(cols) >= 3 else ("", "")
+        if not label or not tree:
+            problems.append(
+                Problem.whole_line(
+                    str(path),
+                    number,
+                    tree or "?",
+                    "expected tab-separated label, event, tree id, the label and tree id non-empty",
+                    show_value(line),
+                    "fix or remove the line",
+                )
+            )
+        elif labels.get(tree, label) != label:
+            problems.append(
+                Problem.whole_line(
+                    str(path),
+                    number,
+                    tree,
+                    f"a second label for this tree (line {lines[tree]}: {labels[tree]!r})",
+                    show_value(label),
+                    "keep one label per tree",
+                )
+            )
+        else:
+            labels[tree] = label
+            lines.setdefault(tree, number)
+    if problems:
+        raise DataValidationError(problems)
     return labels
 
 

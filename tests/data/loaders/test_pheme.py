@@ -104,3 +104,31 @@ def test_an_unreadable_time_is_counted(tmp_path: Path) -> None:
     (tmp_path / "ev.json").write_text(json.dumps({"10": thread}))
     dataset = load_pheme(tmp_path)
     assert dataset.report.changes["unreadable_times_left_unknown"] == 1
+
+
+def one_thread() -> dict:
+    return {"label": 1, "root_tweetid": 1, "1": tweet("source", None, 0)}
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (
+            {"ev.json": '{"10": {"label": 1}, "10": {"label": 2}}'},
+            r"ev.json:0: .*the key '10' given twice in one object",
+        ),
+        ({"ev.json": "[" * 100_000 + "]" * 100_000}, r"ev.json:0: .*JSON nested too deeply to read"),
+        (
+            {"a.json": json.dumps({"t1": one_thread()}), "b.json": json.dumps({"t1": one_thread()})},
+            r"b.json:0: sample t1: .*a thread id already in .*a.json",
+        ),
+    ],
+    ids=["key given twice", "deep", "thread in two files"],
+)
+def test_an_event_file_that_would_lose_or_repeat_a_thread_is_named(
+    tmp_path: Path, files: dict[str, str], message: str
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    with pytest.raises(DataValidationError, match=message):
+        load_pheme(tmp_path)

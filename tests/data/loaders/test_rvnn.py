@@ -54,6 +54,29 @@ def test_broken_tree_is_named(tmp_path: Path) -> None:
         load_rvnn(folder)
 
 
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        (
+            ["true\tE\tt1", "false\tE\tt1"],
+            r"label_All.txt:2: sample t1: .*a second label for this tree \(line 1: 'true'\) \(got 'false'\)",
+        ),
+        (["\tE\tt1"], r"label_All.txt:1: sample t1: .*the label and tree id non-empty"),
+        (["true\tE"], r"label_All.txt:1: sample \?: .*expected tab-separated label, event, tree id"),
+    ],
+)
+def test_a_label_file_line_that_is_broken_or_contradicts_another_is_named(
+    tmp_path: Path, labels: list[str], message: str
+) -> None:
+    with pytest.raises(DataValidationError, match=message):
+        load_rvnn(write(tmp_path, ["t1\tNone\t1\t1\t1\t1:1"], labels))
+
+
+def test_a_tree_labelled_twice_alike_is_read(tmp_path: Path) -> None:
+    folder = write(tmp_path, ["t1\tNone\t1\t1\t1\t1:1"], ["true\tE\tt1", "true\tE\tt1"])
+    assert [s.label for s in load_rvnn(folder)] == ["true"]
+
+
 @pytest.mark.real_data
 def test_real_bigcn_file() -> None:
     folder = real_data("twitter15/bigcn")
