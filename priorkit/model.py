@@ -88,6 +88,7 @@ class DataShape(Protocol):
     ungrouped: tuple[str, ...]
     pairs: int
     unpaired: tuple[str, ...]
+    important: int
 
     @property
     def labels(self) -> ClassNames: ...
@@ -112,6 +113,7 @@ class PriorModel(nn.Module):
         ungrouped: the training samples without a group when others have one (their ids).
         pairs: the training samples that are counterfactuals of another one (-1: not known).
         unpaired: the training samples whose ``counterfactual_of`` names no training sample (ids).
+        important: how many training samples mark some node important (-1: not known).
         class_mix: the training samples' share of each class, for priors about the class mix.
 
     Shapes:
@@ -134,6 +136,7 @@ class PriorModel(nn.Module):
         ungrouped: Sequence[str] = (),
         pairs: int = -1,
         unpaired: Sequence[str] = (),
+        important: int = -1,
     ) -> None:
         super().__init__()
         self.config = config
@@ -162,6 +165,7 @@ class PriorModel(nn.Module):
             ungrouped=tuple(ungrouped),
             pairs=pairs,
             unpaired=tuple(unpaired),
+            important=important,
         )
         self.priors.bind(dims)
 
@@ -193,6 +197,7 @@ class PriorModel(nn.Module):
             data.ungrouped,
             data.pairs,
             data.unpaired,
+            data.important,
         )
 
     def text_vectors(self, batch: PriorBatch) -> Tensor:

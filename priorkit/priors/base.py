@@ -85,7 +85,7 @@ class ModelDims:
         ungrouped: the ids of the training samples without a group when others have one;
         pairs: how many training samples are counterfactuals of another one (-1: not known);
         unpaired: the ids of the training samples whose ``counterfactual_of`` names no training
-            sample.
+            sample; important: how many training samples mark some node important (-1: not known).
     """
 
     text: int
@@ -98,6 +98,7 @@ class ModelDims:
     class_mix: tuple[float, ...] = ()
     ungrouped: tuple[str, ...] = ()
     pairs: int = -1
+    important: int = -1
     unpaired: tuple[str, ...] = ()
 
 

@@ -12,7 +12,7 @@ from torch_geometric.utils import scatter
 
 from priorkit.errors import ConfigError
 from priorkit.functional.distributions import segment_kl, segment_normalise, segment_topk_overlap
-from priorkit.priors.base import PRIORS, Prior
+from priorkit.priors.base import PRIORS, ModelDims, Prior
 from priorkit.priors.check import Check
 from priorkit.priors.enforce import EnforcedConfig
 from priorkit.priors.leaf_share import LEAF_SHARE, batch_leaf_share
@@ -87,6 +87,15 @@ class SupervisedAttentionPrior(Prior):
     def __init__(self, config: SupervisedAttentionConfig | None = None, target_fn: TargetFn | None = None):
         self.target_fn = target_fn  # before the base class sizes one multiplier per rule
         super().__init__(config)
+
+    def bind(self, dims: ModelDims) -> None:
+        super().bind(dims)
+        if self.target_fn is None and self.config.target == "importance" and dims.important == 0:
+            raise ConfigError(
+                "supervised_attention: target importance: expected training samples that mark some "
+                "node important (`importance` above 0 on a node; got none), so the prior would do "
+                "nothing. Add the importance to the training data, or use target: depth."
+            )
 
     def node_scores(self, batch: PriorBatch) -> Tensor:
         """Unnormalised target weight of each node (n,)."""

@@ -42,6 +42,8 @@ class DataSchema:
             saved, like ``ungrouped``).
         unpaired: the ids of the training samples whose ``counterfactual_of`` names no training
             sample (for priors about pairs to refuse; not saved, like ``ungrouped``).
+        important: how many training samples mark some node important (``importance`` above
+            0), for priors that learn from it to refuse none; -1: not known (not saved).
     """
 
     labels: LabelSpace
@@ -54,6 +56,7 @@ class DataSchema:
     ungrouped: tuple[str, ...] = field(default=(), compare=False)
     pairs: int = field(default=-1, compare=False)
     unpaired: tuple[str, ...] = field(default=(), compare=False)
+    important: int = field(default=-1, compare=False)
 
     def __post_init__(self) -> None:
         if not 0 <= self.num_features <= MAX_FEATURES:
@@ -95,6 +98,7 @@ class DataSchema:
             () if len(survey.ungrouped) == survey.count else tuple(survey.ungrouped),
             sum(1 for _, original in survey.originals if original in survey.ids),
             tuple(sample for sample, original in survey.originals if original not in survey.ids),
+            survey.important,
         )
 
     def check(self, dataset: Sequence[TreeSample], where: str, labelled: bool = True) -> None:
@@ -198,6 +202,7 @@ class _Survey:
         self.ungrouped: list[str] = []  # ids of the samples without a group
         self.ids: set[str] = set()
         self.originals: list[tuple[str, str]] = []  # each counterfactual's id and counterfactual_of
+        self.important = 0  # samples with a node of importance above 0
 
     def add(self, sample: TreeSample) -> None:
         if not self.count:
@@ -218,6 +223,7 @@ class _Survey:
         else:
             self.labels[sample.label] += 1
         self.node_text = self.node_text or sample.node_text is not None
+        self.important += int(sample.importance is not None and bool((sample.importance > 0).any()))
         self.users.update(tree_users(sample))
         if sample.group:
             self.groups.add(str(sample.group))

@@ -5,6 +5,7 @@ from priorkit.data.batch import PriorBatch
 from priorkit.errors import ConfigError
 from priorkit.functional.distributions import segment_normalise
 from priorkit.priors import PriorStack, SupervisedAttentionConfig, SupervisedAttentionPrior
+from priorkit.priors.base import ModelDims
 from tests.priors.conftest import tiny_model
 
 
@@ -108,3 +109,15 @@ def test_the_roots_target_share_does_not_shrink_as_trees_widen() -> None:
     root_share = target[batch.graph.root_index]
     expected = 1.0 / (1.0 + torch.exp(torch.tensor(-1.0)))
     assert torch.allclose(root_share, expected.expand(2))
+
+
+def test_an_importance_target_on_data_that_mark_no_node_is_refused() -> None:
+    prior = SupervisedAttentionPrior(SupervisedAttentionConfig(target="importance"))
+    with pytest.raises(
+        ConfigError, match=r"target importance: expected training samples that mark some node"
+    ):
+        prior.bind(ModelDims(text=4, graph=4, heads=2, classes=2, important=0))
+    for known in (-1, 3):  # not known (a saved model), or some: bound
+        prior.bind(ModelDims(text=4, graph=4, heads=2, classes=2, important=known))
+    depth = SupervisedAttentionPrior(SupervisedAttentionConfig(target="depth"))
+    depth.bind(ModelDims(text=4, graph=4, heads=2, classes=2, important=0))  # depth needs none

@@ -51,3 +51,17 @@ def test_the_schema_counts_training_samples_that_are_counterfactuals_of_another_
     samples[2].counterfactual_of = "b"  # built by hand as its own counterfactual: not a pair
     assert (DataSchema.of(samples).pairs, DataSchema.of(samples).unpaired) == (1, ("c2",))
     assert DataSchema.of(samples[:3]).unpaired == ()
+
+
+def test_the_schema_counts_training_samples_that_mark_a_node_important() -> None:
+    import numpy as np
+
+    samples = list(from_records([record("a"), record("b", label="positive"), record("c")]))
+    for sample in samples:
+        sample.importance = None
+    assert DataSchema.of(samples).important == 0
+    samples[0].importance = np.zeros(samples[0].num_nodes, dtype=np.float32)  # given, but none marked
+    samples[1].importance = np.eye(samples[1].num_nodes, dtype=np.float32)[0]
+    schema = DataSchema.of(samples)
+    assert schema.important == 1
+    assert DataSchema.from_dict(schema.to_dict()).important == -1  # not saved: a trained model passed
