@@ -235,7 +235,7 @@ def read_jsonl(path: str | os.PathLike[str], on_error: OnError = "fail") -> Tree
         DataValidationError: with one :class:`Problem` per problem found.
     """
     if on_error not in ON_ERROR:
-        raise ValueError(f"on_error: expected one of {ON_ERROR} (got {on_error!r})")
+        raise ConfigError(f"on_error: expected one of {ON_ERROR} (got {on_error!r})")
     shown = str(path_of(path, "path", "a JSONL file"))
     report = LoadReport(source=shown)
     samples: list[TreeSample] = []

@@ -27,7 +27,8 @@ def as_dataset(data: DataSource, where: str = "data") -> TreeDataset:
         return data
     if isinstance(data, (str, os.PathLike)):
         return read_jsonl(Path(data))
-    if isinstance(data, Mapping) or not isinstance(data, Iterable):
+    table = type(data).__module__.partition(".")[0] == "pandas"  # iterating one gives its column names
+    if table or isinstance(data, Mapping) or not isinstance(data, Iterable):
         raise PriorkitError(
             f"{where}: expected a JSONL path, a TreeDataset, or a list of samples or records (got "
             f"{type(data).__name__}). For a pandas table use pk.from_pandas(...)."

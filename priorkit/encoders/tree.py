@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch.nn.functional as F
-from pydantic import Field
+from pydantic import Field, model_validator
 from torch import Tensor, nn
 from torch_geometric.data import Batch
 
@@ -31,6 +31,12 @@ class TreeEncoderConfig(Settings):
     dropout: float = Field(0.1, ge=0.0, lt=1.0)
     node_input: NodeInputConfig = Field(default_factory=NodeInputConfig)
     bag: TreeBagConfig = Field(default_factory=TreeBagConfig)
+
+    @model_validator(mode="after")
+    def _heads_divide_the_width(self) -> TreeEncoderConfig:
+        if self.hidden % self.heads:
+            raise ValueError(f"heads: expected a divisor of hidden, {self.hidden} (got {self.heads})")
+        return self
 
 
 @dataclass(frozen=True)

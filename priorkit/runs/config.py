@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import Field, SerializeAsAny, field_validator, model_validator
 
@@ -36,6 +36,9 @@ from priorkit.runs.migrate import upgrade
 TreeData = TypeVar("TreeData", TreeDataset, JsonlStream)
 
 
+FilePath = Annotated[str, Field(min_length=1)]  # "" would name the config's own folder
+
+
 class DataConfig(Settings):
     """Args:
     train, val, test: JSONL paths (relative paths are resolved against the config file); may be
@@ -49,9 +52,9 @@ class DataConfig(Settings):
         read whole). Needs the training data as a JSONL file; see :mod:`priorkit.runs.streamed`.
     """
 
-    train: str | None = None
-    val: str | None = None
-    test: str | None = None
+    train: FilePath | None = None
+    val: FilePath | None = None
+    test: FilePath | None = None
     max_nodes: int | None = Field(None, ge=1)
     node_order: NodeOrder = "time"
     stream: bool = False

@@ -83,3 +83,14 @@ def test_readout_bias_moves_attention_to_the_root() -> None:
     )
     assert biased.readout_attention.mean(-1)[b.graph.root_index].mean() > plain
     assert np.isfinite(biased.graph.detach().numpy()).all()
+
+
+def test_heads_that_do_not_divide_the_width_are_refused_where_the_config_is_read() -> None:
+    import pytest
+
+    from priorkit.errors import ConfigError
+    from priorkit.runs.config import RunConfig
+
+    with pytest.raises(ConfigError, match=r"`model.tree`: heads: expected a divisor of hidden, 16 \(got 3\)"):
+        RunConfig.from_dict({"model": {"tree": {"hidden": 16, "heads": 3}}})
+    assert TreeEncoderConfig(hidden=16, heads=4).heads == 4

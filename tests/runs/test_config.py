@@ -145,3 +145,8 @@ def test_from_dict_names_what_is_not_a_mapping() -> None:
         ConfigError, match=r"config: expected a mapping of the sections .*\(got list\)\. A YAML file"
     ):
         RunConfig.from_dict([("train", {})])  # type: ignore[arg-type]
+
+
+def test_an_empty_data_path_is_refused_not_read_as_the_configs_folder() -> None:
+    with pytest.raises(ConfigError, match=r"`data.train`: string should have at least 1 character \(got ''\)"):
+        RunConfig.from_dict({"data": {"train": ""}})
