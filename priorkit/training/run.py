@@ -362,6 +362,7 @@ def _data(
         schema = streamed.schema
     else:
         schema = DataSchema.of(train, config.model.user_min_count())
+        warn_shared_ids(splits)
     for name in ("val", "test"):
         schema.check(splits[name], f"data.{name}")
     for name, later in scored_later.items():
@@ -373,6 +374,23 @@ def _data(
         graphs["train"] = streamed.graphs
         sizes = {"train": {"samples": len(streamed.graphs), "nodes": streamed.nodes}, **sizes}
     return _RunData(schema, graphs, sizes, streamed)
+
+
+def warn_shared_ids(splits: Mapping[str, TrainingData]) -> None:
+    """Warn (in the run's log) when validation or test samples have the id of a training sample:
+    the same file given twice, or a split that leaked; their scores would measure memory."""
+    train_ids = {sample.id for sample in splits["train"]}
+    for name in ("val", "test"):
+        shared = [sample.id for sample in splits[name] if sample.id in train_ids]
+        if shared:
+            log.warning(
+                "data.%s: %d of its %d samples have the id of a training sample (first: %r); its scores "
+                "would measure what the model memorised. Check the split (priorkit data leakage).",
+                name,
+                len(shared),
+                len(splits[name]),
+                shared[0],
+            )
 
 
 def _read(config: RunConfig, name: str) -> TrainingData:

@@ -300,3 +300,20 @@ def test_l2_sp_keeps_fine_tuned_layers_near_the_pretrained_weights(config_file: 
             if p.requires_grad
         )
     assert moved[0.0] > 0 and moved[1e4] < 0.2 * moved[0.0]
+
+
+def test_validation_or_test_samples_with_training_ids_are_warned_of_and_disjoint_parts_are_not(
+    small_data: Path, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    train, val = read_jsonl(small_data / "train.jsonl"), read_jsonl(small_data / "val.jsonl")
+    with caplog.at_level("WARNING", logger="priorkit.training"):
+        run_module.warn_shared_ids(
+            {"train": train, "val": val, "test": read_jsonl(small_data / "test_id.jsonl")}
+        )
+    assert caplog.text == ""  # the shipped parts are disjoint: nothing to say
+    with caplog.at_level("WARNING", logger="priorkit.training"):
+        run_module.warn_shared_ids({"train": train, "val": val, "test": train})
+    assert (
+        f"data.test: {len(train)} of its {len(train)} samples have the id of a training sample" in caplog.text
+    )
+    assert "data.val" not in caplog.text
