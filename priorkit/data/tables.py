@@ -5,10 +5,12 @@ lines."""
 
 from __future__ import annotations
 
+import csv
 import difflib
 import math
 import os
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -378,7 +380,20 @@ def _read_csv(file: Path) -> pd.DataFrame:
     """A CSV file as text columns (empty cells missing); a file pandas cannot parse is a
     problem of that file, with the line pandas names."""
     try:
-        return pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
+        with warnings.catch_warnings():  # a first row longer than the header: pandas would shift it
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""], index_col=False)
+    except pd.errors.ParserWarning:
+        line, width = _first_long_row(file)
+        problem = Problem.whole_line(
+            str(file),
+            line,
+            "-",
+            f"a row of more fields than the header's {width}",
+            None,
+            "remove the extra fields, or name their column in the header",
+        )
+        raise DataValidationError([problem]) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         problem = Problem.whole_line(
             str(file),
@@ -389,6 +404,17 @@ def _read_csv(file: Path) -> pd.DataFrame:
             "fix the quoting at that line (a quote opened must be closed), or save it again as UTF-8 CSV",
         )
         raise DataValidationError([problem]) from None
+
+
+def _first_long_row(file: Path) -> tuple[int, int]:
+    """The line of the first row with more fields than the header, and the header's width."""
+    with file.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        width = len(next(reader, []))
+        for row in reader:
+            if len(row) > width:
+                return reader.line_num, width
+    return 0, width
 
 
 def _number_or_text(value: Any) -> Any:

@@ -281,6 +281,15 @@ def test_a_csv_that_does_not_parse_is_named(tmp_path: Path) -> None:
         load_csv(tmp_path)
 
 
+def test_a_first_row_longer_than_the_header_is_named_not_shifted_into_the_index(tmp_path: Path) -> None:
+    (tmp_path / "samples.csv").write_text("id,text,label\nr1,hello,positive,EXTRA\nr2,bye,negative\n")
+    (tmp_path / "edges.csv").write_text("sample,node,parent\nr1,u0,\nr2,v0,\n")
+    with pytest.raises(
+        DataValidationError, match=r"samples.csv:2: sample -: -: a row of more fields than the header's 3"
+    ):
+        load_csv(tmp_path)
+
+
 def test_trees_of_a_hundred_thousand_nodes_load_as_chains_and_stars() -> None:
     n = 100_000
     chain = [{"id": "0", "parent": None}] + [{"id": str(k), "parent": str(k - 1)} for k in range(1, n)]
