@@ -372,7 +372,17 @@ def _schema(data: Any, source: Path) -> DataSchema:
 
 
 def _listing(folder: Path) -> str:
+    """What the folder holds, each entry that is not a file marked (a folder, a broken link):
+    a listing of the very names expected must say why they do not count."""
     if not folder.is_dir():
         return "no such folder"
-    names = sorted(p.name for p in folder.iterdir())[:8]
+    names = [_marked(p) for p in sorted(folder.iterdir())[:8]]
     return ", ".join(names) if names else "an empty folder"
+
+
+def _marked(entry: Path) -> str:
+    if entry.is_file():
+        return entry.name
+    if entry.is_dir():
+        return f"{entry.name}/ (a folder)"
+    return f"{entry.name} ({'a broken link' if entry.is_symlink() else 'not a regular file'})"

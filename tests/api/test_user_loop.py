@@ -123,6 +123,13 @@ def test_load_names_what_a_folder_lacks(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(PriorkitError, match=r"expected a run directory .* \(got notes.txt\)"):
         pk.load(tmp_path)
+    (tmp_path / "config.json").mkdir()  # the expected names, but not files: said so
+    (tmp_path / "model.safetensors").symlink_to(tmp_path / "gone")
+    with pytest.raises(
+        PriorkitError,
+        match=r"\(got config.json/ \(a folder\), model.safetensors \(a broken link\), notes.txt\)",
+    ):
+        pk.load(tmp_path)
 
 
 def test_data_of_another_width_is_refused_naming_the_sample(
