@@ -14,6 +14,18 @@ from priorkit.training.spike_guard import SpikeGuard, TrainingDivergedError
 SPIKE_AT = 25
 
 
+def bare_trainer(**options: object) -> pl.Trainer:
+    """A Lightning trainer on the CPU without logging, checkpoints or progress output."""
+    return pl.Trainer(
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        accelerator="cpu",
+        **options,  # type: ignore[arg-type]
+    )
+
+
 class Regression(pl.LightningModule):
     def __init__(self) -> None:
         super().__init__()
@@ -38,15 +50,7 @@ def data() -> DataLoader:
 def test_spike_is_rolled_back_and_the_learning_rate_lowered(caplog) -> None:  # type: ignore[no-untyped-def]
     guard = SpikeGuard(factor=5.0, lr_factor=0.5, warmup=5, every=1)
     module = Regression()
-    trainer = pl.Trainer(
-        max_epochs=2,
-        callbacks=[guard],
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        accelerator="cpu",
-    )
+    trainer = bare_trainer(max_epochs=2, callbacks=[guard])
     with caplog.at_level(logging.WARNING, logger="priorkit.training"):
         trainer.fit(module, data())
     (rollback,) = guard.rollbacks
@@ -58,15 +62,7 @@ def test_spike_is_rolled_back_and_the_learning_rate_lowered(caplog) -> None:  # 
 
 def test_without_the_guard_the_spike_wrecks_the_weights() -> None:
     module = Regression()
-    trainer = pl.Trainer(
-        max_epochs=2,
-        max_steps=SPIKE_AT + 1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        accelerator="cpu",
-    )
+    trainer = bare_trainer(max_epochs=2, max_steps=SPIKE_AT + 1)
     trainer.fit(module, data())
     assert not torch.isfinite(module.layer.weight).all() or module.layer.weight.abs().max() > 1e3
 
@@ -103,15 +99,7 @@ def fit_noisy(guard: SpikeGuard) -> tuple[pl.Trainer, list[float]]:
         def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):  # type: ignore[no-untyped-def]
             losses.append(float(outputs["loss"]))
 
-    trainer = pl.Trainer(
-        max_epochs=40,
-        callbacks=[Record(), guard],
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        accelerator="cpu",
-    )
+    trainer = bare_trainer(max_epochs=40, callbacks=[Record(), guard])
     torch.manual_seed(0)
     trainer.fit(NoisyClassifier(), noisy_data())
     return trainer, losses
@@ -150,15 +138,7 @@ class Diverging(Regression):
 
 
 def test_a_loss_that_stays_non_finite_stops_training_with_a_clear_error() -> None:
-    trainer = pl.Trainer(
-        max_epochs=5,
-        callbacks=[SpikeGuard(warmup=5, every=1, max_rollbacks=2)],
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        accelerator="cpu",
-    )
+    trainer = bare_trainer(max_epochs=5, callbacks=[SpikeGuard(warmup=5, every=1, max_rollbacks=2)])
     with pytest.raises(TrainingDivergedError, match=r"expected a finite loss \(got nan at step \d+, after 2"):
         trainer.fit(Diverging(), data())
 
@@ -173,15 +153,7 @@ class BrokenFromTheStart(Regression):
 def test_a_loss_never_finite_is_rolled_back_to_the_start_then_stops_training() -> None:
     guard = SpikeGuard(warmup=5, every=1, max_rollbacks=2)
     module = BrokenFromTheStart()
-    trainer = pl.Trainer(
-        max_epochs=5,
-        callbacks=[guard],
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        accelerator="cpu",
-    )
+    trainer = bare_trainer(max_epochs=5, callbacks=[guard])
     with pytest.raises(TrainingDivergedError, match=r"expected a finite loss \(got nan at step 3, after 2"):
         trainer.fit(module, data())
     assert [r["restored_step"] for r in guard.rollbacks] == [0, 0]  # the weights before any step
@@ -190,15 +162,7 @@ def test_a_loss_never_finite_is_rolled_back_to_the_start_then_stops_training() -
 
 def test_an_epoch_without_a_finite_loss_stops_training_even_with_rollbacks_left() -> None:
     guard = SpikeGuard(warmup=5, every=1, max_rollbacks=100)
-    trainer = pl.Trainer(
-        max_epochs=5,
-        callbacks=[guard],
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        accelerator="cpu",
-    )
+    trainer = bare_trainer(max_epochs=5, callbacks=[guard])
     with pytest.raises(
         TrainingDivergedError, match=r"a finite loss on some batch of epoch 0 \(got none in 16"
     ):

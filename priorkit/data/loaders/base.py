@@ -55,6 +55,46 @@ def read_text_file(path: Path, sample: str = "?") -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+class LabelFile:
+    """The labels a label file gives, one per item (a tweet, a tree), gathered line by line;
+    a broken line and a second, different label for an item are problems of their line, all
+    raised together by :meth:`labels`."""
+
+    def __init__(self, path: Path, item: str) -> None:
+        self.path, self.item = path, item
+        self.found: dict[str, str] = {}
+        self.lines: dict[str, int] = {}  # item id -> the line that labelled it
+        self.problems: list[Problem] = []
+
+    def broken(self, number: int, line: str, expected: str, item: str = "?") -> None:
+        self.problems.append(
+            Problem.whole_line(
+                str(self.path), number, item, expected, show_value(line), "fix or remove the line"
+            )
+        )
+
+    def add(self, number: int, item: str, label: str) -> None:
+        if self.found.get(item, label) != label:
+            self.problems.append(
+                Problem.whole_line(
+                    str(self.path),
+                    number,
+                    item,
+                    f"a second label for this {self.item} (line {self.lines[item]}: {self.found[item]!r})",
+                    show_value(label),
+                    f"keep one label per {self.item}",
+                )
+            )
+            return
+        self.found[item] = label
+        self.lines.setdefault(item, number)
+
+    def labels(self) -> dict[str, str]:
+        if self.problems:
+            raise DataValidationError(self.problems)
+        return self.found
+
+
 def signed_log1p(values: np.ndarray) -> np.ndarray:
     """``sign(v) * log(1 + |v|)``: a delay feature that keeps negative delays negative."""
     return (np.sign(values) * np.log1p(np.abs(values))).astype(np.float32)

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from priorkit.data.dataset import LoadReport, TreeDataset
-from priorkit.data.loaders.base import read_text_file, require_file
+from priorkit.data.loaders.base import LabelFile, read_text_file, require_file
 from priorkit.data.loaders.twitter import read_source_texts
 from priorkit.data.memory import paused_gc
 from priorkit.data.problems import DataValidationError, Problem, show_value
@@ -110,42 +110,18 @@ def _tree_sample(path: Path, tree_id: str, rows: list[_Row], label: str, text: s
 def read_rvnn_labels(path: Path) -> dict[str, str]:
     """Label file lines (label in column 1, tree id in column 3) -> {tree_id: label}; a line
     without three columns or a label, and a second label for a tree, are named by their line."""
-    labels: dict[str, str] = {}
-    lines: dict[str, int] = {}  # tree id -> the line that labelled it
-    problems: list[Problem] = []
+    found = LabelFile(path, "tree")
     for number, line in enumerate(read_text_file(path).splitlines(), start=1):
-        cols = line.split("\t")
         if not line.strip():
             continue
+        cols = line.split("\t")
         label, tree = (cols[0].strip(), cols[2].strip()) if len(cols) >= 3 else ("", "")
         if not label or not tree:
-            problems.append(
-                Problem.whole_line(
-                    str(path),
-                    number,
-                    tree or "?",
-                    "expected tab-separated label, event, tree id, the label and tree id non-empty",
-                    show_value(line),
-                    "fix or remove the line",
-                )
-            )
-        elif labels.get(tree, label) != label:
-            problems.append(
-                Problem.whole_line(
-                    str(path),
-                    number,
-                    tree,
-                    f"a second label for this tree (line {lines[tree]}: {labels[tree]!r})",
-                    show_value(label),
-                    "keep one label per tree",
-                )
-            )
+            expected = "expected tab-separated label, event, tree id, the label and tree id non-empty"
+            found.broken(number, line, expected, tree or "?")
         else:
-            labels[tree] = label
-            lines.setdefault(tree, number)
-    if problems:
-        raise DataValidationError(problems)
-    return labels
+            found.add(number, tree, label)
+    return found.labels()
 
 
 def load_rvnn(

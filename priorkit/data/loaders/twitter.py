@@ -29,6 +29,7 @@ import numpy as np
 
 from priorkit.data.dataset import LoadReport, TreeDataset
 from priorkit.data.loaders.base import (
+    LabelFile,
     keep_nodes,
     reachable_from,
     read_text_file,
@@ -50,41 +51,16 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 def read_labels(path: Path) -> dict[str, str]:
     """``label:tweet_id`` lines -> {tweet_id: label}."""
-    labels: dict[str, str] = {}
-    lines: dict[str, int] = {}  # tweet id -> the line that labelled it
-    problems: list[Problem] = []
+    found = LabelFile(path, "tweet")
     for number, line in enumerate(read_text_file(path).splitlines(), start=1):
         if not line.strip():
             continue
         label, sep, tweet = line.strip().rpartition(":")
         if not sep or not label or not tweet.isdigit():
-            problems.append(
-                Problem.whole_line(
-                    str(path),
-                    number,
-                    "?",
-                    "expected `label:tweet_id`",
-                    show_value(line),
-                    "fix or remove the line",
-                )
-            )
-        elif labels.get(tweet, label) != label:
-            problems.append(
-                Problem.whole_line(
-                    str(path),
-                    number,
-                    tweet,
-                    f"a second label for this tweet (line {lines[tweet]}: {labels[tweet]!r})",
-                    show_value(label),
-                    "keep one label per tweet",
-                )
-            )
+            found.broken(number, line, "expected `label:tweet_id`")
         else:
-            labels[tweet] = label
-            lines.setdefault(tweet, number)
-    if problems:
-        raise DataValidationError(problems)
-    return labels
+            found.add(number, tweet, label)
+    return found.labels()
 
 
 def read_source_texts(path: Path) -> dict[str, str]:
