@@ -129,6 +129,10 @@ EXPECTED = {
     ),
     "counterfactual_of": (_ID + ", or null", "name the id of the original sample"),
     "nodes": ("a non-empty list of node objects", 'add "nodes": [{"id": "u0", "parent": null}]'),
+    "nodes.item": (
+        'a node object, {"id": ..., "parent": ...}',
+        'write each node as an object, e.g. {"id": "u1", "parent": "u0"}',
+    ),
     "nodes.id": (_ID, "give every node an id that is unique within its sample"),
     "nodes.parent": (
         "the id of another node, or null for the root",
@@ -222,7 +226,16 @@ def _translate(errors: list[Any]) -> list[tuple[str, str, str | None, str]]:
                 show_value(err["input"]),
                 f"remove it or fix its spelling; valid fields: {', '.join(valid)}",
             )
+        elif err["type"] == "invalid_key":
+            out[shown] = (
+                shown,
+                "expected a string key",
+                show_value(err["input"]),
+                "write every key as a string",
+            )
         else:
+            if err["type"] == "dict_type" and kind == "nodes":  # an element of the list, not the list
+                kind = "nodes.item"
             expected, fix = EXPECTED.get(kind, ("a valid value", "see datasets/README.md"))
             out[shown] = (shown, f"expected {expected}", show_value(err["input"]), fix)
     return list(out.values())

@@ -51,6 +51,11 @@ CASES = [
     ("missing nodes", [without("nodes")], ":1: sample r1: nodes: missing field"),
     ("empty nodes", [record(nodes=[])], "nodes: expected a non-empty list of node objects (got [])"),
     (
+        "a node that is null",
+        [record(nodes=[None])],
+        'nodes[0]: expected a node object, {"id": ..., "parent": ...} (got None)',
+    ),
+    (
         "duplicate sample ids",
         [record(), record()],
         ":2: sample r1: id: duplicate sample id (first at line 1)",

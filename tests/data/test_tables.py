@@ -191,6 +191,11 @@ def test_a_csv_cell_reading_nan_is_named_not_taken_for_an_empty_one(tmp_path: Pa
         load_csv(tmp_path)
 
 
+def test_a_record_key_that_is_not_a_string_is_named() -> None:
+    with pytest.raises(DataValidationError, match=r"nodes\[0\]\[5\]: expected a string key \(got 5\)"):
+        from_records([record(nodes=[{"id": "a", "parent": None, 5: 1.0}])])
+
+
 def test_lists_given_as_generators_are_read_once_and_validated() -> None:
     nodes = (
         {"id": k, "parent": None if k == 0 else 0, "features": (float(v) for v in range(3))} for k in range(2)
