@@ -6,6 +6,7 @@ import gc
 import logging
 import os
 import shutil
+import sys
 import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -72,12 +73,19 @@ class TrainResult:
     metrics: dict[str, Any]
 
 
-def _log_to(run_dir: Path) -> logging.Handler:
-    handler = logging.FileHandler(run_dir / LOG, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    logging.getLogger("priorkit").addHandler(handler)
+def _log_to(run_dir: Path) -> list[logging.Handler]:
+    """While the run runs, priorkit's messages go to its log file, and its warnings (a spike
+    rolled back, validation samples that are training samples) to the terminal as well: the
+    file handler would otherwise keep them from Python's default one."""
+    file = logging.FileHandler(run_dir / LOG, encoding="utf-8")
+    file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    terminal = logging.StreamHandler(sys.stderr)
+    terminal.setLevel(logging.WARNING)
+    terminal.setFormatter(logging.Formatter("warning: %(message)s"))
+    for handler in (file, terminal):
+        logging.getLogger("priorkit").addHandler(handler)
     logging.getLogger("priorkit").setLevel(logging.INFO)
-    return handler
+    return [file, terminal]
 
 
 def _callbacks(run_dir: Path, config: RunConfig) -> tuple[ModelCheckpoint, list[pl.Callback]]:
@@ -175,13 +183,14 @@ def _locked(
             )
         if stored is not None:  # it goes on with the text encoder it was trained with
             config = config.settled_by(stored)
-        handler = _log_to(run_dir)
+        handlers = _log_to(run_dir)
         try:
             with quiet(config.train.verbose):
                 return _train(config, run_dir, resume, splits, callbacks, scored_later)
         finally:
-            logging.getLogger("priorkit").removeHandler(handler)
-            handler.close()
+            for handler in handlers:
+                logging.getLogger("priorkit").removeHandler(handler)
+                handler.close()
             _release()
 
 

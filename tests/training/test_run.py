@@ -317,3 +317,14 @@ def test_validation_or_test_samples_with_training_ids_are_warned_of_and_disjoint
         f"data.test: {len(train)} of its {len(train)} samples have the id of a training sample" in caplog.text
     )
     assert "data.val" not in caplog.text
+
+
+def test_a_runs_warnings_reach_the_terminal_as_well_as_its_log(
+    config_file: Path, small_data: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    run = tmp_path / "leaky"
+    sets = ["--set", "train.epochs=1", "--set", f"data.test={small_data / 'train.jsonl'}"]
+    assert main(["train", str(config_file), "--out", str(run), *sets]) == 0
+    err = capsys.readouterr().err
+    assert "warning: data.test: " in err and "have the id of a training sample" in err
+    assert "data.val" not in err and "WARNING data.test: " in (run / "train.log").read_text()
