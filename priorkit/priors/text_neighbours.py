@@ -94,6 +94,9 @@ class TextNeighboursPrior(Prior):
         self.register_buffer("embeddings", torch.zeros(0, dims.text))
         self.register_buffer("codes", torch.zeros(0, dtype=torch.long))
         self.register_buffer("settings", torch.zeros(0, dtype=torch.float64))  # k, temperature, weight
+        self._last_vote: tuple[Tensor, Tensor, list[float], Tensor] | None = (
+            None  # text, memory, settings: vote
+        )
 
     @property
     def choice(self) -> dict[str, float]:
@@ -110,6 +113,7 @@ class TextNeighboursPrior(Prior):
         if part not in ("train", "val"):
             raise ValueError(f"text_neighbours: expected the part train or val (got {part!r})")
         text, y = text.detach().float().cpu(), y.detach().long().cpu()
+        self._last_vote = None
         if part == "train":
             self.train_size = len(y)
             self.embeddings, self.codes = text, y
@@ -137,7 +141,13 @@ class TextNeighboursPrior(Prior):
         self.embeddings, self.codes = torch.cat([pool, text]), torch.cat([pool_codes, y])
 
     def votes(self, text: Tensor) -> Tensor:
-        """The remembered texts' vote for each text. Shapes: text: (b, t) -> (b, c)."""
+        """The remembered texts' vote for each text, kept for the batch it was asked for (the
+        bias at use and the measure of the same batch share one search). Shapes: text: (b, t)
+        -> (b, c)."""
+        key = (text, self.embeddings, self.settings.tolist())
+        last = self._last_vote
+        if last is not None and last[0] is text and last[1] is self.embeddings and last[2] == key[2]:
+            return last[3]
         found = neighbour_probabilities(
             text.detach().float().cpu().numpy(),
             self.embeddings.cpu().numpy(),  # buffers move with the model; the vote is numpy's
@@ -146,7 +156,9 @@ class TextNeighboursPrior(Prior):
             int(self.choice["k"]),
             self.choice["temperature"],
         )
-        return torch.from_numpy(found).to(text.device, torch.float32)
+        vote = torch.from_numpy(found).to(text.device, torch.float32)
+        self._last_vote = (*key, vote)
+        return vote
 
     def _mixing(self, ctx: SiteContext) -> bool:
         return bool(self.choice) and not ctx.training and not self.validating and ctx.text_input is not None
@@ -190,4 +202,5 @@ class TextNeighboursPrior(Prior):
                 )
             for name, value in found.items():
                 setattr(self, name, torch.empty_like(value))
+            self._last_vote = None
         super()._load_from_state_dict(state_dict, prefix, *args)

@@ -120,6 +120,31 @@ def test_measure_reports_the_network_share_and_the_agreement_with_the_vote() -> 
     assert prior.summarise(measured) == {"network_weight": 0.0}
 
 
+def test_the_use_and_the_measure_of_one_batch_share_one_search(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from priorkit.priors import text_neighbours as module
+
+    model, prior, train, val = remembering_model(network_weight=0.5, neighbours=[1])
+    searches = []
+    counted = lambda *args: searches.append(1) or neighbour_probabilities(*args)  # noqa: E731
+    monkeypatch.setattr(module, "neighbour_probabilities", counted)
+    batch = collate(tiny_graphs(6, seed=2))
+    with torch.no_grad():
+        prior.measure(model(batch), batch)
+    assert len(searches) == 1  # the bias searched, the measure reused it
+    other = collate(tiny_graphs(6, seed=3))
+    with torch.no_grad():
+        model(other)
+    assert len(searches) == 2  # another batch: another search
+    model.priors.remember(
+        "train", torch.cat([g.text_embedding for g in train]), torch.cat([g.y for g in train])
+    )
+    model.priors.remember(
+        "val", torch.cat([g.text_embedding for g in val]), torch.cat([g.y for g in val]), torch.zeros(8, 2)
+    )
+    prior.votes(other.text_embedding)
+    assert len(searches) == 3  # a new memory: searched again, even for the same texts
+
+
 def test_validation_before_the_training_texts_is_refused() -> None:
     prior = build_prior({"name": "text_neighbours"})
     tiny_model(PriorStack([prior]))
