@@ -50,6 +50,15 @@ if TYPE_CHECKING:
     from priorkit.outputs import PriorModelOutput
 
 
+MAX_STRENGTH = 1e6
+"""The largest weight, decay or step a prior takes: far beyond any useful setting, and far
+enough inside float32 that the losses and biases it scales stay finite numbers."""
+MAX_DEPTH = 1024
+"""The deepest tree level a prior's setting may name (a bias table is sized by it)."""
+MIN_TEMPERATURE = 1e-4
+"""The smallest temperature a prior divides by (a smaller one overflows its softmax)."""
+
+
 class PriorConfig(Settings):
     """Arguments every prior has. A prior's own ``Config`` subclasses it and names the prior
     (``name: Literal["depth_decay"] = "depth_decay"``), so that a typed config builds its prior.
@@ -60,7 +69,7 @@ class PriorConfig(Settings):
     """
 
     name: str = ""
-    weight: float = Field(1.0, ge=0.0)
+    weight: float = Field(1.0, ge=0.0, le=MAX_STRENGTH)
 
     def build(self) -> Prior:
         """The prior these arguments configure (a fresh module)."""

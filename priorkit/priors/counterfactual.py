@@ -16,7 +16,7 @@ from priorkit.data.batch import PriorBatch, collate
 from priorkit.data.recombine import column_std, dense, select_rows, with_node_rows, with_tree_of
 from priorkit.data.tensors import keep_nodes
 from priorkit.errors import ConfigError
-from priorkit.priors.base import PRIORS, ModelDims, Prior
+from priorkit.priors.base import MAX_DEPTH, MAX_STRENGTH, PRIORS, ModelDims, Prior
 from priorkit.priors.check import Check
 from priorkit.priors.enforce import EnforcedConfig
 
@@ -56,10 +56,10 @@ class CounterfactualConfig(EnforcedConfig):
 
     kind: Literal["modality_swap", "leaf_perturb", "new_users", "pairs"] = "modality_swap"
     rate: float = Field(0.5, ge=0.0, le=1.0)
-    consistency_weight: float = Field(0.0, ge=0.0)
-    depth: int = Field(1, ge=0)
+    consistency_weight: float = Field(0.0, ge=0.0, le=MAX_STRENGTH)
+    depth: int = Field(1, ge=0, le=MAX_DEPTH)
     perturb: Literal["shuffle", "drop", "noise"] = "shuffle"
-    noise: float = Field(1.0, gt=0.0)
+    noise: float = Field(1.0, gt=0.0, le=MAX_STRENGTH)
     min_consistency: float = Field(0.8, ge=0.0, le=1.0)
 
 

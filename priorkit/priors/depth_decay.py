@@ -12,7 +12,7 @@ from pydantic import Field
 from torch import Tensor, nn
 
 from priorkit.functional.distributions import DEPTH_BUCKETS, mass_by_depth
-from priorkit.priors.base import PRIORS, Prior
+from priorkit.priors.base import MAX_DEPTH, MAX_STRENGTH, PRIORS, Prior
 from priorkit.priors.check import Check
 from priorkit.priors.enforce import EnforcedConfig
 from priorkit.priors.leaf_share import LEAF_SHARE, batch_leaf_share
@@ -43,12 +43,12 @@ class DepthDecayConfig(EnforcedConfig):
 
     name: Literal["depth_decay"] = "depth_decay"
 
-    decay: float = Field(1.0, ge=0.0)
+    decay: float = Field(1.0, ge=0.0, le=MAX_STRENGTH)
     form: Literal["linear", "exponential", "learned"] = "linear"
     sites: list[Site] = Field(default_factory=lambda: ["readout", "message"], min_length=1)
     learnable: bool = False
     monotonic: bool = True
-    max_depth: int = Field(8, ge=1)
+    max_depth: int = Field(8, ge=1, le=MAX_DEPTH)
     min_root_mass: float = Field(0.5, ge=0.0, le=1.0)
     max_leaf_share: float = Field(0.3, ge=0.0, le=1.0)
 

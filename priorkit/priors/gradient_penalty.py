@@ -11,7 +11,7 @@ from pydantic import Field
 from torch import Tensor
 
 from priorkit.functional.distributions import mass_by_depth
-from priorkit.priors.base import PRIORS, Prior, PriorConfig
+from priorkit.priors.base import MAX_DEPTH, MAX_STRENGTH, PRIORS, Prior, PriorConfig
 from priorkit.priors.check import Check
 
 if TYPE_CHECKING:
@@ -32,8 +32,8 @@ class GradientPenaltyConfig(PriorConfig):
     name: Literal["gradient_penalty"] = "gradient_penalty"
 
     modality: Literal["graph", "text", "nodes"] = "graph"
-    depth: int = Field(1, ge=0)
-    weight: float = Field(0.1, ge=0.0)
+    depth: int = Field(1, ge=0, le=MAX_DEPTH)
+    weight: float = Field(0.1, ge=0.0, le=MAX_STRENGTH)
     max_share: float = Field(0.5, ge=0.0, le=1.0)
 
 

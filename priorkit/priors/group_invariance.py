@@ -43,7 +43,7 @@ from torch import Tensor, nn
 
 from priorkit.errors import ConfigError
 from priorkit.functional.gradient_reversal import reverse_gradient
-from priorkit.priors.base import PRIORS, ModelDims, Prior, PriorConfig
+from priorkit.priors.base import MAX_STRENGTH, PRIORS, ModelDims, Prior, PriorConfig
 from priorkit.priors.check import Check
 
 if TYPE_CHECKING:
@@ -75,9 +75,9 @@ class GroupInvarianceConfig(PriorConfig):
 
     name: Literal["group_invariance"] = "group_invariance"
     method: Literal["erasure", "adversary", "confusion", "dro", "both"] = "erasure"
-    reversal: float = Field(1.0, gt=0.0)
-    adversary_hidden: int = Field(64, ge=1)
-    dro_step: float = Field(0.01, gt=0.0)
+    reversal: float = Field(1.0, gt=0.0, le=MAX_STRENGTH)
+    adversary_hidden: int = Field(64, ge=1, le=2**16)
+    dro_step: float = Field(0.01, gt=0.0, le=MAX_STRENGTH)
     within_class: bool = False
     momentum: float = Field(0.3, gt=0.0, le=1.0)
     tolerance: float = Field(0.1, gt=0.0, le=1.0)

@@ -71,7 +71,7 @@ class LabelShiftConfig(PriorConfig):
     calibrate: Literal["bcts", "temperature", "none"] = "bcts"
     shrink: float = Field(0.0, ge=0.0, le=1.0)
     significance: float | None = Field(None, ge=0.0, le=1.0)
-    min_samples: int = Field(20, ge=1)
+    min_samples: int = Field(20, ge=1, le=2**31 - 1)
     tolerance: float = Field(0.02, gt=0.0, le=1.0)
 
     @field_validator("calibrate", mode="before")

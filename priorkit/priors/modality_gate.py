@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from torch import Tensor, nn
 
 from priorkit.fusion.base import MODALITIES, modality_values
-from priorkit.priors.base import PRIORS, ModelDims, Prior
+from priorkit.priors.base import MAX_STRENGTH, MIN_TEMPERATURE, PRIORS, ModelDims, Prior
 from priorkit.priors.check import Check
 from priorkit.priors.enforce import EnforcedConfig
 from priorkit.sites import SiteContext
@@ -58,9 +58,9 @@ class ModalityGateConfig(EnforcedConfig):
     target: dict[str, float] = Field(default_factory=lambda: {"text": 0.8})
     mode: Literal["soft", "hard", "bound"] = "bound"
     floor: bool | None = None
-    reliance_weight: float = Field(1.0, ge=0.0)
-    reliance_temperature: float = Field(0.25, gt=0.0)
-    tolerance: float = Field(0.1, ge=0.0)
+    reliance_weight: float = Field(1.0, ge=0.0, le=MAX_STRENGTH)
+    reliance_temperature: float = Field(0.25, ge=MIN_TEMPERATURE, le=MAX_STRENGTH)
+    tolerance: float = Field(0.1, ge=0.0, le=1.0)
 
     @field_validator("target")
     @classmethod

@@ -12,7 +12,7 @@ from torch_geometric.utils import scatter
 
 from priorkit.errors import ConfigError
 from priorkit.functional.distributions import segment_kl, segment_normalise, segment_topk_overlap
-from priorkit.priors.base import PRIORS, ModelDims, Prior
+from priorkit.priors.base import MAX_STRENGTH, PRIORS, ModelDims, Prior
 from priorkit.priors.check import Check
 from priorkit.priors.enforce import EnforcedConfig
 from priorkit.priors.leaf_share import LEAF_SHARE, batch_leaf_share
@@ -57,11 +57,11 @@ class SupervisedAttentionConfig(EnforcedConfig):
     name: Literal["supervised_attention"] = "supervised_attention"
 
     target: Literal["depth", "importance"] = "depth"
-    decay: float = Field(2.0, ge=0.0)
+    decay: float = Field(2.0, ge=0.0, le=MAX_STRENGTH)
     site: Literal["readout", "message"] = "readout"
-    weight: float = Field(0.1, ge=0.0)
-    top_k: int = Field(1, ge=1)
-    max_kl: float = Field(0.25, ge=0.0)
+    weight: float = Field(0.1, ge=0.0, le=MAX_STRENGTH)
+    top_k: int = Field(1, ge=1, le=2**31 - 1)
+    max_kl: float = Field(0.25, ge=0.0, le=MAX_STRENGTH)
     max_leaf_share: float = Field(0.3, ge=0.0, le=1.0)
 
 

@@ -148,3 +148,18 @@ def test_a_config_without_a_name_cannot_build() -> None:
         PriorConfig().build()
     with pytest.raises(ConfigError, match=r"priors: expected a prior name, or a mapping with a `name`"):
         parse_prior({"decay": 1.0})
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_number_a_prior_takes_is_bounded_so_its_terms_stay_finite(name: str) -> None:
+    config_class = type(parse_prior({"name": name}))
+    numbers = [
+        field
+        for field, info in config_class.model_fields.items()
+        if info.annotation in (float, int) and field not in ("name",)
+    ]
+    for field in numbers:
+        with pytest.raises(ConfigError, match=rf"`{field}`: input should be less than"):
+            parse_prior(
+                {"name": name, field: 1e39 if config_class.model_fields[field].annotation is float else 2**62}
+            )
