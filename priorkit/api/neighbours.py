@@ -157,8 +157,9 @@ class TextNeighbours:
             return (
                 f"expected finite embeddings, one row per text (got {vectors.dtype} of shape {vectors.shape})"
             )
-        if len(codes) != len(vectors):
-            return f"expected one label per text (got {len(codes)} labels for {len(vectors)} texts)"
+        if len(codes) != len(vectors) or not len(vectors):
+            got = f"{len(codes)} labels for {len(vectors)} texts"
+            return f"expected one label per text, at least one (got {got})"
         if not np.issubdtype(codes.dtype, np.integer) or (
             len(codes) and not 0 <= codes.min() <= codes.max() < len(self.labels)
         ):
@@ -168,8 +169,8 @@ class TextNeighbours:
             isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in numbers
         ):
             return f"expected numbers in mix (got k, temperature, weight {numbers!r})"
-        if mix.k < 1 or mix.temperature <= 0 or not 0 <= mix.weight <= 1:
-            return f"expected mix.k >= 1, temperature > 0 and weight in 0..1 (got {numbers})"
+        if not isinstance(mix.k, int) or mix.k < 1 or mix.temperature <= 0 or not 0 <= mix.weight <= 1:
+            return f"expected mix.k a whole number >= 1, temperature > 0 and weight in 0..1 (got {numbers})"
         return ""
 
 

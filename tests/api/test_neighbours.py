@@ -139,7 +139,15 @@ def _saved(tmp_path: Path, **changes) -> Path:  # type: ignore[no-untyped-def]
         ({"embeddings": np.full((3, 4), np.nan, np.float32)}, r"expected finite embeddings"),
         (
             {"mix": NeighbourMix(k=0, temperature=0.1, weight=0.5, val_nll=0.0, model_val_nll=0.0)},
-            r"mix.k >= 1",
+            r"mix.k a whole number >= 1",
+        ),
+        (
+            {"mix": NeighbourMix(k=1.5, temperature=0.1, weight=0.5, val_nll=0.0, model_val_nll=0.0)},  # type: ignore[arg-type]
+            r"mix.k a whole number >= 1, .*\(got \[1.5,",
+        ),
+        (
+            {"embeddings": np.ones((0, 4), np.float32), "codes": np.zeros(0, np.int64)},
+            r"expected one label per text, at least one \(got 0 labels for 0 texts\)",
         ),
         (
             {"mix": NeighbourMix(k=2, temperature=0.0, weight=0.5, val_nll=0.0, model_val_nll=0.0)},
