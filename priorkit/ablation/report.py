@@ -16,6 +16,7 @@ from priorkit.ablation.explanations import explanations_html
 from priorkit.ablation.family import family_table
 from priorkit.ablation.folds import load_leakage
 from priorkit.ablation.plots import make_plots
+from priorkit.ablation.results import IDENTITY
 from priorkit.ablation.study import StudyConfig
 from priorkit.ablation.summary import (
     TEST,
@@ -118,8 +119,9 @@ def _results(out: Path) -> pd.DataFrame:
     """``results.csv`` as written (formula quotes undone), or an error naming what is wrong
     and how to rewrite it (a rerun of the study rewrites it from the trials' own results)."""
     rerun = f"Run `priorkit ablate STUDY --out {out}` again to rewrite it."
-    try:
-        table = pd.read_csv(out / "results.csv")
+    names = {column: str for column in IDENTITY if column != "seed"}  # an arm named 1, NA or None
+    try:  # is that text: only an empty cell is missing
+        table = pd.read_csv(out / "results.csv", dtype=names, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
         table = pd.DataFrame()
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
@@ -134,6 +136,14 @@ def _results(out: Path) -> pd.DataFrame:
             f"{out / 'results.csv'}: expected one row per trial with the columns {', '.join(REQUIRED)} "
             f"(got an empty or foreign file, without {', '.join(missing)}). {rerun}"
         )
+    for name in ("dataset", "arm", "fold", "status"):
+        blank = table[name].isna() if name in table.columns else pd.Series(dtype=bool)
+        if blank.any():
+            row = int(blank.to_numpy().argmax())
+            raise PriorkitError(
+                f"{out / 'results.csv'}:{row + 2}: column {name}: expected a value (got an empty "
+                f"cell). Fix the cell, or run `priorkit ablate STUDY --out {out}` again to rewrite the file."
+            )
     numeric = [c for c in table.columns if c.endswith((".accuracy", ".macro_f1")) or c == "seed"]
     for name in numeric:
         values = pd.to_numeric(table[name], errors="coerce")
