@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 from pathlib import Path
 
@@ -92,6 +94,10 @@ def test_report_on_an_empty_results_file_says_how_to_fix(tmp_path: Path) -> None
             r"results.csv: expected the table priorkit ablate writes \(got ParserError",
         ),
         (
+            "dataset,arm,seed,status\nd,,0,done\n",
+            r"results.csv:2: column arm: expected a value \(got an empty cell\)",
+        ),
+        (
             b"\xff\xfedataset",
             r"results.csv: expected the table priorkit ablate writes \(got UnicodeDecodeError",
         ),
@@ -114,6 +120,28 @@ def test_a_damaged_study_json_is_named(tmp_path: Path, text: str, got: str) -> N
         PriorkitError, match=rf"study.json: expected the study.json priorkit ablate writes \(got {got}"
     ):
         write_report(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["1", "NA", "None"])
+def test_a_baseline_named_like_a_number_or_a_missing_value_keeps_every_comparison(
+    study: Path, name: str
+) -> None:
+    write_report(study)
+    numbers = re.findall(r"[-+]?\d+\.\d+", (study / "summary.md").read_text())
+    table = study / "results.csv"
+    rows = [line.split(",") for line in table.read_text().splitlines()]
+    table.write_text(
+        "\n".join(",".join([*r[:1], name if r[1] == "baseline" else r[1], *r[2:]]) for r in rows) + "\n"
+    )
+    saved = json.loads((study / "study.json").read_text())
+    spec = ast.literal_eval(saved["study"]) if isinstance(saved["study"], str) else saved["study"]
+    spec["arms"][name] = spec["arms"].pop("baseline")
+    spec["baseline"] = name
+    saved["study"] = spec if isinstance(saved["study"], dict) else repr(spec)
+    (study / "study.json").write_text(json.dumps(saved))
+    write_report(study)
+    summary = (study / "summary.md").read_text()
+    assert f"`{name}`" in summary and re.findall(r"[-+]?\d+\.\d+", summary) == numbers
 
 
 def test_names_with_dollars_are_drawn_as_written(study: Path) -> None:
