@@ -174,11 +174,27 @@ def _study(out: Path) -> dict[str, Any]:
             if isinstance(study, Exception)
             else type(study).__name__
         )
+    else:
+        got = _edited(study.get("study", {}))
+    if got:
         raise PriorkitError(
             f"{file}: expected the study.json priorkit ablate writes (got {got}). Run `priorkit ablate STUDY "
             f"--out {out}` again to rewrite it."
         )
     return study
+
+
+def _edited(spec: dict[str, Any]) -> str:
+    """What of the saved study the report reads but cannot use (an edit), or ''."""
+    baseline = spec.get("baseline", "baseline")
+    if not isinstance(baseline, str):
+        return f"baseline {baseline!r}, not an arm's name"
+    if spec.get("folds") is not None:
+        try:
+            SplitConfig.from_saved(spec["folds"])
+        except (ValueError, TypeError) as error:  # pydantic's ValidationError and ConfigError too
+            return f"folds that are not a split: {first_line(error)}"
+    return ""
 
 
 def write_report(folder: str | os.PathLike[str]) -> Path:

@@ -112,7 +112,15 @@ def test_a_results_table_edited_by_hand_is_named_by_row_and_column(
         write_report(tmp_path)
 
 
-@pytest.mark.parametrize(("text", "got"), [('{"study": ', "JSONDecodeError"), ("[1, 2]", "list")])
+@pytest.mark.parametrize(
+    ("text", "got"),
+    [
+        ('{"study": ', "JSONDecodeError"),
+        ("[1, 2]", "list"),
+        ('{"study": {"baseline": 5}}', "baseline 5, not an arm's name"),
+        ('{"study": {"folds": {"kind": "bogus"}}}', "folds that are not a split: "),
+    ],
+)
 def test_a_damaged_study_json_is_named(tmp_path: Path, text: str, got: str) -> None:
     (tmp_path / "results.csv").write_text("dataset,arm,seed,status\nd,a,0,pending\n")
     (tmp_path / "study.json").write_text(text)
