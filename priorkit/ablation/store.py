@@ -53,9 +53,28 @@ class TrialStore:
 
 
 def _readable(path: Path, key: str) -> bool:
-    """Whether ``path`` holds the JSON object a worker writes (with ``key``)."""
+    """Whether ``path`` holds the JSON object a worker writes (with ``key``, shaped as the
+    results table reads it: reports by name, each a mapping whose compliance entries name their
+    prior and metric; an error's message a string)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return False
-    return isinstance(data, dict) and key in data
+    if not isinstance(data, dict) or key not in data:
+        return False
+    if key != "reports":
+        return isinstance(data[key], str)
+    reports = data["reports"]
+    return isinstance(reports, dict) and all(_report_shaped(r) for r in reports.values())
+
+
+_ENTRY = ("prior", "metric", "achieved", "pass")  # what each compliance entry of a report gives
+
+
+def _report_shaped(report: object) -> bool:
+    if not isinstance(report, dict):
+        return False
+    entries = report.get("compliance", [])
+    return isinstance(entries, list) and all(
+        isinstance(e, dict) and all(k in e for k in _ENTRY) and isinstance(e["prior"], str) for e in entries
+    )

@@ -134,10 +134,14 @@ def test_an_unreadable_result_is_set_aside_and_its_trial_redone(study_file: Path
     foreign = sorted(out.glob("trials/*/decay/seed1/*/result.json"))[0]
     foreign.unlink()
     (foreign.parent / "error.json").write_text("{}")  # not what a worker writes: no error in it
+    shapes = sorted(out.glob("trials/*/decay/seed0/*/result.json"))[0]
+    edited = {"reports": {"test": {"accuracy": 0.5, "compliance": [{"prior": "x"}]}}}  # no metric
+    shapes.write_text(json.dumps(edited))
     run = run_study(study_file, out, progress=False)
-    assert run.ran == 2 and run.done == 4 and run.failed == 0
+    assert run.ran == 3 and run.done == 4 and run.failed == 0
     assert (torn.parent / "result.json.unreadable").is_file() and torn.is_file()
     assert (foreign.parent / "error.json.unreadable").is_file() and foreign.is_file()
+    assert (shapes.parent / "result.json.unreadable").is_file() and shapes.is_file()
 
 
 def test_a_study_folder_whose_finished_trials_another_study_file_trained_is_refused(
