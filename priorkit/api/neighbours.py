@@ -247,6 +247,15 @@ def fit_neighbours(
             f"{', '.join(empty)}: expected labelled samples (got none): the neighbours vote with the "
             "training part and their mixture is chosen on the validation part."
         )
+    training_ids = {sample.id for sample in parts["train"]}
+    shared = [sample.id for sample in parts["val"] if sample.id in training_ids]
+    if shared:
+        raise ConfigError(
+            f"{names['val']}: expected validation samples apart from the training ones (got "
+            f"{len(shared)} of {len(parts['val'])} with a training sample's id, first {shared[0]!r}): "
+            "their own labels would vote for them, and the network's weight would be chosen near 0. "
+            "Give the model's validation part, not its training part."
+        )
     codes = {name: _codes(trained, data, names[name]) for name, data in parts.items()}
     embeddings = {name: text_embeddings(trained, data) for name, data in parts.items()}
     labels = tuple(str(name) for name in trained.schema.labels.names)

@@ -70,6 +70,16 @@ def test_fitting_on_an_empty_part_is_refused_naming_it(run_dir: Path, small_data
         pk.fit_neighbours(run_dir, small_data / "train.jsonl", [])
 
 
+def test_fitting_on_a_validation_part_that_holds_training_samples_is_refused(
+    run_dir: Path, small_data: Path
+) -> None:
+    train = small_data / "train.jsonl"
+    with pytest.raises(
+        ConfigError, match=rf"{train}: expected validation samples apart from the training ones"
+    ):
+        pk.fit_neighbours(run_dir, train, train)
+
+
 def test_neighbours_save_load_and_predict_file(run_dir: Path, small_data: Path, tmp_path: Path) -> None:
     neighbours = pk.fit_neighbours(run_dir, small_data / "train.jsonl", small_data / "val.jsonl")
     loaded = pk.TextNeighbours.load(neighbours.save(tmp_path / "nb"))
