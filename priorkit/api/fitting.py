@@ -13,9 +13,9 @@ from priorkit.api.evaluation import ensemble_scores
 from priorkit.config import path_of, whole_number
 from priorkit.data.jsonl_stream import JsonlStream
 from priorkit.data.sources import DataSource, as_dataset
-from priorkit.errors import ConfigError
+from priorkit.errors import ConfigError, PriorkitError
 from priorkit.runs.config import ConfigSource, RunConfig
-from priorkit.runs.files import member_folder
+from priorkit.runs.files import is_run, member_folder
 from priorkit.runs.trained import TrainedModel
 from priorkit.training.run import SPLITS, train
 
@@ -76,6 +76,11 @@ def fit_ensemble(
     path_of(out, "out", "a run folder")  # before any work
     run_config = RunConfig.of(config, _overrides(overrides))
     folder = Path(out)
+    if is_run(folder):
+        raise PriorkitError(
+            f"{folder}: expected a folder for a seed ensemble (got the folder of one run, with its "
+            "config.yaml: loading it would give that run, not the ensemble). Train into another out."
+        )
     members = tuple(
         fit(
             run_config.updated({"train.seed": seed}),

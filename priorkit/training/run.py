@@ -37,6 +37,7 @@ from priorkit.runs.files import (
     BEST,
     CHECKPOINTS,
     CONFIG,
+    ENSEMBLE,
     HISTORY,
     LOG,
     METRICS,
@@ -166,6 +167,11 @@ def _locked(
     scored_later: Mapping[str, Sequence[TreeSample]],
 ) -> TrainResult:
     with run_lock(run_dir):
+        if (run_dir / ENSEMBLE).is_file():
+            raise PriorkitError(
+                f"{run_dir}: expected a folder for one run (got a seed ensemble's folder, with "
+                f"{ENSEMBLE}: loading it would give the ensemble, not this run). Train into another --out."
+            )
         if resume and _has_checkpoints(run_dir) and not (run_dir / CONFIG).is_file():
             raise PriorkitError(
                 f"{run_dir}: expected the {CONFIG} of the run its checkpoints come from (got "

@@ -126,6 +126,12 @@ def test_refusals(ensemble: pk.Ensemble, parts: dict[str, Path], tmp_path: Path)
                 pk.fit(ensemble.config.updated({"data.max_nodes": 3}), data=parts, out=tmp_path / "b"),
             )
         )
+    with pytest.raises(PriorkitError, match=r"expected a folder for one run \(got a seed ensemble's folder"):
+        pk.fit(ensemble.config, data=parts, out=ensemble.source)  # a run beside ensemble.json: never read
+    with pytest.raises(
+        PriorkitError, match=r"expected a folder for a seed ensemble \(got the folder of one run"
+    ):
+        pk.fit_ensemble(ensemble.config, data=parts, out=other.source, seeds=[0])
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "ensemble.json").write_text('{"runs": []}')
