@@ -97,8 +97,8 @@ class SpikeGuard(pl.Callback):
             raise TrainingDivergedError(
                 f"training: expected a finite loss on some batch of epoch {trainer.current_epoch} "
                 f"(got none in {trainer.num_training_batches} batches; every step was rolled "
-                "back). The model overflows on these data: check them for extreme feature values "
-                "(scale or log-transform large ones), or lower train.learning_rate."
+                "back). Check the data for extreme feature values (scale or log-transform large "
+                "ones), lower train.learning_rate, or lower the priors' weights."
             )
 
     def is_spike(self, value: float) -> bool:
