@@ -148,5 +148,7 @@ def test_from_dict_names_what_is_not_a_mapping() -> None:
 
 
 def test_an_empty_data_path_is_refused_not_read_as_the_configs_folder() -> None:
-    with pytest.raises(ConfigError, match=r"`data.train`: string should have at least 1 character \(got ''\)"):
+    with pytest.raises(
+        ConfigError, match=r"`data.train`: string should have at least 1 character \(got ''\)"
+    ):
         RunConfig.from_dict({"data": {"train": ""}})
