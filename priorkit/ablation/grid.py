@@ -70,6 +70,12 @@ def arms(study: StudyConfig, base: RunConfig) -> dict[str, tuple[RunConfig, dict
             raise ConfigError(
                 f"sweeps: arm {sweep.arm!r} has no prior {sweep.prior!r}. Add it to the arm's priors."
             )
+        if len(positions) > 1:  # which one would vary is not said: the sweep would pick the first
+            raise ConfigError(
+                f"sweeps: arm {sweep.arm!r} has {len(positions)} priors {sweep.prior!r} (at priors "
+                f"{', '.join(map(str, positions))}), so the sweep cannot tell which to vary. Sweep an "
+                "arm with one of them, or make one arm per setting."
+            )
         settings: dict[str, str] = {}  # the swept argument as validated -> the arm that has it
         made: set[str] = set()  # the arms this sweep made
         for value in sweep.values:

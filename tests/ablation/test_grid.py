@@ -115,6 +115,19 @@ def test_a_sweep_over_a_prior_the_arm_lacks_names_it(study_file: Path) -> None:
         expand(loaded, base)
 
 
+def test_a_sweep_over_a_prior_the_arm_holds_twice_is_refused_not_applied_to_the_first(
+    study_file: Path,
+) -> None:
+    study = yaml.safe_load(study_file.read_text())
+    study["arms"]["twice"] = {
+        "priors": [{"name": "depth_decay", "decay": 1.0}, {"name": "depth_decay", "decay": 2.0}]
+    }
+    study["sweeps"] = [{"arm": "twice", "prior": "depth_decay", "arg": "decay", "values": [3.0]}]
+    loaded, base = load_study(write(study_file.parent, study))
+    with pytest.raises(ConfigError, match=r"arm 'twice' has 2 priors 'depth_decay' \(at priors 0, 1\)"):
+        expand(loaded, base)
+
+
 def test_arms_that_would_share_a_folder_are_refused(study_file: Path) -> None:
     study = yaml.safe_load(study_file.read_text())
     study["arms"] = {"a b": {"priors": []}, "a_b": {"priors": []}}
