@@ -78,6 +78,15 @@ def _refuse_changed(done: list[Trial], store: TrialStore) -> None:
     """
     changed = [(t, config_changes(store.folder(t) / "run", t.config, MOVABLE)) for t in done]
     changed = [(t, changes) for t, changes in changed if changes]
+    unscored = [(t, sorted(set(t.evaluate) - set(store.result(t)["reports"]))) for t in done]
+    unscored = [(t, names) for t, names in unscored if names]
+    if unscored and not changed:
+        trial, names = unscored[0]
+        raise ConfigError(
+            f"{store.folder(trial)}: expected scores on every file the study now evaluates (got none on "
+            f"{', '.join(names)}; {len(unscored)} finished trial(s) lack them). The study file changed "
+            "since: give another --out, or delete those trials' folders to run them again."
+        )
     if changed:
         trial, changes = changed[0]
         raise ConfigError(

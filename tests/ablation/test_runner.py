@@ -169,6 +169,28 @@ def test_a_study_folder_whose_finished_trials_another_study_file_trained_is_refu
     )
 
 
+def test_a_study_that_now_evaluates_a_file_its_finished_trials_were_not_scored_on_is_refused(
+    study_file: Path, small_data: Path, tmp_path: Path
+) -> None:
+    import pytest
+
+    from priorkit.errors import ConfigError
+
+    out = tmp_path / "study"
+    study = yaml.safe_load(study_file.read_text())
+    study_file.write_text(yaml.safe_dump({**study, "seeds": [0], "arms": {"baseline": {"priors": []}}}))
+    run_study(study_file, out, progress=False)
+    evaluate = {**study["evaluate"], "again": str(small_data / "test_id.jsonl")}
+    study_file.write_text(
+        yaml.safe_dump({**study, "seeds": [0], "arms": {"baseline": {"priors": []}}, "evaluate": evaluate})
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"expected scores on every file the study now evaluates \(got none on again; 1 finished",
+    ):
+        run_study(study_file, out, progress=False)
+
+
 def test_a_second_study_in_the_same_folder_is_refused_before_it_writes(
     study_file: Path, tmp_path: Path, capsys
 ) -> None:  # type: ignore[no-untyped-def]
