@@ -277,21 +277,28 @@ def test_float32_ids_past_2_24_are_refused_and_float_ids_find_their_trees() -> N
         from_pandas(wide, trees=trees)
 
 
-def test_a_csv_that_does_not_parse_is_named(tmp_path: Path) -> None:
-    (tmp_path / "samples.csv").write_text('id,text,label\na,"hello,x\nb,t,y\n')
-    (tmp_path / "edges.csv").write_text("sample,node,parent\na,r,\n")
-    with pytest.raises(
-        DataValidationError, match=r"samples.csv:0: sample -: -: not a readable CSV file: .*EOF inside string"
-    ):
-        load_csv(tmp_path)
-
-
-def test_a_first_row_longer_than_the_header_is_named_not_shifted_into_the_index(tmp_path: Path) -> None:
-    (tmp_path / "samples.csv").write_text("id,text,label\nr1,hello,positive,EXTRA\nr2,bye,negative\n")
-    (tmp_path / "edges.csv").write_text("sample,node,parent\nr1,u0,\nr2,v0,\n")
-    with pytest.raises(
-        DataValidationError, match=r"samples.csv:2: sample -: -: a row of more fields than the header's 3"
-    ):
+@pytest.mark.parametrize(
+    ("samples", "edges", "problem"),
+    [
+        (
+            'id,text,label\na,"hello,x\nb,t,y\n',
+            "sample,node,parent\na,r,\n",
+            r"samples.csv:0: sample -: -: not a readable CSV file: .*EOF inside string",
+        ),
+        (  # pandas would take the first column for an index and shift every field
+            "id,text,label\nr1,hello,positive,EXTRA\nr2,bye,negative\n",
+            "sample,node,parent\nr1,u0,\nr2,v0,\n",
+            r"samples.csv:2: sample -: -: a row of more fields than the header's 3",
+        ),
+    ],
+    ids=["open quote", "first row too long"],
+)
+def test_a_csv_that_does_not_parse_as_a_table_is_named(
+    tmp_path: Path, samples: str, edges: str, problem: str
+) -> None:
+    (tmp_path / "samples.csv").write_text(samples)
+    (tmp_path / "edges.csv").write_text(edges)
+    with pytest.raises(DataValidationError, match=problem):
         load_csv(tmp_path)
 
 
