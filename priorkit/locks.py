@@ -70,13 +70,15 @@ def refuse_overwriting(out: Path, inputs: dict[str, Path]) -> None:
     Raises:
         PriorkitError: naming the output and the input it would replace.
     """
+    target = resolved(out)
     for name, source in inputs.items():
-        if resolved(out) == resolved(source) or (out.exists() and source.exists() and out.samefile(source)):
+        origin = resolved(source)
+        if target == origin or (out.exists() and source.exists() and out.samefile(source)):
             raise PriorkitError(
                 f"{out}: expected an output other than the input {name} (got the same file). Write "
                 "to another file; the input is not changed."
             )
-        inside = source.is_dir() and resolved(out).is_relative_to(resolved(source))
+        inside = source.is_dir() and target.is_relative_to(origin)
         if inside and out.is_file() and out.suffix != ".jsonl":  # a JSONL file there: an earlier output
             raise PriorkitError(
                 f"{out}: expected a new file, a JSONL file or one outside the input {name} {source} (got a "

@@ -25,6 +25,7 @@ from priorkit.api.ensemble import Ensemble, as_model, members_of
 from priorkit.atomic import atomic_write, write_json
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.sources import DataSource, as_dataset
+from priorkit.data.splits import shared_ids
 from priorkit.errors import ConfigError
 from priorkit.functional.neighbours import NeighbourMix, choose_mix, neighbour_probabilities
 from priorkit.locks import folder_lock
@@ -247,8 +248,7 @@ def fit_neighbours(
             f"{', '.join(empty)}: expected labelled samples (got none): the neighbours vote with the "
             "training part and their mixture is chosen on the validation part."
         )
-    training_ids = {sample.id for sample in parts["train"]}
-    shared = [sample.id for sample in parts["val"] if sample.id in training_ids]
+    shared = shared_ids(parts["val"], parts["train"])
     if shared:
         raise ConfigError(
             f"{names['val']}: expected validation samples apart from the training ones (got "

@@ -13,17 +13,25 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
 
+from priorkit.data.sample import TreeSample
 from priorkit.data.times import every_time
 from priorkit.errors import ConfigError
 
 Validation = Literal["like_test", "random"]
+
+
+def shared_ids(part: Iterable[TreeSample], training: Iterable[TreeSample]) -> list[str]:
+    """The ids of ``part``'s samples that are also training samples, in ``part``'s order: a
+    split that leaked, or one file given for both."""
+    training_ids = {sample.id for sample in training}
+    return [sample.id for sample in part if sample.id in training_ids]
 
 
 @dataclass(frozen=True)

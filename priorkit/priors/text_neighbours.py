@@ -94,9 +94,9 @@ class TextNeighboursPrior(Prior):
         self.register_buffer("embeddings", torch.zeros(0, dims.text))
         self.register_buffer("codes", torch.zeros(0, dtype=torch.long))
         self.register_buffer("settings", torch.zeros(0, dtype=torch.float64))  # k, temperature, weight
-        self._last_vote: tuple[Tensor, Tensor, list[float], Tensor] | None = (
-            None  # text, memory, settings: vote
-        )
+        # the last texts voted on, the memory they were searched in, and their vote; a new memory
+        # or choice (remember, load) forgets it
+        self._last_vote: tuple[Tensor, Tensor, Tensor] | None = None
 
     @property
     def choice(self) -> dict[str, float]:
@@ -144,10 +144,9 @@ class TextNeighboursPrior(Prior):
         """The remembered texts' vote for each text, kept for the batch it was asked for (the
         bias at use and the measure of the same batch share one search). Shapes: text: (b, t)
         -> (b, c)."""
-        key = (text, self.embeddings, self.settings.tolist())
         last = self._last_vote
-        if last is not None and last[0] is text and last[1] is self.embeddings and last[2] == key[2]:
-            return last[3]
+        if last is not None and last[0] is text and last[1] is self.embeddings:  # moved: a new memory
+            return last[2]
         found = neighbour_probabilities(
             text.detach().float().cpu().numpy(),
             self.embeddings.cpu().numpy(),  # buffers move with the model; the vote is numpy's
@@ -157,7 +156,7 @@ class TextNeighboursPrior(Prior):
             self.choice["temperature"],
         )
         vote = torch.from_numpy(found).to(text.device, torch.float32)
-        self._last_vote = (*key, vote)
+        self._last_vote = (text, self.embeddings, vote)
         return vote
 
     def _mixing(self, ctx: SiteContext) -> bool:

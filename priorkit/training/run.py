@@ -27,6 +27,7 @@ from priorkit.data.batch import PriorBatch, collate, graph_loader
 from priorkit.data.dataset import TreeDataset
 from priorkit.data.jsonl_stream import JsonlStream
 from priorkit.data.sample import TreeSample
+from priorkit.data.splits import shared_ids
 from priorkit.encoders.text import TextEncoder
 from priorkit.errors import ConfigError, PriorkitError, first_line
 from priorkit.heap import fix_mmap_threshold, trim
@@ -394,9 +395,8 @@ def _data(
 def warn_shared_ids(splits: Mapping[str, TrainingData]) -> None:
     """Warn (in the run's log) when validation or test samples have the id of a training sample:
     the same file given twice, or a split that leaked; their scores would measure memory."""
-    train_ids = {sample.id for sample in splits["train"]}
     for name in ("val", "test"):
-        shared = [sample.id for sample in splits[name] if sample.id in train_ids]
+        shared = shared_ids(splits[name], splits["train"])
         if shared:
             log.warning(
                 "data.%s: %d of its %d samples have the id of a training sample (first: %r); its scores "
